@@ -1,0 +1,1 @@
+"""billing: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""

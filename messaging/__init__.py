@@ -1,0 +1,1 @@
+"""messaging: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""

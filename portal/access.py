@@ -1,0 +1,177 @@
+"""The access policy: the one place that decides who may do what with a patient's data.
+
+Every view, API endpoint and task asks here. Nothing else checks roles.
+
+Actors and what they get:
+- the patient themself: everything about their own care;
+- a proxy (caregiver): the scopes of an active, unexpired grant; while the
+  patient is 12-17 a proxy never sees items marked confidential, and a grant
+  made on a minor ends at 18 unless the patient renewed it;
+- staff: patients of their organization, or patients whose care team they are
+  on, for the actions their role needs;
+- administrators: configuration only, no clinical data unless also staff.
+
+Another patient's data answers 404 (`access_patient` raises Http404), so
+the portal never confirms that someone else's record exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from portal.models import AuditEvent, CareTeamMembership, Patient, ProxyGrant, Scope, StaffMember, StaffRole
+
+
+class Action:
+    """What someone wants to do. The five proxy scopes, plus three actions of the portal itself."""
+
+    RECORDS = Scope.RECORDS.value
+    MESSAGING = Scope.MESSAGING.value
+    SCHEDULING = Scope.SCHEDULING.value
+    REFILLS = Scope.REFILLS.value
+    BILLING = Scope.BILLING.value
+    # See the person's name, age and home page: anyone with any access.
+    PROFILE = "profile"
+    # See the activity log: the patient, and proxies (filtered to their scopes).
+    ACTIVITY = "activity"
+    # Invite and revoke caregivers: the patient only (and staff for a child's guardian).
+    SHARING = "sharing"
+
+
+SCOPED_ACTIONS = frozenset(Scope.values)
+
+# What each staff role may do with the patients it can reach.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    StaffRole.PHYSICIAN: frozenset(SCOPED_ACTIONS | {Action.PROFILE, Action.SHARING}),
+    StaffRole.NURSE: frozenset(SCOPED_ACTIONS | {Action.PROFILE, Action.SHARING}),
+    StaffRole.MEDICAL_ASSISTANT: frozenset(
+        {Action.RECORDS, Action.MESSAGING, Action.SCHEDULING, Action.REFILLS, Action.PROFILE}
+    ),
+    StaffRole.FRONT_DESK: frozenset({Action.MESSAGING, Action.SCHEDULING, Action.PROFILE, Action.SHARING}),
+    StaffRole.BILLING: frozenset({Action.BILLING, Action.PROFILE}),
+    StaffRole.ADMINISTRATOR: frozenset(),
+}
+
+MINOR_CONFIDENTIAL_FROM = 12
+ADULT_AT = 18
+
+
+def years_ago(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def active_grants(today: date | None = None) -> QuerySet[ProxyGrant]:
+    """Grants that give access right now, whatever the sweep has or has not marked yet."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    return ProxyGrant.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+        status=ProxyGrant.Status.ACTIVE,
+    ).exclude(made_on_minor=True, patient__birth_date__lte=years_ago(today, ADULT_AT))
+
+
+def _staff_roles(user: object) -> QuerySet[StaffMember]:
+    return StaffMember.objects.filter(user=user, is_active=True).select_related("organization")
+
+
+def _roles_allowing(action: str) -> list[str]:
+    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+
+
+def patients_for(user: object, action: str) -> QuerySet[Patient]:
+    """Every patient this user may do `action` for. Use it to scope any query of patient data."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:  # type: ignore[attr-defined]
+        return Patient.objects.none()
+    reach = Q(user=user)
+    if action in SCOPED_ACTIONS or action in (Action.PROFILE, Action.ACTIVITY):
+        grants = active_grants().filter(patient=OuterRef("pk"), grantee=user)
+        if action in SCOPED_ACTIONS:
+            grants = grants.filter(scopes__contains=[action])
+        reach |= Q(Exists(grants))
+    roles = _roles_allowing(action)
+    if roles:
+        staff = StaffMember.objects.filter(user=user, is_active=True, role__in=roles)
+        reach |= Q(home_organization__in=staff.values("organization"))
+        reach |= Q(
+            Exists(CareTeamMembership.objects.filter(patient=OuterRef("pk"), staff__in=staff.values("pk")))
+        )
+    return Patient.objects.filter(reach)
+
+
+@dataclass(frozen=True)
+class Access:
+    """A permitted access: to whom, how the actor relates, and what must stay hidden."""
+
+    patient: Patient
+    acting_as: str
+    action: str
+    grant: ProxyGrant | None = None
+    staff: StaffMember | None = None
+
+    @property
+    def hides_confidential(self) -> bool:
+        """A caregiver of a 12-17-year-old never sees items marked confidential."""
+        if self.acting_as != AuditEvent.ActingAs.PROXY:
+            return False
+        return self.patient.age_on(timezone.localdate()) >= MINOR_CONFIDENTIAL_FROM
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        if self.grant is not None:
+            return frozenset(self.grant.scopes)
+        return SCOPED_ACTIONS
+
+
+def resolve(user: object, patient: Patient, action: str) -> Access | None:
+    """How `user` may do `action` for `patient`, or None if they may not."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:  # type: ignore[attr-defined]
+        return None
+    if patient.user_id is not None and patient.user_id == user.pk:  # type: ignore[attr-defined]
+        return Access(patient, AuditEvent.ActingAs.SELF, action)
+    if action != Action.SHARING:
+        grant = active_grants().filter(patient=patient, grantee=user).first()
+        if grant is not None and (action not in SCOPED_ACTIONS or action in grant.scopes):
+            return Access(patient, AuditEvent.ActingAs.PROXY, action, grant=grant)
+    roles = _roles_allowing(action)
+    if roles:
+        staff = (
+            _staff_roles(user)
+            .filter(role__in=roles)
+            .filter(Q(organization_id=patient.home_organization_id) | Q(care_teams__patient=patient))
+            .first()
+        )
+        if staff is not None:
+            return Access(patient, AuditEvent.ActingAs.STAFF, action, staff=staff)
+    return None
+
+
+def access_patient(user: object, patient_id: object, action: str) -> Access:
+    """The patient `patient_id` if `user` may do `action`; otherwise 404, never 403."""
+    try:
+        patient = Patient.objects.select_related("home_organization").get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+    access = resolve(user, patient, action)
+    if access is None:
+        raise Http404
+    return access
+
+
+def is_staff_user(user: object) -> bool:
+    """Anyone holding an active staff role (administrators included)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return _staff_roles(user).exists()
+
+
+def requires_second_factor(user: object) -> bool:
+    """Staff and administrators must use a second factor; patients may choose to."""
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "is_staff", False)) or is_staff_user(user)

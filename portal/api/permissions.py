@@ -1,0 +1,21 @@
+"""API permission: signed in, and past the second factor when the account has or needs one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_otp import user_has_device
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from portal.access import requires_second_factor
+
+
+class VerifiedUser(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if user.is_verified():  # type: ignore[union-attr]
+            return True
+        return not (user_has_device(user, confirmed=True) or requires_second_factor(user))

@@ -1,0 +1,74 @@
+"""Writing the audit log: one call per read or write of a patient's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from portal.access import SCOPED_ACTIONS, Access
+from portal.context import current_client
+from portal.models import AuditEvent, Patient
+
+
+def build(
+    *,
+    actor: object,
+    patient: Patient | None,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: object = "",
+    acting_as: str = AuditEvent.ActingAs.SELF,
+    scope: str = "",
+    confidential: bool = False,
+) -> AuditEvent:
+    """An unsaved event stamped with the current request's client (for bulk writes)."""
+    client = current_client()
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        object_id = object_id or obj.pk
+    return AuditEvent(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        acting_as=acting_as,
+        patient=patient,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        scope=scope,
+        confidential=confidential,
+        ip=client.ip,
+        user_agent=client.user_agent[:300],
+        request_id=client.request_id,
+    )
+
+
+def record(**fields: Any) -> AuditEvent:
+    """Append one event. Call inside the transaction of the write it describes."""
+    event = build(**fields)
+    event.save()
+    return event
+
+
+def record_access(
+    access: Access,
+    *,
+    actor: object,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: object = "",
+    confidential: bool = False,
+) -> AuditEvent:
+    """Audit an access the policy granted, with the scope and relationship it was granted under."""
+    return record(
+        actor=actor,
+        patient=access.patient,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        acting_as=access.acting_as,
+        scope=access.action if access.action in SCOPED_ACTIONS else "",
+        confidential=confidential,
+    )

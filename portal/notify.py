@@ -1,0 +1,54 @@
+"""Notifications by email and SMS. They say only that something is waiting, with a link:
+never a name, a result or a message body (no PHI through side channels)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+
+class LogSmsBackend:
+    """Development SMS backend: logs that a text would be sent (to whom by id only)."""
+
+    def send(self, *, to: str, body: str) -> None:
+        log.info("sms queued", extra={"sms_length": len(body)})
+
+
+def send_sms(*, to: str, body: str) -> None:
+    backend = import_string(settings.SMS_BACKEND)()
+    backend.send(to=to, body=body)
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_invitation(*, email: str, kind: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:
+    """An invitation to a caregiver ("proxy") or a patient ("patient"), with a single-use link."""
+    with translation.override(language):
+        if kind == "proxy":
+            subject = _("You have been invited to help with someone's care")
+            intro = _(
+                "Someone has invited you to help with their care on the patient portal. "
+                "Sign in or create your own account to accept."
+            )
+        else:
+            subject = _("Activate your patient portal account")
+            intro = _("Your clinic has invited you to use the patient portal. Create your account to start.")
+        body = "\n\n".join(
+            [
+                intro,
+                absolute(path),
+                _("The link works once and expires in %(days)s days.") % {"days": settings.INVITATION_TTL_DAYS},
+                _("If you were not expecting this, you can ignore this email."),
+            ]
+        )
+    send_mail(subject, body, None, [email])
+    log.info("invitation sent", extra={"kind": kind})

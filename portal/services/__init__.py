@@ -1,0 +1,1 @@
+"""Every write the portal core makes, one function per action."""

@@ -1,0 +1,61 @@
+"""URLs of the whole portal."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView
+
+from portal.views import account, errors, health, patient, sharing, staff, two_factor
+
+patient_urls = [
+    path("", patient.patient_home, name="patient_home"),
+    path("activity/", patient.activity, name="activity"),
+    path("sharing/", sharing.sharing, name="sharing"),
+    path("sharing/<int:grant_id>/revoke/", sharing.revoke, name="sharing_revoke"),
+    path("sharing/<int:grant_id>/renew/", sharing.renew, name="sharing_renew"),
+    path("<slug:slug>/", patient.section, name="section"),
+]
+
+staff_urls = [
+    path("", staff.staff_home, name="staff_home"),
+    path("patients/", staff.patient_search, name="staff_patient_search"),
+    path("patients/<uuid:patient_id>/", staff.patient_detail, name="staff_patient"),
+    path("patients/<uuid:patient_id>/guardian/", staff.guardian_grant, name="staff_guardian_grant"),
+    path("patients/<uuid:patient_id>/invite/", staff.patient_invite, name="staff_patient_invite"),
+]
+
+account_urls = [
+    path("", account.preferences, name="account"),
+    path("security/", two_factor.security, name="security"),
+    path("sessions/", account.sessions, name="sessions"),
+    path("two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
+    path("two-factor/devices/<int:device_id>/remove/", two_factor.remove_device, name="two_factor_remove"),
+]
+
+urlpatterns = [
+    path("", patient.home, name="home"),
+    path("p/<uuid:patient_id>/", include(patient_urls)),
+    path("switch/", sharing.switch, name="switch_person"),
+    path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
+    path("activate/<str:token>/", account.activate, name="activate"),
+    path("welcome/", account.welcome, name="welcome"),
+    path("account/", include(account_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("session/status/", account.session_status, name="session_status"),
+    path("session/keepalive/", account.session_keepalive, name="session_keepalive"),
+    path("language/", account.set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
+    path("staff/", include(staff_urls)),
+    path("api/v1/", include("portal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

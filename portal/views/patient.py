@@ -1,0 +1,92 @@
+"""The patient's pages: home, the sections later apps fill, activity."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from portal import selectors
+from portal.access import Access, Action, is_staff_user
+from portal.views.decorators import patient_view
+
+# The sections of the patient's navigation that later apps own, and what each will hold.
+SECTIONS = {
+    "record": (
+        Action.RECORDS,
+        _("Health record"),
+        _(
+            "Your results, problems, medications, allergies, immunizations, visits and documents "
+            "from every clinic, lab and hospital that holds a piece of your care, each with its source."
+        ),
+    ),
+    "messages": (
+        Action.MESSAGING,
+        _("Messages"),
+        _("Write to your care team. Every message will show who is answering it and by when."),
+    ),
+    "appointments": (
+        Action.SCHEDULING,
+        _("Appointments"),
+        _("Book, change or cancel visits where your clinic allows it, or ask for one where it does not."),
+    ),
+    "medications": (
+        Action.REFILLS,
+        _("Medications"),
+        _("Your medicines and refill requests, with each step of a refill shown as it happens."),
+    ),
+    "billing": (
+        Action.BILLING,
+        _("Billing"),
+        _("Your statements in plain words, payments, payment plans and receipts."),
+    ),
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to where their work is: staff to their queues, patients to their home."""
+    people = selectors.people_i_act_for(request.user)  # type: ignore[arg-type]
+    chosen = request.session.get("acting_for")
+    for person in people:
+        if str(person.pk) == chosen:
+            return redirect("patient_home", patient_id=person.pk)
+    if people:
+        return redirect("patient_home", patient_id=people[0].pk)
+    if is_staff_user(request.user):
+        return redirect("staff_home")
+    return redirect("welcome")
+
+
+@patient_view(Action.PROFILE)
+def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
+    patient = selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    request.session["acting_for"] = str(patient.pk)
+    cards = [
+        {"slug": slug, "title": title, "text": text}
+        for slug, (action, title, text) in SECTIONS.items()
+        if action in access.scopes
+    ]
+    return render(request, "portal/patient_home.html", {"access": access, "patient": patient, "cards": cards})
+
+
+def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse:
+    """A section of the patient's navigation whose content arrives with its own app."""
+    if slug not in SECTIONS:
+        raise Http404
+    action, title, text = SECTIONS[slug]
+
+    @patient_view(action)
+    def show(request: HttpRequest, access: Access) -> HttpResponse:
+        return render(request, "portal/section.html", {"access": access, "title": title, "text": text})
+
+    return show(request, patient_id)
+
+
+@patient_view(Action.ACTIVITY)
+def activity(request: HttpRequest, access: Access) -> HttpResponse:
+    events = selectors.activity_for(access=access, actor=request.user)  # type: ignore[arg-type]
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "portal/activity.html", {"access": access, "page": page})

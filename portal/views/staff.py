@@ -1,0 +1,103 @@
+"""The staff shell: home with queues, patient search, a patient's overview, guardian access."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import selectors
+from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action
+from portal.forms import GuardianGrantForm, PatientInviteForm, PatientSearchForm
+from portal.services import invitations, proxies
+from portal.services.errors import ServiceError
+from portal.views.decorators import View, patient_view, staff_view
+
+
+@staff_view
+def staff_home(request: HttpRequest) -> HttpResponse:
+    roles = selectors.staff_roles_of(request.user)  # type: ignore[arg-type]
+    return render(request, "portal/staff/home.html", {"roles": roles, "search_form": PatientSearchForm()})
+
+
+@staff_view
+def patient_search(request: HttpRequest) -> HttpResponse:
+    form = PatientSearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = selectors.patient_search(
+            actor=request.user,  # type: ignore[arg-type]
+            query=form.cleaned_data["q"] or "",
+            birth_date=form.cleaned_data["birth_date"],
+        )
+    template = "portal/staff/_search_results.html" if request.htmx else "portal/staff/search.html"  # type: ignore[attr-defined]
+    return render(request, template, {"form": form, "results": results, "limit": selectors.SEARCH_LIMIT})
+
+
+def _staff_patient(action: str) -> Callable[[View], View]:
+    """A patient page for staff: staff-only, then the access policy for the patient."""
+
+    def decorate(view: View) -> View:
+        return staff_view(patient_view(action)(view))
+
+    return decorate
+
+
+@_staff_patient(Action.PROFILE)
+def patient_detail(request: HttpRequest, access: Access) -> HttpResponse:
+    patient = selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    age = patient.age_on(timezone.localdate())
+    context = {
+        "access": access,
+        "patient": patient,
+        "age": age,
+        "is_child": age < MINOR_CONFIDENTIAL_FROM,
+        "is_minor": age < ADULT_AT,
+        "guardian_form": GuardianGrantForm(),
+        "invite_form": PatientInviteForm(initial={"email": patient.email}),
+    }
+    return render(request, "portal/staff/patient.html", context)
+
+
+@_staff_patient(Action.SHARING)
+def guardian_grant(request: HttpRequest, access: Access) -> HttpResponse:
+    """Staff set up a parent's or guardian's access for a minor (required under 12)."""
+    form = GuardianGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proxies.proxy_invite(
+                access=access,
+                actor=request.user,  # type: ignore[arg-type]
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                relationship=form.cleaned_data["relationship"],
+                scopes=form.cleaned_data["scopes"],
+                ends_at=form.ends_at(),
+                is_guardian=True,
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("The guardian was invited by email."))
+            return redirect("staff_patient", patient_id=access.patient.pk)
+    status = 400 if form.errors else 200
+    return render(request, "portal/staff/guardian.html", {"access": access, "form": form}, status=status)
+
+
+@_staff_patient(Action.PROFILE)
+def patient_invite(request: HttpRequest, access: Access) -> HttpResponse:
+    """Send the patient an activation link for their own account."""
+    form = PatientInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations.patient_invite(access=access, actor=request.user, email=form.cleaned_data["email"])  # type: ignore[arg-type]
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The activation link was sent."))
+        return redirect("staff_patient", patient_id=access.patient.pk)
+    return redirect("staff_patient", patient_id=access.patient.pk)

@@ -1,0 +1,1 @@
+"""records: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""

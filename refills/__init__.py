@@ -1,0 +1,1 @@
+"""refills: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""

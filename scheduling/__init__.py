@@ -1,0 +1,1 @@
+"""scheduling: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""

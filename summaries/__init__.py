@@ -1,0 +1,1 @@
+"""summaries: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""
