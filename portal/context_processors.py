@@ -1,4 +1,4 @@
-"""What the base layout needs on every page: whom the person acts for, and the idle timeout."""
+"""What the base layout needs on every page: whom the person acts for, their sections, the idle timeout."""
 
 from __future__ import annotations
 
@@ -8,16 +8,31 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal import selectors
-from portal.access import is_staff_user
+from portal.access import Access, Action, is_staff_user, resolve
+from portal.models import AuditEvent
+
+def _current_access(request: HttpRequest, people: list[Any]) -> Access | None:
+    access: Access | None = getattr(request, "access", None)
+    if access is not None and access.acting_as != AuditEvent.ActingAs.STAFF:
+        return access
+    chosen = request.session.get("acting_for")
+    person = next((p for p in people if str(p.pk) == chosen), people[0] if people else None)
+    return resolve(request.user, person, Action.PROFILE) if person is not None else None
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"people": [], "acting_for": None, "is_staff_user": False, "idle_timeout": 0}
+        return {"people": [], "acting_for": None, "nav_sections": [], "is_staff_user": False, "idle_timeout": 0}
+    from portal.views.patient import SECTIONS
+
+    people = selectors.people_i_act_for(user)  # type: ignore[arg-type]
+    access = _current_access(request, people)
+    scopes = access.scopes if access is not None else frozenset()
     return {
-        "people": selectors.people_i_act_for(user),  # type: ignore[arg-type]
-        "acting_for": getattr(request, "acting_for", None),
+        "people": people,
+        "acting_for": access.patient if access is not None else None,
+        "nav_sections": [(slug, label) for slug, (action, label, _text) in SECTIONS.items() if action in scopes],
         "is_staff_user": is_staff_user(user),
         "idle_timeout": getattr(request, "idle_timeout", settings.IDLE_TIMEOUT_PATIENT),
         "idle_warning_before": settings.IDLE_WARNING_BEFORE,

@@ -13,6 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Scope
 
 
+class PortalForm(forms.Form):
+    """Ties each field's error text to its input, so screen readers announce it with the field."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                bound = self[name]
+                self.fields[name].widget.attrs["aria-describedby"] = f"{bound.auto_id}_errors"
+
+
 class SignupExtraForm(forms.Form):
     """Extra fields on allauth's sign-up form."""
 
@@ -24,7 +35,7 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["full_name", "language"])
 
 
-class ProxyInviteForm(forms.Form):
+class ProxyInviteForm(PortalForm):
     name = forms.CharField(label=_("Their name"), max_length=200)
     email = forms.EmailField(label=_("Their email address"))
     relationship = forms.CharField(
@@ -67,7 +78,7 @@ class GuardianGrantForm(ProxyInviteForm):
     relationship = forms.CharField(label=_("Relationship to the child"), max_length=100)
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(PortalForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     notify_by_email = forms.BooleanField(label=_("Email me when something is waiting"), required=False)
     notify_by_sms = forms.BooleanField(label=_("Text me when something is waiting"), required=False)
@@ -85,7 +96,7 @@ class PreferencesForm(forms.Form):
         return data
 
 
-class OtpCodeForm(forms.Form):
+class OtpCodeForm(PortalForm):
     code = forms.CharField(
         label=_("Code"),
         max_length=16,
@@ -96,11 +107,11 @@ class OtpCodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split())
 
 
-class ActivationCodeForm(forms.Form):
+class ActivationCodeForm(PortalForm):
     code = forms.CharField(label=_("Activation code"), max_length=64)
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(PortalForm):
     q = forms.CharField(label=_("Name or MRN"), required=False, max_length=100)
     birth_date = forms.DateField(
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -113,5 +124,5 @@ class PatientSearchForm(forms.Form):
         return data
 
 
-class PatientInviteForm(forms.Form):
+class PatientInviteForm(PortalForm):
     email = forms.EmailField(label=_("Patient's email address"))

@@ -49,22 +49,19 @@ class RequestContextMiddleware:
         started = time.monotonic()
         try:
             response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    # The route name, not the path: paths can carry search terms.
+                    "route": getattr(request.resolver_match, "view_name", None),
+                    "status": response.status_code,
+                    "duration_ms": round((time.monotonic() - started) * 1000),
+                },
+            )
         finally:
             reset_client(token)
-        response["X-Request-ID"] = request_id
-        user = getattr(request, "user", None)
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "user_id": getattr(user, "pk", None),
-                "method": request.method,
-                # The route name, not the path: paths can carry search terms.
-                "route": getattr(request.resolver_match, "view_name", None),
-                "status": response.status_code,
-                "duration_ms": round((time.monotonic() - started) * 1000),
-            },
-        )
         return response
 
 

@@ -150,6 +150,7 @@ ACCOUNT_ADAPTER = "portal.accounts.PortalAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupExtraForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_CHANGE_EMAIL = True
@@ -226,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "JSON API for the patient portal's mobile apps.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # User.language and Patient.preferred_language share LANGUAGES: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES},
 }
 
 # --- Celery ----------------------------------------------------------------

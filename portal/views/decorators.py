@@ -23,7 +23,7 @@ def patient_view(action: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, patient_id: Any, *args: Any, **kwargs: Any) -> HttpResponse:
             access = access_patient(request.user, patient_id, action)
-            request.acting_for = access.patient  # type: ignore[attr-defined]
+            request.access = access  # type: ignore[attr-defined]
             return view(request, access, *args, **kwargs)
 
         return wrapped

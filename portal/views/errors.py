@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 
 def _page(request: HttpRequest, status: int) -> HttpResponse:
@@ -23,4 +24,5 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _page(request, 500)
+    # No request context: the failure may be the database the context processors read.
+    return HttpResponseServerError(loader.get_template("500.html").render({}))

@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Tests use the machine's PostgreSQL and Redis unless told otherwise.
+TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/portal)
+TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
+.PHONY: help run test lint types pytest e2e-deps install install-dev messages otp
+
+help:
+	@echo "make run    start the portal with demo data on http://127.0.0.1:$(PORT)"
+	@echo "make test   lint, type-check and run the whole test suite"
+
+$(UV):
+	$(PYTHON) -m pip install --user --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev
+
+install-dev: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	PORT=$(PORT) $(PY) manage.py runportal
+
+# Print the current second-factor code of a demo staff account: make otp EMAIL=nurse@lakeside.example
+otp:
+	$(PY) manage.py demo_otp $(EMAIL)
+
+# Browser tests need Debian's chromium and axe-core; install them when missing.
+e2e-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; \
+	fi
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --silent --no-audit --no-fund
+
+messages:
+	$(PY) manage.py makemessages -l es --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/mypy .
+
+pytest: install-dev e2e-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint types pytest

@@ -1,0 +1,46 @@
+"""Shared fixtures: a clean cache, everyday people, and clients signed in as them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.factories import PatientFactory, StaffMemberFactory, UserFactory
+from portal.models import User
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> None:
+    """Rate-limit counters live in Redis; each test starts with none."""
+    cache.clear()
+
+
+@pytest.fixture
+def patient(db: None):  # type: ignore[no-untyped-def]
+    return PatientFactory()
+
+
+@pytest.fixture
+def nurse(db: None, patient):  # type: ignore[no-untyped-def]
+    return StaffMemberFactory(organization=patient.home_organization)
+
+
+@pytest.fixture
+def user(db: None):  # type: ignore[no-untyped-def]
+    return UserFactory()
+
+
+def sign_in(client: Client, user: User, *, second_factor: bool = False) -> Client:
+    """Sign `user` in; with `second_factor`, as if they had also entered their app's code."""
+    client.force_login(user)
+    if second_factor:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="phone", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
