@@ -13,6 +13,12 @@ from portal.models import User
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
+    """Hashing strength is not under test; the suite makes hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache() -> None:
     """Rate-limit counters live in Redis; each test starts with none."""
     cache.clear()

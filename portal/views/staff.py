@@ -66,6 +66,7 @@ def patient_detail(request: HttpRequest, access: Access) -> HttpResponse:
 @_staff_patient(Action.SHARING)
 def guardian_grant(request: HttpRequest, access: Access) -> HttpResponse:
     """Staff set up a parent's or guardian's access for a minor (required under 12)."""
+    selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     form = GuardianGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

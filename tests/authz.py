@@ -1,0 +1,226 @@
+"""The authorization-matrix harness: every patient-data URL, every kind of actor, one exact answer.
+
+Later apps add their endpoints to ENDPOINTS (or their own list using `Endpoint`)
+and run them through `check_endpoint`. The expectations here are written out
+by hand, not computed from portal/access.py, so a change of policy has to be
+made twice: once in the code and once here, on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.factories import (
+    CareTeamMembershipFactory,
+    OrganizationFactory,
+    PatientFactory,
+    ProxyGrantFactory,
+    StaffMemberFactory,
+    UserFactory,
+)
+from portal.models import AuditEvent, Patient, ProxyGrant, Scope, StaffRole, UserSession
+from tests.conftest import sign_in
+
+ANONYMOUS = "anonymous"
+SELF = "self"
+PROXY_WITH_SCOPE = "proxy_with_scope"
+PROXY_WITHOUT_SCOPE = "proxy_without_scope"
+REVOKED_PROXY = "revoked_proxy"
+EXPIRED_PROXY = "expired_proxy"
+OTHER_PATIENT = "other_patient"
+CLINIC_STAFF = "clinic_staff"
+CARE_TEAM_STAFF = "care_team_staff"
+OTHER_ORG_STAFF = "other_org_staff"
+ADMINISTRATOR = "administrator"
+
+ACTORS = [
+    ANONYMOUS,
+    SELF,
+    PROXY_WITH_SCOPE,
+    PROXY_WITHOUT_SCOPE,
+    REVOKED_PROXY,
+    EXPIRED_PROXY,
+    OTHER_PATIENT,
+    CLINIC_STAFF,
+    CARE_TEAM_STAFF,
+    OTHER_ORG_STAFF,
+    ADMINISTRATOR,
+]
+
+# Who gets in, by the kind of access an endpoint needs.
+STAFF = {CLINIC_STAFF, CARE_TEAM_STAFF}
+# Actors with no standing relationship to the patient: not even the patient's name may reach them.
+# (A proxy refused one page still sees whom they help in the header.)
+STRANGERS = {ANONYMOUS, REVOKED_PROXY, EXPIRED_PROXY, OTHER_PATIENT, OTHER_ORG_STAFF, ADMINISTRATOR}
+ALLOWED = {
+    "profile": {SELF, PROXY_WITH_SCOPE, PROXY_WITHOUT_SCOPE} | STAFF,
+    "scoped": {SELF, PROXY_WITH_SCOPE} | STAFF,
+    "activity": {SELF, PROXY_WITH_SCOPE, PROXY_WITHOUT_SCOPE},
+    "sharing": {SELF} | STAFF,
+    "staff_only": STAFF,
+}
+
+
+@dataclass
+class World:
+    """One patient and everyone around them."""
+
+    patient: Patient
+    open_grant: ProxyGrant
+    users: dict[str, Any] = field(default_factory=dict)
+
+    def client_for(self, actor: str) -> Client:
+        client = Client()
+        user = self.users.get(actor)
+        if user is None:
+            return client
+        return sign_in(client, user, second_factor=actor in STAFF | {OTHER_ORG_STAFF, ADMINISTRATOR})
+
+
+def build_world(scope: str) -> World:
+    """A patient of a home clinic; proxies with and without `scope`; staff near and far."""
+    home = OrganizationFactory()
+    elsewhere = OrganizationFactory()
+    patient = PatientFactory(home_organization=home)
+    other_scopes = [s for s in Scope.values if s != scope]
+    users: dict[str, Any] = {SELF: patient.user, OTHER_PATIENT: PatientFactory(home_organization=home).user}
+    users[PROXY_WITH_SCOPE] = ProxyGrantFactory(patient=patient, scopes=[scope]).grantee
+    users[PROXY_WITHOUT_SCOPE] = ProxyGrantFactory(patient=patient, scopes=other_scopes).grantee
+    users[REVOKED_PROXY] = ProxyGrantFactory(
+        patient=patient, status=ProxyGrant.Status.REVOKED, ended_at=timezone.now()
+    ).grantee
+    # Past its end date but not yet swept: the policy must refuse it by time alone.
+    users[EXPIRED_PROXY] = ProxyGrantFactory(patient=patient, ends_at=timezone.now()).grantee
+    users[CLINIC_STAFF] = StaffMemberFactory(organization=home, role=StaffRole.NURSE).user
+    specialist = StaffMemberFactory(organization=elsewhere, role=StaffRole.PHYSICIAN)
+    CareTeamMembershipFactory(patient=patient, staff=specialist)
+    users[CARE_TEAM_STAFF] = specialist.user
+    users[OTHER_ORG_STAFF] = StaffMemberFactory(organization=elsewhere, role=StaffRole.NURSE).user
+    users[ADMINISTRATOR] = StaffMemberFactory(organization=home, role=StaffRole.ADMINISTRATOR).user
+    open_grant = ProxyGrantFactory(
+        patient=patient, grantee=None, status=ProxyGrant.Status.INVITED, accepted_at=None,
+        invited_email="invited@example.org",
+    )
+    return World(patient=patient, open_grant=open_grant, users=users)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    access: str  # a key of ALLOWED
+    url: Callable[[World], str]
+    method: str = "get"
+    data: Callable[[World], dict[str, Any]] = lambda world: {}
+    api: bool = False
+    scope: str = Scope.RECORDS
+    # Status for an allowed actor; denied ones get 404 (anonymous: login redirect, or 403 on the API).
+    ok_status: int = 200
+    # Pages that show no patient data write no audit event (the section placeholders).
+    audited: bool = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _p(name: str, **kwargs: Any) -> Callable[[World], str]:
+    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, **kwargs})
+
+
+def _invite(world: World) -> dict[str, Any]:
+    return {"name": "New Helper", "email": "helper@example.org", "relationship": "son", "scopes": ["records"]}
+
+
+ENDPOINTS = [
+    Endpoint("patient home", "profile", _p("patient_home")),
+    *[
+        Endpoint(f"section {slug}", "scoped", _p("section", slug=slug), scope=scope, audited=False)
+        for slug, scope in [
+            ("record", Scope.RECORDS),
+            ("messages", Scope.MESSAGING),
+            ("appointments", Scope.SCHEDULING),
+            ("medications", Scope.REFILLS),
+            ("billing", Scope.BILLING),
+        ]
+    ],
+    Endpoint("activity", "activity", _p("activity")),
+    Endpoint("sharing page", "sharing", _p("sharing")),
+    Endpoint("sharing invite", "sharing", _p("sharing"), method="post", data=_invite, ok_status=302),
+    Endpoint(
+        "sharing revoke",
+        "sharing",
+        lambda world: reverse("sharing_revoke", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}),
+        method="post",
+        ok_status=302,
+    ),
+    Endpoint("staff patient page", "staff_only", _p("staff_patient")),
+    Endpoint("staff guardian form", "staff_only", _p("staff_guardian_grant")),
+    Endpoint("api patient", "profile", _p("api_patient"), api=True),
+    Endpoint("api activity", "activity", _p("api_activity"), api=True),
+    Endpoint("api proxy grants", "sharing", _p("api_proxy_grants"), api=True),
+    Endpoint("api invite", "sharing", _p("api_proxy_grants"), method="post", data=_invite, api=True, ok_status=201),
+    Endpoint(
+        "api revoke",
+        "sharing",
+        lambda world: reverse(
+            "api_proxy_grant_revoke", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}
+        ),
+        method="post",
+        api=True,
+    ),
+]
+
+
+def _row_counts() -> dict[str, int]:
+    """Rows of patient data and access. The actor's own signed-in-session row is theirs, not the patient's."""
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_app_config("portal").get_models()
+        if model is not UserSession
+    }
+
+
+def check_endpoint(endpoint: Endpoint, actor: str) -> None:
+    """Ask `endpoint` as `actor` and assert the exact answer, the audit trail and that nothing leaked."""
+    world = build_world(endpoint.scope)
+    client = world.client_for(actor)
+    url = endpoint.url(world)
+    allowed = actor in ALLOWED[endpoint.access]
+    before = _row_counts()
+    audit_before = AuditEvent.objects.count()
+    mail.outbox.clear()
+    kwargs: dict[str, Any] = {"content_type": "application/json"} if endpoint.api else {}
+    payload = endpoint.data(world)
+    response = getattr(client, endpoint.method)(url, payload, **kwargs)
+
+    if allowed:
+        assert response.status_code == endpoint.ok_status, (endpoint.name, actor, response.status_code)
+        new_events = list(AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - audit_before])
+        if not endpoint.audited:
+            assert new_events == []
+            return
+        assert new_events, f"{endpoint.name} as {actor} wrote no audit event"
+        assert {event.actor_id for event in new_events} == {world.users[actor].pk}
+        assert {event.patient_id for event in new_events} == {world.patient.pk}
+        return
+
+    if actor == ANONYMOUS:
+        expected = 403 if endpoint.api else 302
+        assert response.status_code == expected, (endpoint.name, actor, response.status_code)
+        if not endpoint.api:
+            assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code == 404, (endpoint.name, actor, response.status_code)
+    if actor in STRANGERS:
+        body = response.content.decode()
+        assert world.patient.family_name not in body
+        assert str(world.patient.pk) not in body.replace(url, "")
+    assert _row_counts() == before, f"{endpoint.name} as {actor} wrote to the database"
+    assert mail.outbox == []
