@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -157,7 +158,7 @@ def access_patient(user: object, patient_id: object, action: str) -> Access:
     """The patient `patient_id` if `user` may do `action`; otherwise 404, never 403."""
     try:
         patient = Patient.objects.select_related("home_organization").get(pk=patient_id)
-    except (Patient.DoesNotExist, ValueError, TypeError) as missing:
+    except (Patient.DoesNotExist, ValidationError, ValueError, TypeError) as missing:
         raise Http404 from missing
     access = resolve(user, patient, action)
     if access is None:

@@ -1,0 +1,1 @@
+"""Operator commands: demo data, the local runner, demo second-factor codes."""

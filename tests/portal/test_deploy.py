@@ -1,0 +1,152 @@
+"""Production deployment: `check --deploy` is clean, and the compose file and .env.example agree with settings."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SETTINGS_FILE = BASE_DIR / "portal" / "settings.py"
+COMPOSE_FILE = BASE_DIR / "docker-compose.yml"
+ENV_EXAMPLE = BASE_DIR / ".env.example"
+DEPLOY_GUIDE = BASE_DIR / "docs" / "DEPLOY.md"
+
+ENV_READERS = {"env", "env_bool", "env_int", "env_list"}
+# Overrides a developer or CI may export that would weaken the production defaults under test.
+SECURITY_OVERRIDES = (
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_PRELOAD",
+)
+
+
+def settings_variables() -> set[str]:
+    """Names of the environment variables portal/settings.py reads through its env helpers."""
+    tree = ast.parse(SETTINGS_FILE.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ENV_READERS
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+def env_example_variables() -> set[str]:
+    """Variables .env.example sets, including those shown commented out."""
+    pattern = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+    return set(pattern.findall(ENV_EXAMPLE.read_text(encoding="utf-8")))
+
+
+def compose() -> dict[str, Any]:
+    with COMPOSE_FILE.open(encoding="utf-8") as stream:
+        loaded: dict[str, Any] = yaml.safe_load(stream)
+    return loaded
+
+
+def test_check_deploy_passes_with_production_environment() -> None:
+    env = {name: value for name, value in os.environ.items() if name not in SECURITY_OVERRIDES}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example.org",
+        # `check` without --database connects to nothing; the URLs only have to parse.
+        DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://portal@127.0.0.1:5432/portal"),
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("System check identified no issues"), result.stdout
+
+
+def test_compose_defines_the_production_services() -> None:
+    services = compose()["services"]
+
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert services["postgres"]["image"] == "postgres:16"
+    assert services["redis"]["image"] == "redis:7"
+    assert services["redis"]["command"] == ["redis-server", "--appendonly", "yes"]
+    assert services["worker"]["command"][-1].startswith("exec celery -A portal worker ")
+    assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"
+
+
+def test_compose_healthchecks_postgres_redis_and_web() -> None:
+    services = compose()["services"]
+
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"][1]
+    assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    web_check = services["web"]["healthcheck"]["test"]
+    assert web_check[:3] == ["CMD", "python", "-c"]
+    assert "http://127.0.0.1:8000/healthz" in web_check[3]
+
+
+def test_app_services_wait_for_healthy_stores_and_finished_migrations() -> None:
+    services = compose()["services"]
+    after_migrate = {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+        "migrate": {"condition": "service_completed_successfully"},
+    }
+
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"] == after_migrate, name
+        assert services[name]["env_file"] == ".env", name
+    assert services["migrate"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+
+
+def test_beat_keeps_its_schedule_on_a_named_volume() -> None:
+    config = compose()
+    beat = config["services"]["beat"]
+
+    assert beat["environment"] == {"CELERY_BEAT_SCHEDULE_FILENAME": "/app/var/beat/celerybeat-schedule"}
+    assert beat["volumes"] == ["beat-schedule:/app/var/beat"]
+    assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule"}
+
+
+def test_env_example_documents_every_variable_settings_reads() -> None:
+    assert settings_variables() - env_example_variables() == set()
+
+
+def test_every_variable_compose_interpolates_is_in_env_example() -> None:
+    # "$$" escapes a variable for the container's shell; only single "$" is compose's.
+    text = COMPOSE_FILE.read_text(encoding="utf-8").replace("$$", "")
+    referenced = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))
+
+    assert referenced - env_example_variables() == set()
+
+
+def test_deploy_guide_documents_every_variable_settings_reads() -> None:
+    guide = DEPLOY_GUIDE.read_text(encoding="utf-8")
+
+    assert {name for name in settings_variables() if f"`{name}`" not in guide} == set()
