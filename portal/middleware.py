@@ -3,6 +3,7 @@ the second factor, and the registry of signed-in sessions."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 import uuid
@@ -29,9 +30,21 @@ OPEN_PREFIXES = ("/static/", "/healthz", "/readyz", "/i18n/", "/accounts/logout/
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is the proxy in production; gunicorn is configured to trust
-    # only the local proxy's X-Forwarded-For (see docker-compose.yml).
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for the audit log. Behind a trusted reverse proxy, the last hop it
+    added to X-Forwarded-For; never a header a client could forge directly."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if remote and forwarded and _is_trusted_proxy(remote):
+        return forwarded.split(",")[-1].strip() or remote
+    return remote
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
 
 
 class RequestContextMiddleware:

@@ -78,12 +78,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "portal.middleware.IdleTimeoutMiddleware",
     "portal.middleware.SecondFactorMiddleware",
     "portal.middleware.SessionRegistryMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -186,7 +186,7 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Patient Portal <no-reply@portal.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SMS_BACKEND = env("SMS_BACKEND", "portal.sms.LogSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", "portal.notify.LogSmsBackend")
 SMS_FROM = env("SMS_FROM", "")
 
 # --- Internationalisation ------------------------------------------------------
@@ -242,6 +242,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Keep the app's JSON log format (ids only) in worker and beat logs too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE = {
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
@@ -250,6 +252,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Security --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Addresses or networks (CIDR) of the reverse proxies in front of the app; only their
+# X-Forwarded-For is believed when recording a client's IP in the audit log.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
