@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -44,6 +45,17 @@ def child_commands(port: int) -> list[tuple[str, list[str]]]:
         ("worker", [python, "-m", "celery", "-A", "portal", "worker", "--loglevel=INFO", "--concurrency=2"]),
         ("beat", [python, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO", f"--schedule={schedule}"]),
     ]
+
+
+def port_is_free(port: int) -> bool:
+    """Checked first, because another server on the port would answer our /healthz for a web that failed."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver does; ignores TIME_WAIT
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def start_children(port: int) -> list[Child]:
@@ -103,6 +115,8 @@ class Command(BaseCommand):
 
         children: list[Child] = []
         try:
+            if not port_is_free(port):
+                raise CommandError(f"Port {port} is in use. Stop what uses it, or run with PORT=<another port>.")
             self.prepare()
             signal.signal(signal.SIGINT, request_stop)
             signal.signal(signal.SIGTERM, request_stop)
