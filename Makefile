@@ -19,8 +19,9 @@ help:
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv
 
+# --inexact keeps dev tools a previous `make test` installed.
 install: $(UV)
-	$(UV) sync --frozen --no-dev
+	$(UV) sync --frozen --no-dev --inexact
 
 install-dev: $(UV)
 	$(UV) sync --frozen
@@ -50,7 +51,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 types: install-dev
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/mypy .
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/mypy .
 
 pytest: install-dev e2e-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)

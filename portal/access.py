@@ -20,12 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from portal.models import AuditEvent, CareTeamMembership, Patient, ProxyGrant, Scope, StaffMember, StaffRole
+from portal.models import AuditEvent, CareTeamMembership, Patient, ProxyGrant, Scope, StaffMember, StaffRole, User
+
+# Whoever is asking: a signed-in user or an anonymous visitor.
+Actor = User | AnonymousUser
 
 
 class Action:
@@ -79,7 +83,7 @@ def active_grants(today: date | None = None) -> QuerySet[ProxyGrant]:
     ).exclude(made_on_minor=True, patient__birth_date__lte=years_ago(today, ADULT_AT))
 
 
-def _staff_roles(user: object) -> QuerySet[StaffMember]:
+def _staff_roles(user: User) -> QuerySet[StaffMember]:
     return StaffMember.objects.filter(user=user, is_active=True).select_related("organization")
 
 
@@ -87,9 +91,9 @@ def _roles_allowing(action: str) -> list[str]:
     return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
 
 
-def patients_for(user: object, action: str) -> QuerySet[Patient]:
+def patients_for(user: Actor, action: str) -> QuerySet[Patient]:
     """Every patient this user may do `action` for. Use it to scope any query of patient data."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:  # type: ignore[attr-defined]
+    if not isinstance(user, User) or not user.is_active:
         return Patient.objects.none()
     reach = Q(user=user)
     if action in SCOPED_ACTIONS or action in (Action.PROFILE, Action.ACTIVITY):
@@ -101,9 +105,7 @@ def patients_for(user: object, action: str) -> QuerySet[Patient]:
     if roles:
         staff = StaffMember.objects.filter(user=user, is_active=True, role__in=roles)
         reach |= Q(home_organization__in=staff.values("organization"))
-        reach |= Q(
-            Exists(CareTeamMembership.objects.filter(patient=OuterRef("pk"), staff__in=staff.values("pk")))
-        )
+        reach |= Q(Exists(CareTeamMembership.objects.filter(patient=OuterRef("pk"), staff__in=staff.values("pk"))))
     return Patient.objects.filter(reach)
 
 
@@ -131,11 +133,11 @@ class Access:
         return SCOPED_ACTIONS
 
 
-def resolve(user: object, patient: Patient, action: str) -> Access | None:
+def resolve(user: Actor, patient: Patient, action: str) -> Access | None:
     """How `user` may do `action` for `patient`, or None if they may not."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:  # type: ignore[attr-defined]
+    if not isinstance(user, User) or not user.is_active:
         return None
-    if patient.user_id is not None and patient.user_id == user.pk:  # type: ignore[attr-defined]
+    if patient.user_id is not None and patient.user_id == user.pk:
         return Access(patient, AuditEvent.ActingAs.SELF, action)
     if action != Action.SHARING:
         grant = active_grants().filter(patient=patient, grantee=user).first()
@@ -154,10 +156,10 @@ def resolve(user: object, patient: Patient, action: str) -> Access | None:
     return None
 
 
-def access_patient(user: object, patient_id: object, action: str) -> Access:
+def access_patient(user: Actor, patient_id: object, action: str) -> Access:
     """The patient `patient_id` if `user` may do `action`; otherwise 404, never 403."""
     try:
-        patient = Patient.objects.select_related("home_organization").get(pk=patient_id)
+        patient = Patient.objects.select_related("home_organization").get(pk=patient_id)  # type: ignore[misc]
     except (Patient.DoesNotExist, ValidationError, ValueError, TypeError) as missing:
         raise Http404 from missing
     access = resolve(user, patient, action)
@@ -166,13 +168,20 @@ def access_patient(user: object, patient_id: object, action: str) -> Access:
     return access
 
 
-def is_staff_user(user: object) -> bool:
+def is_staff_user(user: Actor) -> bool:
     """Anyone holding an active staff role (administrators included)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return False
     return _staff_roles(user).exists()
 
 
-def requires_second_factor(user: object) -> bool:
+def requires_second_factor(user: Actor) -> bool:
     """Staff and administrators must use a second factor; patients may choose to."""
-    return bool(getattr(user, "is_superuser", False) or getattr(user, "is_staff", False)) or is_staff_user(user)
+    if not isinstance(user, User):
+        return False
+    return user.is_superuser or user.is_staff or is_staff_user(user)
+
+
+def second_factor_passed(user: Actor) -> bool:
+    """Whether this session entered a second factor (django-otp's middleware adds `is_verified`)."""
+    return bool(getattr(user, "is_verified", lambda: False)())

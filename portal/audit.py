@@ -8,12 +8,12 @@ from django.db import models
 
 from portal.access import SCOPED_ACTIONS, Access
 from portal.context import current_client
-from portal.models import AuditEvent, Patient
+from portal.models import AuditEvent, Patient, User
 
 
 def build(
     *,
-    actor: object,
+    actor: User | None,
     patient: Patient | None,
     action: str,
     obj: models.Model | None = None,
@@ -29,7 +29,7 @@ def build(
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
     return AuditEvent(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor,
         acting_as=acting_as,
         patient=patient,
         action=action,
@@ -53,7 +53,7 @@ def record(**fields: Any) -> AuditEvent:
 def record_access(
     access: Access,
     *,
-    actor: object,
+    actor: User | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",

@@ -14,7 +14,8 @@ class Client:
     user_id: int | None = None
 
 
-_client: contextvars.ContextVar[Client] = contextvars.ContextVar("client", default=Client())
+# Client is a frozen dataclass, so sharing one default instance is safe.
+_client: contextvars.ContextVar[Client] = contextvars.ContextVar("client", default=Client())  # noqa: B039
 
 
 def current_client() -> Client:

@@ -11,6 +11,7 @@ from portal import selectors
 from portal.access import Access, Action, is_staff_user, resolve
 from portal.models import AuditEvent
 
+
 def _current_access(request: HttpRequest, people: list[Any]) -> Access | None:
     access: Access | None = getattr(request, "access", None)
     if access is not None and access.acting_as != AuditEvent.ActingAs.STAFF:
@@ -26,7 +27,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         return {"people": [], "acting_for": None, "nav_sections": [], "is_staff_user": False, "idle_timeout": 0}
     from portal.views.patient import SECTIONS
 
-    people = selectors.people_i_act_for(user)  # type: ignore[arg-type]
+    people = selectors.people_i_act_for(user)
     access = _current_access(request, people)
     scopes = access.scopes if access is not None else frozenset()
     return {

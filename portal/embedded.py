@@ -28,7 +28,8 @@ def _start_postgres() -> str:
 
     server = pgserver.get_server(VAR_DIR / "pgdata", cleanup_mode="stop")
     _running["postgres"] = server
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    # DATABASE_NAME is a constant of this module, not input.
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     socket_dir = VAR_DIR / "pgdata"
@@ -60,6 +61,11 @@ def ensure_services() -> None:
 def stop_services() -> None:
     redis = _running.pop("redis", None)
     if redis is not None:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # The server closes the connection as it stops; do not retry into it.
+        redis.set_retry(Retry(NoBackoff(), 0))
         redis.shutdown()
     postgres = _running.pop("postgres", None)
     if postgres is not None:

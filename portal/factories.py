@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.models import CareTeamMembership, Organization, Patient, ProxyGrant, Scope, StaffMember, StaffRole, User
 
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - factories make test users only
 
 
 def born_years_ago(years: int, days: int = 30) -> date:

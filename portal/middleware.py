@@ -87,13 +87,13 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
-            translation.activate(user.language)  # type: ignore[union-attr]
-            request.LANGUAGE_CODE = user.language  # type: ignore[union-attr]
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
             bind_user(user.pk)
         return self.get_response(request)
 
 
-def idle_timeout(user: object) -> int:
+def idle_timeout(user: access.Actor) -> int:
     return settings.IDLE_TIMEOUT_STAFF if access.requires_second_factor(user) else settings.IDLE_TIMEOUT_PATIENT
 
 
@@ -114,8 +114,12 @@ class IdleTimeoutMiddleware:
             request.idle_timeout = timeout  # type: ignore[attr-defined]
             if now - last > timeout:
                 logout(request)
-                messages.info(request, _("You were signed out after a period of inactivity, to keep your information safe."))
-                return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+                messages.info(
+                    request, _("You were signed out after a period of inactivity, to keep your information safe.")
+                )
+                return HttpResponseRedirect(
+                    f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}"
+                )
             # The idle-warning ping asks for the time left; it does not count as activity.
             if request.path != reverse("session_status"):
                 request.session[self.SESSION_KEY] = now
@@ -130,7 +134,8 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified() and not request.path.startswith(OPEN_PREFIXES):  # type: ignore[union-attr]
+        pending = user.is_authenticated and not access.second_factor_passed(user)
+        if pending and not request.path.startswith(OPEN_PREFIXES):
             from django_otp import user_has_device
 
             next_qs = urlencode({"next": request.get_full_path()})

@@ -87,4 +87,3 @@ def staff_roles_of(user: User) -> QuerySet[StaffMember]:
 
 def sessions_of(user: User) -> QuerySet[UserSession]:
     return UserSession.objects.filter(user=user).order_by("-last_seen_at")
-

@@ -24,7 +24,6 @@ from portal.factories import (
     PatientFactory,
     ProxyGrantFactory,
     StaffMemberFactory,
-    UserFactory,
 )
 from portal.models import AuditEvent, Patient, ProxyGrant, Scope, StaffRole, UserSession
 from tests.conftest import sign_in
@@ -106,7 +105,10 @@ def build_world(scope: str) -> World:
     users[OTHER_ORG_STAFF] = StaffMemberFactory(organization=elsewhere, role=StaffRole.NURSE).user
     users[ADMINISTRATOR] = StaffMemberFactory(organization=home, role=StaffRole.ADMINISTRATOR).user
     open_grant = ProxyGrantFactory(
-        patient=patient, grantee=None, status=ProxyGrant.Status.INVITED, accepted_at=None,
+        patient=patient,
+        grantee=None,
+        status=ProxyGrant.Status.INVITED,
+        accepted_at=None,
         invited_email="invited@example.org",
     )
     return World(patient=patient, open_grant=open_grant, users=users)
@@ -156,7 +158,9 @@ ENDPOINTS = [
     Endpoint(
         "sharing revoke",
         "sharing",
-        lambda world: reverse("sharing_revoke", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}),
+        lambda world: reverse(
+            "sharing_revoke", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}
+        ),
         method="post",
         ok_status=302,
     ),

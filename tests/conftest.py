@@ -13,7 +13,7 @@ from portal.models import User
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
+def _fast_passwords(settings) -> None:
     """Hashing strength is not under test; the suite makes hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -25,17 +25,17 @@ def _clean_cache() -> None:
 
 
 @pytest.fixture
-def patient(db: None):  # type: ignore[no-untyped-def]
+def patient(db: None):
     return PatientFactory()
 
 
 @pytest.fixture
-def nurse(db: None, patient):  # type: ignore[no-untyped-def]
+def nurse(db: None, patient):
     return StaffMemberFactory(organization=patient.home_organization)
 
 
 @pytest.fixture
-def user(db: None):  # type: ignore[no-untyped-def]
+def user(db: None):
     return UserFactory()
 
 

@@ -8,7 +8,7 @@ from django_otp import user_has_device
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from portal.access import requires_second_factor
+from portal.access import requires_second_factor, second_factor_passed
 
 
 class VerifiedUser(BasePermission):
@@ -16,6 +16,6 @@ class VerifiedUser(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        if user.is_verified():  # type: ignore[union-attr]
+        if second_factor_passed(user):
             return True
         return not (user_has_device(user, confirmed=True) or requires_second_factor(user))

@@ -19,15 +19,34 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
 
     class Meta:
         model = Patient
-        fields = ("id", "display_name", "given_name", "family_name", "birth_date", "preferred_language",
-                  "home_organization")
+        fields = (
+            "id",
+            "display_name",
+            "given_name",
+            "family_name",
+            "birth_date",
+            "preferred_language",
+            "home_organization",
+        )
 
 
 class ProxyGrantSerializer(serializers.ModelSerializer[ProxyGrant]):
     class Meta:
         model = ProxyGrant
-        fields = ("id", "invited_name", "invited_email", "relationship", "scopes", "status", "end_reason",
-                  "ends_at", "invited_at", "accepted_at", "ended_at", "is_guardian")
+        fields = (
+            "id",
+            "invited_name",
+            "invited_email",
+            "relationship",
+            "scopes",
+            "status",
+            "end_reason",
+            "ends_at",
+            "invited_at",
+            "accepted_at",
+            "ended_at",
+            "is_guardian",
+        )
 
 
 class ProxyInviteSerializer(serializers.Serializer[ProxyGrant]):

@@ -66,14 +66,15 @@ class ProxyGrant(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    renewed_from = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewal"
-    )
+    renewed_from = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewal")
 
     class Meta:
         ordering: ClassVar = ["-invited_at"]
         constraints: ClassVar = [
-            models.CheckConstraint(condition=models.Q(status__in=["invited", "active", "declined", "revoked", "expired"]), name="proxy_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["invited", "active", "declined", "revoked", "expired"]),
+                name="proxy_status_valid",
+            ),
             models.CheckConstraint(condition=~models.Q(scopes=[]), name="proxy_scopes_not_empty"),
             models.CheckConstraint(
                 condition=~models.Q(status="active") | models.Q(grantee__isnull=False, accepted_at__isnull=False),

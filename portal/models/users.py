@@ -34,9 +34,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
-    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     phone = models.CharField(_("mobile phone"), max_length=32, blank=True)
     notify_by_email = models.BooleanField(_("email me when something is waiting"), default=True)
     notify_by_sms = models.BooleanField(_("text me when something is waiting"), default=False)
@@ -55,9 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints: ClassVar = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
-            models.CheckConstraint(
-                condition=~models.Q(notify_by_sms=True, phone=""), name="user_sms_needs_phone"
-            ),
+            models.CheckConstraint(condition=~models.Q(notify_by_sms=True, phone=""), name="user_sms_needs_phone"),
         ]
 
     def __str__(self) -> str:

@@ -49,11 +49,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and translation.check_for_language(language):
         user = request.user
         accounts.account_update_preferences(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             language=language,
-            notify_by_email=user.notify_by_email,  # type: ignore[union-attr]
-            notify_by_sms=user.notify_by_sms,  # type: ignore[union-attr]
-            phone=user.phone,  # type: ignore[union-attr]
+            notify_by_email=user.notify_by_email,
+            notify_by_sms=user.notify_by_sms,
+            phone=user.phone,
         )
     return django_set_language(request)
 
@@ -88,7 +88,7 @@ def session_status(request: HttpRequest) -> JsonResponse:
 @require_POST
 @login_required
 def session_keepalive(request: HttpRequest) -> JsonResponse:
-    """"Stay signed in": any ordinary request resets the idle clock (see IdleTimeoutMiddleware)."""
+    """ "Stay signed in": any ordinary request resets the idle clock (see IdleTimeoutMiddleware)."""
     return JsonResponse({"seconds_left": idle_timeout(request.user)})
 
 
@@ -121,7 +121,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "portal/activate.html", {"token": token})
     if request.method == "POST":
         try:
-            patient = invitations.patient_activate(token=token, user=request.user)  # type: ignore[arg-type]
+            patient = invitations.patient_activate(token=token, user=request.user)
         except ServiceError as error:
             return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=400)
         request.session.pop("pending_invitation", None)

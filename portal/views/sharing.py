@@ -94,10 +94,10 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "decline":
-                proxies.proxy_decline(token=token, user=request.user)  # type: ignore[arg-type]
+                proxies.proxy_decline(token=token, user=request.user)
                 messages.info(request, _("You declined the invitation."))
                 return redirect("home")
-            grant = proxies.proxy_accept(token=token, user=request.user)  # type: ignore[arg-type]
+            grant = proxies.proxy_accept(token=token, user=request.user)
         except ServiceError as error:
             return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=400)
         request.session.pop("pending_invitation", None)

@@ -43,9 +43,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         codes = two_factor.totp_confirm(user=request.user, device=device, code=form.cleaned_data["code"])  # type: ignore[arg-type]
         if codes is not None:
             otp_login(request, device)
-            return render(
-                request, "portal/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
-            )
+            return render(request, "portal/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
         form.add_error("code", _("That code did not match. Check the time on your phone and try the newest code."))
     context = {
         "form": form,

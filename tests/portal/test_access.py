@@ -23,12 +23,12 @@ from portal.models import AuditEvent, ProxyGrant, Scope, StaffRole
 pytestmark = pytest.mark.django_db
 
 
-def test_patient_may_do_everything_for_themself(patient) -> None:  # type: ignore[no-untyped-def]
+def test_patient_may_do_everything_for_themself(patient) -> None:
     for action in [*Scope.values, Action.PROFILE, Action.ACTIVITY, Action.SHARING]:
         assert resolve(patient.user, patient, action).acting_as == AuditEvent.ActingAs.SELF  # type: ignore[union-attr]
 
 
-def test_proxy_gets_only_the_scopes_granted(patient) -> None:  # type: ignore[no-untyped-def]
+def test_proxy_gets_only_the_scopes_granted(patient) -> None:
     carer = ProxyGrantFactory(patient=patient, scopes=[Scope.RECORDS, Scope.BILLING]).grantee
 
     allowed = {action for action in Scope.values if resolve(carer, patient, action) is not None}
@@ -38,7 +38,7 @@ def test_proxy_gets_only_the_scopes_granted(patient) -> None:  # type: ignore[no
     assert resolve(carer, patient, Action.SHARING) is None
 
 
-def test_proxy_access_stops_at_the_end_date_before_any_sweep(patient) -> None:  # type: ignore[no-untyped-def]
+def test_proxy_access_stops_at_the_end_date_before_any_sweep(patient) -> None:
     grant = ProxyGrantFactory(patient=patient, ends_at=timezone.now() + timedelta(minutes=1))
     assert resolve(grant.grantee, patient, Action.RECORDS) is not None
 
@@ -77,14 +77,14 @@ def test_the_patient_sees_their_own_confidential_items() -> None:
     assert access_patient(teen.user, teen.pk, Action.RECORDS).hides_confidential is False
 
 
-def test_another_patient_gets_404_not_403(patient) -> None:  # type: ignore[no-untyped-def]
+def test_another_patient_gets_404_not_403(patient) -> None:
     stranger = PatientFactory().user
 
     with pytest.raises(Http404):
         access_patient(stranger, patient.pk, Action.PROFILE)
 
 
-def test_unknown_or_malformed_patient_id_is_404(patient) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_malformed_patient_id_is_404(patient) -> None:
     for patient_id in ("00000000-0000-0000-0000-000000000000", "not-a-uuid", None):
         with pytest.raises(Http404):
             access_patient(patient.user, patient_id, Action.PROFILE)
@@ -95,13 +95,16 @@ def test_unknown_or_malformed_patient_id_is_404(patient) -> None:  # type: ignor
     [
         (StaffRole.PHYSICIAN, {*Scope.values, Action.PROFILE, Action.SHARING}),
         (StaffRole.NURSE, {*Scope.values, Action.PROFILE, Action.SHARING}),
-        (StaffRole.MEDICAL_ASSISTANT, {Scope.RECORDS, Scope.MESSAGING, Scope.SCHEDULING, Scope.REFILLS, Action.PROFILE}),
+        (
+            StaffRole.MEDICAL_ASSISTANT,
+            {Scope.RECORDS, Scope.MESSAGING, Scope.SCHEDULING, Scope.REFILLS, Action.PROFILE},
+        ),
         (StaffRole.FRONT_DESK, {Scope.MESSAGING, Scope.SCHEDULING, Action.PROFILE, Action.SHARING}),
         (StaffRole.BILLING, {Scope.BILLING, Action.PROFILE}),
         (StaffRole.ADMINISTRATOR, set()),
     ],
 )
-def test_staff_role_decides_the_actions(patient, role: str, actions: set[str]) -> None:  # type: ignore[no-untyped-def]
+def test_staff_role_decides_the_actions(patient, role: str, actions: set[str]) -> None:
     staff = StaffMemberFactory(organization=patient.home_organization, role=role).user
     every_action = {*Scope.values, Action.PROFILE, Action.ACTIVITY, Action.SHARING}
 
@@ -110,7 +113,7 @@ def test_staff_role_decides_the_actions(patient, role: str, actions: set[str]) -
     assert allowed == actions
 
 
-def test_staff_of_another_organization_reach_only_their_care_team_patients(patient) -> None:  # type: ignore[no-untyped-def]
+def test_staff_of_another_organization_reach_only_their_care_team_patients(patient) -> None:
     specialist = StaffMemberFactory(organization=OrganizationFactory(), role=StaffRole.PHYSICIAN)
     assert resolve(specialist.user, patient, Action.RECORDS) is None
 
@@ -120,7 +123,7 @@ def test_staff_of_another_organization_reach_only_their_care_team_patients(patie
     assert list(patients_for(specialist.user, Action.RECORDS)) == [patient]
 
 
-def test_inactive_staff_and_inactive_users_reach_nobody(patient) -> None:  # type: ignore[no-untyped-def]
+def test_inactive_staff_and_inactive_users_reach_nobody(patient) -> None:
     staff = StaffMemberFactory(organization=patient.home_organization, is_active=False)
     patient.user.is_active = False
     patient.user.save()
@@ -129,7 +132,7 @@ def test_inactive_staff_and_inactive_users_reach_nobody(patient) -> None:  # typ
     assert resolve(patient.user, patient, Action.PROFILE) is None
 
 
-def test_patients_for_matches_resolve_for_every_actor(patient) -> None:  # type: ignore[no-untyped-def]
+def test_patients_for_matches_resolve_for_every_actor(patient) -> None:
     others = PatientFactory.create_batch(3, home_organization=patient.home_organization)
     nurse = StaffMemberFactory(organization=patient.home_organization).user
     carer = ProxyGrantFactory(patient=patient, scopes=[Scope.MESSAGING]).grantee
@@ -142,7 +145,7 @@ def test_patients_for_matches_resolve_for_every_actor(patient) -> None:  # type:
             assert set(patients_for(user, action).values_list("pk", flat=True)) == expected, (user, action)
 
 
-def test_patients_for_is_one_query(django_assert_num_queries, patient) -> None:  # type: ignore[no-untyped-def]
+def test_patients_for_is_one_query(django_assert_num_queries, patient) -> None:
     ProxyGrantFactory.create_batch(3, grantee=patient.user)
     with django_assert_num_queries(1):
         assert len(patients_for(patient.user, Scope.RECORDS)) == 4

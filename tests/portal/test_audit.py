@@ -15,11 +15,11 @@ pytestmark = pytest.mark.django_db
 REFUSED = (InternalError, ProgrammingError)
 
 
-def _event(patient) -> AuditEvent:  # type: ignore[no-untyped-def]
+def _event(patient) -> AuditEvent:
     return audit.record(actor=patient.user, patient=patient, action=AuditEvent.Action.VIEW, obj=patient)
 
 
-def test_update_of_an_audit_row_is_refused_by_the_database(patient) -> None:  # type: ignore[no-untyped-def]
+def test_update_of_an_audit_row_is_refused_by_the_database(patient) -> None:
     event = _event(patient)
 
     with pytest.raises(REFUSED, match="append-only"), transaction.atomic():
@@ -29,7 +29,7 @@ def test_update_of_an_audit_row_is_refused_by_the_database(patient) -> None:  # 
     assert event.action == AuditEvent.Action.VIEW
 
 
-def test_delete_of_an_audit_row_is_refused_by_the_database(patient) -> None:  # type: ignore[no-untyped-def]
+def test_delete_of_an_audit_row_is_refused_by_the_database(patient) -> None:
     event = _event(patient)
 
     with pytest.raises(REFUSED, match="append-only"), transaction.atomic():
@@ -38,7 +38,7 @@ def test_delete_of_an_audit_row_is_refused_by_the_database(patient) -> None:  # 
     assert AuditEvent.objects.filter(pk=event.pk).count() == 1
 
 
-def test_raw_sql_as_the_app_role_cannot_rewrite_history(patient) -> None:  # type: ignore[no-untyped-def]
+def test_raw_sql_as_the_app_role_cannot_rewrite_history(patient) -> None:
     event = _event(patient)
 
     for statement in (
@@ -52,21 +52,24 @@ def test_raw_sql_as_the_app_role_cannot_rewrite_history(patient) -> None:  # typ
     assert event.object_id == str(patient.pk)
 
 
-def test_viewing_the_home_page_writes_one_event_with_the_client(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_viewing_the_home_page_writes_one_event_with_the_client(client, patient) -> None:
     sign_in(client, patient.user)
 
     client.get(f"/p/{patient.pk}/", HTTP_USER_AGENT="TestBrowser/1.0", REMOTE_ADDR="203.0.113.9")
 
     event = AuditEvent.objects.get()
     assert (event.actor_id, event.patient_id, event.action, event.acting_as) == (
-        patient.user.pk, patient.pk, AuditEvent.Action.VIEW, AuditEvent.ActingAs.SELF
+        patient.user.pk,
+        patient.pk,
+        AuditEvent.Action.VIEW,
+        AuditEvent.ActingAs.SELF,
     )
     assert (event.object_type, event.object_id) == ("portal.Patient", str(patient.pk))
     assert (event.ip, event.user_agent) == ("203.0.113.9", "TestBrowser/1.0")
     assert len(event.request_id) == 32
 
 
-def test_activity_page_shows_staff_access_to_the_patient(client, patient, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_activity_page_shows_staff_access_to_the_patient(client, patient, nurse) -> None:
     sign_in(client, nurse.user, second_factor=True)
     client.get(f"/staff/patients/{patient.pk}/")
     client.logout()

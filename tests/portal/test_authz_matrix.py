@@ -19,21 +19,30 @@ def test_matrix(endpoint: Endpoint, actor: str) -> None:
     check_endpoint(endpoint, actor)
 
 
-def _teen_with_confidential_event():  # type: ignore[no-untyped-def]
+def _teen_with_confidential_event():
     teen = PatientFactory(birth_date=born_years_ago(15))
     guardian = ProxyGrantFactory(patient=teen, is_guardian=True, scopes=list(Scope.values)).grantee
     ordinary = audit.record(
-        actor=teen.user, patient=teen, action=AuditEvent.Action.VIEW, object_type="records.Observation",
-        object_id="1", scope=Scope.RECORDS,
+        actor=teen.user,
+        patient=teen,
+        action=AuditEvent.Action.VIEW,
+        object_type="records.Observation",
+        object_id="1",
+        scope=Scope.RECORDS,
     )
     secret = audit.record(
-        actor=teen.user, patient=teen, action=AuditEvent.Action.VIEW, object_type="records.Observation",
-        object_id="2", scope=Scope.RECORDS, confidential=True,
+        actor=teen.user,
+        patient=teen,
+        action=AuditEvent.Action.VIEW,
+        object_type="records.Observation",
+        object_id="2",
+        scope=Scope.RECORDS,
+        confidential=True,
     )
     return teen, guardian, ordinary, secret
 
 
-def test_guardian_of_teen_never_sees_confidential_activity(client) -> None:  # type: ignore[no-untyped-def]
+def test_guardian_of_teen_never_sees_confidential_activity(client) -> None:
     teen, guardian, ordinary, secret = _teen_with_confidential_event()
     sign_in(client, guardian)
 
@@ -44,7 +53,7 @@ def test_guardian_of_teen_never_sees_confidential_activity(client) -> None:  # t
     assert secret.pk not in ids
 
 
-def test_teen_sees_their_own_confidential_activity(client) -> None:  # type: ignore[no-untyped-def]
+def test_teen_sees_their_own_confidential_activity(client) -> None:
     teen, _guardian, ordinary, secret = _teen_with_confidential_event()
     sign_in(client, teen.user)
 
@@ -54,12 +63,17 @@ def test_teen_sees_their_own_confidential_activity(client) -> None:  # type: ign
     assert {ordinary.pk, secret.pk} <= set(ids)
 
 
-def test_guardian_of_child_under_12_sees_everything(client) -> None:  # type: ignore[no-untyped-def]
+def test_guardian_of_child_under_12_sees_everything(client) -> None:
     child = PatientFactory(birth_date=born_years_ago(8), user=None)
     guardian = ProxyGrantFactory(patient=child, is_guardian=True).grantee
     secret = audit.record(
-        actor=guardian, patient=child, action=AuditEvent.Action.VIEW, object_type="records.Observation",
-        object_id="3", scope=Scope.RECORDS, confidential=True,
+        actor=guardian,
+        patient=child,
+        action=AuditEvent.Action.VIEW,
+        object_type="records.Observation",
+        object_id="3",
+        scope=Scope.RECORDS,
+        confidential=True,
     )
     sign_in(client, guardian)
 

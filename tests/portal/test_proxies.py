@@ -20,14 +20,14 @@ pytestmark = pytest.mark.django_db
 Status = ProxyGrant.Status
 
 
-def _invite(patient, **overrides):  # type: ignore[no-untyped-def]
+def _invite(patient, **overrides):
     access = resolve(overrides.pop("actor", patient.user), patient, Action.SHARING)
     fields = {"email": "Carer@Example.org", "name": "Sam Carer", "relationship": "son", "scopes": [Scope.RECORDS]}
     fields.update(overrides)
     return proxies.proxy_invite(access=access, actor=access.staff.user if access.staff else patient.user, **fields)
 
 
-def test_invitation_email_has_a_link_and_no_health_details(django_capture_on_commit_callbacks, patient) -> None:  # type: ignore[no-untyped-def]
+def test_invitation_email_has_a_link_and_no_health_details(django_capture_on_commit_callbacks, patient) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         grant, token = _invite(patient)
 
@@ -40,7 +40,7 @@ def test_invitation_email_has_a_link_and_no_health_details(django_capture_on_com
     assert mail.outbox[0].to == ["carer@example.org"]
 
 
-def test_accepting_gives_access_and_spends_the_link(patient) -> None:  # type: ignore[no-untyped-def]
+def test_accepting_gives_access_and_spends_the_link(patient) -> None:
     grant, token = _invite(patient)
     carer = UserFactory()
 
@@ -53,7 +53,7 @@ def test_accepting_gives_access_and_spends_the_link(patient) -> None:  # type: i
         proxies.proxy_accept(token=token, user=UserFactory())
 
 
-def test_expired_invitation_explains_itself(patient) -> None:  # type: ignore[no-untyped-def]
+def test_expired_invitation_explains_itself(patient) -> None:
     grant, token = _invite(patient)
     ProxyGrant.objects.filter(pk=grant.pk).update(invitation_expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -61,7 +61,7 @@ def test_expired_invitation_explains_itself(patient) -> None:  # type: ignore[no
         proxies.proxy_accept(token=token, user=UserFactory())
 
 
-def test_revoke_is_immediate_and_audited(patient) -> None:  # type: ignore[no-untyped-def]
+def test_revoke_is_immediate_and_audited(patient) -> None:
     grant = ProxyGrantFactory(patient=patient)
     access = resolve(patient.user, patient, Action.SHARING)
 
@@ -72,7 +72,7 @@ def test_revoke_is_immediate_and_audited(patient) -> None:  # type: ignore[no-un
     assert (event.object_id, event.actor_id) == (str(grant.pk), patient.user.pk)
 
 
-def test_only_the_transition_map_moves_a_grant(patient) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_transition_map_moves_a_grant(patient) -> None:
     grant = ProxyGrantFactory(patient=patient, status=Status.REVOKED)
     access = resolve(patient.user, patient, Action.SHARING)
 
@@ -80,14 +80,14 @@ def test_only_the_transition_map_moves_a_grant(patient) -> None:  # type: ignore
         proxies.proxy_revoke(access=access, actor=patient.user, grant_id=grant.pk)  # type: ignore[arg-type]
 
 
-def test_the_database_refuses_an_active_grant_without_a_grantee(patient) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_refuses_an_active_grant_without_a_grantee(patient) -> None:
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         ProxyGrantFactory(patient=patient, grantee=None, accepted_at=None, invited_email="x@example.org")
 
 
-def test_no_second_open_invitation_for_the_same_person(patient) -> None:  # type: ignore[no-untyped-def]
+def test_no_second_open_invitation_for_the_same_person(patient) -> None:
     _invite(patient)
 
     with pytest.raises(ServiceError, match="already has access") as refused:
@@ -116,7 +116,10 @@ def test_sweep_ends_grants_by_date_by_age_and_by_invitation_expiry() -> None:
     dated = ProxyGrantFactory(ends_at=timezone.now() - timedelta(minutes=1))
     grown_up = ProxyGrantFactory(patient=PatientFactory(birth_date=born_years_ago(18)), made_on_minor=True)
     stale = ProxyGrantFactory(
-        status=Status.INVITED, grantee=None, accepted_at=None, invited_email="late@example.org",
+        status=Status.INVITED,
+        grantee=None,
+        accepted_at=None,
+        invited_email="late@example.org",
         invitation_expires_at=timezone.now() - timedelta(days=1),
     )
     untouched = ProxyGrantFactory()
@@ -147,7 +150,7 @@ def test_an_adult_renews_a_grant_that_ended_at_18() -> None:
         proxies.proxy_renew(access=access, actor=adult.user, grant_id=old.pk)  # type: ignore[arg-type]
 
 
-def test_sharing_page_form_keeps_what_was_typed_and_shows_errors(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_sharing_page_form_keeps_what_was_typed_and_shows_errors(client, patient) -> None:
     sign_in(client, patient.user)
 
     response = client.post(f"/p/{patient.pk}/sharing/", {"name": "Sam Carer", "email": "not-an-email"})
@@ -160,7 +163,7 @@ def test_sharing_page_form_keeps_what_was_typed_and_shows_errors(client, patient
     assert ProxyGrant.objects.count() == 0
 
 
-def test_caregiver_accepts_through_the_page_with_their_own_account(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_caregiver_accepts_through_the_page_with_their_own_account(client, patient) -> None:
     _grant, token = _invite(patient)
     carer = UserFactory()
 
@@ -174,7 +177,7 @@ def test_caregiver_accepts_through_the_page_with_their_own_account(client, patie
     assert re.search(patient.family_name, client.get(response["Location"]).content.decode())
 
 
-def test_used_invitation_link_explains_itself(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_used_invitation_link_explains_itself(client, patient) -> None:
     _grant, token = _invite(patient)
     proxies.proxy_accept(token=token, user=UserFactory())
 

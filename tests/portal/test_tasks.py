@@ -40,7 +40,7 @@ def test_the_sweep_task_is_safe_to_run_twice() -> None:
 
 
 @pytest.mark.django_db
-def test_clearing_expired_sessions_drops_their_registry_rows(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_clearing_expired_sessions_drops_their_registry_rows(client, patient) -> None:
     from django.contrib.sessions.models import Session
 
     from portal.models import UserSession

@@ -16,11 +16,11 @@ def _code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
-def _log_in(client, user) -> object:  # type: ignore[no-untyped-def]
+def _log_in(client, user) -> object:
     return client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
 
 
-def test_patient_enrols_and_gets_ten_recovery_codes(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_patient_enrols_and_gets_ten_recovery_codes(client, patient) -> None:
     sign_in(client, patient.user)
     page = client.get("/account/two-factor/setup/")
     device = TOTPDevice.objects.get(user=patient.user)
@@ -33,7 +33,7 @@ def test_patient_enrols_and_gets_ten_recovery_codes(client, patient) -> None:  #
     assert len(response.context["codes"]) == 10
 
 
-def test_a_wrong_enrolment_code_says_so_and_enrols_nothing(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_enrolment_code_says_so_and_enrols_nothing(client, patient) -> None:
     sign_in(client, patient.user)
     client.get("/account/two-factor/setup/")
 
@@ -44,7 +44,7 @@ def test_a_wrong_enrolment_code_says_so_and_enrols_nothing(client, patient) -> N
     assert TOTPDevice.objects.filter(confirmed=True).count() == 0
 
 
-def test_after_the_password_an_enrolled_user_must_enter_a_code(client, patient, settings) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_password_an_enrolled_user_must_enter_a_code(client, patient, settings) -> None:
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # throttling has its own test below
     device = TOTPDevice.objects.create(user=patient.user, name="phone", confirmed=True)
     _log_in(client, patient.user)
@@ -59,7 +59,7 @@ def test_after_the_password_an_enrolled_user_must_enter_a_code(client, patient, 
     assert client.get(f"/p/{patient.pk}/").status_code == 200
 
 
-def test_a_recovery_code_works_once(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_a_recovery_code_works_once(client, patient) -> None:
     from portal.services.two_factor import recovery_codes_replace
 
     TOTPDevice.objects.create(user=patient.user, name="phone", confirmed=True)
@@ -75,7 +75,7 @@ def test_a_recovery_code_works_once(client, patient) -> None:  # type: ignore[no
     assert second.status_code == 400
 
 
-def test_staff_without_a_second_factor_are_sent_to_enrol(client, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_staff_without_a_second_factor_are_sent_to_enrol(client, nurse) -> None:
     _log_in(client, nurse.user)
 
     response = client.get("/staff/")
@@ -84,7 +84,7 @@ def test_staff_without_a_second_factor_are_sent_to_enrol(client, nurse) -> None:
     assert response["Location"].startswith("/account/two-factor/setup/")
 
 
-def test_staff_pages_refuse_a_session_that_skipped_the_code(client, nurse, patient) -> None:  # type: ignore[no-untyped-def]
+def test_staff_pages_refuse_a_session_that_skipped_the_code(client, nurse, patient) -> None:
     TOTPDevice.objects.create(user=nurse.user, name="phone", confirmed=True)
     sign_in(client, nurse.user)
 
@@ -94,7 +94,7 @@ def test_staff_pages_refuse_a_session_that_skipped_the_code(client, nurse, patie
         assert patient.family_name not in response.content.decode()
 
 
-def test_staff_cannot_remove_their_only_second_factor(client, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_staff_cannot_remove_their_only_second_factor(client, nurse) -> None:
     sign_in(client, nurse.user, second_factor=True)
     device = TOTPDevice.objects.get(user=nurse.user)
 
@@ -103,7 +103,7 @@ def test_staff_cannot_remove_their_only_second_factor(client, nurse) -> None:  #
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
-def test_wrong_codes_throttle_further_attempts(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_codes_throttle_further_attempts(client, patient) -> None:
     device = TOTPDevice.objects.create(user=patient.user, name="phone", confirmed=True)
     _log_in(client, patient.user)
 

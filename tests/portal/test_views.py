@@ -8,29 +8,29 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portal.factories import PatientFactory, StaffMemberFactory, born_years_ago
+from portal.access import Action, resolve
+from portal.factories import PatientFactory, born_years_ago
 from portal.middleware import IdleTimeoutMiddleware
 from portal.models import AuditEvent, PatientInvitation, UserSession
 from portal.services import invitations
-from portal.access import Action, resolve
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_sends_a_patient_to_their_own_page(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_home_sends_a_patient_to_their_own_page(client, patient) -> None:
     sign_in(client, patient.user)
 
     assert client.get("/")["Location"] == f"/p/{patient.pk}/"
 
 
-def test_home_sends_an_unlinked_account_to_welcome(client, user) -> None:  # type: ignore[no-untyped-def]
+def test_home_sends_an_unlinked_account_to_welcome(client, user) -> None:
     sign_in(client, user)
 
     assert client.get("/")["Location"] == "/welcome/"
 
 
-def test_preferences_form_re_renders_with_errors_and_keeps_input(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_preferences_form_re_renders_with_errors_and_keeps_input(client, patient) -> None:
     sign_in(client, patient.user)
 
     response = client.post("/account/", {"language": "en", "notify_by_sms": "on", "phone": ""})
@@ -41,7 +41,7 @@ def test_preferences_form_re_renders_with_errors_and_keeps_input(client, patient
     assert patient.user.notify_by_sms is False
 
 
-def test_choosing_spanish_is_remembered_and_used(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_choosing_spanish_is_remembered_and_used(client, patient) -> None:
     sign_in(client, patient.user)
 
     client.post("/language/", {"language": "es", "next": "/account/"})
@@ -54,7 +54,7 @@ def test_choosing_spanish_is_remembered_and_used(client, patient) -> None:  # ty
     assert "Preferencias" in page
 
 
-def test_idle_patient_is_signed_out_after_30_minutes(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_idle_patient_is_signed_out_after_30_minutes(client, patient) -> None:
     sign_in(client, patient.user)
     session = client.session
     session[IdleTimeoutMiddleware.SESSION_KEY] = time.time() - 31 * 60
@@ -67,7 +67,7 @@ def test_idle_patient_is_signed_out_after_30_minutes(client, patient) -> None:  
     assert client.get(f"/p/{patient.pk}/").status_code == 302
 
 
-def test_idle_staff_are_signed_out_after_15_minutes(client, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_idle_staff_are_signed_out_after_15_minutes(client, nurse) -> None:
     sign_in(client, nurse.user, second_factor=True)
     session = client.session
     session[IdleTimeoutMiddleware.SESSION_KEY] = time.time() - 16 * 60
@@ -76,7 +76,7 @@ def test_idle_staff_are_signed_out_after_15_minutes(client, nurse) -> None:  # t
     assert client.get("/staff/")["Location"].startswith("/accounts/login/")
 
 
-def test_session_status_does_not_count_as_activity(client, patient) -> None:  # type: ignore[no-untyped-def]
+def test_session_status_does_not_count_as_activity(client, patient) -> None:
     sign_in(client, patient.user)
     session = client.session
     session[IdleTimeoutMiddleware.SESSION_KEY] = time.time() - 29 * 60
@@ -89,7 +89,7 @@ def test_session_status_does_not_count_as_activity(client, patient) -> None:  # 
     assert kept == 30 * 60
 
 
-def test_signing_out_another_browser_ends_that_session(patient) -> None:  # type: ignore[no-untyped-def]
+def test_signing_out_another_browser_ends_that_session(patient) -> None:
     phone, laptop = Client(), Client()
     for browser in (phone, laptop):
         sign_in(browser, patient.user)
@@ -102,7 +102,7 @@ def test_signing_out_another_browser_ends_that_session(patient) -> None:  # type
     assert laptop.get(f"/p/{patient.pk}/").status_code == 200
 
 
-def test_staff_search_finds_by_name_dob_and_mrn_and_audits_each_result(client, nurse, patient) -> None:  # type: ignore[no-untyped-def]
+def test_staff_search_finds_by_name_dob_and_mrn_and_audits_each_result(client, nurse, patient) -> None:
     PatientFactory(home_organization=patient.home_organization, family_name="Zzyzx")
     sign_in(client, nurse.user, second_factor=True)
 
@@ -115,7 +115,7 @@ def test_staff_search_finds_by_name_dob_and_mrn_and_audits_each_result(client, n
     assert searches.count() == 3
 
 
-def test_staff_search_never_shows_another_organizations_patients(client, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_staff_search_never_shows_another_organizations_patients(client, nurse) -> None:
     elsewhere = PatientFactory(family_name="Elsewhere")
     sign_in(client, nurse.user, second_factor=True)
 
@@ -125,7 +125,7 @@ def test_staff_search_never_shows_another_organizations_patients(client, nurse) 
     assert not AuditEvent.objects.filter(patient=elsewhere).exists()
 
 
-def test_staff_search_with_nothing_entered_asks_for_something(client, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_staff_search_with_nothing_entered_asks_for_something(client, nurse) -> None:
     sign_in(client, nurse.user, second_factor=True)
 
     response = client.get("/staff/patients/", {"q": " "})
@@ -133,7 +133,7 @@ def test_staff_search_with_nothing_entered_asks_for_something(client, nurse) -> 
     assert "Enter a name, an MRN or a date of birth." in response.content.decode()
 
 
-def test_staff_search_is_a_constant_number_of_queries(client, nurse, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_staff_search_is_a_constant_number_of_queries(client, nurse, django_assert_max_num_queries) -> None:
     PatientFactory.create_batch(12, home_organization=nurse.organization, family_name="Garcia")
     sign_in(client, nurse.user, second_factor=True)
     client.get("/staff/patients/", {"q": "Garcia"})  # warm the session and OTP caches
@@ -150,7 +150,7 @@ def test_staff_search_is_a_constant_number_of_queries(client, nurse, django_asse
     assert len(twelve) == len(twenty)
 
 
-def test_activation_code_links_a_new_account_to_its_record(client, user, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_activation_code_links_a_new_account_to_its_record(client, user, nurse) -> None:
     unlinked = PatientFactory(home_organization=nurse.organization, user=None)
     access = resolve(nurse.user, unlinked, Action.PROFILE)
     _invitation, token = invitations.patient_invite(access=access, actor=nurse.user, email=user.email)  # type: ignore[arg-type]
@@ -166,7 +166,7 @@ def test_activation_code_links_a_new_account_to_its_record(client, user, nurse) 
     assert PatientInvitation.objects.get().used_by == user
 
 
-def test_under_12_has_no_self_sharing_and_staff_see_the_guardian_form(client, nurse) -> None:  # type: ignore[no-untyped-def]
+def test_under_12_has_no_self_sharing_and_staff_see_the_guardian_form(client, nurse) -> None:
     child = PatientFactory(home_organization=nurse.organization, birth_date=born_years_ago(8), user=None)
     sign_in(client, nurse.user, second_factor=True)
 
@@ -182,7 +182,7 @@ def test_under_12_has_no_self_sharing_and_staff_see_the_guardian_form(client, nu
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_404_page_is_friendly_translated_and_has_no_trace(client, patient, language: str) -> None:  # type: ignore[no-untyped-def]
+def test_404_page_is_friendly_translated_and_has_no_trace(client, patient, language: str) -> None:
     patient.user.language = language
     patient.user.save()
     sign_in(client, patient.user)
@@ -195,7 +195,7 @@ def test_404_page_is_friendly_translated_and_has_no_trace(client, patient, langu
     assert "Traceback" not in page
 
 
-def test_500_page_is_friendly_and_has_no_trace(rf) -> None:  # type: ignore[no-untyped-def]
+def test_500_page_is_friendly_and_has_no_trace(rf) -> None:
     from portal.views.errors import server_error
 
     response = server_error(rf.get("/"))
@@ -204,12 +204,12 @@ def test_500_page_is_friendly_and_has_no_trace(rf) -> None:  # type: ignore[no-u
     assert "Something went wrong on our side" in response.content.decode()
 
 
-def test_health_and_readiness(client) -> None:  # type: ignore[no-untyped-def]
+def test_health_and_readiness(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
 
 
-def test_readiness_reports_redis_down(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_readiness_reports_redis_down(client, settings) -> None:
     # Nothing listens on port 1: a real connection failure, as when Redis is down.
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
@@ -229,7 +229,7 @@ def test_readiness_reports_redis_down(client, settings) -> None:  # type: ignore
         ("127.0.0.1", "", "127.0.0.1"),
     ],
 )
-def test_audit_records_the_client_ip_only_through_a_trusted_proxy(  # type: ignore[no-untyped-def]
+def test_audit_records_the_client_ip_only_through_a_trusted_proxy(
     client, patient, remote: str, forwarded: str, recorded: str
 ) -> None:
     sign_in(client, patient.user)
