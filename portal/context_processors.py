@@ -24,7 +24,14 @@ def _current_access(request: HttpRequest, people: list[Any]) -> Access | None:
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"people": [], "acting_for": None, "nav_sections": [], "is_staff_user": False, "idle_timeout": 0}
+        return {
+            "people": [],
+            "acting_for": None,
+            "acting_as_self": False,
+            "nav_sections": [],
+            "is_staff_user": False,
+            "idle_timeout": 0,
+        }
     from portal.views.patient import SECTIONS
 
     people = selectors.people_i_act_for(user)
@@ -33,6 +40,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "people": people,
         "acting_for": access.patient if access is not None else None,
+        "acting_as_self": access is not None and access.acting_as == AuditEvent.ActingAs.SELF,
         "nav_sections": [(slug, label) for slug, (action, label, _text) in SECTIONS.items() if action in scopes],
         "is_staff_user": is_staff_user(user),
         "idle_timeout": getattr(request, "idle_timeout", settings.IDLE_TIMEOUT_PATIENT),

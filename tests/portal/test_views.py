@@ -237,3 +237,25 @@ def test_audit_records_the_client_ip_only_through_a_trusted_proxy(
     client.get(f"/p/{patient.pk}/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
 
     assert AuditEvent.objects.get().ip == recorded
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "label"),
+    [
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605 Version/17.0 Safari/604.1",
+            "Safari on iPhone",
+        ),
+        ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36", "Chrome on Android"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36 Edg/120",
+            "Edge on Windows",
+        ),
+        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:121.0) Gecko/20100101 Firefox/121.0", "Firefox on Mac"),
+        ("", "Unknown browser"),
+    ],
+)
+def test_sessions_are_named_by_browser_and_system(user_agent: str, label: str) -> None:
+    from portal.templatetags.portal_tags import device_label
+
+    assert device_label(user_agent) == label

@@ -1,0 +1,56 @@
+"""Template filters for plain-language times and device names."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+# (pattern in the user agent, name shown) — first match wins, so order matters:
+# Edge and Chrome both say "Chrome"; every iPhone browser says "Safari".
+_BROWSERS = [
+    (r"Edg/", "Edge"),
+    (r"HeadlessChrome", "Chrome"),
+    (r"CriOS|Chrome/", "Chrome"),
+    (r"FxiOS|Firefox/", "Firefox"),
+    (r"Safari/", "Safari"),
+]
+_SYSTEMS = [
+    (r"iPhone", "iPhone"),
+    (r"iPad", "iPad"),
+    (r"Android", "Android"),
+    (r"Windows", "Windows"),
+    (r"Mac OS X|Macintosh", "Mac"),
+    (r"CrOS", "ChromeOS"),
+    (r"Linux", "Linux"),
+]
+
+
+def _first(patterns: list[tuple[str, str]], text: str) -> str | None:
+    return next((name for pattern, name in patterns if re.search(pattern, text)), None)
+
+
+@register.filter
+def device_label(user_agent: str) -> str:
+    """ "Chrome on Android" rather than a raw user-agent string."""
+    browser = _first(_BROWSERS, user_agent or "")
+    system = _first(_SYSTEMS, user_agent or "")
+    if browser and system:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or _("Unknown browser")
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """ "just now", or "5 minutes ago": every date a person sees says how long ago it was."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(moment)}
