@@ -86,11 +86,14 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
-            bind_user(user.pk)
-        return self.get_response(request)
+        if not user.is_authenticated:
+            return self.get_response(request)
+        request.LANGUAGE_CODE = user.language
+        bind_user(user.pk)
+        # override() puts the thread's language back afterwards, so it never leaks into
+        # whatever this thread runs next.
+        with translation.override(user.language):
+            return self.get_response(request)
 
 
 def idle_timeout(user: access.Actor) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,6 +17,12 @@ from portal.models import User
 def _fast_passwords(settings) -> None:
     """Hashing strength is not under test; the suite makes hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_first() -> None:
+    """Django's LocaleMiddleware leaves a request's language active in the thread; start each test in English."""
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)
