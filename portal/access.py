@@ -169,10 +169,24 @@ def access_patient(user: Actor, patient_id: object, action: str) -> Access:
 
 
 def is_staff_user(user: Actor) -> bool:
-    """Anyone holding an active staff role (administrators included)."""
+    """Anyone holding an active staff role (administrators included).
+    Remembered on the user object, which lives for one request."""
     if not isinstance(user, User):
         return False
-    return _staff_roles(user).exists()
+    if not hasattr(user, "_is_staff_user"):
+        user._is_staff_user = _staff_roles(user).exists()  # type: ignore[attr-defined]
+    return bool(user._is_staff_user)  # type: ignore[attr-defined]
+
+
+def has_second_factor(user: Actor) -> bool:
+    """Whether the account has a confirmed second factor (remembered for the request)."""
+    if not isinstance(user, User):
+        return False
+    if not hasattr(user, "_has_second_factor"):
+        from django_otp import user_has_device
+
+        user._has_second_factor = user_has_device(user, confirmed=True)  # type: ignore[attr-defined]
+    return bool(user._has_second_factor)  # type: ignore[attr-defined]
 
 
 def requires_second_factor(user: Actor) -> bool:

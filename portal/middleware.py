@@ -139,10 +139,8 @@ class SecondFactorMiddleware:
         user = request.user
         pending = user.is_authenticated and not access.second_factor_passed(user)
         if pending and not request.path.startswith(OPEN_PREFIXES):
-            from django_otp import user_has_device
-
             next_qs = urlencode({"next": request.get_full_path()})
-            if user_has_device(user, confirmed=True):
+            if access.has_second_factor(user):
                 return HttpResponseRedirect(f"{reverse('two_factor_verify')}?{next_qs}")
             if access.requires_second_factor(user):
                 return HttpResponseRedirect(f"{reverse('two_factor_setup')}?{next_qs}")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_otp import user_has_device
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from portal.access import requires_second_factor, second_factor_passed
+from portal.access import has_second_factor, requires_second_factor, second_factor_passed
 
 
 class VerifiedUser(BasePermission):
@@ -18,4 +17,4 @@ class VerifiedUser(BasePermission):
             return False
         if second_factor_passed(user):
             return True
-        return not (user_has_device(user, confirmed=True) or requires_second_factor(user))
+        return not (has_second_factor(user) or requires_second_factor(user))
