@@ -22,10 +22,7 @@ Status = ProxyGrant.Status
 
 def _move(grant: ProxyGrant, to: str) -> None:
     if to not in ProxyGrant.TRANSITIONS[grant.status]:
-        raise InvalidTransition(
-            _("This access is %(status)s and can no longer be changed that way.")
-            % {"status": grant.get_status_display().lower()}
-        )
+        raise InvalidTransition(_("This access has already ended or changed, so it cannot be changed that way."))
     grant.status = to
 
 

@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from portal.activity import describe
+from portal.models import AuditEvent, User
+
 register = template.Library()
 
 # (pattern in the user agent, name shown) — first match wins, so order matters:
@@ -54,3 +57,9 @@ def ago(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(moment)}
+
+
+@register.simple_tag
+def activity_sentence(event: AuditEvent, viewer: User) -> str:
+    """One audit event as a sentence for the activity page."""
+    return describe(event, viewer)

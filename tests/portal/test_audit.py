@@ -79,4 +79,4 @@ def test_activity_page_shows_staff_access_to_the_patient(client, patient, nurse)
 
     page = response.content.decode()
     assert nurse.user.full_name in page
-    assert "clinic staff" in page
+    assert f"{nurse.user.full_name} (clinic staff) viewed the profile." in page

@@ -1,0 +1,55 @@
+"""How an audit event reads on the patient's activity page: one whole, translatable sentence."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.models import AuditEvent, User
+
+A = AuditEvent.Action
+
+# One sentence per (action, object type), so each reads naturally in every language.
+SENTENCES: dict[tuple[str, str], Promise] = {
+    (A.VIEW, "portal.Patient"): gettext_lazy("%(who)s viewed the profile."),
+    (A.SEARCH, "portal.Patient"): gettext_lazy("%(who)s found this record in a staff search."),
+    (A.VIEW, "portal.ActivityLog"): gettext_lazy("%(who)s viewed the activity history."),
+    (A.VIEW, "portal.ProxyGrantList"): gettext_lazy("%(who)s viewed who has caregiver access."),
+    (A.GRANT, "portal.ProxyGrant"): gettext_lazy("%(who)s gave a caregiver access."),
+    (A.UPDATE, "portal.ProxyGrant"): gettext_lazy("%(who)s accepted an invitation to be a caregiver."),
+    (A.REVOKE, "portal.ProxyGrant"): gettext_lazy("%(who)s ended a caregiver's access."),
+    (A.CREATE, "portal.PatientInvitation"): gettext_lazy("%(who)s sent an invitation to open a portal account."),
+    (A.UPDATE, "portal.PatientInvitation"): gettext_lazy("%(who)s linked a portal account to this record."),
+}
+# Anything else (later apps' records) falls back to the action alone.
+FALLBACK: dict[str, Promise] = {
+    A.VIEW: gettext_lazy("%(who)s viewed part of the record."),
+    A.SEARCH: gettext_lazy("%(who)s found this record in a search."),
+    A.CREATE: gettext_lazy("%(who)s added something to the record."),
+    A.UPDATE: gettext_lazy("%(who)s changed something in the record."),
+    A.DELETE: gettext_lazy("%(who)s removed something from the record."),
+    A.DOWNLOAD: gettext_lazy("%(who)s downloaded part of the record."),
+    A.SEND: gettext_lazy("%(who)s sent a message."),
+    A.SHARE: gettext_lazy("%(who)s shared part of the record."),
+    A.GRANT: gettext_lazy("%(who)s gave someone access."),
+    A.REVOKE: gettext_lazy("%(who)s ended someone's access."),
+}
+
+
+def who(event: AuditEvent, viewer: User) -> str:
+    if event.actor is None:
+        return _("The portal")
+    if event.actor_id == viewer.pk:
+        return _("You")
+    name = event.actor.full_name or _("Someone")
+    roles = {
+        AuditEvent.ActingAs.STAFF: _("%(name)s (clinic staff)"),
+        AuditEvent.ActingAs.PROXY: _("%(name)s (caregiver)"),
+    }
+    return roles.get(event.acting_as, "%(name)s") % {"name": name}
+
+
+def describe(event: AuditEvent, viewer: User) -> str:
+    sentence = SENTENCES.get((event.action, event.object_type)) or FALLBACK[event.action]
+    return str(sentence) % {"who": who(event, viewer)}
