@@ -1,0 +1,89 @@
+"""Accounts through django-allauth: sign-up with a verified email, throttling, reset and verification links."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from portal.factories import PASSWORD
+from portal.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _link(message: str, fragment: str) -> str:
+    match = re.search(rf"https?://[^\s]+{fragment}[^\s]*", message)
+    assert match, message
+    return match.group(0).split("testserver", 1)[-1]
+
+
+def test_sign_up_requires_a_verified_email_before_signing_in(client) -> None:
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.org",
+            "full_name": "Nova Person",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
+    user = User.objects.get(email="new@example.org")
+    before = client.post("/accounts/login/", {"login": "new@example.org", "password": "a-long-pass-phrase"})
+
+    confirm = _link(mail.outbox[-1].body, "/accounts/confirm-email/")
+    client.post(confirm)
+
+    assert response.status_code == 302
+    assert user.full_name == "Nova Person"
+    assert before["Location"] == "/accounts/confirm-email/"
+    assert EmailAddress.objects.get(user=user).verified is True
+
+
+def test_sign_up_form_keeps_input_and_explains_errors(client) -> None:
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.org", "full_name": "Nova", "password1": "short", "password2": "other"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="new@example.org"' in page and 'value="Nova"' in page
+    assert "field__errors" in page
+    assert User.objects.count() == 0
+
+
+def test_repeated_failed_logins_are_throttled(client, patient) -> None:
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": patient.user.email, "password": "wrong-password"})
+
+    blocked = client.post("/accounts/login/", {"login": patient.user.email, "password": PASSWORD})
+
+    assert "Too many failed login attempts" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_used_password_reset_link_explains_itself_and_offers_a_new_one(client, patient) -> None:
+    client.post("/accounts/password/reset/", {"email": patient.user.email})
+    link = _link(mail.outbox[-1].body, "/accounts/password/reset/key/")
+    client.get(link, follow=True)
+    client.post(
+        client.get(link, follow=True).request["PATH_INFO"],
+        {"password1": "brand-new-pass-1", "password2": "brand-new-pass-1"},
+    )
+
+    again = client.get(link, follow=True).content.decode()
+
+    assert "invalid" in again.lower()
+    assert "/accounts/password/reset/" in again
+
+
+def test_a_bad_email_confirmation_link_explains_itself(client, patient) -> None:
+    client.force_login(patient.user)
+
+    page = client.get("/accounts/confirm-email/not-a-real-key/").content.decode()
+
+    assert "expired or is invalid" in page
+    assert "/accounts/email/" in page
