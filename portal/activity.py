@@ -43,7 +43,7 @@ def who(event: AuditEvent, viewer: User) -> str:
     if event.actor_id == viewer.pk:
         return _("You")
     name = event.actor.full_name or _("Someone")
-    roles = {
+    roles: dict[str, str] = {
         AuditEvent.ActingAs.STAFF: _("%(name)s (clinic staff)"),
         AuditEvent.ActingAs.PROXY: _("%(name)s (caregiver)"),
     }
