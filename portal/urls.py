@@ -13,6 +13,7 @@ patient_urls = [
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<int:grant_id>/revoke/", sharing.revoke, name="sharing_revoke"),
     path("sharing/<int:grant_id>/renew/", sharing.renew, name="sharing_renew"),
+    path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 

@@ -164,6 +164,15 @@ ENDPOINTS = [
         method="post",
         ok_status=302,
     ),
+    Endpoint(
+        "sharing reinvite",
+        "sharing",
+        lambda world: reverse(
+            "sharing_reinvite", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}
+        ),
+        method="post",
+        ok_status=302,
+    ),
     Endpoint("staff patient page", "staff_only", _p("staff_patient")),
     Endpoint("staff guardian form", "staff_only", _p("staff_guardian_grant")),
     Endpoint("api patient", "profile", _p("api_patient"), api=True),

@@ -81,9 +81,42 @@ def proxy_invite(
         invitation_expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.GRANT, obj=grant)
+    _email_invitation(email, token)
+    return grant, token
+
+
+def _email_invitation(email: str, token: str) -> None:
+    """Send the caregiver's link once the grant is committed (never from inside the transaction)."""
     link = reverse("proxy_accept", kwargs={"token": token})
     transaction.on_commit(lambda: notify.send_invitation(email=email, kind="proxy", path=link))
-    return grant, token
+
+
+@transaction.atomic
+def proxy_reinvite(*, access: Access, actor: User, grant_id: int) -> ProxyGrant:
+    """Send an invitation again: a fresh single-use link and a new expiry. The old link stops working."""
+    grant = ProxyGrant.objects.select_for_update().filter(patient=access.patient, pk=grant_id).first()
+    if grant is None:
+        raise ServiceError(_("That access was not found."))
+    if grant.status == Status.EXPIRED and grant.end_reason == ProxyGrant.EndReason.INVITATION_EXPIRED:
+        fresh, _token = proxy_invite(
+            access=access,
+            actor=actor,
+            email=grant.invited_email,
+            name=grant.invited_name,
+            relationship=grant.relationship,
+            scopes=grant.scopes,
+            ends_at=grant.ends_at,
+            is_guardian=grant.is_guardian,
+        )
+        return fresh
+    if grant.status != Status.INVITED:
+        raise ServiceError(_("Only an invitation that has not been accepted can be sent again."))
+    token, grant.token_hash = new_token()
+    grant.invitation_expires_at = timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
+    grant.save(update_fields=["token_hash", "invitation_expires_at"])
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.GRANT, obj=grant)
+    _email_invitation(grant.invited_email, token)
+    return grant
 
 
 def proxy_grant_for_token(token: str) -> ProxyGrant:

@@ -26,3 +26,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: the failure may be the database the context processors read.
     return HttpResponseServerError(loader.get_template("500.html").render({}))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent after its page went stale (or from elsewhere): say so plainly; nothing was saved."""
+    return render(request, "403_csrf.html", {"status": 403}, status=403)

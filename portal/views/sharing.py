@@ -72,6 +72,20 @@ def revoke(request: HttpRequest, access: Access, grant_id: int) -> HttpResponse:
 
 @require_POST
 @patient_view(Action.SHARING)
+def reinvite(request: HttpRequest, access: Access, grant_id: int) -> HttpResponse:
+    try:
+        grant = proxies.proxy_reinvite(access=access, actor=request.user, grant_id=grant_id)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("We sent a new invitation to %(email)s. It works once.") % {"email": grant.invited_email}
+        )
+    return redirect("sharing", patient_id=access.patient.pk)
+
+
+@require_POST
+@patient_view(Action.SHARING)
 def renew(request: HttpRequest, access: Access, grant_id: int) -> HttpResponse:
     try:
         grant = proxies.proxy_renew(access=access, actor=request.user, grant_id=grant_id)  # type: ignore[arg-type]

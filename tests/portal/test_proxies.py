@@ -185,3 +185,28 @@ def test_used_invitation_link_explains_itself(client, patient) -> None:
 
     assert response.status_code == 410
     assert "Ask the person who invited you" in response.content.decode()
+
+
+def test_sending_an_invitation_again_replaces_the_link(django_capture_on_commit_callbacks, patient) -> None:
+    grant, old_token = _invite(patient)
+    access = resolve(patient.user, patient, Action.SHARING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        proxies.proxy_reinvite(access=access, actor=patient.user, grant_id=grant.pk)
+
+    new_token = re.search(r"/invitations/([^/]+)/", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    with pytest.raises(InvalidToken):
+        proxies.proxy_grant_for_token(old_token)
+    assert proxies.proxy_grant_for_token(new_token).pk == grant.pk
+
+
+def test_an_expired_invitation_can_be_sent_again_as_a_new_one(patient) -> None:
+    grant, _token = _invite(patient)
+    ProxyGrant.objects.filter(pk=grant.pk).update(invitation_expires_at=timezone.now() - timedelta(seconds=1))
+    proxies.proxy_grants_sweep()
+    access = resolve(patient.user, patient, Action.SHARING)
+
+    fresh = proxies.proxy_reinvite(access=access, actor=patient.user, grant_id=grant.pk)
+
+    assert fresh.pk != grant.pk
+    assert (fresh.status, fresh.invited_email, fresh.scopes) == (Status.INVITED, grant.invited_email, grant.scopes)

@@ -259,3 +259,15 @@ def test_sessions_are_named_by_browser_and_system(user_agent: str, label: str) -
     from portal.templatetags.portal_tags import device_label
 
     assert device_label(user_agent) == label
+
+
+def test_a_stale_form_gets_a_plain_explanation(patient) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    sign_in(strict, patient.user)
+
+    response = strict.post("/account/", {"language": "es"})
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    patient.user.refresh_from_db()
+    assert patient.user.language == "en"
