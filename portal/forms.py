@@ -69,6 +69,17 @@ class ProxyInviteForm(PortalForm):
             return None
         return timezone.make_aware(datetime.combine(ends_on, time.min))
 
+    def invitation(self) -> dict[str, Any]:
+        """The cleaned data as `proxies.proxy_invite` takes it."""
+        data = self.cleaned_data
+        return {
+            "email": data["email"],
+            "name": data["name"],
+            "relationship": data["relationship"],
+            "scopes": data["scopes"],
+            "ends_at": self.ends_at(),
+        }
+
 
 class GuardianGrantForm(ProxyInviteForm):
     """Staff set up a parent's or guardian's access for a child."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,10 +15,13 @@ from django.views.decorators.http import require_POST
 from portal import selectors
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action
 from portal.forms import ProxyInviteForm
-from portal.models import AuditEvent
+from portal.models import AuditEvent, ProxyGrant
 from portal.services import proxies
 from portal.services.errors import InvalidToken, ServiceError
 from portal.views.decorators import patient_view
+
+# A service that changes one grant: proxy_revoke, proxy_reinvite, proxy_renew.
+GrantService = Callable[..., ProxyGrant]
 
 
 def _form_error(form: ProxyInviteForm, error: ServiceError) -> None:
@@ -28,15 +33,7 @@ def sharing(request: HttpRequest, access: Access) -> HttpResponse:
     form = ProxyInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            grant, _token = proxies.proxy_invite(
-                access=access,
-                actor=request.user,  # type: ignore[arg-type]
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-                relationship=form.cleaned_data["relationship"],
-                scopes=form.cleaned_data["scopes"],
-                ends_at=form.ends_at(),
-            )
+            grant, _token = proxies.proxy_invite(access=access, actor=request.user, **form.invitation())  # type: ignore[arg-type]
         except ServiceError as error:
             _form_error(form, error)
         else:
@@ -58,42 +55,38 @@ def sharing(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "portal/sharing.html", context, status=status)
 
 
-@require_POST
-@patient_view(Action.SHARING)
-def revoke(request: HttpRequest, access: Access, grant_id: int) -> HttpResponse:
+def _grant_action(
+    request: HttpRequest, access: Access, grant_id: int, service: GrantService, success: str, field: str
+) -> HttpResponse:
+    """Run one change to a grant from the sharing page and come back to it with the outcome."""
     try:
-        grant = proxies.proxy_revoke(access=access, actor=request.user, grant_id=grant_id)  # type: ignore[arg-type]
+        grant = service(access=access, actor=request.user, grant_id=grant_id)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(name)s no longer has access.") % {"name": grant.invited_name})
+        messages.success(request, success % {field: getattr(grant, f"invited_{field}")})
     return redirect("sharing", patient_id=access.patient.pk)
+
+
+@require_POST
+@patient_view(Action.SHARING)
+def revoke(request: HttpRequest, access: Access, grant_id: int) -> HttpResponse:
+    message = _("%(name)s no longer has access.")
+    return _grant_action(request, access, grant_id, proxies.proxy_revoke, message, "name")
 
 
 @require_POST
 @patient_view(Action.SHARING)
 def reinvite(request: HttpRequest, access: Access, grant_id: int) -> HttpResponse:
-    try:
-        grant = proxies.proxy_reinvite(access=access, actor=request.user, grant_id=grant_id)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("We sent a new invitation to %(email)s. It works once.") % {"email": grant.invited_email}
-        )
-    return redirect("sharing", patient_id=access.patient.pk)
+    message = _("We sent a new invitation to %(email)s. It works once.")
+    return _grant_action(request, access, grant_id, proxies.proxy_reinvite, message, "email")
 
 
 @require_POST
 @patient_view(Action.SHARING)
 def renew(request: HttpRequest, access: Access, grant_id: int) -> HttpResponse:
-    try:
-        grant = proxies.proxy_renew(access=access, actor=request.user, grant_id=grant_id)  # type: ignore[arg-type]
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s has access again.") % {"name": grant.invited_name})
-    return redirect("sharing", patient_id=access.patient.pk)
+    message = _("%(name)s has access again.")
+    return _grant_action(request, access, grant_id, proxies.proxy_renew, message, "name")
 
 
 def accept(request: HttpRequest, token: str) -> HttpResponse:

@@ -70,16 +70,7 @@ def guardian_grant(request: HttpRequest, access: Access) -> HttpResponse:
     form = GuardianGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            proxies.proxy_invite(
-                access=access,
-                actor=request.user,  # type: ignore[arg-type]
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-                relationship=form.cleaned_data["relationship"],
-                scopes=form.cleaned_data["scopes"],
-                ends_at=form.ends_at(),
-                is_guardian=True,
-            )
+            proxies.proxy_invite(access=access, actor=request.user, is_guardian=True, **form.invitation())  # type: ignore[arg-type]
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
