@@ -1,1 +1,1 @@
-"""records: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""
+"""records: the clinical record from every source system (import, pages, release rules, FHIR API)."""

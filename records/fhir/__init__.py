@@ -1,0 +1,1 @@
+"""Reading FHIR R4 as source systems send it, and projecting it onto the portal's record."""

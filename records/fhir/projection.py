@@ -1,0 +1,357 @@
+"""Project one clinical FHIR resource onto the fields of a `RecordItem`.
+
+Only what the patient's pages need is extracted; the raw resource is kept as
+is on its `SourceRecord` for everything else (downloads, the FHIR API).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.timezone import make_aware
+
+from records.models import RecordItem
+
+Kind = RecordItem.Kind
+
+# The patient each resource type is about, by the element that names them.
+SUBJECT_ELEMENT = {
+    "Encounter": "subject",
+    "Condition": "subject",
+    "Observation": "subject",
+    "DiagnosticReport": "subject",
+    "MedicationRequest": "subject",
+    "MedicationStatement": "subject",
+    "AllergyIntolerance": "patient",
+    "Immunization": "patient",
+    "Procedure": "subject",
+    "DocumentReference": "subject",
+    "CarePlan": "subject",
+    "Claim": "patient",
+    "ExplanationOfBenefit": "patient",
+    "Goal": "subject",
+    "ImagingStudy": "subject",
+    "Device": "patient",
+}
+# Kept raw for other apps (billing reads claims) and counted; not shown as record lines.
+RAW_ONLY = {"Claim", "ExplanationOfBenefit", "Organization", "Practitioner", "PractitionerRole", "Location"}
+
+
+class ProjectionError(ValueError):
+    """The resource lacks what the record needs (its message goes into the import report)."""
+
+
+@dataclass
+class Projection:
+    kind: str
+    display: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    # Observation ids a DiagnosticReport groups (linked after the batch is written).
+    result_ids: list[str] = field(default_factory=list)
+
+
+def _coding(concept: Any) -> tuple[str, str, str]:
+    """(system, code, display) of a CodeableConcept's first coding, falling back to its text."""
+    if not isinstance(concept, dict):
+        return "", "", ""
+    for coding in concept.get("coding") or []:
+        if isinstance(coding, dict) and (coding.get("code") or coding.get("display")):
+            display = coding.get("display") or concept.get("text") or coding.get("code", "")
+            return str(coding.get("system", "")), str(coding.get("code", "")), str(display)
+    return "", "", str(concept.get("text", ""))
+
+
+def _first(resource: dict[str, Any], key: str) -> Any:
+    value = resource.get(key)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def parse_when(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value[:10]) if len(value) >= 10 else None
+        if day is None:
+            try:
+                day = parse_date(f"{value[:7]}-01" if len(value) == 7 else f"{value[:4]}-01-01")
+            except ValueError:
+                day = None
+        if day is None:
+            raise ProjectionError(f"Unreadable date '{value}'.")
+        moment = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - made aware just below
+    return moment if moment.tzinfo else make_aware(moment)
+
+
+def _period(resource: dict[str, Any], *names: str) -> tuple[datetime | None, datetime | None]:
+    """The start and end of the first of `names` present: a dateTime, a Period, or an instant."""
+    for name in names:
+        value = resource.get(name)
+        if isinstance(value, dict):
+            return parse_when(value.get("start")), parse_when(value.get("end"))
+        if value:
+            return parse_when(value), None
+    return None, None
+
+
+def _number(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as error:
+        raise ProjectionError(f"Unreadable number '{value}'.") from error
+    return number.quantize(Decimal("0.0001")) if number.is_finite() and abs(number) < 10**10 else None
+
+
+def _category(resource: dict[str, Any]) -> str:
+    for concept in resource.get("category") or []:
+        _system, code, _display = _coding(concept)
+        if code:
+            return code
+    return ""
+
+
+def _observation(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("code"))
+    category = _category(resource)
+    kind = {"laboratory": Kind.RESULT, "vital-signs": Kind.VITAL}.get(category, Kind.OBSERVATION)
+    start, _end = _period(resource, "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued")
+    fields: dict[str, Any] = {"code_system": system, "code": code, "category": category, "effective_at": start}
+    quantity = resource.get("valueQuantity")
+    if isinstance(quantity, dict):
+        fields["value_number"] = _number(quantity.get("value"))
+        fields["unit"] = str(quantity.get("unit") or quantity.get("code") or "")[:64]
+    elif isinstance(resource.get("valueCodeableConcept"), dict):
+        fields["value_text"] = _coding(resource["valueCodeableConcept"])[2][:500]
+    elif resource.get("valueString") is not None:
+        fields["value_text"] = str(resource["valueString"])[:500]
+    components = [c for c in resource.get("component") or [] if isinstance(c, dict)]
+    if components and fields.get("value_number") is None and not fields.get("value_text"):
+        # Blood pressure and other panels: "120/80 mm[Hg]".
+        values = [c.get("valueQuantity", {}) for c in components if isinstance(c.get("valueQuantity"), dict)]
+        numbers = [_number(v.get("value")) for v in values]
+        fields["value_text"] = "/".join(f"{n.normalize():f}" for n in numbers if n is not None)
+        fields["unit"] = str(values[0].get("unit", ""))[:64] if values else ""
+    reference = _first(resource, "referenceRange")
+    if isinstance(reference, dict):
+        fields["reference_low"] = _number((reference.get("low") or {}).get("value"))
+        fields["reference_high"] = _number((reference.get("high") or {}).get("value"))
+        fields["reference_text"] = str(reference.get("text", ""))[:200]
+    interpretation = _coding(_first(resource, "interpretation"))[1]
+    fields["interpretation"] = interpretation[:8]
+    fields["status"] = str(resource.get("status", ""))
+    return Projection(kind, display, fields)
+
+
+def _report(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("code"))
+    start, _end = _period(resource, "effectiveDateTime", "effectivePeriod", "issued")
+    results = [ref.get("reference", "") for ref in resource.get("result") or [] if isinstance(ref, dict)]
+    fields = {
+        "code_system": system,
+        "code": code,
+        "category": _category(resource),
+        "effective_at": start,
+        "status": str(resource.get("status", "")),
+    }
+    texts = [form.get("data", "") for form in resource.get("presentedForm") or [] if isinstance(form, dict)]
+    fields["body"] = "\n\n".join(_decode(text) for text in texts if text)
+    return Projection(Kind.REPORT, display, fields, result_ids=results)
+
+
+def _decode(data: str) -> str:
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError) as error:
+        raise ProjectionError("An attachment is not valid base64.") from error
+
+
+def _condition(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("code"))
+    start, _ = _period(resource, "onsetDateTime", "onsetPeriod", "recordedDate")
+    end, _ = _period(resource, "abatementDateTime", "abatementPeriod")
+    status = _coding(resource.get("clinicalStatus"))[1]
+    return Projection(
+        Kind.PROBLEM,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "ended_at": end,
+            "status": status,
+            "category": _category(resource),
+            "dedup_key": f"problem:{system}|{code}" if code else "",
+        },
+    )
+
+
+def _medication(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("medicationCodeableConcept"))
+    if not display and isinstance(resource.get("medicationReference"), dict):
+        display = str(resource["medicationReference"].get("display", ""))
+    start, end = _period(resource, "authoredOn", "effectiveDateTime", "effectivePeriod", "dateAsserted")
+    dosage = _first(resource, "dosageInstruction") or _first(resource, "dosage") or {}
+    return Projection(
+        Kind.MEDICATION,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "ended_at": end,
+            "status": str(resource.get("status", "")),
+            "value_text": str(dosage.get("text", ""))[:500],
+            "dedup_key": f"medication:{system}|{code}" if code else "",
+        },
+    )
+
+
+def _allergy(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("code"))
+    start, _ = _period(resource, "onsetDateTime", "recordedDate")
+    reaction = _first(resource, "reaction") or {}
+    manifestation = _coding(_first(reaction, "manifestation"))[2] if isinstance(reaction, dict) else ""
+    return Projection(
+        Kind.ALLERGY,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "status": _coding(resource.get("clinicalStatus"))[1],
+            "category": str(_first(resource, "category") or ""),
+            "value_text": manifestation[:500],
+            "interpretation": str(resource.get("criticality", ""))[:8],
+            "dedup_key": f"allergy:{system}|{code}" if code else "",
+        },
+    )
+
+
+def _immunization(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("vaccineCode"))
+    start, _ = _period(resource, "occurrenceDateTime", "occurrenceString", "recorded")
+    day = start.date().isoformat() if start else ""
+    return Projection(
+        Kind.IMMUNIZATION,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "status": str(resource.get("status", "")),
+            "dedup_key": f"immunization:{system}|{code}|{day}" if code else "",
+        },
+    )
+
+
+def _encounter(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(_first(resource, "type"))
+    start, end = _period(resource, "period")
+    visit_class = resource.get("class")
+    category = str(visit_class.get("code", "")) if isinstance(visit_class, dict) else ""
+    reason = _coding(_first(resource, "reasonCode"))[2]
+    return Projection(
+        Kind.VISIT,
+        display or category,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "ended_at": end,
+            "category": category,
+            "status": str(resource.get("status", "")),
+            "value_text": reason[:500],
+        },
+    )
+
+
+def _procedure(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("code"))
+    start, end = _period(resource, "performedDateTime", "performedPeriod")
+    return Projection(
+        Kind.PROCEDURE,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "ended_at": end,
+            "status": str(resource.get("status", "")),
+        },
+    )
+
+
+def _document(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("type"))
+    start, _ = _period(resource, "date")
+    texts = []
+    for content in resource.get("content") or []:
+        attachment = content.get("attachment") if isinstance(content, dict) else None
+        is_text = isinstance(attachment, dict) and str(attachment.get("contentType", "text/")).startswith("text/")
+        if is_text and attachment.get("data"):  # type: ignore[union-attr]
+            texts.append(_decode(str(attachment["data"])))  # type: ignore[index]
+    return Projection(
+        Kind.DOCUMENT,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "category": _category(resource),
+            "status": str(resource.get("status", "")),
+            "body": "\n\n".join(texts),
+        },
+    )
+
+
+def _care_plan(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(_first(resource, "category"))
+    start, end = _period(resource, "period")
+    return Projection(
+        Kind.CARE_PLAN,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "ended_at": end,
+            "status": str(resource.get("status", "")),
+        },
+    )
+
+
+PROJECTORS = {
+    "Observation": _observation,
+    "DiagnosticReport": _report,
+    "Condition": _condition,
+    "MedicationRequest": _medication,
+    "MedicationStatement": _medication,
+    "AllergyIntolerance": _allergy,
+    "Immunization": _immunization,
+    "Encounter": _encounter,
+    "Procedure": _procedure,
+    "DocumentReference": _document,
+    "CarePlan": _care_plan,
+}
+
+
+def project(resource: dict[str, Any]) -> Projection | None:
+    """The record line for a clinical resource; None for types kept raw only."""
+    projector = PROJECTORS.get(str(resource.get("resourceType")))
+    if projector is None:
+        return None
+    projection = projector(resource)
+    if not projection.display:
+        raise ProjectionError("The resource has no code or name to show.")
+    projection.display = projection.display[:300]
+    return projection

@@ -1,0 +1,235 @@
+"""The clinical record imported from source systems.
+
+Three layers:
+- `SourceRecord` keeps every FHIR resource exactly as a source sent it (raw JSON and
+  a content hash), unique by (source, resource type, source id), with a
+  `SourceRecordVersion` row for each earlier version it replaced;
+- `RecordItem` is the patient-facing projection of one clinical resource: the few
+  fields the pages, filters, charts and release rules need, indexed;
+- `ImportRun` / `ImportIssue` report each import per resource, and
+  `SourcePatientLink` / `MatchReview` decide whose record a source's patient is.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SourcePatientLink(models.Model):
+    """A source system's patient id, linked to one portal patient after matching."""
+
+    source = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="+")
+    source_patient_id = models.CharField(max_length=128)
+    patient = models.ForeignKey("portal.Patient", on_delete=models.CASCADE, related_name="source_links")
+    matched_by = models.CharField(max_length=16)  # "identifier", "demographics", "created", "review"
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["source", "source_patient_id"], name="source_patient_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Source patient {self.source_patient_id} -> {self.patient_id}"
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        BUNDLE = "bundle", _("FHIR Bundle (JSON)")
+        NDJSON = "ndjson", _("Bulk NDJSON")
+
+    source = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="import_runs")
+    format = models.CharField(max_length=8, choices=Format.choices)
+    filename = models.CharField(max_length=255)
+    upload = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    create_missing_patients = models.BooleanField(default=False)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"Observation": {"created": 10, "updated": 1, "unchanged": 3, "failed": 0}, ...}
+    counts = models.JSONField(default=dict)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.filename})"
+
+    def total(self, outcome: str) -> int:
+        return sum(by_outcome.get(outcome, 0) for by_outcome in self.counts.values())
+
+
+class ImportIssue(models.Model):
+    """One resource that could not be imported, and why (the rest of the file still imports)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="issues")
+    location = models.CharField(max_length=255)  # "file.json entry 12" or "Observation.000.ndjson line 40"
+    resource_type = models.CharField(max_length=64, blank=True)
+    resource_id = models.CharField(max_length=128, blank=True)
+    message = models.CharField(max_length=500)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class SourceRecord(models.Model):
+    """A FHIR resource exactly as a source system sent it."""
+
+    source = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="+")
+    resource_type = models.CharField(max_length=64)
+    # The resource's id at the source (FHIR `id`).
+    resource_id = models.CharField(max_length=128)
+    # The source's patient id this resource is about ("" for Organization, Practitioner...).
+    subject_id = models.CharField(max_length=128, blank=True)
+    patient = models.ForeignKey(
+        "portal.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="source_records"
+    )
+    raw = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(default=1)
+    first_imported_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["source", "resource_type", "resource_id"], name="source_record_unique_per_source"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["patient", "resource_type"]),
+            models.Index(fields=["source", "subject_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{self.resource_id} from source {self.source_id}"
+
+
+class SourceRecordVersion(models.Model):
+    """An earlier version of a source record, kept when a changed resource replaced it."""
+
+    record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    raw = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["record", "version"], name="source_record_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.version} of record {self.record_id}"
+
+
+class RecordItem(models.Model):
+    """One line of the patient's record: what the pages list, filter, chart and release."""
+
+    class Kind(models.TextChoices):
+        RESULT = "result", _("Test result")
+        VITAL = "vital", _("Vital sign")
+        OBSERVATION = "observation", _("Other observation")
+        REPORT = "report", _("Report")
+        PROBLEM = "problem", _("Problem")
+        MEDICATION = "medication", _("Medication")
+        ALLERGY = "allergy", _("Allergy")
+        IMMUNIZATION = "immunization", _("Immunization")
+        VISIT = "visit", _("Visit")
+        PROCEDURE = "procedure", _("Procedure")
+        DOCUMENT = "document", _("Document")
+        CARE_PLAN = "care_plan", _("Care plan")
+
+    class Release(models.TextChoices):
+        RELEASED = "released", _("Released")
+        HELD = "held", _("Held for clinician review")
+
+    record = models.OneToOneField(SourceRecord, on_delete=models.CASCADE, related_name="item")
+    patient = models.ForeignKey("portal.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    code_system = models.CharField(max_length=200, blank=True)
+    code = models.CharField(max_length=64, blank=True)
+    display = models.CharField(max_length=300)
+    category = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    effective_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    value_number = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    value_text = models.CharField(max_length=500, blank=True)
+    unit = models.CharField(max_length=64, blank=True)
+    reference_low = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    reference_high = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    reference_text = models.CharField(max_length=200, blank=True)
+    interpretation = models.CharField(max_length=8, blank=True)  # N, H, L, HH, LL, A
+    body = models.TextField(blank=True)  # decoded text of notes and summaries
+    report = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="results")
+    encounter = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Items that are the same thing from different sources share a key (the page shows one).
+    dedup_key = models.CharField(max_length=300, blank=True)
+    confidential = models.BooleanField(default=False)
+    release = models.CharField(max_length=8, choices=Release.choices, default=Release.RELEASED)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["patient", "kind", "-effective_at"]),
+            models.Index(fields=["patient", "code"]),
+            models.Index(fields=["patient", "dedup_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+
+class MatchReview(models.Model):
+    """A source's patient the importer could not match with certainty: staff decide."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        LINKED = "linked", _("Linked to a patient")
+        CREATED = "created", _("Added as a new patient")
+        DISMISSED = "dismissed", _("Not ours")
+
+    source = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="+")
+    source_patient_id = models.CharField(max_length=128)
+    run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="reviews")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    gender = models.CharField(max_length=16)
+    candidates = models.ManyToManyField("portal.Patient", blank=True, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["source", "source_patient_id"],
+                condition=models.Q(status="pending"),
+                name="match_review_one_pending_per_source_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Match review {self.pk}"
