@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal import selectors
-from portal.access import Access, Action, is_staff_user, resolve
+from portal.access import Access, Action, has_second_factor, is_staff_user, resolve, second_factor_passed
 from portal.models import AuditEvent
 
 
@@ -23,7 +23,11 @@ def _current_access(request: HttpRequest, people: list[Any]) -> Access | None:
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    # Before the second factor is entered, show nobody's name and no navigation.
+    pending_second_factor = user is not None and user.is_authenticated and has_second_factor(user) and not (
+        second_factor_passed(user)
+    )
+    if user is None or not user.is_authenticated or pending_second_factor:
         return {
             "people": [],
             "acting_for": None,
@@ -31,6 +35,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "nav_sections": [],
             "is_staff_user": False,
             "idle_timeout": 0,
+            "shell_ready": False,
         }
     from portal.views.patient import SECTIONS
 
@@ -43,6 +48,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "acting_as_self": access is not None and access.acting_as == AuditEvent.ActingAs.SELF,
         "nav_sections": [(slug, label) for slug, (action, label, _text) in SECTIONS.items() if action in scopes],
         "is_staff_user": is_staff_user(user),
+        "shell_ready": True,
         "idle_timeout": getattr(request, "idle_timeout", settings.IDLE_TIMEOUT_PATIENT),
         "idle_warning_before": settings.IDLE_WARNING_BEFORE,
     }

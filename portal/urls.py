@@ -14,6 +14,7 @@ patient_urls = [
     path("sharing/<int:grant_id>/revoke/", sharing.revoke, name="sharing_revoke"),
     path("sharing/<int:grant_id>/renew/", sharing.renew, name="sharing_renew"),
     path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
+    path("record/", include("records.urls")),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 
@@ -48,6 +49,7 @@ urlpatterns = [
     path("session/keepalive/", account.session_keepalive, name="session_keepalive"),
     path("language/", account.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
+    path("staff/records/", include("records.staff_urls")),
     path("staff/", include(staff_urls)),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

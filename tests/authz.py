@@ -75,6 +75,7 @@ class World:
     patient: Patient
     open_grant: ProxyGrant
     users: dict[str, Any] = field(default_factory=dict)
+    items: dict[str, Any] = field(default_factory=dict)
 
     def client_for(self, actor: str) -> Client:
         client = Client()
@@ -127,6 +128,8 @@ class Endpoint:
     ok_status: int = 200
     # Pages that show no patient data write no audit event (the section placeholders).
     audited: bool = True
+    # Data the endpoint needs to exist before it is asked (e.g. a result to chart).
+    arrange: Callable[[World], Any] = lambda world: None
 
     def __str__(self) -> str:
         return self.name
@@ -145,7 +148,6 @@ ENDPOINTS = [
     *[
         Endpoint(f"section {slug}", "scoped", _p("section", slug=slug), scope=scope, audited=False)
         for slug, scope in [
-            ("record", Scope.RECORDS),
             ("messages", Scope.MESSAGING),
             ("appointments", Scope.SCHEDULING),
             ("medications", Scope.REFILLS),
@@ -203,6 +205,7 @@ def _row_counts() -> dict[str, int]:
 def check_endpoint(endpoint: Endpoint, actor: str) -> None:
     """Ask `endpoint` as `actor` and assert the exact answer, the audit trail and that nothing leaked."""
     world = build_world(endpoint.scope)
+    endpoint.arrange(world)
     client = world.client_for(actor)
     url = endpoint.url(world)
     allowed = actor in ALLOWED[endpoint.access]
@@ -237,3 +240,36 @@ def check_endpoint(endpoint: Endpoint, actor: str) -> None:
         assert str(world.patient.pk) not in body.replace(url, "")
     assert _row_counts() == before, f"{endpoint.name} as {actor} wrote to the database"
     assert mail.outbox == []
+
+
+def _a_result(world: World) -> None:
+    from records.factories import RecordItemFactory
+
+    world.items["result"] = RecordItemFactory(patient=world.patient, source=world.patient.home_organization)
+    world.items["document"] = RecordItemFactory(
+        patient=world.patient, source=world.patient.home_organization, kind="document", display="Visit note",
+        code="11506-3", body="Seen today for a check-up.",
+    )
+
+
+def _record(name: str, **kwargs: Any) -> Callable[[World], str]:
+    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, **kwargs})
+
+
+ENDPOINTS += [
+    Endpoint("record overview", "scoped", _record("record_overview"), arrange=_a_result),
+    Endpoint("record results", "scoped", _record("record_results"), arrange=_a_result),
+    Endpoint("record trend", "scoped", _record("record_trend", code="4548-4"), arrange=_a_result),
+    *[
+        Endpoint(f"record {page}", "scoped", _record("record_list", page=page), arrange=_a_result)
+        for page in ("problems", "medications", "allergies", "immunizations", "visits", "procedures", "documents")
+    ],
+    Endpoint(
+        "record document",
+        "scoped",
+        lambda world: reverse(
+            "record_document", kwargs={"patient_id": world.patient.pk, "item_id": world.items["document"].pk}
+        ),
+        arrange=_a_result,
+    ),
+]

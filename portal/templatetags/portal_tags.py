@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.activity import describe
 from portal.models import AuditEvent, User
+from records.plain_language import DISCLAIMER, Explanation, normalize_language
 
 register = template.Library()
 
@@ -63,3 +66,29 @@ def ago(moment: datetime | None) -> str:
 def activity_sentence(event: AuditEvent, viewer: User) -> str:
     """One audit event as a sentence for the activity page."""
     return describe(event, viewer)
+
+
+@register.filter
+def explanation_text(explanation: Explanation, field: str) -> str:
+    """A plain-language explanation's `field`, in the language of the page."""
+    return explanation.text(field, get_language())
+
+
+@register.filter
+def disclaimer(explanation: Explanation) -> str:
+    return DISCLAIMER.get(normalize_language(get_language()), DISCLAIMER["en"])
+
+
+@register.filter
+def subtract(value: float, other: float) -> float:
+    return round(float(value) - float(other), 1)
+
+
+@register.filter
+def measure(value: Decimal | None) -> str:
+    """A measured value to the precision a person reads: 142, 98.6, 4.9, 0.85 (sources send 59.6391)."""
+    if value is None:
+        return ""
+    places = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{rounded.normalize():f}" if places else f"{rounded:f}"

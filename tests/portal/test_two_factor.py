@@ -113,3 +113,13 @@ def test_wrong_codes_throttle_further_attempts(client, patient) -> None:
     assert right_too_soon.status_code == 400
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # refused by the throttle, not counted as a guess
+
+
+def test_before_the_code_the_page_shows_no_name_and_no_navigation(client, patient) -> None:
+    TOTPDevice.objects.create(user=patient.user, name="phone", confirmed=True)
+    _log_in(client, patient.user)
+
+    page = client.get("/account/two-factor/verify/").content.decode()
+
+    assert patient.family_name not in page
+    assert 'class="main-nav"' not in page

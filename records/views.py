@@ -1,0 +1,93 @@
+"""The patient's record pages: thin views over records.selectors."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from portal.access import Access, Action
+from portal.views.decorators import patient_view
+from records import selectors
+from records.charts import Point, trend_chart
+from records.forms import RecordFilterForm
+from records.models import RecordItem
+from records.plain_language import explain
+
+Kind = RecordItem.Kind
+
+# The record's list pages: URL slug -> (kind, title, one line saying what is on the page).
+LIST_PAGES = {
+    "problems": (Kind.PROBLEM, _("Problems"), _("Health problems and diagnoses, from every place that treats you.")),
+    "medications": (Kind.MEDICATION, _("Medications"), _("Medicines prescribed for you, newest first.")),
+    "allergies": (Kind.ALLERGY, _("Allergies"), _("Allergies and reactions your care teams know about.")),
+    "immunizations": (Kind.IMMUNIZATION, _("Immunizations"), _("Vaccines you have had.")),
+    "visits": (Kind.VISIT, _("Visits"), _("Visits and stays at every clinic and hospital.")),
+    "procedures": (Kind.PROCEDURE, _("Procedures"), _("Tests, treatments and operations that were done.")),
+    "documents": (Kind.DOCUMENT, _("Documents"), _("Visit notes and discharge summaries.")),
+}
+DEDUPLICATED = {Kind.PROBLEM, Kind.MEDICATION, Kind.ALLERGY, Kind.IMMUNIZATION}
+
+
+def _filter_form(request: HttpRequest, access: Access) -> RecordFilterForm:
+    return RecordFilterForm(request.GET or None, sources=selectors.sources_of(access))
+
+
+@patient_view(Action.RECORDS)
+def overview(request: HttpRequest, access: Access) -> HttpResponse:
+    summary = selectors.record_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    pages = [(slug, title, text, summary["counts"].get(kind, 0)) for slug, (kind, title, text) in LIST_PAGES.items()]
+    results = sum(summary["counts"].get(kind, 0) for kind in selectors.RESULT_KINDS)
+    context = {"access": access, "pages": pages, "results_count": results, **summary}
+    return render(request, "records/overview.html", context)
+
+
+@patient_view(Action.RECORDS)
+def results(request: HttpRequest, access: Access) -> HttpResponse:
+    form = _filter_form(request, access)
+    groups = selectors.results_by_report(access=access, actor=request.user, filters=form.filters())  # type: ignore[arg-type]
+    language = get_language()
+    for group in groups:
+        for result in group.results:
+            result.explanation = explain(result.code)  # type: ignore[attr-defined]
+    context = {"access": access, "form": form, "groups": groups, "language": language}
+    return render(request, "records/results.html", context, status=400 if form.errors else 200)
+
+
+@patient_view(Action.RECORDS)
+def result_trend(request: HttpRequest, access: Access, code: str) -> HttpResponse:
+    points = selectors.trend(access=access, actor=request.user, code=code)  # type: ignore[arg-type]
+    if not points:
+        raise Http404
+    numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
+    latest = points[-1]
+    chart = trend_chart(numeric, (latest.reference_low, latest.reference_high))
+    context = {"access": access, "points": points, "latest": latest, "chart": chart, "explanation": explain(code),
+               "language": get_language()}
+    return render(request, "records/trend.html", context)
+
+
+@patient_view(Action.RECORDS)
+def item_list(request: HttpRequest, access: Access, page: str) -> HttpResponse:
+    if page not in LIST_PAGES:
+        raise Http404
+    kind, title, text = LIST_PAGES[page]
+    form = _filter_form(request, access)
+    if kind in DEDUPLICATED:
+        rows = selectors.deduplicated(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
+    else:
+        rows = [
+            selectors.Grouped(item, [item.source.name], item.effective_at)
+            for item in selectors.item_list(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
+        ]
+    context = {"access": access, "form": form, "rows": rows, "title": title, "text": text, "page": page}
+    return render(request, "records/list.html", context, status=400 if form.errors else 200)
+
+
+@patient_view(Action.RECORDS)
+def document(request: HttpRequest, access: Access, item_id: int) -> HttpResponse:
+    item = selectors.item_detail(access=access, actor=request.user, item_id=item_id)  # type: ignore[arg-type]
+    if item is None or item.kind not in (Kind.DOCUMENT, Kind.REPORT):
+        raise Http404
+    return render(request, "records/document.html", {"access": access, "item": item})
