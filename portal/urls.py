@@ -1,13 +1,14 @@
 """URLs of the whole portal."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
 from portal.views import account, errors, health, patient, sharing, staff, two_factor
+from records.fhir_api.views import smart_configuration_view
 
-patient_urls = [
+patient_urls: list[URLPattern | URLResolver] = [
     path("", patient.patient_home, name="patient_home"),
     path("activity/", patient.activity, name="activity"),
     path("sharing/", sharing.sharing, name="sharing"),
@@ -18,7 +19,7 @@ patient_urls = [
     path("<slug:slug>/", patient.section, name="section"),
 ]
 
-staff_urls = [
+staff_urls: list[URLPattern | URLResolver] = [
     path("", staff.staff_home, name="staff_home"),
     path("patients/", staff.patient_search, name="staff_patient_search"),
     path("patients/<uuid:patient_id>/", staff.patient_detail, name="staff_patient"),
@@ -26,7 +27,7 @@ staff_urls = [
     path("patients/<uuid:patient_id>/invite/", staff.patient_invite, name="staff_patient_invite"),
 ]
 
-account_urls = [
+account_urls: list[URLPattern | URLResolver] = [
     path("", account.preferences, name="account"),
     path("security/", two_factor.security, name="security"),
     path("sessions/", account.sessions, name="sessions"),
@@ -51,6 +52,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("staff/records/", include("records.staff_urls")),
     path("staff/", include(staff_urls)),
+    path("o/", include("records.fhir_api.oauth_urls")),
+    path(".well-known/smart-configuration", smart_configuration_view, name="smart_configuration"),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),

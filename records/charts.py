@@ -62,7 +62,9 @@ def trend_chart(points: list[Point], reference: tuple[Decimal | None, Decimal | 
 
     coordinates = [xy(p) for p in points]
     path = "M " + " L ".join(f"{x} {y}" for x, y in coordinates)
-    dots = [(x, y, f"{p.when:%Y-%m-%d}: {p.value.normalize():f}") for (x, y), p in zip(coordinates, points, strict=True)]
+    dots = [
+        (x, y, f"{p.when:%Y-%m-%d}: {p.value.normalize():f}") for (x, y), p in zip(coordinates, points, strict=True)
+    ]
     y_ticks = [
         (round(_scale(v, lowest, highest, bottom, top), 1), _label(v))
         for v in (lowest + (highest - lowest) * i / 4 for i in range(5))

@@ -233,3 +233,206 @@ class MatchReview(models.Model):
 
     def __str__(self) -> str:
         return f"Match review {self.pk}"
+
+
+class ReleaseRule(models.Model):
+    """Administrators' rule: results matching it wait for clinician review, up to a limit.
+
+    The default (no rule) is immediate release, as the information-blocking rule expects.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    code_system = models.CharField(_("code system"), max_length=200, blank=True)
+    code = models.CharField(_("code"), max_length=64, blank=True, help_text=_("Empty matches every code."))
+    category = models.CharField(_("category"), max_length=64, blank=True, help_text=_("For example laboratory."))
+    hold_hours = models.PositiveIntegerField(_("hold for review up to (hours)"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=~models.Q(code="", category=""), name="release_rule_matches_something"),
+            models.CheckConstraint(
+                condition=models.Q(hold_hours__gt=0, hold_hours__lte=24 * 14), name="release_rule_hold_at_most_14_days"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReleaseHold(models.Model):
+    """A promise: this item is released by `release_due_at` at the latest (a beat sweep keeps it)."""
+
+    item = models.OneToOneField(RecordItem, on_delete=models.CASCADE, related_name="hold")
+    rule = models.ForeignKey(ReleaseRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Held because the patient asked to see these results only after review (no deadline then).
+    by_patient_choice = models.BooleanField(default=False)
+    release_due_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(_("comment for the patient"), blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(
+                fields=["release_due_at"], condition=models.Q(released_at__isnull=True), name="release_hold_due_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold on item {self.item_id}"
+
+
+class ReleasePreference(models.Model):
+    """A patient's choice to see a sensitive category only after their clinician has reviewed it."""
+
+    patient = models.ForeignKey("portal.Patient", on_delete=models.CASCADE, related_name="release_preferences")
+    category = models.CharField(max_length=64)
+    after_review = models.BooleanField(default=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patient", "category"], name="release_preference_one_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Release preference {self.pk}"
+
+
+class ShareLink(models.Model):
+    """An expiring, scoped, revocable read-only view of the record for someone outside the portal."""
+
+    patient = models.ForeignKey("portal.Patient", on_delete=models.CASCADE, related_name="share_links")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(_("who it is for"), max_length=200)
+    token_hash = models.CharField(max_length=64, unique=True)
+    kinds = models.JSONField(default=list)  # RecordItem kinds the link shows
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="share_link_expires_after_creation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Share link {self.pk}"
+
+
+class ReadingThreshold(models.Model):
+    """When a home reading needs the care team: per patient, or the clinic default (patient empty)."""
+
+    class Measure(models.TextChoices):
+        SYSTOLIC = "systolic", _("Blood pressure, top number")
+        DIASTOLIC = "diastolic", _("Blood pressure, bottom number")
+        GLUCOSE = "glucose", _("Blood sugar")
+        WEIGHT = "weight", _("Weight")
+
+    patient = models.ForeignKey("portal.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=16, choices=Measure.choices)
+    low = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    high = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patient", "measure"], name="reading_threshold_one_per_measure"),
+            models.UniqueConstraint(
+                fields=["measure"],
+                condition=models.Q(patient__isnull=True),
+                name="reading_threshold_one_default_per_measure",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(low__isnull=True) | models.Q(high__isnull=True) | models.Q(low__lt=models.F("high")),
+                name="reading_threshold_low_below_high",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Threshold {self.measure} for {self.patient_id or 'everyone'}"
+
+
+class HomeReading(models.Model):
+    """A reading the patient took at home: blood pressure, blood sugar or weight."""
+
+    class Kind(models.TextChoices):
+        BLOOD_PRESSURE = "blood_pressure", _("Blood pressure")
+        GLUCOSE = "glucose", _("Blood sugar")
+        WEIGHT = "weight", _("Weight")
+
+    patient = models.ForeignKey("portal.Patient", on_delete=models.CASCADE, related_name="home_readings")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    taken_at = models.DateTimeField()
+    systolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    value = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)  # mg/dL or lb
+    note = models.CharField(max_length=300, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="blood_pressure", systolic__isnull=False, diastolic__isnull=False)
+                    | (~models.Q(kind="blood_pressure") & models.Q(value__isnull=False))
+                ),
+                name="home_reading_has_its_values",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["patient", "kind", "-taken_at"])]
+
+    def __str__(self) -> str:
+        return f"Home reading {self.pk}"
+
+
+class CareTask(models.Model):
+    """Something the care team must look at: an out-of-range reading, a correction request.
+    A row, so the messaging app can route it to a pool when it exists; until then staff see a queue."""
+
+    class Kind(models.TextChoices):
+        READING = "reading", _("Home reading out of range")
+        CORRECTION = "correction", _("Correction requested by the patient")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    patient = models.ForeignKey("portal.Patient", on_delete=models.CASCADE, related_name="care_tasks")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    reading = models.ForeignKey(HomeReading, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(RecordItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(blank=True)  # the patient's words for a correction
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["status", "created_at"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="reading") | models.Q(reading__isnull=False),
+                name="care_task_reading_has_reading",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", resolved_at__isnull=True)
+                | models.Q(status="done", resolved_at__isnull=False),
+                name="care_task_done_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Care task {self.pk}"

@@ -47,9 +47,15 @@ def _filtered(items: QuerySet[RecordItem], filters: Filters) -> QuerySet[RecordI
     return items
 
 
-def _audit(access: Access, actor: User, object_type: str, object_id: object = "", *, confidential: bool = False) -> None:
+def _audit(
+    access: Access, actor: User, object_type: str, object_id: object = "", *, confidential: bool = False
+) -> None:
     audit.record_access(
-        access, actor=actor, action=AuditEvent.Action.VIEW, object_type=object_type, object_id=object_id,
+        access,
+        actor=actor,
+        action=AuditEvent.Action.VIEW,
+        object_type=object_type,
+        object_id=object_id,
         confidential=confidential,
     )
 
@@ -63,9 +69,7 @@ def sources_of(access: Access) -> list[Organization]:
 def record_overview(*, access: Access, actor: User) -> dict[str, Any]:
     items = visible_items(access)
     counts = dict(items.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    latest = list(
-        items.filter(kind=Kind.RESULT).select_related("source").order_by("-effective_at", "-pk")[:5]
-    )
+    latest = list(items.filter(kind=Kind.RESULT).select_related("source").order_by("-effective_at", "-pk")[:5])
     _audit(access, actor, "records.RecordOverview")
     return {"counts": counts, "latest_results": latest, "sources": sources_of(access)}
 
@@ -117,19 +121,16 @@ class Grouped:
 def deduplicated(*, access: Access, actor: User, kind: str, filters: Filters) -> list[Grouped]:
     """Items of `kind`, the same thing from several sources shown once with every source named."""
     items = _filtered(visible_items(access), filters).filter(kind=kind)
-    keyed = (
-        items.exclude(dedup_key="")
-        .values("dedup_key")
-        .annotate(newest=Max("pk"), last_seen=Max("effective_at"))
-    )
+    keyed = items.exclude(dedup_key="").values("dedup_key").annotate(newest=Max("pk"), last_seen=Max("effective_at"))
     newest_ids = [row["newest"] for row in keyed]
     by_key = {row["dedup_key"]: row for row in keyed}
     sources: dict[str, set[str]] = {}
     for key, name in items.exclude(dedup_key="").values_list("dedup_key", "source__name").distinct():
         sources.setdefault(key, set()).add(name)
     shown = list(
-        RecordItem.objects.filter(Q(pk__in=newest_ids) | Q(pk__in=items.filter(dedup_key="").values("pk")))
-        .select_related("source")
+        RecordItem.objects.filter(
+            Q(pk__in=newest_ids) | Q(pk__in=items.filter(dedup_key="").values("pk"))
+        ).select_related("source")
     )
     grouped = [
         Grouped(

@@ -1,5 +1,5 @@
 """Staff pages of the records app, under /staff/records/."""
 
-from django.urls import path
+from django.urls import URLPattern
 
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns: list[URLPattern] = []
