@@ -64,11 +64,12 @@ RUN SECRET_KEY=collectstatic-build-only-not-a-secret \
     python manage.py collectstatic --noinput
 
 # Run as an unprivileged user; the code stays root-owned and read-only to it.
-# var/beat holds Celery beat's schedule file (a named volume in docker-compose.yml).
+# var/beat holds Celery beat's schedule file and var/media uploaded files (named volumes in
+# docker-compose.yml; web and worker share media, since the worker reads the uploads).
 RUN groupadd --system --gid 10001 portal \
     && useradd --system --uid 10001 --gid portal --home-dir /app --no-create-home --shell /usr/sbin/nologin portal \
-    && mkdir -p /app/var/beat \
-    && chown portal:portal /app/var/beat
+    && mkdir -p /app/var/beat /app/var/media \
+    && chown portal:portal /app/var/beat /app/var/media
 USER portal
 
 EXPOSE 8000

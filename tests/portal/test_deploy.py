@@ -131,7 +131,13 @@ def test_beat_keeps_its_schedule_on_a_named_volume() -> None:
 
     assert beat["environment"] == {"CELERY_BEAT_SCHEDULE_FILENAME": "/app/var/beat/celerybeat-schedule"}
     assert beat["volumes"] == ["beat-schedule:/app/var/beat"]
-    assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule"}
+    assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule", "media"}
+
+
+def test_web_and_worker_share_the_uploads() -> None:
+    services = compose()["services"]
+
+    assert services["web"]["volumes"] == services["worker"]["volumes"] == ["media:/app/var/media"]
 
 
 def test_env_example_documents_every_variable_settings_reads() -> None:
