@@ -24,8 +24,8 @@ def _current_access(request: HttpRequest, people: list[Any]) -> Access | None:
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     # Before the second factor is entered, show nobody's name and no navigation.
-    pending_second_factor = user is not None and user.is_authenticated and has_second_factor(user) and not (
-        second_factor_passed(user)
+    pending_second_factor = (
+        user is not None and user.is_authenticated and has_second_factor(user) and not (second_factor_passed(user))
     )
     if user is None or not user.is_authenticated or pending_second_factor:
         return {

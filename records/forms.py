@@ -14,7 +14,9 @@ from records.selectors import Filters
 
 class RecordFilterForm(PortalForm):
     source = forms.ModelChoiceField(
-        label=_("Where it came from"), queryset=Organization.objects.none(), required=False,
+        label=_("Where it came from"),
+        queryset=Organization.objects.none(),
+        required=False,
         empty_label=_("Every source"),
     )
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -36,5 +38,8 @@ class RecordFilterForm(PortalForm):
         if not self.is_valid():
             return Filters()
         source = self.cleaned_data.get("source")
-        return Filters(source=source.pk if source else None, since=self.cleaned_data.get("since"),
-                       until=self.cleaned_data.get("until"))
+        return Filters(
+            source=source.pk if source else None,
+            since=self.cleaned_data.get("since"),
+            until=self.cleaned_data.get("until"),
+        )

@@ -63,8 +63,14 @@ def result_trend(request: HttpRequest, access: Access, code: str) -> HttpRespons
     numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
     latest = points[-1]
     chart = trend_chart(numeric, (latest.reference_low, latest.reference_high))
-    context = {"access": access, "points": points, "latest": latest, "chart": chart, "explanation": explain(code),
-               "language": get_language()}
+    context = {
+        "access": access,
+        "points": points,
+        "latest": latest,
+        "chart": chart,
+        "explanation": explain(code),
+        "language": get_language(),
+    }
     return render(request, "records/trend.html", context)
 
 

@@ -247,8 +247,12 @@ def _a_result(world: World) -> None:
 
     world.items["result"] = RecordItemFactory(patient=world.patient, source=world.patient.home_organization)
     world.items["document"] = RecordItemFactory(
-        patient=world.patient, source=world.patient.home_organization, kind="document", display="Visit note",
-        code="11506-3", body="Seen today for a check-up.",
+        patient=world.patient,
+        source=world.patient.home_organization,
+        kind="document",
+        display="Visit note",
+        code="11506-3",
+        body="Seen today for a check-up.",
     )
 
 

@@ -25,10 +25,22 @@ def _url(patient, tail: str = "") -> str:
 def test_the_same_problem_from_two_sources_shows_once_naming_both(client, patient) -> None:
     clinic, hospital = OrganizationFactory(name="Lakeside"), OrganizationFactory(name="St. Mary's")
     for source in (clinic, hospital):
-        RecordItemFactory(patient=patient, source=source, kind=Kind.PROBLEM, display="Asthma", code="195967001",
-                          dedup_key="problem:http://snomed.info/sct|195967001")
-    RecordItemFactory(patient=patient, source=clinic, kind=Kind.PROBLEM, display="Gout", code="90560007",
-                      dedup_key="problem:http://snomed.info/sct|90560007")
+        RecordItemFactory(
+            patient=patient,
+            source=source,
+            kind=Kind.PROBLEM,
+            display="Asthma",
+            code="195967001",
+            dedup_key="problem:http://snomed.info/sct|195967001",
+        )
+    RecordItemFactory(
+        patient=patient,
+        source=clinic,
+        kind=Kind.PROBLEM,
+        display="Gout",
+        code="90560007",
+        dedup_key="problem:http://snomed.info/sct|90560007",
+    )
     sign_in(client, patient.user)
 
     rows = client.get(_url(patient, "problems/")).context["rows"]
@@ -104,8 +116,9 @@ def test_confidential_items_are_hidden_from_a_teens_guardian(client) -> None:
 
 
 def test_documents_read_in_the_browser(client, patient) -> None:
-    note = RecordItemFactory(patient=patient, kind=Kind.DOCUMENT, display="Discharge summary",
-                             body="Home today.\n\nFollow up in two weeks.")
+    note = RecordItemFactory(
+        patient=patient, kind=Kind.DOCUMENT, display="Discharge summary", body="Home today.\n\nFollow up in two weeks."
+    )
     sign_in(client, patient.user)
 
     page = client.get(_url(patient, f"documents/{note.pk}/")).content.decode()
