@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "portal",
     "records",
+    "oauth2_provider",
+    "records.fhir_api",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +240,35 @@ SPECTACULAR_SETTINGS = {
     # User.language and Patient.preferred_language share LANGUAGES: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES},
 }
+
+# --- SMART on FHIR: OAuth2 for patient-facing apps (django-oauth-toolkit) -----------
+# Authorization code + PKCE only; every RFC 9700 safeguard on; tokens hashed at rest.
+# The patient a token may read is chosen on the consent page (records.fhir_api.consent).
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "records.fhir_api.oauth.SmartValidator",
+    "SCOPES_BACKEND_CLASS": "records.fhir_api.scopes.SmartScopes",
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Loopback http redirects only for local development.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+# The toolkit's own models (named so migrations that point at them can resolve them).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL.replace("unix://", "redis+socket://", 1))

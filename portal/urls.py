@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
 from portal.views import account, errors, health, patient, sharing, staff, two_factor
+from records.fhir_api.views import smart_configuration_view
 
 patient_urls: list[URLPattern | URLResolver] = [
     path("", patient.patient_home, name="patient_home"),
@@ -51,6 +52,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("staff/records/", include("records.staff_urls")),
     path("staff/", include(staff_urls)),
+    path("fhir/R4/", include("records.fhir_api.urls")),
+    path("o/", include("records.fhir_api.oauth_urls")),
+    path(".well-known/smart-configuration", smart_configuration_view, name="smart_configuration"),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,1 @@
+"""The FHIR R4 read/search API at /fhir/R4/."""

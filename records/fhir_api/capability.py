@@ -1,0 +1,119 @@
+"""What the server can do, said twice: the FHIR CapabilityStatement (`/fhir/R4/metadata`) and the
+SMART App Launch configuration (`/.well-known/smart-configuration`). Both are built from the
+table of resource types and the scopes, so they say what the code does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from records.fhir_api.resource_types import CLINICAL_TYPES, DATE, PATIENT, PATIENT_PARAM, US_CORE
+from records.fhir_api.scopes import all_scopes
+
+# When this statement last changed (FHIR requires a date).
+PUBLISHED = "2026-01-15"
+PARAM_TYPES = {DATE: "date"}  # everything else is a token
+EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    base: str
+    authorize: str
+    token: str
+    revoke: str
+
+
+def _interactions() -> list[dict[str, str]]:
+    return [{"code": "read"}, {"code": "search-type"}]
+
+
+def _clinical(name: str) -> dict[str, Any]:
+    spec = CLINICAL_TYPES[name]
+    params = [{"name": PATIENT_PARAM, "type": "reference"}, {"name": "_id", "type": "token"}]
+    params += [{"name": param, "type": PARAM_TYPES.get(kind, "token")} for param, kind in spec.params.items()]
+    return {
+        "type": name,
+        "supportedProfile": list(spec.profiles),
+        "interaction": _interactions(),
+        "searchParam": params,
+    }
+
+
+def _patient() -> dict[str, Any]:
+    return {
+        "type": PATIENT,
+        "supportedProfile": [f"{US_CORE}us-core-patient"],
+        "interaction": _interactions(),
+        "searchParam": [{"name": "_id", "type": "token"}, {"name": "identifier", "type": "token"}],
+        "operation": [{"name": "everything", "definition": EVERYTHING}],
+    }
+
+
+def capability_statement(endpoints: Endpoints) -> dict[str, Any]:
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": PUBLISHED,
+        "publisher": "Patient Portal",
+        "kind": "instance",
+        "instantiates": ["http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server"],
+        "software": {"name": "Patient Portal FHIR API"},
+        "implementation": {"description": "The patient portal's read-only FHIR R4 API", "url": endpoints.base},
+        "fhirVersion": "4.0.1",
+        "format": ["json", "application/fhir+json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "extension": [
+                        {
+                            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                            "extension": [
+                                {"url": "authorize", "valueUri": endpoints.authorize},
+                                {"url": "token", "valueUri": endpoints.token},
+                                {"url": "revoke", "valueUri": endpoints.revoke},
+                            ],
+                        }
+                    ],
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ],
+                            "text": "OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)",
+                        }
+                    ],
+                },
+                "resource": [_patient(), *[_clinical(name) for name in CLINICAL_TYPES]],
+                "operation": [{"name": "everything", "definition": EVERYTHING}],
+            }
+        ],
+    }
+
+
+def smart_configuration(endpoints: Endpoints) -> dict[str, Any]:
+    return {
+        "authorization_endpoint": endpoints.authorize,
+        "token_endpoint": endpoints.token,
+        "revocation_endpoint": endpoints.revoke,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": all_scopes(),
+        "capabilities": [
+            "launch-standalone",
+            "client-public",
+            "client-confidential-symmetric",
+            "context-standalone-patient",
+            "permission-patient",
+            "permission-offline",
+            "permission-online",
+            "permission-v1",
+            "permission-v2",
+        ],
+    }

@@ -1,0 +1,186 @@
+"""Parse FHIR search parameters into filters on the record (RecordItem) and a page.
+
+Supported: `date` prefixes eq/ne/ge/gt/le/lt on `effective_at` (a date without a time
+zone is a day in the clinic's time zone, as the portal shows it), tokens as
+`system|code`, `|code`, `system|` or a bare `code` (matched on the coding the record
+projected), commas for "any of", repeated parameters for "all of". Anything else
+is a SearchError that names the parameter (answered 400).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import QueryDict
+
+from records.fhir_api.resource_types import CATEGORY, CLINICAL_TYPES, CODE, CONTROL_PARAMS, DATE, PATIENT_PARAM
+
+DEFAULT_COUNT = 50
+MAX_COUNT = 200
+PREFIXES = ("eq", "ne", "ge", "gt", "le", "lt")
+FHIR_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
+
+
+class SearchError(ValueError):
+    """A search parameter the server cannot honour; `param` names it for the OperationOutcome."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Page:
+    count: int = DEFAULT_COUNT
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    filters: Q
+    patient_id: str | None
+    ids: tuple[str, ...]
+    page: Page
+
+
+def page_of(params: QueryDict) -> Page:
+    return Page(count=min(_integer(params, "_count", DEFAULT_COUNT), MAX_COUNT), offset=_integer(params, "_offset", 0))
+
+
+def _integer(params: QueryDict, name: str, default: int) -> int:
+    value = params.get(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise SearchError(name, "must be a whole number of 0 or more.")
+    return int(value)
+
+
+def patient_reference(param: str, value: str) -> str:
+    """The patient id of `123`, `Patient/123` or an absolute `.../Patient/123`."""
+    if "," in value:
+        raise SearchError(param, "search one patient at a time.")
+    kind, _, rid = value.rstrip("/").rpartition("/")
+    if kind and not kind.endswith("Patient"):
+        raise SearchError(param, "must refer to a Patient.")
+    if not rid:
+        raise SearchError(param, "is empty.")
+    return rid
+
+
+def clinical_query(resource_type: str, params: QueryDict) -> SearchQuery:
+    """The filters (on RecordItem, through `item__`) and page for a search of a clinical type."""
+    spec = CLINICAL_TYPES[resource_type]
+    filters = Q()
+    patient_id: str | None = None
+    ids: tuple[str, ...] = ()
+    for name, values in params.lists():
+        if name in CONTROL_PARAMS:
+            continue
+        for value in values:
+            if name == PATIENT_PARAM:
+                patient_id = patient_reference(name, value)
+            elif name == "_id":
+                ids = tuple(_ids(name, value))
+            elif spec.params.get(name) == DATE:
+                filters &= _any(name, value, _date_filter)
+            elif spec.params.get(name) == CODE:
+                filters &= _any(name, value, _code_filter)
+            elif spec.params.get(name) == CATEGORY:
+                filters &= _any(name, value, _category_filter)
+            else:
+                raise SearchError(name, f"is not a search parameter this server supports for {resource_type}.")
+    return SearchQuery(filters, patient_id, ids, page_of(params))
+
+
+def _ids(name: str, value: str) -> list[str]:
+    ids = [part for part in value.split(",") if part]
+    if not ids:
+        raise SearchError(name, "is empty.")
+    return ids
+
+
+def _any(name: str, value: str, build: Any) -> Q:
+    parts = value.split(",")
+    if not all(parts):
+        raise SearchError(name, "has an empty value.")
+    found = Q()
+    for part in parts:
+        found |= build(name, part)
+    return found
+
+
+def _token(name: str, value: str) -> tuple[str | None, str]:
+    if "|" not in value:
+        return None, value
+    system, _, code = value.partition("|")
+    if not system and not code:
+        raise SearchError(name, "needs a code, a system or both ('system|code').")
+    return system, code
+
+
+def _code_filter(name: str, value: str) -> Q:
+    system, code = _token(name, value)
+    found = Q()
+    if system is not None:
+        found &= Q(item__code_system=system)
+    if code:
+        found &= Q(item__code=code)
+    return found
+
+
+def _category_filter(name: str, value: str) -> Q:
+    # The record keeps the category's code only, so a system part cannot narrow it further.
+    _system, code = _token(name, value)
+    if not code:
+        raise SearchError(name, "needs a code.")
+    return Q(item__category=code)
+
+
+def _date_filter(name: str, value: str) -> Q:
+    prefix = value[:2] if value[:2].isalpha() else "eq"
+    moment = value[2:] if value[:2].isalpha() else value
+    if prefix not in PREFIXES:
+        raise SearchError(name, f"the prefix '{prefix}' is not supported (use eq, ne, ge, gt, le or lt).")
+    start, end = _interval(name, moment)
+    field = "item__effective_at"
+    return {
+        "eq": Q(**{f"{field}__gte": start, f"{field}__lt": end}),
+        "ne": ~Q(**{f"{field}__gte": start, f"{field}__lt": end}) & Q(**{f"{field}__isnull": False}),
+        "ge": Q(**{f"{field}__gte": start}),
+        "gt": Q(**{f"{field}__gte": end}),
+        "le": Q(**{f"{field}__lt": end}),
+        "lt": Q(**{f"{field}__lt": start}),
+    }[prefix]
+
+
+def _interval(name: str, value: str) -> tuple[datetime, datetime]:
+    """The instants [start, end) a FHIR date or dateTime of any precision covers."""
+    if not FHIR_DATE.match(value):
+        raise SearchError(name, f"'{value}' is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime).")
+    clinic = ZoneInfo(settings.CLINIC_TIME_ZONE)
+    try:
+        if "T" in value:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            start = moment if moment.tzinfo else moment.replace(tzinfo=clinic)
+            step = timedelta(seconds=1) if value.count(":") >= 2 else timedelta(minutes=1)
+            return start, start + step
+        parts = [int(part) for part in value.split("-")]
+        first = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError as error:
+        raise SearchError(name, f"'{value}' is not a real date.") from error
+    if len(parts) == 3:
+        after = first + timedelta(days=1)
+    elif len(parts) == 2:
+        after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    else:
+        after = date(first.year + 1, 1, 1)
+    midnight = datetime.min.time()
+    return datetime.combine(first, midnight, tzinfo=clinic), datetime.combine(after, midnight, tzinfo=clinic)

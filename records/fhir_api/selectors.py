@@ -1,0 +1,192 @@
+"""Every read of the FHIR API: through the access policy, filtered to what the caller may see,
+and audited once per request (object type `fhir.<Type>`; a searchset notes how many it held).
+
+Each search page costs the same few queries however many resources it holds: a count,
+the page (records with their line and source), one query resolving every reference on
+the page, and the audit row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.http import Http404
+
+from portal import audit
+from portal.access import Access, Action, active_grants, patients_for
+from portal.models import AuditEvent, Patient, User
+from records.fhir_api import bundles, resources
+from records.fhir_api.auth import Caller
+from records.fhir_api.bundles import Location
+from records.fhir_api.references import ReferenceMap
+from records.fhir_api.resource_types import CLINICAL_TYPES, PATIENT
+from records.fhir_api.search import Page, SearchError, SearchQuery
+from records.fhir_api.visibility import Visibility
+from records.models import SourceRecord
+
+VIEW = AuditEvent.Action.VIEW
+
+
+def people_to_share(user: User) -> QuerySet[Patient]:
+    """Whose health record a person may share with an app: their own, and that of anyone who gave
+    them caregiver access to it. (Staff reach patients through the portal, not through apps.)"""
+    helped = active_grants().filter(grantee=user, scopes__contains=[Action.RECORDS]).values("patient")
+    themself_first = Case(When(user=user, then=Value(0)), default=Value(1))
+    return (
+        patients_for(user, Action.RECORDS)
+        .filter(Q(user=user) | Q(pk__in=helped))
+        .order_by(themself_first, "family_name", "given_name")
+    )
+
+
+def _visible(access: Access, types: Iterable[str]) -> QuerySet[SourceRecord]:
+    return (
+        SourceRecord.objects.filter(patient=access.patient, resource_type__in=list(types), item__isnull=False)
+        .filter(Visibility.of(access).q())
+        .select_related("item", "source")
+        .order_by(F("item__effective_at").desc(nulls_last=True), "pk")
+    )
+
+
+def _build(access: Access, records: list[SourceRecord]) -> list[dict[str, Any]]:
+    references = ReferenceMap(access.patient.pk, Visibility.of(access)).load(records)
+    return [resources.clinical(record, references) for record in records]
+
+
+def _audit(access: Access, actor: User, object_type: str, object_id: object, records: list[SourceRecord]) -> None:
+    audit.record_access(
+        access,
+        actor=actor,
+        action=VIEW,
+        object_type=object_type,
+        object_id=object_id,
+        confidential=any(record.item.confidential for record in records),
+    )
+
+
+def patient_read(*, caller: Caller, patient_id: str) -> dict[str, Any]:
+    caller.require(PATIENT)
+    access = caller.access(patient_id)
+    audit.record_access(access, actor=caller.user, action=VIEW, object_type="fhir.Patient", object_id=patient_id)
+    return resources.patient(access.patient)
+
+
+def clinical_read(*, caller: Caller, resource_type: str, resource_id: str) -> dict[str, Any]:
+    caller.require(resource_type)
+    record = (
+        SourceRecord.objects.filter(pk=int(resource_id), resource_type=resource_type, item__isnull=False)
+        .exclude(patient=None)
+        .select_related("item", "source")
+        .first()
+        if resource_id.isdigit()
+        else None
+    )
+    if record is None:
+        raise Http404
+    access = caller.access(record.patient_id)
+    if not Visibility.of(access).allows(record.item.release, record.item.confidential):
+        raise Http404
+    _audit(access, caller.user, f"fhir.{resource_type}", record.pk, [record])
+    return _build(access, [record])[0]
+
+
+def clinical_search(*, caller: Caller, resource_type: str, query: SearchQuery, location: Location) -> dict[str, Any]:
+    caller.require(resource_type)
+    patient_id = query.patient_id or caller.default_patient_id
+    if patient_id is None:
+        raise SearchError("patient", "is required: search one patient's record at a time.")
+    access = caller.access(patient_id)
+    records = _visible(access, [resource_type]).filter(query.filters)
+    if query.ids:
+        records = records.filter(pk__in=[int(i) for i in query.ids if i.isdigit()])
+    page = query.page
+    total = records.count()
+    found = list(records[page.offset : page.offset + page.count]) if page.count else []
+    _audit(access, caller.user, f"fhir.{resource_type}", f"searchset:{len(found)}", found)
+    return bundles.searchset(location=location, page=page, total=total, resources=_build(access, found))
+
+
+def everything(
+    *, caller: Caller, patient_id: str, types: set[str] | None, page: Page, location: Location
+) -> dict[str, Any]:
+    """The patient and every released, visible resource of theirs the caller may read, paged.
+    The Patient comes first (position 0), then the records, newest first."""
+    access = caller.access(patient_id)
+    wanted = caller.types & (types if types is not None else caller.types)
+    with_patient = PATIENT in wanted
+    records = _visible(access, [name for name in CLINICAL_TYPES if name in wanted])
+    total = records.count() + int(with_patient)
+    first = max(page.offset - int(with_patient), 0)
+    last = page.offset + page.count - int(with_patient)
+    found = list(records[first:last]) if last > first else []
+    built = _build(access, found)
+    if with_patient and page.offset == 0 and page.count:
+        built.insert(0, resources.patient(access.patient))
+    _audit(access, caller.user, "fhir.Patient/$everything", f"searchset:{len(built)}", found)
+    return bundles.searchset(location=location, page=page, total=total, resources=built)
+
+
+def patient_search(
+    *, caller: Caller, ids: list[str], identifier: str | None, page: Page, location: Location
+) -> dict[str, Any]:
+    """Patients by `_id` or `identifier` (`system|value` of the home clinic's MRN) among those the
+    caller may read; with neither, the caller's own people (or the token's one patient).
+    Each patient returned is audited."""
+    caller.require(PATIENT)
+    people = patients_for(caller.user, Action.RECORDS)
+    if caller.by_token:
+        people = people.filter(pk__in=[caller.token_patient_id] if caller.token_patient_id else [])
+    elif not ids and identifier is None:
+        people = people_to_share(caller.user)
+    if ids:
+        people = people.filter(pk__in=[i for i in ids if _is_uuid(i)])
+    if identifier is not None:
+        system, _, value = identifier.rpartition("|")
+        if not value:
+            raise SearchError("identifier", "needs a value ('system|value' or 'value').")
+        people = people.filter(mrn=value)
+        if system:
+            people = people.filter(
+                Q(home_organization__mrn_system=system)
+                | Q(home_organization__mrn_system="", home_organization__slug=system.removeprefix("urn:portal:mrn:"))
+            )
+    people = people.select_related("home_organization").order_by("family_name", "given_name", "pk")
+    total = people.count()
+    found = list(people[page.offset : page.offset + page.count]) if page.count else []
+    _audit_each(caller.user, found)
+    return bundles.searchset(
+        location=location, page=page, total=total, resources=[resources.patient(person) for person in found]
+    )
+
+
+def _audit_each(actor: User, people: list[Patient]) -> None:
+    helped = set(active_grants().filter(grantee=actor, patient__in=people).values_list("patient_id", flat=True))
+
+    def acting_as(person: Patient) -> str:
+        if person.user_id == actor.pk:
+            return AuditEvent.ActingAs.SELF
+        return AuditEvent.ActingAs.PROXY if person.pk in helped else AuditEvent.ActingAs.STAFF
+
+    AuditEvent.objects.bulk_create(
+        audit.build(
+            actor=actor,
+            patient=person,
+            action=VIEW,
+            object_type="fhir.Patient",
+            object_id=person.pk,
+            acting_as=acting_as(person),
+            scope=Action.RECORDS,
+        )
+        for person in people
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

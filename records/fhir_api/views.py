@@ -1,0 +1,134 @@
+"""The FHIR R4 endpoints: parse the request, call one selector, answer FHIR JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import reverse
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from records.fhir_api import errors, selectors
+from records.fhir_api.auth import AUTHENTICATION, FhirReader, caller_of
+from records.fhir_api.bundles import Location
+from records.fhir_api.capability import Endpoints, capability_statement, smart_configuration
+from records.fhir_api.resource_types import ALL_TYPES, CLINICAL_TYPES, CONTROL_PARAMS, PATIENT
+from records.fhir_api.search import SearchError, clinical_query, page_of
+
+
+class FhirJsonRenderer(JSONRenderer):
+    media_type = "application/fhir+json"
+    charset = "utf-8"
+
+
+class OutsideOpenApi(AutoSchema):
+    """FHIR describes itself (CapabilityStatement); the portal's OpenAPI schema covers /api/ only."""
+
+    def is_excluded(self) -> bool:
+        return True
+
+
+class FhirView(APIView):
+    schema = OutsideOpenApi()
+    authentication_classes = AUTHENTICATION
+    permission_classes = [FhirReader]
+    renderer_classes = [FhirJsonRenderer, JSONRenderer]
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return errors.exception_handler
+
+
+def endpoints(request: HttpRequest) -> Endpoints:
+    absolute = request.build_absolute_uri
+    return Endpoints(
+        base=absolute(reverse("fhir_metadata")).removesuffix("/metadata"),
+        authorize=absolute(reverse("oauth2_provider:authorize")),
+        token=absolute(reverse("oauth2_provider:token")),
+        revoke=absolute(reverse("oauth2_provider:revoke-token")),
+    )
+
+
+def location(request: Request) -> Location:
+    return Location(
+        base=endpoints(request).base, url=request.build_absolute_uri(request.path), params=request.query_params
+    )
+
+
+class MetadataView(FhirView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response(capability_statement(endpoints(request)))
+
+
+class SearchView(FhirView):
+    def get(self, request: Request, resource_type: str) -> Response:
+        caller = caller_of(request)
+        if resource_type == PATIENT:
+            params = request.query_params
+            unknown = set(params) - CONTROL_PARAMS - {"_id", "identifier"}
+            if unknown:
+                name = sorted(unknown)[0]
+                raise SearchError(name, "is not a search parameter this server supports for Patient.")
+            ids = [i for value in params.getlist("_id") for i in value.split(",") if i]
+            bundle = selectors.patient_search(
+                caller=caller,
+                ids=ids,
+                identifier=params.get("identifier"),
+                page=page_of(params),
+                location=location(request),
+            )
+            return Response(bundle)
+        if resource_type not in CLINICAL_TYPES:
+            raise Http404
+        query = clinical_query(resource_type, request.query_params)
+        return Response(
+            selectors.clinical_search(
+                caller=caller, resource_type=resource_type, query=query, location=location(request)
+            )
+        )
+
+
+class ReadView(FhirView):
+    def get(self, request: Request, resource_type: str, resource_id: str) -> Response:
+        caller = caller_of(request)
+        if resource_type == PATIENT:
+            return Response(selectors.patient_read(caller=caller, patient_id=resource_id))
+        if resource_type not in CLINICAL_TYPES:
+            raise Http404
+        return Response(selectors.clinical_read(caller=caller, resource_type=resource_type, resource_id=resource_id))
+
+
+class EverythingView(FhirView):
+    def get(self, request: Request, patient_id: str) -> Response:
+        params = request.query_params
+        unknown = set(params) - CONTROL_PARAMS - {"_type"}
+        if unknown:
+            raise SearchError(sorted(unknown)[0], "is not a parameter of Patient/$everything on this server.")
+        types: set[str] | None = None
+        if "_type" in params:
+            types = {name for value in params.getlist("_type") for name in value.split(",") if name}
+            if types - set(ALL_TYPES):
+                raise SearchError("_type", f"unknown resource type {sorted(types - set(ALL_TYPES))[0]}.")
+        bundle = selectors.everything(
+            caller=caller_of(request),
+            patient_id=patient_id,
+            types=types,
+            page=page_of(params),
+            location=location(request),
+        )
+        return Response(bundle)
+
+
+def smart_configuration_view(request: HttpRequest) -> JsonResponse:
+    """SMART App Launch discovery: public, like the CapabilityStatement."""
+    response = JsonResponse(smart_configuration(endpoints(request)))
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
