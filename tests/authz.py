@@ -130,6 +130,9 @@ class Endpoint:
     audited: bool = True
     # Data the endpoint needs to exist before it is asked (e.g. a result to chart).
     arrange: Callable[[World], Any] = lambda world: None
+    # What an anonymous caller gets when not the default (login redirect, or 403 on the API):
+    # e.g. 401 with a Bearer challenge on the FHIR API.
+    anonymous_status: int | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -228,9 +231,9 @@ def check_endpoint(endpoint: Endpoint, actor: str) -> None:
         return
 
     if actor == ANONYMOUS:
-        expected = 403 if endpoint.api else 302
+        expected = endpoint.anonymous_status or (403 if endpoint.api else 302)
         assert response.status_code == expected, (endpoint.name, actor, response.status_code)
-        if not endpoint.api:
+        if expected == 302:
             assert response["Location"].startswith(reverse("account_login"))
     else:
         assert response.status_code == 404, (endpoint.name, actor, response.status_code)
@@ -275,5 +278,25 @@ ENDPOINTS += [
             "record_document", kwargs={"patient_id": world.patient.pk, "item_id": world.items["document"].pk}
         ),
         arrange=_a_result,
+    ),
+]
+
+
+def _fhir(path: Callable[[World], str], **kwargs: Any) -> dict[str, Any]:
+    return {"url": lambda world: f"/fhir/R4/{path(world)}", "api": True, "anonymous_status": 401, **kwargs}
+
+
+ENDPOINTS += [
+    Endpoint("fhir patient", "scoped", **_fhir(lambda world: f"Patient/{world.patient.pk}")),
+    Endpoint(
+        "fhir read",
+        "scoped",
+        **_fhir(lambda world: f"Observation/{world.items['result'].record_id}", arrange=_a_result),
+    ),
+    Endpoint(
+        "fhir search", "scoped", **_fhir(lambda world: f"Observation?patient={world.patient.pk}", arrange=_a_result)
+    ),
+    Endpoint(
+        "fhir everything", "scoped", **_fhir(lambda world: f"Patient/{world.patient.pk}/$everything", arrange=_a_result)
     ),
 ]
