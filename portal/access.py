@@ -199,3 +199,15 @@ def requires_second_factor(user: Actor) -> bool:
 def second_factor_passed(user: Actor) -> bool:
     """Whether this session entered a second factor (django-otp's middleware adds `is_verified`)."""
     return bool(getattr(user, "is_verified", lambda: False)())
+
+
+# Registration work: importing records from source systems and deciding uncertain patient matches.
+# Identity, not clinical content: administrators and the front desk (registration) do it.
+REGISTRATION_ROLES = frozenset({StaffRole.ADMINISTRATOR, StaffRole.FRONT_DESK})
+
+
+def may_register(user: Actor) -> bool:
+    """Whether this user may import records and decide patient matches."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.is_superuser or _staff_roles(user).filter(role__in=REGISTRATION_ROLES).exists()

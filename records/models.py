@@ -71,8 +71,14 @@ class ImportRun(models.Model):
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.filename})"
 
+    OUTCOMES: ClassVar[tuple[str, ...]] = ("created", "updated", "unchanged", "failed")
+
     def total(self, outcome: str) -> int:
         return sum(by_outcome.get(outcome, 0) for by_outcome in self.counts.values())
+
+    def table(self) -> list[tuple[str, list[int]]]:
+        """Each resource type with its count per outcome, in OUTCOMES order (for the report page)."""
+        return [(kind, [outcomes.get(o, 0) for o in self.OUTCOMES]) for kind, outcomes in self.counts.items()]
 
 
 class ImportIssue(models.Model):

@@ -89,7 +89,8 @@ def build_world(scope: str) -> World:
     """A patient of a home clinic; proxies with and without `scope`; staff near and far."""
     home = OrganizationFactory()
     elsewhere = OrganizationFactory()
-    patient = PatientFactory(home_organization=home)
+    # A name no page would contain by chance, so the no-leak checks cannot be fooled by a common word.
+    patient = PatientFactory(home_organization=home, given_name="Quillon", family_name="Vexmoorhaven")
     other_scopes = [s for s in Scope.values if s != scope]
     users: dict[str, Any] = {SELF: patient.user, OTHER_PATIENT: PatientFactory(home_organization=home).user}
     users[PROXY_WITH_SCOPE] = ProxyGrantFactory(patient=patient, scopes=[scope]).grantee

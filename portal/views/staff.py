@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import selectors
-from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action
+from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action, may_register
 from portal.forms import GuardianGrantForm, PatientInviteForm, PatientSearchForm
 from portal.services import invitations, proxies
 from portal.services.errors import ServiceError
@@ -21,7 +21,8 @@ from portal.views.decorators import View, patient_view, staff_view
 @staff_view
 def staff_home(request: HttpRequest) -> HttpResponse:
     roles = selectors.staff_roles_of(request.user)  # type: ignore[arg-type]
-    return render(request, "portal/staff/home.html", {"roles": roles, "search_form": PatientSearchForm()})
+    context = {"roles": roles, "search_form": PatientSearchForm(), "may_register": may_register(request.user)}
+    return render(request, "portal/staff/home.html", context)
 
 
 @staff_view

@@ -1,0 +1,59 @@
+"""Staff forms for imports and match decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import PortalForm
+from portal.models import Organization
+
+
+class ImportUploadForm(PortalForm):
+    source = forms.ModelChoiceField(
+        label=_("Source system"),
+        queryset=Organization.objects.order_by("name"),
+        help_text=_("The clinic, lab or hospital the file came from."),
+    )
+    file = forms.FileField(
+        label=_("FHIR file"), help_text=_("A FHIR R4 Bundle (.json) or one bulk-export file (.ndjson).")
+    )
+    create_missing_patients = forms.BooleanField(
+        label=_("Add patients nobody matches"),
+        required=False,
+        help_text=_("Leave unchecked to send unknown patients to the match review queue instead."),
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if upload.size and upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large for one import."))
+        # Judge by content, not name: FHIR JSON starts with "{" (a bundle, or an NDJSON line).
+        head = upload.read(512).lstrip()
+        upload.seek(0)
+        if not head.startswith(b"{"):
+            raise forms.ValidationError(_("This is not a FHIR JSON or NDJSON file."))
+        return upload
+
+    def is_ndjson(self) -> bool:
+        upload: UploadedFile = self.cleaned_data["file"]
+        first_line = upload.readline()
+        upload.seek(0)
+        try:
+            import json
+
+            resource: Any = json.loads(first_line)
+        except ValueError:
+            return False
+        return isinstance(resource, dict) and resource.get("resourceType") != "Bundle"
+
+
+class MatchDecisionForm(PortalForm):
+    decision = forms.ChoiceField(
+        choices=[("link", _("Link")), ("create", _("Add as a new patient")), ("dismiss", _("Not our patient"))]
+    )
+    patient = forms.UUIDField(required=False)
