@@ -26,7 +26,7 @@ from records.fhir.projection import RAW_ONLY, SUBJECT_ELEMENT, ProjectionError, 
 from records.fhir.reading import Entry, Problem, read_path
 from records.fhir.references import References
 from records.models import ImportIssue, ImportRun, RecordItem, SourcePatientLink, SourceRecord, SourceRecordVersion
-from records.services import matching
+from records.services import matching, release
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ class Importer:
                 if prepared.projection is not None and prepared.resource_type != "Patient"
             ]
             RecordItem.objects.bulk_create(items)
+            release.release_apply_rules(items=items)
             for prepared in new_prepared:
                 self.tally.add(prepared.resource_type, CREATED)
             self._update(changed, now)
@@ -236,6 +237,7 @@ class Importer:
             [row for row, _ in changed], ["raw", "content_hash", "version", "updated_at", "last_run"]
         )
         RecordItem.objects.bulk_create(items_new)
+        release.release_apply_rules(items=items_new)
         if items_changed:
             fields = {"kind", "display"} | {
                 name
