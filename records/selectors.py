@@ -86,7 +86,7 @@ def results_by_report(*, access: Access, actor: User, filters: Filters, limit: i
     items = _filtered(visible_items(access), filters)
     results = list(
         items.filter(kind__in=RESULT_KINDS)
-        .select_related("source", "report")
+        .select_related("source", "report", "hold", "report__hold")
         .order_by("-effective_at", "report_id", "display")[:limit]
     )
     groups: OrderedDict[Any, ReportGroup] = OrderedDict()
