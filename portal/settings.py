@@ -286,6 +286,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DI
 CELERY_BEAT_SCHEDULE = {
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
+    "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
 }
 
 # --- Security --------------------------------------------------------------
