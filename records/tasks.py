@@ -5,9 +5,16 @@ from __future__ import annotations
 from celery import shared_task
 
 from records.services.imports import import_run_execute
+from records.services.release import release_sweep as release_holds_sweep
 
 
 @shared_task(name="records.import_run", acks_late=True, time_limit=3600, soft_time_limit=3500)
 def import_run(run_id: int) -> str:
     """Import an uploaded file. A run already done is left alone, so a redelivered task is harmless."""
     return import_run_execute(run_id=run_id).status
+
+
+@shared_task(name="records.release_sweep", acks_late=True, time_limit=300, soft_time_limit=240)
+def release_sweep() -> int:
+    """Release every held result past its deadline (a beat sweep every 5 minutes). Idempotent."""
+    return release_holds_sweep()
