@@ -301,3 +301,45 @@ ENDPOINTS += [
         "fhir everything", "scoped", **_fhir(lambda world: f"Patient/{world.patient.pk}/$everything", arrange=_a_result)
     ),
 ]
+
+
+# Result release: the patient's own "see only after review" choices (the patient alone: not a
+# caregiver, not staff), and a clinician's release of a held result.
+ALLOWED["patient_only"] = {SELF}
+
+
+def _a_held_result(world: World) -> None:
+    from datetime import timedelta
+
+    from records.factories import RecordItemFactory
+    from records.models import RecordItem, ReleaseHold
+
+    item = RecordItemFactory(
+        patient=world.patient, source=world.patient.home_organization, release=RecordItem.Release.HELD
+    )
+    ReleaseHold.objects.create(item=item, release_due_at=timezone.now() + timedelta(hours=72))
+    world.items["held"] = item
+
+
+ENDPOINTS += [
+    Endpoint("record release preferences", "patient_only", _record("record_release_preferences")),
+    Endpoint(
+        "record release preferences save",
+        "patient_only",
+        _record("record_release_preferences"),
+        method="post",
+        data=lambda world: {"after_review": ["hiv_sti", "genetic"]},
+        ok_status=302,
+    ),
+    Endpoint(
+        "staff release result",
+        "staff_only",
+        lambda world: reverse(
+            "records_release", kwargs={"patient_id": world.patient.pk, "item_id": world.items["held"].pk}
+        ),
+        method="post",
+        data=lambda world: {"comment": "Within the usual range."},
+        ok_status=302,
+        arrange=_a_held_result,
+    ),
+]
