@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
+from django.urls import reverse
+
 from records.fhir_api.resource_types import CLINICAL_TYPES, DATE, PATIENT, PATIENT_PARAM, US_CORE
 from records.fhir_api.scopes import all_scopes
 
@@ -22,6 +25,17 @@ class Endpoints:
     authorize: str
     token: str
     revoke: str
+
+
+def endpoints(request: HttpRequest) -> Endpoints:
+    """The API's and the authorization server's addresses, as this request reached them."""
+    absolute = request.build_absolute_uri
+    return Endpoints(
+        base=absolute(reverse("fhir_metadata")).removesuffix("/metadata"),
+        authorize=absolute(reverse("oauth2_provider:authorize")),
+        token=absolute(reverse("oauth2_provider:token")),
+        revoke=absolute(reverse("oauth2_provider:revoke-token")),
+    )
 
 
 def _interactions() -> list[dict[str, str]]:
@@ -112,8 +126,6 @@ def smart_configuration(endpoints: Endpoints) -> dict[str, Any]:
             "context-standalone-patient",
             "permission-patient",
             "permission-offline",
-            "permission-online",
             "permission-v1",
-            "permission-v2",
         ],
     }

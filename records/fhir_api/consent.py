@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.forms import AllowForm
 from oauth2_provider.models import Application
@@ -19,6 +19,7 @@ from oauth2_provider.scopes import get_scopes_backend
 from oauth2_provider.views import AuthorizationView
 
 from portal.models import Patient, User
+from records.fhir_api.capability import endpoints
 from records.fhir_api.selectors import people_to_share
 
 
@@ -53,6 +54,13 @@ class ShareForm(AllowForm):
 class ConsentView(AuthorizationView):
     template_name = "fhir_api/authorize.html"
     form_class = ShareForm
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # SMART: the app names the FHIR server it wants (`aud`); a token for another server is refused.
+        audience = request.GET.get("aud")
+        if audience is not None and audience.rstrip("/") != endpoints(request).base:
+            return self.render_to_response({"error": "invalid_audience"}, status=400)
+        return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()

@@ -79,7 +79,7 @@ class SmartValidator(OAuth2Validator):
         if launch is None:  # unreachable through the two grant types allowed; refuse all the same
             raise errors.InvalidGrantError(request=request)
         if not REFRESH_SCOPES & set(request.scopes or []):
-            token.pop("refresh_token", None)  # SMART: refresh tokens only for offline/online access
+            token.pop("refresh_token", None)  # SMART: a refresh token only for offline_access
         super().save_bearer_token(token, request, *args, **kwargs)
         token["patient"] = str(launch.patient_id)
 

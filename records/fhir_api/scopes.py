@@ -2,8 +2,9 @@
 and which resource types a token's scopes let it read.
 
 Read-only, patient-level: `patient/*.read` (SMART v1) and `patient/*.rs` (v2), or the same
-per type (`patient/Observation.read`), plus the context scopes `launch/patient`, `openid`,
-`fhirUser`, `offline_access` and `online_access`.
+per type (`patient/Observation.read`), plus `launch/patient`, `openid`, `fhirUser` and
+`offline_access` (the only way to a refresh token). Not yet: v2's `.r` and `.s` apart,
+v2's query-narrowed scopes, `online_access`, and an OpenID Connect id_token for `fhirUser`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from records.fhir_api.resource_types import ALL_TYPES
 
 PATIENT_SCOPE = re.compile(r"^patient/(\*|[A-Za-z]+)\.(read|rs)$")
-REFRESH_SCOPES = frozenset({"offline_access", "online_access"})
+REFRESH_SCOPES = frozenset({"offline_access"})
 
 
 def _descriptions() -> dict[str, str | Promise]:
@@ -34,7 +35,6 @@ def _descriptions() -> dict[str, str | Promise]:
     scopes["openid"] = _("Know who you are")
     scopes["fhirUser"] = _("Know who you are")
     scopes["offline_access"] = _("Keep access until you take it back, even when you are not signed in")
-    scopes["online_access"] = _("Keep access while you are signed in")
     return scopes
 
 

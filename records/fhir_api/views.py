@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
-from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 from records.fhir_api import errors, selectors
 from records.fhir_api.auth import AUTHENTICATION, FhirReader, caller_of
 from records.fhir_api.bundles import Location
-from records.fhir_api.capability import Endpoints, capability_statement, smart_configuration
+from records.fhir_api.capability import capability_statement, endpoints, smart_configuration
 from records.fhir_api.resource_types import ALL_TYPES, CLINICAL_TYPES, CONTROL_PARAMS, PATIENT
 from records.fhir_api.search import SearchError, clinical_query, page_of
 
@@ -42,16 +41,6 @@ class FhirView(APIView):
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return errors.exception_handler
-
-
-def endpoints(request: HttpRequest) -> Endpoints:
-    absolute = request.build_absolute_uri
-    return Endpoints(
-        base=absolute(reverse("fhir_metadata")).removesuffix("/metadata"),
-        authorize=absolute(reverse("oauth2_provider:authorize")),
-        token=absolute(reverse("oauth2_provider:token")),
-        revoke=absolute(reverse("oauth2_provider:revoke-token")),
-    )
 
 
 def location(request: Request) -> Location:

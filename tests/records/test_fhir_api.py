@@ -703,6 +703,15 @@ def test_a_token_reads_only_the_types_its_scopes_name(imported, me, app) -> None
     assert {e["resource"]["resourceType"] for e in everything["entry"]} == {"Observation"}
 
 
+def test_an_app_asking_for_another_fhir_server_is_refused(imported, me, app) -> None:
+    params = {**authorize_params(app, "launch/patient patient/*.read"), "aud": "https://elsewhere.example/fhir"}
+
+    answer = me.get("/o/authorize/", params)
+
+    assert answer.status_code == 400
+    assert "This app cannot connect" in answer.content.decode()
+
+
 def test_a_token_cannot_be_had_without_pkce(imported, me, app) -> None:
     params = authorize_params(app, "launch/patient patient/*.read")
     del params["code_challenge"], params["code_challenge_method"]
