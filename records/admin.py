@@ -50,4 +50,3 @@ class ReleaseRuleAdmin(admin.ModelAdmin[ReleaseRule]):
     list_display = ("name", "code_system", "code", "category", "hold_hours", "is_active")
     list_filter = ("is_active", "category")
     search_fields = ("name", "code", "category")
-
