@@ -81,3 +81,69 @@ def trend_chart(points: list[Point], reference: tuple[Decimal | None, Decimal | 
             round(_scale(low_ref, lowest, highest, bottom, top), 1),
         )
     return Chart(WIDTH, HEIGHT, path, dots, y_ticks, x_ticks, band)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a chart that draws several on the same axes."""
+
+    path: str
+    dots: list[tuple[float, float, str]]
+
+
+@dataclass(frozen=True)
+class LinesChart:
+    width: int
+    height: int
+    lines: list[Line]
+    y_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str, str]]
+    band: tuple[float, float] | None
+
+
+def lines_chart(
+    series: list[list[Point]],
+    reference: tuple[Decimal | None, Decimal | None] = (None, None),
+    *,
+    date_format: str = "%Y-%m",
+) -> LinesChart | None:
+    """Several series on one time axis and one scale (blood pressure: the top and the bottom number),
+    each oldest first; None unless some series has two points. `date_format` labels the time axis."""
+    drawn = [points for points in series if points]
+    if max((len(points) for points in drawn), default=0) < 2:
+        return None
+    everything = sorted((p for points in drawn for p in points), key=lambda p: p.when)
+    values = [float(p.value) for p in everything]
+    low_ref, high_ref = (float(r) if r is not None else None for r in reference)
+    lowest = min(values + [v for v in (low_ref,) if v is not None])
+    highest = max(values + [v for v in (high_ref,) if v is not None])
+    margin = (highest - lowest) * 0.1 or abs(highest) * 0.1 or 1.0
+    lowest, highest = lowest - margin, highest + margin
+    first, last = everything[0].when.timestamp(), everything[-1].when.timestamp()
+    left, right, top, bottom = PAD_LEFT, WIDTH - PAD_RIGHT, PAD_TOP, HEIGHT - PAD_BOTTOM
+
+    def x_of(point: Point) -> float:
+        return round(_scale(point.when.timestamp(), first, last, left, right), 1)
+
+    def y_of(value: float) -> float:
+        return round(_scale(value, lowest, highest, bottom, top), 1)
+
+    lines = []
+    for points in drawn:
+        coordinates = [(x_of(p), y_of(float(p.value))) for p in points]
+        path = "M " + " L ".join(f"{x} {y}" for x, y in coordinates)
+        dots = [
+            (x, y, f"{p.when:%Y-%m-%d}: {p.value.normalize():f}") for (x, y), p in zip(coordinates, points, strict=True)
+        ]
+        lines.append(Line(path, dots))
+    y_ticks = [(y_of(v), _label(v)) for v in (lowest + (highest - lowest) * i / 4 for i in range(5))]
+    middle = everything[len(everything) // 2]
+    x_ticks: list[tuple[float, str, str]] = []
+    for point, anchor in ((everything[0], "start"), (everything[-1], "end"), (middle, "middle")):
+        label = f"{point.when:{date_format}}"
+        if all(label != shown for _, shown, _ in x_ticks):  # one label per date, never on top of another
+            x_ticks.append((x_of(point), label, anchor))
+    band = None
+    if low_ref is not None and high_ref is not None:
+        band = (y_of(high_ref), y_of(low_ref))
+    return LinesChart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, band)
