@@ -1,0 +1,142 @@
+"""Every read of patient-entered data and of the care team's tasks: scoped by the access policy,
+audited, constant in queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
+
+from portal import audit
+from portal.access import Access, Action, patients_for
+from portal.models import AuditEvent, User
+from records.models import CareTask, HomeReading, RecordItem
+from records.selectors import visible_items
+from records.services.corrections import CORRECTABLE
+from records.services.readings import Limits, effective_limits
+
+Kind = HomeReading.Kind
+HISTORY_LIMIT = 200
+QUEUE_LIMIT = 100
+
+
+def _audit_view(access: Access, actor: User, object_type: str, object_id: object = "") -> None:
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.VIEW, object_type=object_type, object_id=object_id
+    )
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    kind: str
+    count: int
+    latest: HomeReading | None
+
+
+def readings_summary(*, access: Access, actor: User) -> list[KindSummary]:
+    """Each kind of home reading with how many there are and the newest one."""
+    readings = HomeReading.objects.filter(patient=access.patient)
+    counts = dict(readings.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    latest = {r.kind: r for r in readings.order_by("kind", "-taken_at", "-pk").distinct("kind")}
+    _audit_view(access, actor, "records.HomeReadings")
+    return [KindSummary(kind, counts.get(kind, 0), latest.get(kind)) for kind in Kind.values]
+
+
+@dataclass(frozen=True)
+class History:
+    readings: Sequence[HomeReading]  # newest first, each with `sent_to_care_team`
+    limits: dict[str, Limits]
+
+
+def reading_history(*, access: Access, actor: User, kind: str) -> History:
+    """One kind of home reading, newest first, marked when it went to the care team, and the
+    limits that decide that."""
+    readings = list(
+        HomeReading.objects.filter(patient=access.patient, kind=kind)
+        .annotate(sent_to_care_team=Exists(CareTask.objects.filter(reading=OuterRef("pk"))))
+        .select_related("entered_by")
+        .order_by("-taken_at", "-pk")[:HISTORY_LIMIT]
+    )
+    limits = effective_limits(access.patient)
+    _audit_view(access, actor, "records.HomeReadings", kind)
+    return History(readings, limits)
+
+
+def reading_detail(*, access: Access, actor: User, reading_id: int) -> tuple[HomeReading, CareTask | None] | None:
+    """One reading and the task it made, if any."""
+    reading = HomeReading.objects.filter(patient=access.patient, pk=reading_id).select_related("entered_by").first()
+    if reading is None:
+        return None
+    task = CareTask.objects.filter(reading=reading).first()
+    _audit_view(access, actor, "records.HomeReading", reading.pk)
+    return reading, task
+
+
+def patient_limits(*, access: Access, actor: User) -> dict[str, Limits]:
+    """The limits for this patient's home readings, for the staff page that sets them."""
+    limits = effective_limits(access.patient)
+    _audit_view(access, actor, "records.ReadingThreshold")
+    return limits
+
+
+def correctable_item(*, access: Access, actor: User, item_id: int) -> RecordItem | None:
+    """A problem, medication, allergy or immunization this person may see, to report a mistake in."""
+    item = visible_items(access).filter(pk=item_id, kind__in=CORRECTABLE).select_related("source").first()
+    if item is not None:
+        audit.record_access(
+            access, actor=actor, action=AuditEvent.Action.VIEW, obj=item, confidential=item.confidential
+        )
+    return item
+
+
+def correction_detail(*, access: Access, actor: User, task_id: int) -> CareTask | None:
+    """A correction someone reported for this patient (the confirmation page)."""
+    task = (
+        CareTask.objects.filter(patient=access.patient, kind=CareTask.Kind.CORRECTION, pk=task_id)
+        .select_related("item__source")
+        .first()
+    )
+    if task is None or (task.item is not None and not visible_items(access).filter(pk=task.item.pk).exists()):
+        return None
+    _audit_view(access, actor, "records.CareTask", task.pk)
+    return task
+
+
+def _open_tasks(actor: User) -> QuerySet[CareTask]:
+    return CareTask.objects.filter(status=CareTask.Status.OPEN, patient__in=patients_for(actor, Action.RECORDS))
+
+
+@dataclass(frozen=True)
+class Queue:
+    tasks: list[CareTask]
+    total: int
+
+
+def care_task_queue(*, actor: User) -> Queue:
+    """Open tasks of the patients this staff member may see, oldest first. Every patient shown is audited."""
+    open_tasks = _open_tasks(actor)
+    tasks = list(
+        open_tasks.select_related("patient", "reading", "item__source", "created_by").order_by("created_at", "pk")[
+            :QUEUE_LIMIT
+        ]
+    )
+    total = open_tasks.count()
+    patients = {task.patient_id: task.patient for task in tasks}
+    AuditEvent.objects.bulk_create(
+        audit.build(
+            actor=actor,
+            patient=patient,
+            action=AuditEvent.Action.VIEW,
+            object_type="records.CareTaskQueue",
+            acting_as=AuditEvent.ActingAs.STAFF,
+            scope=Action.RECORDS,
+        )
+        for patient in patients.values()
+    )
+    return Queue(tasks, total)
+
+
+def open_care_task_count(actor: User) -> int:
+    """How many tasks wait for this staff member's patients (a number only: no patient is named)."""
+    return _open_tasks(actor).count()
