@@ -10,9 +10,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from records.models import ReleaseRule
+from records.models import ReadingThreshold, ReleaseRule
+from records.services.readings import BOUNDS
 
 
 class ReleaseRuleForm(forms.ModelForm[ReleaseRule]):
@@ -50,3 +53,49 @@ class ReleaseRuleAdmin(admin.ModelAdmin[ReleaseRule]):
     list_display = ("name", "code_system", "code", "category", "hold_hours", "is_active")
     list_filter = ("is_active", "category")
     search_fields = ("name", "code", "category")
+
+
+class ReadingThresholdForm(forms.ModelForm[ReadingThreshold]):
+    """A clinic default limit for home readings: it applies to every patient without limits of their own."""
+
+    class Meta:
+        model = ReadingThreshold
+        fields = ("measure", "low", "high")
+        help_texts = {
+            "low": _("A home reading below this becomes a task for the care team. Empty: no low limit."),
+            "high": _("A home reading above this becomes a task for the care team. Empty: no high limit."),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        measure, low, high = cleaned.get("measure"), cleaned.get("low"), cleaned.get("high")
+        if measure:
+            bottom, top = BOUNDS[measure]
+            for name, value in (("low", low), ("high", high)):
+                if value is not None and not bottom <= value <= top:
+                    self.add_error(
+                        name, _("Choose a number between %(low)s and %(high)s.") % {"low": bottom, "high": top}
+                    )
+            others = ReadingThreshold.objects.filter(patient__isnull=True, measure=measure).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("measure", _("There is already a clinic default for this measure. Change that one."))
+        if low is not None and high is not None and low >= high:
+            self.add_error("high", _("The high limit must be above the low limit."))
+        return cleaned
+
+
+@admin.register(ReadingThreshold)
+class ReadingThresholdAdmin(admin.ModelAdmin[ReadingThreshold]):
+    """Clinic defaults only (patient empty). Staff set a patient's own limits on the staff page, where
+    the access policy and the audit log apply."""
+
+    form = ReadingThresholdForm
+    list_display = ("measure", "low", "high", "set_by")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReadingThreshold]:
+        return super().get_queryset(request).filter(patient__isnull=True)
+
+    def save_model(self, request: HttpRequest, obj: ReadingThreshold, form: Any, change: bool) -> None:
+        obj.patient = None
+        obj.set_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from records import preferences, views
+from records import preferences, reading_views, views
 
 urlpatterns = [
     path("", views.overview, name="record_overview"),
@@ -10,5 +10,10 @@ urlpatterns = [
     path("results/<str:code>/", views.result_trend, name="record_trend"),
     path("documents/<int:item_id>/", views.document, name="record_document"),
     path("preferences/", preferences.release_preferences, name="record_release_preferences"),
+    path("readings/", reading_views.reading_index, name="record_readings"),
+    path("readings/<int:reading_id>/", reading_views.reading_detail, name="record_reading"),
+    path("readings/<slug:slug>/", reading_views.reading_kind, name="record_reading_kind"),
+    path("items/<int:item_id>/correction/", reading_views.correction, name="record_correction"),
+    path("corrections/<int:task_id>/", reading_views.correction_sent, name="record_correction_sent"),
     path("<slug:page>/", views.item_list, name="record_list"),
 ]
