@@ -10,16 +10,24 @@ is a SearchError that names the parameter (answered 400).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q
 from django.http import QueryDict
 
-from records.fhir_api.resource_types import CATEGORY, CLINICAL_TYPES, CODE, CONTROL_PARAMS, DATE, PATIENT_PARAM
+from records.fhir_api.resource_types import (
+    ALL_TYPES,
+    CATEGORY,
+    CLINICAL_TYPES,
+    CODE,
+    CONTROL_PARAMS,
+    DATE,
+    PATIENT_PARAM,
+)
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -50,6 +58,14 @@ class SearchQuery:
     page: Page
 
 
+@dataclass(frozen=True)
+class PatientQuery:
+    ids: tuple[str, ...]
+    # (system or None, value) of the home clinic's medical record number
+    identifier: tuple[str | None, str] | None
+    page: Page
+
+
 def page_of(params: QueryDict) -> Page:
     return Page(count=min(_integer(params, "_count", DEFAULT_COUNT), MAX_COUNT), offset=_integer(params, "_offset", 0))
 
@@ -73,6 +89,36 @@ def patient_reference(param: str, value: str) -> str:
     if not rid:
         raise SearchError(param, "is empty.")
     return rid
+
+
+def _refuse_unknown(params: QueryDict, known: set[str], where: str) -> None:
+    unknown = sorted(set(params) - CONTROL_PARAMS - known)
+    if unknown:
+        raise SearchError(unknown[0], f"is not a search parameter this server supports for {where}.")
+
+
+def patient_query(params: QueryDict) -> PatientQuery:
+    _refuse_unknown(params, {"_id", "identifier"}, "Patient")
+    ids = tuple(i for value in params.getlist("_id") for i in _ids("_id", value))
+    identifier: tuple[str | None, str] | None = None
+    if "identifier" in params:
+        system, value = _token("identifier", params.get("identifier", ""))
+        if not value:
+            raise SearchError("identifier", "needs a value ('system|value' or 'value').")
+        identifier = (system or None, value)
+    return PatientQuery(ids, identifier, page_of(params))
+
+
+def everything_types(params: QueryDict) -> set[str] | None:
+    """The types `_type` asks Patient/$everything for (None: all), refusing any other parameter."""
+    _refuse_unknown(params, {"_type"}, "Patient/$everything")
+    if "_type" not in params:
+        return None
+    types = {name for value in params.getlist("_type") for name in _ids("_type", value)}
+    unknown = sorted(types - set(ALL_TYPES))
+    if unknown:
+        raise SearchError("_type", f"'{unknown[0]}' is not a resource type this server exposes.")
+    return types
 
 
 def clinical_query(resource_type: str, params: QueryDict) -> SearchQuery:
@@ -107,7 +153,7 @@ def _ids(name: str, value: str) -> list[str]:
     return ids
 
 
-def _any(name: str, value: str, build: Any) -> Q:
+def _any(name: str, value: str, build: Callable[[str, str], Q]) -> Q:
     parts = value.split(",")
     if not all(parts):
         raise SearchError(name, "has an empty value.")

@@ -23,7 +23,7 @@ from records.fhir_api.auth import Caller
 from records.fhir_api.bundles import Location
 from records.fhir_api.references import ReferenceMap
 from records.fhir_api.resource_types import CLINICAL_TYPES, PATIENT
-from records.fhir_api.search import Page, SearchError, SearchQuery
+from records.fhir_api.search import Page, PatientQuery, SearchError, SearchQuery
 from records.fhir_api.visibility import Visibility
 from records.models import SourceRecord
 
@@ -129,9 +129,7 @@ def everything(
     return bundles.searchset(location=location, page=page, total=total, resources=built)
 
 
-def patient_search(
-    *, caller: Caller, ids: list[str], identifier: str | None, page: Page, location: Location
-) -> dict[str, Any]:
+def patient_search(*, caller: Caller, query: PatientQuery, location: Location) -> dict[str, Any]:
     """Patients by `_id` or `identifier` (`system|value` of the home clinic's MRN) among those the
     caller may read; with neither, the caller's own people (or the token's one patient).
     Each patient returned is audited."""
@@ -139,20 +137,20 @@ def patient_search(
     people = patients_for(caller.user, Action.RECORDS)
     if caller.by_token:
         people = people.filter(pk__in=[caller.token_patient_id] if caller.token_patient_id else [])
-    elif not ids and identifier is None:
+    elif not query.ids and query.identifier is None:
         people = people_to_share(caller.user)
-    if ids:
-        people = people.filter(pk__in=[i for i in ids if _is_uuid(i)])
-    if identifier is not None:
-        system, _, value = identifier.rpartition("|")
-        if not value:
-            raise SearchError("identifier", "needs a value ('system|value' or 'value').")
+    if query.ids:
+        people = people.filter(pk__in=[i for i in query.ids if _is_uuid(i)])
+    if query.identifier is not None:
+        system, value = query.identifier
         people = people.filter(mrn=value)
-        if system:
+        if system is not None:
+            # The system the Patient resource names: the clinic's own, or the portal's stand-in for it.
             people = people.filter(
                 Q(home_organization__mrn_system=system)
                 | Q(home_organization__mrn_system="", home_organization__slug=system.removeprefix("urn:portal:mrn:"))
             )
+    page = query.page
     people = people.select_related("home_organization").order_by("family_name", "given_name", "pk")
     total = people.count()
     found = list(people[page.offset : page.offset + page.count]) if page.count else []

@@ -17,8 +17,8 @@ from records.fhir_api import errors, selectors
 from records.fhir_api.auth import AUTHENTICATION, FhirReader, caller_of
 from records.fhir_api.bundles import Location
 from records.fhir_api.capability import capability_statement, endpoints, smart_configuration
-from records.fhir_api.resource_types import ALL_TYPES, CLINICAL_TYPES, CONTROL_PARAMS, PATIENT
-from records.fhir_api.search import SearchError, clinical_query, page_of
+from records.fhir_api.resource_types import CLINICAL_TYPES, PATIENT
+from records.fhir_api.search import clinical_query, everything_types, page_of, patient_query
 
 
 class FhirJsonRenderer(JSONRenderer):
@@ -61,28 +61,15 @@ class SearchView(FhirView):
     def get(self, request: Request, resource_type: str) -> Response:
         caller = caller_of(request)
         if resource_type == PATIENT:
-            params = request.query_params
-            unknown = set(params) - CONTROL_PARAMS - {"_id", "identifier"}
-            if unknown:
-                name = sorted(unknown)[0]
-                raise SearchError(name, "is not a search parameter this server supports for Patient.")
-            ids = [i for value in params.getlist("_id") for i in value.split(",") if i]
-            bundle = selectors.patient_search(
-                caller=caller,
-                ids=ids,
-                identifier=params.get("identifier"),
-                page=page_of(params),
-                location=location(request),
-            )
-            return Response(bundle)
+            found = patient_query(request.query_params)
+            return Response(selectors.patient_search(caller=caller, query=found, location=location(request)))
         if resource_type not in CLINICAL_TYPES:
             raise Http404
         query = clinical_query(resource_type, request.query_params)
-        return Response(
-            selectors.clinical_search(
-                caller=caller, resource_type=resource_type, query=query, location=location(request)
-            )
+        bundle = selectors.clinical_search(
+            caller=caller, resource_type=resource_type, query=query, location=location(request)
         )
+        return Response(bundle)
 
 
 class ReadView(FhirView):
@@ -98,14 +85,7 @@ class ReadView(FhirView):
 class EverythingView(FhirView):
     def get(self, request: Request, patient_id: str) -> Response:
         params = request.query_params
-        unknown = set(params) - CONTROL_PARAMS - {"_type"}
-        if unknown:
-            raise SearchError(sorted(unknown)[0], "is not a parameter of Patient/$everything on this server.")
-        types: set[str] | None = None
-        if "_type" in params:
-            types = {name for value in params.getlist("_type") for name in value.split(",") if name}
-            if types - set(ALL_TYPES):
-                raise SearchError("_type", f"unknown resource type {sorted(types - set(ALL_TYPES))[0]}.")
+        types = everything_types(params)
         bundle = selectors.everything(
             caller=caller_of(request),
             patient_id=patient_id,

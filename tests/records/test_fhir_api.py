@@ -394,10 +394,15 @@ def test_patient_search_finds_the_callers_own_people(imported, me) -> None:
     mine = get(me, "Patient").json()
     by_id = get(me, f"Patient?_id={imported.pk}").json()
     by_mrn = get(me, f"Patient?identifier=urn:portal:mrn:riverside|{imported.mrn}").json()
+    by_bare_mrn = get(me, f"Patient?identifier={imported.mrn}").json()
+    wrong_system = get(me, f"Patient?identifier=urn:portal:mrn:elsewhere|{imported.mrn}").json()
     other = get(me, f"Patient?_id={PatientFactory().pk}").json()
 
     assert [e["resource"]["id"] for e in mine["entry"]] == [str(imported.pk)]
-    assert (by_id["total"], by_mrn["total"], other["total"]) == (1, 1, 0)
+    assert (by_id["total"], by_mrn["total"], by_bare_mrn["total"]) == (1, 1, 1)
+    assert (wrong_system["total"], other["total"]) == (0, 0)
+    assert get(me, "Patient?identifier=urn:portal:mrn:riverside|").status_code == 400
+    assert AuditEvent.objects.filter(object_type="fhir.Patient").count() == 4
     Bundle.model_validate(mine)
 
 
