@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ from records.fhir_api.models import PatientLaunch
 from records.models import RecordItem, SourceRecord
 from records.services.imports import import_run_create, import_run_execute
 from tests.conftest import sign_in
-from tests.records.conftest import BUNDLE
+from tests.records.conftest import BUNDLE, NDJSON
 
 pytestmark = pytest.mark.django_db
 
@@ -429,6 +430,27 @@ def test_everything_is_the_patient_and_every_released_resource(imported, me) -> 
         ("fhir.Patient/$everything", "searchset:50"),
         ("fhir.Patient/$everything", f"searchset:{len(exposed) + 1 - 50}"),
     ]
+
+
+def test_a_bulk_export_reads_back_as_valid_r4_with_only_portal_references(source) -> None:
+    run = import_run_create(source=source, path=NDJSON, create_missing_patients=True)
+    import_run_execute(run_id=run.pk, path=NDJSON)
+    person = Patient.objects.order_by("family_name").first()
+    person.user = UserFactory()
+    person.save()
+    browser = sign_in(Client(), person.user)
+    expected = SourceRecord.objects.filter(patient=person, resource_type__in=EXPOSED).count()
+
+    found = pages(browser, f"Patient/{person.pk}/$everything?_count=200")
+
+    for page in found:
+        Bundle.model_validate(page)
+    resources = [entry["resource"] for page in found for entry in page["entry"]]
+    assert len(resources) == found[0]["total"] == expected + 1
+    assert {"MedicationRequest", "DocumentReference", "Condition"} <= {r["resourceType"] for r in resources}
+    references = re.findall(r'"reference": "([^"]*)"', json.dumps(resources))
+    assert references
+    assert all(re.fullmatch(rf"Patient/{person.pk}|[A-Za-z]+/\d+", ref) for ref in references), set(references)
 
 
 def test_everything_by_type(imported, me) -> None:
