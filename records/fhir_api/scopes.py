@@ -34,7 +34,7 @@ def _descriptions() -> dict[str, str | Promise]:
     scopes["launch/patient"] = _("Know whose record you chose to share")
     scopes["openid"] = _("Know who you are")
     scopes["fhirUser"] = _("Know who you are")
-    scopes["offline_access"] = _("Keep access until you take it back, even when you are not signed in")
+    scopes["offline_access"] = _("Keep reading when you are not signed in, until 90 days after it last connects")
     return scopes
 
 
