@@ -115,6 +115,9 @@ TEMPLATES = [
 # --- Data stores -----------------------------------------------------------
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Parameters travel apart from the SQL (no quoting in Python): bulk imports of FHIR JSON are
+# several times faster, and prepared statements are reused.
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

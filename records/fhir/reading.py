@@ -6,11 +6,12 @@ the file is still read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ class Problem:
 
 def read_bundle(stream: IO[bytes] | IO[str], name: str = "bundle") -> Iterator[Entry | Problem]:
     try:
-        bundle = json.load(stream)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        bundle = orjson.loads(stream.read())
+    except orjson.JSONDecodeError as error:
         yield Problem(name, f"The file is not valid JSON: {error}")
         return
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
@@ -49,13 +50,12 @@ def read_bundle(stream: IO[bytes] | IO[str], name: str = "bundle") -> Iterator[E
 
 def read_ndjson(lines: Iterable[str | bytes], name: str) -> Iterator[Entry | Problem]:
     for number, line in enumerate(lines, start=1):
-        text = line.decode() if isinstance(line, bytes) else line
-        if not text.strip():
+        if not line.strip():
             continue
         location = f"{name} line {number}"
         try:
-            resource = json.loads(text)
-        except json.JSONDecodeError as error:
+            resource = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
             yield Problem(location, f"The line is not valid JSON: {error.msg}")
             continue
         if not isinstance(resource, dict):
