@@ -343,3 +343,116 @@ ENDPOINTS += [
         arrange=_a_held_result,
     ),
 ]
+
+
+# Home readings and reported mistakes: the patient and caregivers with the records scope enter
+# readings and report mistakes (staff read the readings but enter nothing); staff who may see the
+# record set a patient's limits and close care tasks. The staff care-task queue is not about one
+# patient: tests/records/test_corrections.py asks it as every actor.
+ALLOWED["patient_side"] = {SELF, PROXY_WITH_SCOPE}
+
+
+def _a_home_reading(world: World) -> None:
+    from records.models import CareTask, HomeReading
+
+    reading = HomeReading.objects.create(
+        patient=world.patient,
+        kind=HomeReading.Kind.BLOOD_PRESSURE,
+        systolic=190,
+        diastolic=100,
+        taken_at=timezone.now(),
+        entered_by=world.patient.user,
+    )
+    world.items["reading"] = reading
+    world.items["reading_task"] = CareTask.objects.create(
+        patient=world.patient, kind=CareTask.Kind.READING, reading=reading, created_by=world.patient.user
+    )
+
+
+def _an_allergy(world: World) -> None:
+    from records.factories import RecordItemFactory
+    from records.models import CareTask, RecordItem
+
+    allergy = RecordItemFactory(
+        patient=world.patient,
+        source=world.patient.home_organization,
+        kind=RecordItem.Kind.ALLERGY,
+        display="Penicillin",
+        code="7980",
+    )
+    world.items["allergy"] = allergy
+    world.items["correction"] = CareTask.objects.create(
+        patient=world.patient,
+        kind=CareTask.Kind.CORRECTION,
+        item=allergy,
+        text="I am not allergic to penicillin.",
+        created_by=world.patient.user,
+    )
+
+
+def _blood_pressure_form(world: World) -> dict[str, Any]:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    taken = timezone.localtime(timezone.now() - timedelta(hours=1), ZoneInfo(world.patient.home_organization.time_zone))
+    return {"systolic": 128, "diastolic": 82, "taken_at": taken.strftime("%Y-%m-%dT%H:%M"), "note": ""}
+
+
+def _with_item(name: str, key: str, kwarg: str) -> Callable[[World], str]:
+    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, kwarg: world.items[key].pk})
+
+
+ENDPOINTS += [
+    Endpoint("home readings", "scoped", _record("record_readings"), arrange=_a_home_reading),
+    Endpoint(
+        "home readings of a kind",
+        "scoped",
+        _record("record_reading_kind", slug="blood-pressure"),
+        arrange=_a_home_reading,
+    ),
+    Endpoint("home reading", "scoped", _with_item("record_reading", "reading", "reading_id"), arrange=_a_home_reading),
+    Endpoint(
+        "home reading entry",
+        "patient_side",
+        _record("record_reading_kind", slug="blood-pressure"),
+        method="post",
+        data=_blood_pressure_form,
+        ok_status=302,
+    ),
+    Endpoint(
+        "correction form", "patient_side", _with_item("record_correction", "allergy", "item_id"), arrange=_an_allergy
+    ),
+    Endpoint(
+        "correction send",
+        "patient_side",
+        _with_item("record_correction", "allergy", "item_id"),
+        method="post",
+        data=lambda world: {"text": "I stopped taking this in 2023."},
+        ok_status=302,
+        arrange=_an_allergy,
+    ),
+    Endpoint(
+        "correction sent",
+        "scoped",
+        _with_item("record_correction_sent", "correction", "task_id"),
+        arrange=_an_allergy,
+    ),
+    Endpoint("staff reading limits", "staff_only", _p("staff_reading_thresholds")),
+    Endpoint(
+        "staff reading limits save",
+        "staff_only",
+        _p("staff_reading_thresholds"),
+        method="post",
+        data=lambda world: {"systolic_high": "150"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "staff care task done",
+        "staff_only",
+        lambda world: reverse("staff_care_task_done", kwargs={"task_id": world.items["reading_task"].pk}),
+        method="post",
+        data=lambda world: {f"task-{world.items['reading_task'].pk}-resolution": "Called the patient."},
+        ok_status=302,
+        arrange=_a_home_reading,
+    ),
+]
