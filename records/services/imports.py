@@ -273,7 +273,6 @@ class Importer:
         for result in results:
             result.report_id = by_observation[result.record.resource_id]
         RecordItem.objects.bulk_update(results, ["report"])
-        release.release_follow_reports(results=results, run_id=self.run.pk)
 
     # -- the whole run -----------------------------------------------------------------
     def run_entries(self, entries: Iterable[Entry | Problem], *, learn_first: bool) -> None:
