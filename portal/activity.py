@@ -21,6 +21,13 @@ SENTENCES: dict[tuple[str, str], Promise] = {
     (A.REVOKE, "portal.ProxyGrant"): gettext_lazy("%(who)s ended a caregiver's access."),
     (A.CREATE, "portal.PatientInvitation"): gettext_lazy("%(who)s sent an invitation to open a portal account."),
     (A.UPDATE, "portal.PatientInvitation"): gettext_lazy("%(who)s linked a portal account to this record."),
+    (A.DOWNLOAD, "records.PdfExport"): gettext_lazy("%(who)s downloaded the health record as a PDF."),
+    (A.DOWNLOAD, "records.FhirExport"): gettext_lazy("%(who)s downloaded the health record as a FHIR file."),
+    (A.SHARE, "records.ShareLink"): gettext_lazy("%(who)s made a link to share part of the health record."),
+    (A.REVOKE, "records.ShareLink"): gettext_lazy("%(who)s turned off a share link."),
+    (A.VIEW, "records.ShareLinkList"): gettext_lazy("%(who)s viewed the list of share links."),
+    # A share link's visitor has no account: the event's actor is empty, so no %(who)s here.
+    (A.VIEW, "records.ShareLink"): gettext_lazy("Someone with a share link viewed part of the health record."),
 }
 # Anything else (later apps' records) falls back to the action alone.
 FALLBACK: dict[str, Promise] = {

@@ -42,6 +42,7 @@ urlpatterns = [
     path("p/<uuid:patient_id>/", include(patient_urls)),
     path("switch/", sharing.switch, name="switch_person"),
     path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
+    path("shared/", include("records.public_urls")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
     path("account/", include(account_urls)),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from records import preferences, reading_views, views
+from records import download_views, preferences, reading_views, share_views, views
 
 urlpatterns = [
     path("", views.overview, name="record_overview"),
@@ -10,6 +10,9 @@ urlpatterns = [
     path("results/<str:code>/", views.result_trend, name="record_trend"),
     path("documents/<int:item_id>/", views.document, name="record_document"),
     path("preferences/", preferences.release_preferences, name="record_release_preferences"),
+    path("download/", download_views.download, name="record_download"),
+    path("share/", share_views.share_links, name="record_share"),
+    path("share/<int:link_id>/revoke/", share_views.revoke, name="record_share_revoke"),
     path("readings/", reading_views.reading_index, name="record_readings"),
     path("readings/<int:reading_id>/", reading_views.reading_detail, name="record_reading"),
     path("readings/<slug:slug>/", reading_views.reading_kind, name="record_reading_kind"),

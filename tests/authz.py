@@ -456,3 +456,65 @@ ENDPOINTS += [
         arrange=_a_home_reading,
     ),
 ]
+
+
+def _a_share_link(world: World) -> None:
+    from datetime import timedelta
+
+    from records.models import ShareLink
+
+    _a_result(world)
+    world.items["share_link"] = ShareLink.objects.create(
+        patient=world.patient,
+        created_by=world.patient.user,
+        label="Dr. Patel",
+        token_hash="0" * 64,
+        kinds=["result"],
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+
+def _download_form(fmt: str) -> Callable[[World], dict[str, Any]]:
+    return lambda world: {"format": fmt, "sections": ["results", "documents"]}
+
+
+# Downloads: anyone who may read the record. Share links: the patient only (the public
+# /shared/<token>/ page has no signed-in actor and is tested in tests/records/test_share_links.py).
+ENDPOINTS += [
+    Endpoint("record download page", "scoped", _record("record_download"), audited=False),
+    Endpoint(
+        "record download pdf",
+        "scoped",
+        _record("record_download"),
+        method="post",
+        data=_download_form("pdf"),
+        arrange=_a_result,
+    ),
+    Endpoint(
+        "record download fhir",
+        "scoped",
+        _record("record_download"),
+        method="post",
+        data=_download_form("fhir"),
+        arrange=_a_result,
+    ),
+    Endpoint("record share links", "patient_only", _record("record_share"), arrange=_a_share_link),
+    Endpoint(
+        "record share link create",
+        "patient_only",
+        _record("record_share"),
+        method="post",
+        data=lambda world: {"label": "Dr. Patel", "sections": ["results"], "days": 7},
+        arrange=_a_result,
+    ),
+    Endpoint(
+        "record share link revoke",
+        "patient_only",
+        lambda world: reverse(
+            "record_share_revoke", kwargs={"patient_id": world.patient.pk, "link_id": world.items["share_link"].pk}
+        ),
+        method="post",
+        ok_status=302,
+        arrange=_a_share_link,
+    ),
+]
