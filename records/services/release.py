@@ -199,6 +199,44 @@ def release_apply_rules(*, items: Iterable[RecordItem], rules: Sequence[ReleaseR
     return len(holds)
 
 
+@transaction.atomic
+def release_follow_reports(*, results: Iterable[RecordItem], run_id: int) -> int:
+    """Results that arrived in this import under a held report wait with it: same rule, same
+    deadline, same patient choice. Otherwise the findings of a held pathology report would show
+    on their own. Call once results are linked to their reports (`results` with their record
+    loaded); results that were in the record before this import stay as they are. Three queries."""
+    fresh = [
+        result
+        for result in results
+        if result.report_id is not None
+        and result.release == Release.RELEASED
+        and result.record.last_run_id == run_id
+        and result.record.version == 1
+    ]
+    if not fresh:
+        return 0
+    report_holds = {
+        hold.item_id: hold
+        for hold in ReleaseHold.objects.filter(item_id__in={r.report_id for r in fresh}, released_at__isnull=True)
+    }
+    holds = [
+        ReleaseHold(
+            item=result,
+            rule_id=report_holds[result.report_id].rule_id,
+            by_patient_choice=report_holds[result.report_id].by_patient_choice,
+            release_due_at=report_holds[result.report_id].release_due_at,
+        )
+        for result in fresh
+        if result.report_id in report_holds
+    ]
+    if holds:
+        RecordItem.objects.filter(pk__in=[hold.item.pk for hold in holds]).update(release=Release.HELD)
+        ReleaseHold.objects.bulk_create(holds)
+        for hold in holds:
+            hold.item.release = Release.HELD
+    return len(holds)
+
+
 # -- releasing -------------------------------------------------------------------------------------------
 
 
@@ -246,7 +284,8 @@ def release_item(*, access: Access, actor: User, item_id: int, comment: str = ""
         raise Http404
     if hold.released_at is not None:
         raise ServiceError(gettext("This result was already released to the patient."))
-    _mark_released([hold], now=timezone.now(), by=actor, comment=comment.strip())
+    now = timezone.now()
+    _mark_released([hold], now=now, by=actor, comment=comment.strip())
     audit.record_access(
         access,
         actor=actor,
@@ -254,6 +293,16 @@ def release_item(*, access: Access, actor: User, item_id: int, comment: str = ""
         obj=hold.item,
         confidential=hold.item.confidential,
     )
+    if hold.item.kind == Kind.REPORT:
+        # The report's own results were reviewed with it (they waited with it: release_follow_reports).
+        results = list(
+            ReleaseHold.objects.select_for_update(of=("self",))
+            .select_related("item")
+            .filter(item__report=hold.item, item__patient=access.patient, released_at__isnull=True)
+        )
+        if results:
+            _mark_released(results, now=now, by=actor)
+            AuditEvent.objects.bulk_create(_release_events(results, actor=actor, acting_as=access.acting_as))
     return hold
 
 
@@ -327,13 +376,15 @@ def release_preferences_set(*, access: Access, actor: User, chosen: Iterable[str
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, object_type="records.ReleasePreference")
     open_holds = list(
         ReleaseHold.objects.select_for_update(of=("self",))
-        .select_related("item__record", "rule")
+        .select_related("item__record", "item__report", "rule")
         .filter(item__patient=patient, released_at__isnull=True)
     )
     now = timezone.now()
     changed, to_release = [], []
     for hold in open_holds:
-        wanted = bool(sensitive_keys_of(hold.item) & keys)
+        # A result waiting with its report (a pathology panel) follows the report's category.
+        covered = sensitive_keys_of(hold.item) | (sensitive_keys_of(hold.item.report) if hold.item.report else set())
+        wanted = bool(covered & keys)
         if wanted == hold.by_patient_choice:
             continue
         if wanted:

@@ -179,6 +179,74 @@ def test_reimporting_a_held_result_keeps_the_hold_and_adds_none(linked, source, 
     assert ReleaseHold.objects.count() == 1
 
 
+def test_results_of_a_held_report_wait_with_it(linked, source, tmp_path) -> None:
+    rule(name="New cancer pathology", category="SP", hold_hours=72)
+    report = pathology_report("r-1") | {"result": [{"reference": "Observation/o-1"}]}
+
+    run_import(source, tmp_path, report, observation("o-1", *A1C))
+
+    report_hold, result = item_of("r-1").hold, item_of("o-1")
+    assert result.report_id == report_hold.item_id
+    assert result.release == Release.HELD
+    assert (result.hold.rule_id, result.hold.release_due_at, result.hold.by_patient_choice) == (
+        report_hold.rule_id,
+        report_hold.release_due_at,
+        False,
+    )
+
+
+def test_a_result_already_in_the_record_is_not_held_by_a_later_report(linked, source, tmp_path) -> None:
+    rule(category="SP", hold_hours=72)
+    run_import(source, tmp_path, observation("o-1", *A1C))
+
+    run_import(source, tmp_path, pathology_report("r-1") | {"result": [{"reference": "Observation/o-1"}]})
+
+    assert item_of("r-1").release == Release.HELD
+    assert item_of("o-1").release == Release.RELEASED
+
+
+def test_releasing_a_report_releases_the_results_that_waited_with_it(linked, source, tmp_path, client) -> None:
+    rule(category="SP", hold_hours=72)
+    run_import(
+        source,
+        tmp_path,
+        pathology_report("r-1") | {"result": [{"reference": "Observation/o-1"}]},
+        observation("o-1", *A1C),
+    )
+    report = item_of("r-1")
+    doctor = staff_of(linked)
+    sign_in(client, doctor, second_factor=True)
+
+    client.post(release_url(report), {"comment": "Benign. No further treatment needed."})
+
+    result = item_of("o-1")
+    assert result.release == Release.RELEASED
+    assert (result.hold.released_by, result.hold.comment) == (doctor, "")
+    assert set(
+        AuditEvent.objects.filter(actor=doctor, action=AuditEvent.Action.UPDATE).values_list("object_id", flat=True)
+    ) == {str(report.pk), str(result.pk)}
+    patient_client = sign_in(type(client)(), linked.user)
+    page = results_page(patient_client, linked)
+    assert "Pathology Synoptic report" in page
+    assert "Benign. No further treatment needed." in page
+
+
+def test_results_waiting_with_a_chosen_report_stay_held_when_choices_are_saved(
+    client, linked, source, tmp_path
+) -> None:
+    ReleasePreference.objects.create(patient=linked, category="pathology")
+    report = pathology_report("r-1") | {"result": [{"reference": "Observation/o-1"}]}
+    run_import(source, tmp_path, report, observation("o-1", *A1C))
+    assert item_of("o-1").hold.by_patient_choice is True
+    sign_in(client, linked.user)
+
+    client.post(preferences_url(linked), {"after_review": ["pathology", "genetic"]})
+
+    assert item_of("o-1").release == Release.HELD
+    client.post(preferences_url(linked), {"after_review": []})
+    assert (item_of("r-1").release, item_of("o-1").release) == (Release.RELEASED, Release.RELEASED)
+
+
 def test_applying_rules_costs_the_same_queries_for_any_batch(patient, django_assert_num_queries) -> None:
     rule(code="2857-1")
     ReleasePreference.objects.create(patient=patient, category="hiv_sti")
