@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Tests use the machine's PostgreSQL and Redis unless told otherwise.
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/portal)
-TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 
 .PHONY: help run test lint types pytest e2e-deps install install-dev messages otp
 
