@@ -18,5 +18,6 @@ urlpatterns = [
     path("readings/<slug:slug>/", reading_views.reading_kind, name="record_reading_kind"),
     path("items/<int:item_id>/correction/", reading_views.correction, name="record_correction"),
     path("corrections/<int:task_id>/", reading_views.correction_sent, name="record_correction_sent"),
+    path("items/<int:item_id>/confidential/", views.mark_confidential, name="record_confidential"),
     path("<slug:page>/", views.item_list, name="record_list"),
 ]

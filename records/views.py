@@ -2,30 +2,52 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from portal.access import Access, Action
+from portal.services.errors import ServiceError
 from portal.views.decorators import patient_view
 from records import selectors
 from records.charts import Point, trend_chart
 from records.forms import RecordFilterForm
 from records.models import RecordItem
 from records.plain_language import explain
+from records.services import confidentiality
 
 Kind = RecordItem.Kind
 
 # The record's list pages: URL slug -> (kind, title, one line saying what is on the page).
 LIST_PAGES = {
-    "problems": (Kind.PROBLEM, _("Problems"), _("Health problems and diagnoses, from every place that treats you.")),
-    "medications": (Kind.MEDICATION, _("Medications"), _("Medicines prescribed for you, newest first.")),
-    "allergies": (Kind.ALLERGY, _("Allergies"), _("Allergies and reactions your care teams know about.")),
-    "immunizations": (Kind.IMMUNIZATION, _("Immunizations"), _("Vaccines you have had.")),
-    "visits": (Kind.VISIT, _("Visits"), _("Visits and stays at every clinic and hospital.")),
-    "procedures": (Kind.PROCEDURE, _("Procedures"), _("Tests, treatments and operations that were done.")),
-    "documents": (Kind.DOCUMENT, _("Documents"), _("Visit notes and discharge summaries.")),
+    "problems": (
+        Kind.PROBLEM,
+        gettext_lazy("Problems"),
+        gettext_lazy("Health problems and diagnoses, from every place that treats you."),
+    ),
+    "medications": (
+        Kind.MEDICATION,
+        gettext_lazy("Medications"),
+        gettext_lazy("Medicines prescribed for you, newest first."),
+    ),
+    "allergies": (
+        Kind.ALLERGY,
+        gettext_lazy("Allergies"),
+        gettext_lazy("Allergies and reactions your care teams know about."),
+    ),
+    "immunizations": (Kind.IMMUNIZATION, gettext_lazy("Immunizations"), gettext_lazy("Vaccines you have had.")),
+    "visits": (Kind.VISIT, gettext_lazy("Visits"), gettext_lazy("Visits and stays at every clinic and hospital.")),
+    "procedures": (
+        Kind.PROCEDURE,
+        gettext_lazy("Procedures"),
+        gettext_lazy("Tests, treatments and operations that were done."),
+    ),
+    "documents": (Kind.DOCUMENT, gettext_lazy("Documents"), gettext_lazy("Visit notes and discharge summaries.")),
 }
 DEDUPLICATED = {Kind.PROBLEM, Kind.MEDICATION, Kind.ALLERGY, Kind.IMMUNIZATION}
 
@@ -97,3 +119,29 @@ def document(request: HttpRequest, access: Access, item_id: int) -> HttpResponse
     if item is None or item.kind not in (Kind.DOCUMENT, Kind.REPORT):
         raise Http404
     return render(request, "records/document.html", {"access": access, "item": item})
+
+
+@require_POST
+@patient_view(Action.RECORDS)
+def mark_confidential(request: HttpRequest, access: Access, item_id: int) -> HttpResponse:
+    """Staff only (the service refuses anyone else): hide an item from a teen's caregivers, or show it again."""
+    confidential = request.POST.get("confidential") == "1"
+    try:
+        confidentiality.item_set_confidential(
+            access=access,
+            actor=request.user,
+            item_id=item_id,
+            confidential=confidential,  # type: ignore[arg-type]
+        )
+    except ServiceError as error:
+        raise Http404 from error
+    messages.success(
+        request,
+        _("Marked confidential: a teenager's caregivers will not see it.")
+        if confidential
+        else _("No longer confidential."),
+    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("record_overview", kwargs={"patient_id": access.patient.pk})
+    return redirect(target)
