@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -15,6 +16,7 @@ from portal.access import Access, Action
 from portal.models import AuditEvent
 from portal.services.errors import InvalidToken, ServiceError
 from portal.views.decorators import patient_view
+from records.downloads import clinic_zone
 from records.services import sharing
 from records.share_forms import BirthDateForm, ShareLinkForm
 
@@ -53,7 +55,8 @@ def share_links(request: HttpRequest, access: Access) -> HttpResponse:
         "active": [row for row in rows if row.status == sharing.Status.ACTIVE],
         "ended": [row for row in rows if row.status != sharing.Status.ACTIVE],
     }
-    response = render(request, "records/share/links.html", context, status=400 if form.errors else 200)
+    with timezone.override(clinic_zone(access.patient)):
+        response = render(request, "records/share/links.html", context, status=400 if form.errors else 200)
     if new_link:
         response["Cache-Control"] = "no-store"
     return response
@@ -101,6 +104,7 @@ def shared_record(request: HttpRequest, token: str) -> HttpResponse:
         except InvalidToken as error:  # locked by this very try, or turned off a moment ago
             return _public(render(request, "records/share/unavailable.html", {"message": error.message}, status=410))
         else:
-            return _public(render(request, "records/share/summary.html", {"shared": shared}))
+            with timezone.override(clinic_zone(shared.patient)):
+                return _public(render(request, "records/share/summary.html", {"shared": shared}))
     status = 400 if form.errors else 200
     return _public(render(request, "records/share/birth_date.html", {"form": form}, status=status))

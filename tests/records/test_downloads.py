@@ -322,3 +322,15 @@ def test_a_source_record_left_without_an_item_is_never_exported(client, patient)
 
     assert _resource_ids(bundle, "Claim") == set()
     assert SourceRecord.objects.filter(resource_type="Claim").count() == 1
+
+
+def test_the_pdf_is_in_the_patients_language(client, patient) -> None:
+    patient.preferred_language = "es"
+    patient.birth_date = date(1981, 2, 19)
+    patient.save()
+    RecordItemFactory(patient=patient, source=patient.home_organization)
+    sign_in(client, patient.user)  # the portal itself shown in English
+
+    pages = _pages(_download(client, patient, "pdf"))
+
+    assert all("19 de febrero de 1981" in text for text in pages)
