@@ -129,9 +129,9 @@ def mark_confidential(request: HttpRequest, access: Access, item_id: int) -> Htt
     try:
         confidentiality.item_set_confidential(
             access=access,
-            actor=request.user,
+            actor=request.user,  # type: ignore[arg-type]
             item_id=item_id,
-            confidential=confidential,  # type: ignore[arg-type]
+            confidential=confidential,
         )
     except ServiceError as error:
         raise Http404 from error
