@@ -8,11 +8,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.factories import PatientFactory, ProxyGrantFactory, StaffMemberFactory, born_years_ago
 from portal.models import AuditEvent, Patient, Scope
-from portal.services.tokens import token_hash
+from portal.services.tokens import new_token, token_hash
 from records.factories import RecordItemFactory
 from records.models import RecordItem, ShareLink
 from records.services import sharing
@@ -336,3 +338,37 @@ def test_the_service_refuses_a_caregiver_even_when_called_directly(patient) -> N
     with pytest.raises(sharing.ServiceError):
         sharing.share_link_create(access=access, actor=caregiver, label="x", sections=["results"], days=7)
     assert ShareLink.objects.count() == 0
+
+
+def _links(patient: Patient, n: int) -> None:
+    now = timezone.now()
+    for i in range(n):
+        link = ShareLink.objects.create(
+            patient=patient,
+            created_by=patient.user,
+            label=f"Doctor {i}",
+            token_hash=new_token()[1],
+            kinds=[Kind.PROBLEM],
+            expires_at=now + timedelta(days=3),
+        )
+        AuditEvent.objects.create(
+            patient=patient,
+            action=AuditEvent.Action.VIEW,
+            acting_as=AuditEvent.ActingAs.SHARE_LINK,
+            object_type=sharing.SHARE_LINK,
+            object_id=str(link.pk),
+        )
+
+
+def test_the_links_page_costs_the_same_queries_however_many_links(client, patient, django_assert_num_queries) -> None:
+    sign_in(client, patient.user)
+    _links(patient, 1)
+    client.get(_page(patient))  # the first request of a session does one-off work
+    with CaptureQueriesContext(connection) as one_link:
+        client.get(_page(patient))
+    _links(patient, 4)
+
+    with django_assert_num_queries(len(one_link.captured_queries)):
+        response = client.get(_page(patient))
+
+    assert [row.views for row in response.context["active"]] == [1, 1, 1, 1, 1]
