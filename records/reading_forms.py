@@ -21,14 +21,21 @@ from records.services.readings import BOUNDS, CLOCK_SLACK, MEASURE_UNITS, Limits
 Kind = HomeReading.Kind
 Measure = ReadingThreshold.Measure
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# portal.css sizes text, number and date boxes but not date-and-time ones; until it does, this box is
+# made as large as the others here (a phone's default is far below the 44 px touch target).
+TOUCH_SIZED = (
+    "min-height: var(--touch); padding: var(--space-2) var(--space-3); font: inherit; border-radius: var(--radius)"
+)
 
 
 def _now_to_the_minute() -> Any:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-def _number(**attrs: str) -> forms.NumberInput:
-    return forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "off", **attrs})
+def _number(**attrs: str) -> forms.TextInput:
+    """A box for a number: a number keypad on a phone, and what was typed is kept to show with an error
+    (a browser's number box would drop "eighty" and scrolling over it would change the value)."""
+    return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false", **attrs})
 
 
 class ReadingForm(PortalForm):
@@ -38,7 +45,8 @@ class ReadingForm(PortalForm):
 
     taken_at = forms.DateTimeField(
         label=gettext_lazy("When did you take it?"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text=gettext_lazy("It starts at now. Change it if you took the reading earlier."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "style": TOUCH_SIZED}, format=DATETIME_LOCAL),
         initial=_now_to_the_minute,
         error_messages={
             "required": gettext_lazy("Enter the date and time you took the reading."),
@@ -153,7 +161,7 @@ class WeightForm(ReadingForm):
         label=gettext_lazy("Weight, lb (pounds)"),
         max_digits=5,
         decimal_places=1,
-        widget=_number(inputmode="decimal", step="0.1"),
+        widget=_number(inputmode="decimal"),
         error_messages={
             "required": gettext_lazy("Enter your weight."),
             "invalid": gettext_lazy("Enter your weight in pounds, for example 165 or 165.5."),
@@ -232,7 +240,7 @@ class ThresholdForm(PortalForm):
                     required=False,
                     max_digits=5,
                     decimal_places=1,
-                    widget=_number(inputmode="decimal", step="0.1"),
+                    widget=_number(inputmode="decimal"),
                     error_messages={
                         "invalid": gettext_lazy("Enter a number, or leave the box empty."),
                         "max_digits": gettext_lazy("That number is too large."),
@@ -254,6 +262,11 @@ class ThresholdForm(PortalForm):
             )
             for measure, label in Measure.choices
         ]
+
+    @property
+    def built_in_defaults(self) -> bool:
+        """Whether some default is the portal's own, because the clinic has not set one."""
+        return any(Origin.BUILT_IN in (limit.low.origin, limit.high.origin) for limit in self.defaults.values())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
