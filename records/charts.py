@@ -137,12 +137,13 @@ def lines_chart(
         ]
         lines.append(Line(path, dots))
     y_ticks = [(y_of(v), _label(v)) for v in (lowest + (highest - lowest) * i / 4 for i in range(5))]
-    middle = everything[len(everything) // 2]
+    # Start, end and the middle of the time axis (not the middle point: readings bunch up), one label per date.
+    halfway = datetime.fromtimestamp((first + last) / 2, tz=everything[0].when.tzinfo)
     x_ticks: list[tuple[float, str, str]] = []
-    for point, anchor in ((everything[0], "start"), (everything[-1], "end"), (middle, "middle")):
-        label = f"{point.when:{date_format}}"
-        if all(label != shown for _, shown, _ in x_ticks):  # one label per date, never on top of another
-            x_ticks.append((x_of(point), label, anchor))
+    for when, anchor in ((everything[0].when, "start"), (everything[-1].when, "end"), (halfway, "middle")):
+        label = f"{when:{date_format}}"
+        if all(label != shown for _, shown, _ in x_ticks):
+            x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), label, anchor))
     band = None
     if low_ref is not None and high_ref is not None:
         band = (y_of(high_ref), y_of(low_ref))
