@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.access import ADULT_AT
 from portal.models import CareTeamMembership, Organization, Patient, ProxyGrant, Scope, StaffMember, StaffRole, User
+from records.demo import import_demo_records
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - public on purpose, like the key below
 # Published on purpose so anyone can sign in as demo staff: the RFC 6238 test secret
@@ -376,6 +377,10 @@ def build_demo_clinic(today: date | None = None) -> Tally:
     staff = ensure_staff(tally, password_hash, organizations)
     patients = ensure_patients(tally, password_hash, organizations[HOME_SLUG], staff, today)
     ensure_proxies(tally, password_hash, patients, staff[FRONT_DESK_EMAIL].user, today)
+    # Each patient's record from the clinic, the lab, the cardiologist and the hospital, through the importer.
+    records = import_demo_records(patients.values(), today=today)
+    tally.created += Counter(SourceRecord=records["created"])
+    tally.updated += Counter(SourceRecord=records["updated"])
     return tally
 
 
