@@ -45,7 +45,7 @@ def readings_summary(*, access: Access, actor: User) -> list[KindSummary]:
 
 @dataclass(frozen=True)
 class History:
-    readings: Sequence[HomeReading]  # newest first, each with `sent_to_care_team`
+    readings: Sequence[HomeReading]  # newest first, each with `sent_to_care_team` and `reviewed`
     limits: dict[str, Limits]
 
 
@@ -54,7 +54,10 @@ def reading_history(*, access: Access, actor: User, kind: str) -> History:
     limits that decide that."""
     readings = list(
         HomeReading.objects.filter(patient=access.patient, kind=kind)
-        .annotate(sent_to_care_team=Exists(CareTask.objects.filter(reading=OuterRef("pk"))))
+        .annotate(
+            sent_to_care_team=Exists(CareTask.objects.filter(reading=OuterRef("pk"))),
+            reviewed=Exists(CareTask.objects.filter(reading=OuterRef("pk"), status=CareTask.Status.DONE)),
+        )
         .select_related("entered_by")
         .order_by("-taken_at", "-pk")[:HISTORY_LIMIT]
     )

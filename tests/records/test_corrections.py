@@ -318,9 +318,11 @@ def test_the_patient_sees_when_the_care_team_has_reviewed_a_reading(client, pati
     sign_in(client, patient.user)
 
     page = client.get(f"/p/{patient.pk}/record/readings/{task.reading_id}/").content.decode()
+    history = client.get(f"/p/{patient.pk}/record/readings/blood-pressure/").content.decode()
 
     assert "Your care team looked at it on" in page
-    assert "Called the patient." not in page  # the note is for the care team
+    assert "Your care team looked at it" in history
+    assert "Called the patient." not in page + history  # the note is for the care team
 
 
 def test_the_staff_home_card_counts_open_tasks(client, patient, nurse) -> None:
