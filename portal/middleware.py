@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import access
@@ -61,7 +61,9 @@ class RequestContextMiddleware:
         token = set_client(client)
         started = time.monotonic()
         try:
-            response = self.get_response(request)
+            # Times are stored in UTC and shown in the clinic's time zone (dates, "today", date filters).
+            with timezone.override(settings.CLINIC_TIME_ZONE):
+                response = self.get_response(request)
             response["X-Request-ID"] = request_id
             log.info(
                 "request",

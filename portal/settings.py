@@ -324,5 +324,8 @@ LOGGING = {
         # Django's request logger puts the full path (which may hold names in a
         # search query) into the message; our middleware logs ids instead.
         "django.request": {"level": "ERROR"},
+        # WeasyPrint and its font library narrate every PDF step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import re
 import uuid
 from collections.abc import Iterable
@@ -35,7 +34,6 @@ from records.selectors import visible_items
 
 Kind = RecordItem.Kind
 # WeasyPrint reports each layout step at INFO; the request log already says a download happened.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)

@@ -136,11 +136,7 @@ def _observation(resource: dict[str, Any]) -> Projection:
         fields["value_text"] = str(resource["valueString"])[:500]
     components = [c for c in resource.get("component") or [] if isinstance(c, dict)]
     if components and fields.get("value_number") is None and not fields.get("value_text"):
-        # Blood pressure and other panels: "120/80 mm[Hg]".
-        values = [c.get("valueQuantity", {}) for c in components if isinstance(c.get("valueQuantity"), dict)]
-        numbers = [_number(v.get("value")) for v in values]
-        fields["value_text"] = "/".join(f"{n.normalize():f}" for n in numbers if n is not None)
-        fields["unit"] = str(values[0].get("unit", ""))[:64] if values else ""
+        fields["value_text"], fields["unit"] = _panel_value(components)
     reference = _first(resource, "referenceRange")
     if isinstance(reference, dict):
         fields["reference_low"] = _number((reference.get("low") or {}).get("value"))
@@ -150,6 +146,26 @@ def _observation(resource: dict[str, Any]) -> Projection:
     fields["interpretation"] = interpretation[:8]
     fields["status"] = str(resource.get("status", ""))
     return Projection(kind, display, fields)
+
+
+# Blood pressure reads "top number / bottom number" whatever order the source sent them in.
+PANEL_ORDER = {"8480-6": 0, "8462-4": 1}
+
+
+def _panel_value(components: list[dict[str, Any]]) -> tuple[str, str]:
+    """A panel such as blood pressure as one reading, "120/80" in mm[Hg], whole numbers."""
+    measured = []
+    for component in components:
+        quantity = component.get("valueQuantity")
+        if not isinstance(quantity, dict):
+            continue
+        number = _number(quantity.get("value"))
+        if number is not None:
+            code = _coding(component.get("code"))[1]
+            measured.append((PANEL_ORDER.get(code, len(PANEL_ORDER)), number, str(quantity.get("unit", ""))))
+    measured.sort(key=lambda entry: entry[0])
+    text = "/".join(f"{number.quantize(Decimal(1)):f}" for _order, number, _unit in measured)
+    return text[:500], (measured[0][2] if measured else "")[:64]
 
 
 def _report(resource: dict[str, Any]) -> Projection:

@@ -10,7 +10,6 @@ Re-importing an unchanged resource writes nothing (its content hash matches).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,8 +35,8 @@ CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed
 
 
 def content_hash(resource: dict[str, Any]) -> str:
-    canonical = json.dumps(resource, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The same for the same content, whatever the key order or whitespace the source used."""
+    return hashlib.sha256(orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 @dataclass
@@ -146,11 +146,12 @@ class Importer:
             for prepared in batch:
                 if prepared.resource_type == "Patient":
                     self.match_patient(prepared)
+            # Only the hashes: an unchanged resource (the common case on re-import) costs no more.
             existing = {
                 (row.resource_type, row.resource_id): row
                 for row in SourceRecord.objects.filter(
                     source=self.source, resource_id__in=[p.source_id for p in batch]
-                ).select_related("item")
+                ).only("pk", "resource_type", "resource_id", "content_hash")
             }
             now = timezone.now()
             new_records: list[SourceRecord] = []
@@ -175,7 +176,12 @@ class Importer:
             release.release_apply_rules(items=items)
             for prepared in new_prepared:
                 self.tally.add(prepared.resource_type, CREATED)
-            self._update(changed, now)
+            self._update(self._with_current_rows(changed), now)
+
+    def _with_current_rows(self, changed: list[tuple[SourceRecord, Prepared]]) -> list[tuple[SourceRecord, Prepared]]:
+        """The changed rows in full (old raw JSON for the history, and their record line)."""
+        full = SourceRecord.objects.select_related("item").in_bulk([row.pk for row, _prepared in changed])
+        return [(full[row.pk], prepared) for row, prepared in changed]
 
     def _record(self, prepared: Prepared, now: Any) -> SourceRecord:
         return SourceRecord(

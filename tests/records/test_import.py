@@ -244,3 +244,30 @@ def test_results_are_grouped_under_their_report(source) -> None:
         pytest.skip("this bundle has no DiagnosticReport")
     raw_results = {ref["reference"] for ref in report.record.raw.get("result", [])}
     assert report.results.count() == len(raw_results) > 0
+
+
+def test_blood_pressure_reads_top_over_bottom_in_whole_numbers(source, tmp_path) -> None:
+    patient = {
+        "resourceType": "Patient",
+        "id": "p",
+        "name": [{"family": "Ng", "given": ["Al"]}],
+        "birthDate": "1960-01-01",
+        "gender": "male",
+    }
+    pressure = {
+        "resourceType": "Observation",
+        "id": "bp",
+        "subject": {"reference": "urn:uuid:p"},
+        "category": [{"coding": [{"code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "55284-4", "display": "Blood pressure"}]},
+        "effectiveDateTime": "2024-01-02T10:00:00Z",
+        "component": [
+            {"code": {"coding": [{"code": "8462-4"}]}, "valueQuantity": {"value": 74.0839, "unit": "mm[Hg]"}},
+            {"code": {"coding": [{"code": "8480-6"}]}, "valueQuantity": {"value": 106.1551, "unit": "mm[Hg]"}},
+        ],
+    }
+
+    run_import(source, write_json(tmp_path, "bp.json", bundle_of(patient, pressure)))
+
+    item = RecordItem.objects.get(code="55284-4")
+    assert (item.value_text, item.unit) == ("106/74", "mm[Hg]")
