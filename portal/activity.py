@@ -28,6 +28,17 @@ SENTENCES: dict[tuple[str, str], Promise] = {
     (A.VIEW, "records.ShareLinkList"): gettext_lazy("%(who)s viewed the list of share links."),
     # A share link's visitor has no account: the event's actor is empty, so no %(who)s here.
     (A.VIEW, "records.ShareLink"): gettext_lazy("Someone with a share link viewed part of the health record."),
+    (A.UPDATE, "records.RecordItem"): gettext_lazy("%(who)s released a test result after review."),
+    (A.UPDATE, "records.Confidentiality"): gettext_lazy("%(who)s changed which items are kept confidential."),
+    (A.VIEW, "records.ReleasePreference"): gettext_lazy("%(who)s viewed when new results are shown."),
+    (A.UPDATE, "records.ReleasePreference"): gettext_lazy("%(who)s changed when new results are shown."),
+    (A.VIEW, "records.ReviewQueue"): gettext_lazy("%(who)s looked at results waiting for review."),
+    (A.CREATE, "records.HomeReading"): gettext_lazy("%(who)s added a home reading."),
+    (A.CREATE, "records.CareTask"): gettext_lazy("%(who)s asked the care team to look at something."),
+    (A.UPDATE, "records.CareTask"): gettext_lazy("%(who)s finished a care team task."),
+    (A.UPDATE, "records.ReadingThreshold"): gettext_lazy("%(who)s changed the limits for home readings."),
+    # Any FHIR API read ("fhir.Observation", "fhir.Bundle"...): an app the patient connected.
+    (A.VIEW, "fhir.*"): gettext_lazy("%(who)s read part of the health record through a connected app."),
 }
 # Anything else (later apps' records) falls back to the action alone.
 FALLBACK: dict[str, Promise] = {
@@ -58,5 +69,10 @@ def who(event: AuditEvent, viewer: User) -> str:
 
 
 def describe(event: AuditEvent, viewer: User) -> str:
-    sentence = SENTENCES.get((event.action, event.object_type)) or FALLBACK[event.action]
+    family = event.object_type.split(".", 1)[0] + ".*"
+    sentence = (
+        SENTENCES.get((event.action, event.object_type))
+        or SENTENCES.get((event.action, family))
+        or FALLBACK[event.action]
+    )
     return str(sentence) % {"who": who(event, viewer)}

@@ -21,5 +21,12 @@ def item_set_confidential(*, access: Access, actor: User, item_id: int, confiden
         raise ServiceError(_("That item was not found."))
     item.confidential = confidential
     item.save(update_fields=["confidential"])
-    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=item, confidential=True)
+    audit.record_access(
+        access,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="records.Confidentiality",
+        object_id=item.pk,
+        confidential=True,
+    )
     return item
