@@ -21,7 +21,7 @@ from records.services.readings import BOUNDS
 class ReleaseRuleForm(forms.ModelForm[ReleaseRule]):
     class Meta:
         model = ReleaseRule
-        fields = ("name", "code_system", "code", "category", "hold_hours", "is_active")
+        fields = ("name", "code_system", "code", "category", "hold_hours", "marks_confidential", "is_active")
         help_texts = {
             "code_system": _("For example http://loinc.org. Empty matches every code system."),
             "category": _("A result category from the source, for example laboratory, SP (surgical pathology) or RAD."),
@@ -42,15 +42,17 @@ class ReleaseRuleForm(forms.ModelForm[ReleaseRule]):
                 _("Give a test code, a category, or both: a rule that matches everything would hold every result."),
             )
         hours = cleaned.get("hold_hours")
-        if hours is not None and not 0 < hours <= 24 * 14:
-            self.add_error("hold_hours", _("Hold a result for 1 to 336 hours (14 days)."))
+        if hours is not None and not 0 <= hours <= 24 * 14:
+            self.add_error("hold_hours", _("Hold a result for 0 to 336 hours (14 days)."))
+        elif hours == 0 and not cleaned.get("marks_confidential"):
+            self.add_error("hold_hours", _("A rule must hold results, mark them confidential, or both."))
         return cleaned
 
 
 @admin.register(ReleaseRule)
 class ReleaseRuleAdmin(admin.ModelAdmin[ReleaseRule]):
     form = ReleaseRuleForm
-    list_display = ("name", "code_system", "code", "category", "hold_hours", "is_active")
+    list_display = ("name", "code_system", "code", "category", "hold_hours", "marks_confidential", "is_active")
     list_filter = ("is_active", "category")
     search_fields = ("name", "code", "category")
 

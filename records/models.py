@@ -251,14 +251,25 @@ class ReleaseRule(models.Model):
     code_system = models.CharField(_("code system"), max_length=200, blank=True)
     code = models.CharField(_("code"), max_length=64, blank=True, help_text=_("Empty matches every code."))
     category = models.CharField(_("category"), max_length=64, blank=True, help_text=_("For example laboratory."))
-    hold_hours = models.PositiveIntegerField(_("hold for review up to (hours)"))
+    hold_hours = models.PositiveIntegerField(
+        _("hold for review up to (hours)"), help_text=_("0 releases at once (the rule may still mark confidential).")
+    )
+    marks_confidential = models.BooleanField(
+        _("mark confidential"),
+        default=False,
+        help_text=_("A teenager's caregivers never see matching items."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         constraints: ClassVar = [
             models.CheckConstraint(condition=~models.Q(code="", category=""), name="release_rule_matches_something"),
             models.CheckConstraint(
-                condition=models.Q(hold_hours__gt=0, hold_hours__lte=24 * 14), name="release_rule_hold_at_most_14_days"
+                condition=models.Q(hold_hours__lte=24 * 14), name="release_rule_hold_at_most_14_days"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hold_hours__gt=0) | models.Q(marks_confidential=True),
+                name="release_rule_holds_or_marks",
             ),
         ]
 

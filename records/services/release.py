@@ -175,11 +175,19 @@ def release_apply_rules(*, items: Iterable[RecordItem], rules: Sequence[ReleaseR
         ).values_list("patient_id", "category"):
             wanted.setdefault(patient_id, set()).add(key)
     if not rules and not wanted:
-        return 0
+        return 0  # (no rule can hold or mark anything)
     now = timezone.now()
+    holding = [rule for rule in rules if rule.hold_hours > 0]
+    marking = [rule for rule in rules if rule.marks_confidential]
+    confidential = [item for item in candidates if any(_rule_matches(rule, item) for rule in marking)]
+    if confidential:
+        # A rule may also mark what it matches confidential: a teenager's caregivers never see it.
+        RecordItem.objects.filter(pk__in=[item.pk for item in confidential]).update(confidential=True)
+        for item in confidential:
+            item.confidential = True
     holds = []
     for item in candidates:
-        rule = rule_for(item, rules)
+        rule = rule_for(item, holding)
         chosen = bool(wanted.get(item.patient_id, set()) & sensitive_keys_of(item))
         if rule is None and not chosen:
             continue

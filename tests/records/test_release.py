@@ -702,7 +702,14 @@ def test_a_rule_holds_for_at_most_fourteen_days() -> None:
     form = ReleaseRuleForm({"name": "Long", "category": "SP", "hold_hours": 24 * 14 + 1})
 
     assert not form.is_valid()
-    assert form.errors == {"hold_hours": ["Hold a result for 1 to 336 hours (14 days)."]}
+    assert form.errors == {"hold_hours": ["Hold a result for 0 to 336 hours (14 days)."]}
+
+
+def test_a_rule_with_no_hold_must_mark_confidential() -> None:
+    form = ReleaseRuleForm({"name": "Nothing", "category": "SP", "hold_hours": 0})
+
+    assert not form.is_valid()
+    assert form.errors == {"hold_hours": ["A rule must hold results, mark them confidential, or both."]}
 
 
 def test_a_valid_rule_saves() -> None:
@@ -726,3 +733,20 @@ def test_every_sensitive_category_has_a_distinct_key() -> None:
 
     assert len(keys) == len(set(keys)) == 5
     assert all(len(key) <= ReleasePreference._meta.get_field("category").max_length for key in keys)
+
+
+def test_a_rule_may_mark_results_confidential_without_holding_them(linked, source, tmp_path) -> None:
+    rule(name="HIV tests stay confidential", code_system=LOINC, code=HIV[0], hold_hours=0, marks_confidential=True)
+
+    run_import(source, tmp_path, observation("o-hiv", *HIV), observation("o-a1c", *A1C))
+
+    hiv, a1c = item_of("o-hiv"), item_of("o-a1c")
+    assert (hiv.release, hiv.confidential) == (Release.RELEASED, True)
+    assert (a1c.release, a1c.confidential) == (Release.RELEASED, False)
+
+
+def test_a_rule_that_neither_holds_nor_marks_is_refused_by_the_database() -> None:
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rule(name="Does nothing", category="laboratory", hold_hours=0)
