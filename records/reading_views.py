@@ -1,7 +1,7 @@
 """Pages for patient-entered data (home readings, reported mistakes) and the care team's side of them.
 
-Thin views: parse input, call one service or selector, render. Times show in the patient's clinic's
-time zone (staff pages: the portal's clinic time zone).
+Thin views: parse input, call one service or selector, render. A patient's pages read and show times
+in their own clinic's time zone (the middleware's default is the portal's clinic time zone).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -78,21 +77,13 @@ def _actor(request: HttpRequest) -> User:
 
 
 def in_clinic_time(view: View) -> View:
-    """Show and read times in the patient's clinic's time zone (a patient page's `access`)."""
+    """Show and read times in the patient's own clinic's time zone (a patient page's `access`): a typed
+    "08:30" means 08:30 where the patient's clinic is."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
         with timezone.override(ZoneInfo(access.patient.home_organization.time_zone)):
             return view(request, access, *args, **kwargs)
-
-    return wrapped
-
-
-def in_portal_time(view: View) -> View:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(ZoneInfo(settings.CLINIC_TIME_ZONE)):
-            return view(request, *args, **kwargs)
 
     return wrapped
 
@@ -244,7 +235,6 @@ def _queue(request: HttpRequest, bound: TaskDoneForm | None = None, bound_id: in
 
 
 @staff_view
-@in_portal_time
 def care_task_queue(request: HttpRequest) -> HttpResponse:
     """Open tasks for the patients this staff member may see, oldest first."""
     return _queue(request)
@@ -259,7 +249,6 @@ def care_task_count(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_view
-@in_portal_time
 def care_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     form = TaskDoneForm(request.POST, prefix=f"task-{task_id}")
     resolution = form.cleaned_data["resolution"] if form.is_valid() else ""
