@@ -27,6 +27,7 @@ from records.fhir.reading import Entry, Problem, read_path
 from records.fhir.references import References
 from records.models import ImportIssue, ImportRun, RecordItem, SourcePatientLink, SourceRecord, SourceRecordVersion
 from records.services import matching, release
+from records.services.bulk import copy_insert
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +102,19 @@ class Importer:
             subject_id = target[1]
         elif resource_type == "Patient":
             subject_id = source_id
-        prepared = Prepared(entry, resource_type, source_id, subject_id, content_hash(resource))
+        return Prepared(entry, resource_type, source_id, subject_id, content_hash(resource))
+
+    def project(self, prepared: Prepared) -> Problem | None:
+        """Read what the record needs from a new or changed resource (unchanged ones are never read)."""
+        resource = prepared.entry.resource
         try:
-            prepared.projection = project(resource) if resource_type not in RAW_ONLY else None
-            if resource_type == "Patient":
+            if prepared.resource_type == "Patient":
                 prepared.projection = matching.Demographics.of(resource)
+            elif prepared.resource_type not in RAW_ONLY:
+                prepared.projection = project(resource)
         except ProjectionError as error:
-            return Problem(entry.location, str(error), resource_type, source_id)
-        return prepared
+            return Problem(prepared.entry.location, str(error), prepared.resource_type, prepared.source_id)
+        return None
 
     # -- patients --------------------------------------------------------------------
     def match_patient(self, prepared: Prepared) -> None:
@@ -143,9 +149,6 @@ class Importer:
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: list[Prepared]) -> None:
         with transaction.atomic():
-            for prepared in batch:
-                if prepared.resource_type == "Patient":
-                    self.match_patient(prepared)
             # Only the hashes: an unchanged resource (the common case on re-import) costs no more.
             existing = {
                 (row.resource_type, row.resource_id): row
@@ -153,26 +156,31 @@ class Importer:
                     source=self.source, resource_id__in=[p.source_id for p in batch]
                 ).only("pk", "resource_type", "resource_id", "content_hash")
             }
-            now = timezone.now()
-            new_records: list[SourceRecord] = []
-            new_prepared: list[Prepared] = []
-            changed: list[tuple[SourceRecord, Prepared]] = []
+            fresh: list[tuple[SourceRecord | None, Prepared]] = []
             for prepared in batch:
                 row = existing.get((prepared.resource_type, prepared.source_id))
-                if row is None:
-                    new_records.append(self._record(prepared, now))
-                    new_prepared.append(prepared)
-                elif row.content_hash == prepared.digest:
+                if row is not None and row.content_hash == prepared.digest:
                     self.tally.add(prepared.resource_type, UNCHANGED)
-                else:
-                    changed.append((row, prepared))
-            SourceRecord.objects.bulk_create(new_records)
+                    continue
+                problem = self.project(prepared)
+                if problem is not None:
+                    self.tally.problem(self.run, problem)
+                    continue
+                fresh.append((row, prepared))
+            for _row, prepared in fresh:
+                if prepared.resource_type == "Patient":
+                    self.match_patient(prepared)
+            now = timezone.now()
+            new_prepared = [prepared for row, prepared in fresh if row is None]
+            new_records = [self._record(prepared, now) for prepared in new_prepared]
+            changed = [(row, prepared) for row, prepared in fresh if row is not None]
+            copy_insert(SourceRecord, new_records)
             items = [
                 self._item(record, prepared)
                 for record, prepared in zip(new_records, new_prepared, strict=True)
                 if prepared.projection is not None and prepared.resource_type != "Patient"
             ]
-            RecordItem.objects.bulk_create(items)
+            copy_insert(RecordItem, items)
             release.release_apply_rules(items=items)
             for prepared in new_prepared:
                 self.tally.add(prepared.resource_type, CREATED)
