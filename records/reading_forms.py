@@ -21,11 +21,6 @@ from records.services.readings import BOUNDS, CLOCK_SLACK, MEASURE_UNITS, Limits
 Kind = HomeReading.Kind
 Measure = ReadingThreshold.Measure
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-# portal.css sizes text, number and date boxes but not date-and-time ones; until it does, this box is
-# made as large as the others here (a phone's default is far below the 44 px touch target).
-TOUCH_SIZED = (
-    "min-height: var(--touch); padding: var(--space-2) var(--space-3); font: inherit; border-radius: var(--radius)"
-)
 
 
 def _now_to_the_minute() -> Any:
@@ -46,7 +41,7 @@ class ReadingForm(PortalForm):
     taken_at = forms.DateTimeField(
         label=gettext_lazy("When did you take it?"),
         help_text=gettext_lazy("It starts at now. Change it if you took the reading earlier."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "style": TOUCH_SIZED}, format=DATETIME_LOCAL),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         initial=_now_to_the_minute,
         error_messages={
             "required": gettext_lazy("Enter the date and time you took the reading."),
