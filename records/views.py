@@ -15,7 +15,7 @@ from portal.access import Access, Action
 from portal.services.errors import ServiceError
 from portal.views.decorators import patient_view
 from records import selectors
-from records.charts import Point, trend_chart
+from records.charts import Point, lines_chart
 from records.forms import RecordFilterForm
 from records.models import RecordItem
 from records.plain_language import explain
@@ -84,12 +84,18 @@ def result_trend(request: HttpRequest, access: Access, code: str) -> HttpRespons
         raise Http404
     numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
     latest = points[-1]
-    chart = trend_chart(numeric, (latest.reference_low, latest.reference_high))
+    chart = lines_chart([numeric], (latest.reference_low, latest.reference_high))
+    caption = _("Values are in %(unit)s.") % {"unit": latest.unit} if latest.unit else ""
+    if chart is not None and chart.band:
+        caption = f"{_('The shaded band is the usual range.')} {caption}"
     context = {
         "access": access,
         "points": points,
         "latest": latest,
         "chart": chart,
+        "chart_title": _("%(name)s: %(n)s values over time. The table below lists them.")
+        % {"name": latest.display, "n": len(points)},
+        "caption": caption,
         "explanation": explain(code),
         "language": get_language(),
     }
