@@ -76,9 +76,11 @@ def revoke(request: HttpRequest, access: Access, link_id: int) -> HttpResponse:
 
 
 def _public(response: HttpResponse) -> HttpResponse:
-    """Headers of every page a share link opens: never indexed, never cached, never a referrer."""
+    """Headers of every page a share link opens: never indexed, never cached, and the link (whose
+    path is the secret) never sent on as a referrer. strict-origin, not no-referrer: with no-referrer
+    browsers send "Origin: null" on the birth-date form and Django's CSRF check refuses it."""
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "strict-origin"
     return response
 
 

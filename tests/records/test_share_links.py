@@ -146,7 +146,7 @@ def test_the_public_pages_are_not_indexed_not_cached_and_carry_no_portal_navigat
         assert response.status_code == 200
         assert response["X-Robots-Tag"] == "noindex, nofollow"
         assert "no-store" in response["Cache-Control"]
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "strict-origin"
         page = response.content.decode()
         assert '<meta name="robots" content="noindex, nofollow">' in page
         assert "main-nav" not in page
