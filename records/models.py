@@ -53,6 +53,9 @@ class ImportRun(models.Model):
     format = models.CharField(max_length=8, choices=Format.choices)
     filename = models.CharField(max_length=255)
     upload = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    # SHA-256 of the file's bytes: the same file imported again with nothing written since
+    # is known to be unchanged without reading a resource.
+    file_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     create_missing_patients = models.BooleanField(default=False)
     started_by = models.ForeignKey(

@@ -271,3 +271,26 @@ def test_blood_pressure_reads_top_over_bottom_in_whole_numbers(source, tmp_path)
 
     item = RecordItem.objects.get(code="55284-4")
     assert (item.value_text, item.unit) == ("106/74", "mm[Hg]")
+
+
+def test_the_same_file_again_is_known_unchanged_without_reading_it(source, django_assert_max_num_queries) -> None:
+    first = run_import(source, BUNDLE)
+
+    with django_assert_max_num_queries(12):
+        again = run_import(source, BUNDLE)
+
+    assert again.file_hash == first.file_hash
+    assert again.counts == {kind: {"unchanged": sum(counts.values())} for kind, counts in first.counts.items()}
+
+
+def test_the_same_file_is_read_again_once_another_import_changed_its_resources(source, tmp_path) -> None:
+    bundle = json.loads(BUNDLE.read_text())
+    run_import(source, BUNDLE)
+    changed = copy.deepcopy(bundle)
+    observation = next(e for e in changed["entry"] if e["resource"]["resourceType"] == "Observation")
+    observation["resource"]["status"] = "amended"
+    run_import(source, write_json(tmp_path, "amended.json", changed))
+
+    back = run_import(source, BUNDLE)
+
+    assert back.counts["Observation"]["updated"] == 1  # read resource by resource, and put back
