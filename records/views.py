@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from portal.access import Access, Action
 from portal.services.errors import ServiceError
+from portal.templatetags.portal_tags import unit_label
 from portal.views.decorators import patient_view
 from records import selectors
 from records.charts import Point, lines_chart
@@ -85,7 +86,8 @@ def result_trend(request: HttpRequest, access: Access, code: str) -> HttpRespons
     numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
     latest = points[-1]
     chart = lines_chart([numeric], (latest.reference_low, latest.reference_high))
-    caption = _("Values are in %(unit)s.") % {"unit": latest.unit} if latest.unit else ""
+    unit = unit_label(latest.unit)
+    caption = _("Values are in %(unit)s.") % {"unit": unit} if unit else ""
     if chart is not None and chart.band:
         caption = f"{_('The shaded band is the usual range.')} {caption}"
     context = {

@@ -92,3 +92,29 @@ def measure(value: Decimal | None) -> str:
     places = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
     rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{rounded.normalize():f}" if places else f"{rounded:f}"
+
+
+# Units as labs send them (UCUM codes) and as a person reads them.
+UNIT_LABELS = {
+    "mm[Hg]": "mmHg",
+    "10*3/uL": "thousand/µL",
+    "10*6/uL": "million/µL",
+    "10*9/L": "billion/L",
+    "10*12/L": "trillion/L",
+    "/min": "per minute",
+    "kg/m2": "kg/m²",
+    "Cel": "°C",
+    "[degF]": "°F",
+    "[lb_av]": "lb",
+    "[in_i]": "in",
+    "uL": "µL",
+    "ug/dL": "µg/dL",
+    "mL/min/{1.73_m2}": "mL/min/1.73 m²",
+    "{score}": "",
+}
+
+
+@register.filter
+def unit_label(unit: str) -> str:
+    """ "mmHg" for "mm[Hg]", "thousand/µL" for "10*3/uL": what a patient can read."""
+    return UNIT_LABELS.get(unit, unit)
