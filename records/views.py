@@ -86,6 +86,7 @@ def result_trend(request: HttpRequest, access: Access, code: str) -> HttpRespons
     numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
     latest = points[-1]
     chart = lines_chart([numeric], (latest.reference_low, latest.reference_high))
+    explanation = explain(code)
     unit = unit_label(latest.unit)
     caption = _("Values are in %(unit)s.") % {"unit": unit} if unit else ""
     if chart is not None and chart.band:
@@ -96,9 +97,9 @@ def result_trend(request: HttpRequest, access: Access, code: str) -> HttpRespons
         "latest": latest,
         "chart": chart,
         "chart_title": _("%(name)s: %(n)s values over time. The table below lists them.")
-        % {"name": latest.display, "n": len(points)},
+        % {"name": explanation.text("name", get_language()) if explanation else latest.display, "n": len(points)},
         "caption": caption,
-        "explanation": explain(code),
+        "explanation": explanation,
         "language": get_language(),
     }
     return render(request, "records/trend.html", context)

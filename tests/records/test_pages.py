@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -145,3 +146,16 @@ def test_record_pages_run_a_constant_number_of_queries(client, patient, page: st
         return len(captured)
 
     assert queries_with(2) == queries_with(20)
+
+
+def test_chart_coordinates_stay_numbers_in_spanish(client, patient) -> None:
+    now = timezone.now()
+    for months, value in ((6, "6.5"), (0, "6.1")):
+        RecordItemFactory(patient=patient, value_number=Decimal(value), effective_at=now - timedelta(days=30 * months))
+    patient.user.language = "es"
+    patient.user.save()
+    sign_in(client, patient.user)
+
+    svg = client.get(_url(patient, "results/4548-4/")).content.decode().split("<svg", 1)[1].split("</svg>", 1)[0]
+
+    assert re.findall(r'(?:x|y|cx|cy|x1|x2|y1|y2)="[^"]*,', svg) == []
