@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from portal.activity import describe
@@ -118,3 +118,34 @@ UNIT_LABELS = {
 def unit_label(unit: str) -> str:
     """ "mmHg" for "mm[Hg]", "thousand/µL" for "10*3/uL": what a patient can read."""
     return UNIT_LABELS.get(unit, unit)
+
+
+# FHIR status codes as sources send them, in the words of the page's language.
+STATUS_LABELS = {
+    "active": gettext_lazy("active"),
+    "inactive": gettext_lazy("inactive"),
+    "resolved": gettext_lazy("resolved"),
+    "remission": gettext_lazy("in remission"),
+    "recurrence": gettext_lazy("came back"),
+    "relapse": gettext_lazy("came back"),
+    "completed": gettext_lazy("completed"),
+    "stopped": gettext_lazy("stopped"),
+    "on-hold": gettext_lazy("on hold"),
+    "cancelled": gettext_lazy("cancelled"),
+    "entered-in-error": gettext_lazy("entered in error"),
+    "finished": gettext_lazy("finished"),
+    "in-progress": gettext_lazy("in progress"),
+    "planned": gettext_lazy("planned"),
+    "final": gettext_lazy("final"),
+    "preliminary": gettext_lazy("preliminary"),
+    "amended": gettext_lazy("amended"),
+    "current": gettext_lazy("current"),
+    "superseded": gettext_lazy("replaced by a newer version"),
+    "not-done": gettext_lazy("not done"),
+}
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A record item's status in plain words ("in remission" for "remission")."""
+    return str(STATUS_LABELS.get(status, status))
