@@ -54,6 +54,10 @@ class ImportUploadForm(PortalForm):
 
 class MatchDecisionForm(PortalForm):
     decision = forms.ChoiceField(
-        choices=[("link", _("Link")), ("create", _("Add as a new patient")), ("dismiss", _("Not our patient"))]
+        choices=[
+            ("link", _("Same person: link")),
+            ("create", _("Add as a new patient")),
+            ("dismiss", _("Not our patient")),
+        ]
     )
     patient = forms.UUIDField(required=False)

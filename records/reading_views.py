@@ -15,8 +15,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.access import Access, Action
@@ -26,7 +26,6 @@ from portal.views.decorators import View, patient_view, staff_view
 from records import reading_selectors as selectors
 from records.charts import Point, lines_chart
 from records.models import HomeReading, ReadingThreshold, RecordItem
-from records.plain_language import EMERGENCY, guidance
 from records.reading_forms import READING_FORMS, CorrectionForm, TaskDoneForm, ThresholdForm
 from records.services import care_tasks, corrections, readings
 from records.views import LIST_PAGES
@@ -70,6 +69,11 @@ EMERGENCY_WORDS = {
         "Your blood sugar is very high. Call 911 now if you are throwing up, breathing fast, very sleepy or confused."
     ),
 }
+
+
+READING_EMERGENCY_GUIDANCE = gettext_lazy(
+    "Your care team has been told about this reading. Do not wait for them if you feel very unwell: call 911."
+)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -174,7 +178,8 @@ def reading_detail(request: HttpRequest, access: Access, reading_id: int) -> Htt
         "unit": readings.UNITS[reading.kind],
         "emergency": emergency,
         "emergency_words": EMERGENCY_WORDS.get(emergency, ""),
-        "emergency_guidance": guidance(EMERGENCY, get_language()) if emergency else "",
+        # Not the lab-result guidance ("this result…"): a reading the patient just took calls for its own words.
+        "emergency_guidance": READING_EMERGENCY_GUIDANCE if emergency else "",
     }
     return render(request, "records/readings/detail.html", context)
 
