@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "records",
     "oauth2_provider",
     "records.fhir_api",
+    "messaging",
 ]
 
 MIDDLEWARE = [
