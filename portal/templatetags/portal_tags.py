@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal.activity import describe
 from portal.models import AuditEvent, User
-from records.plain_language import DISCLAIMER, Explanation, normalize_language
+from records.plain_language import DISCLAIMER, Explanation, explain, normalize_language
 
 register = template.Library()
 
@@ -149,3 +150,10 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """A record item's status in plain words ("in remission" for "remission")."""
     return str(STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def plain_name(item: Any) -> str:
+    """A test's plain-language name ("Thyroid test (TSH)") where there is one, else the source's name."""
+    explanation = explain(getattr(item, "code", "") or "")
+    return explanation.text("name", get_language()) if explanation else str(getattr(item, "display", ""))
