@@ -57,7 +57,22 @@
     schedule();
   }
 
+  // "Copy" buttons stay hidden without JavaScript (the text can still be selected by hand).
+  function copyButtons() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      if (!navigator.clipboard) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.dataset.copy);
+        navigator.clipboard.writeText(source.value || source.textContent).then(function () {
+          button.textContent = button.dataset.copied;
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    copyButtons();
     idleWarning();
   });
 })();
