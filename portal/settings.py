@@ -291,6 +291,8 @@ CELERY_BEAT_SCHEDULE = {
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
     "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
+    # A sweep not started within the minute is dropped: the next one does the same work.
+    "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
 }
 
 # --- Security --------------------------------------------------------------

@@ -1,0 +1,321 @@
+"""Threads and messages: a patient (or caregiver) starts a thread, staff and patient reply,
+staff add internal notes, ownership moves with a reason, threads close and reopen.
+
+Who may act is the access policy's answer, passed in as an `Access` for Action.MESSAGING
+(from `portal.access.access_patient`); a thread of another patient answers 404. Every write is
+audited in its transaction; notifications go out after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from messaging import notifications
+from messaging.models import Message, OwnershipChange, SlaEvent, Thread
+from messaging.services.routing import may_answer, plan_thread, raise_alerts
+from portal import audit
+from portal.access import Access, Action
+from portal.models import AuditEvent, StaffMember, User
+from portal.services.errors import InvalidTransition, ServiceError
+
+Status = Thread.Status
+ActingAs = AuditEvent.ActingAs
+
+# The only moves a thread makes; any other is refused. `open` waits for the clinic, `answered`
+# for the patient; a patient's reply to an answered thread makes it wait for the clinic again.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.OPEN: frozenset({Status.ANSWERED, Status.CLOSED}),
+    Status.ANSWERED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+
+SUBJECT_MAX = 200
+BODY_MAX = 20_000
+KEY_MAX = 64
+
+
+def _move(thread: Thread, to: str) -> None:
+    if to == thread.status:
+        return
+    if to not in TRANSITIONS[thread.status]:
+        raise InvalidTransition(_("This conversation cannot change that way now. Reload the page to see where it is."))
+    thread.status = to
+
+
+def _patient_side(access: Access) -> bool:
+    return access.acting_as in (ActingAs.SELF, ActingAs.PROXY)
+
+
+def _require_messaging(access: Access) -> None:
+    # The access must have been granted for messaging: a caregiver without the messaging scope
+    # never gets such an Access, and one granted for another action does not stand in for it.
+    if access.action != Action.MESSAGING:
+        raise Http404
+
+
+def _locked_thread(access: Access, thread_id: int) -> Thread:
+    _require_messaging(access)
+    thread = Thread.objects.select_for_update().filter(pk=thread_id, patient=access.patient).first()
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def _text(value: str, *, field: str, limit: int, missing: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ServiceError(missing, field=field)
+    if len(value) > limit:
+        raise ServiceError(_("Please shorten this to %(limit)s characters.") % {"limit": limit}, field=field)
+    return value
+
+
+def _existing(access: Access, idempotency_key: str) -> Thread | None:
+    return Thread.objects.filter(patient=access.patient, idempotency_key=idempotency_key).first()
+
+
+@transaction.atomic
+def thread_start(
+    *,
+    access: Access,
+    actor: User,
+    category: str,
+    subject: str,
+    body: str,
+    urgency: str = Thread.Urgency.NORMAL,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> Thread:
+    """A patient or caregiver starts a thread. It is routed at once (pool, named owner, due
+    time), so the page that confirms it can say who answers by when.
+
+    The same `idempotency_key` (from the form) for the same patient returns the thread it
+    started, writing nothing: a double click or a retried request does not make two."""
+    _require_messaging(access)
+    if not _patient_side(access):
+        raise Http404  # staff start conversations with patients from their own pages (not yet)
+    if category not in Thread.Category.values:
+        raise ServiceError(_("Choose what your message is about."), field="category")
+    if urgency not in Thread.Urgency.values:
+        raise ServiceError(_("Choose how urgent this is."), field="urgency")
+    subject = _text(subject, field="subject", limit=SUBJECT_MAX, missing=_("Give your message a subject."))
+    body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
+    idempotency_key = idempotency_key.strip()
+    if not idempotency_key or len(idempotency_key) > KEY_MAX:
+        raise ServiceError(_("Something went wrong with the form. Reload the page and send again."))
+    existing = _existing(access, idempotency_key)
+    if existing is not None:
+        return existing
+
+    patient = access.patient
+    organization = patient.home_organization
+    now = now or timezone.now()
+    plan = plan_thread(organization=organization, patient=patient, category=category, urgency=urgency, now=now)
+    try:
+        with transaction.atomic():  # a savepoint: losing a race on the key leaves the outer work usable
+            thread = Thread.objects.create(
+                patient=patient,
+                organization=organization,
+                category=category,
+                subject=subject,
+                urgency=urgency,
+                pool=plan.pool,
+                owner=plan.owner,
+                owner_reason=plan.owner_reason,
+                first_response_due_at=plan.first_response_due_at,
+                at_risk_at=plan.at_risk_at,
+                created_at=now,
+                last_message_at=now,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # The same form was submitted twice at once: the other request made the thread.
+        existing = _existing(access, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    message = Message.objects.create(thread=thread, author=actor, acting_as=access.acting_as, body=body, created_at=now)
+    OwnershipChange.objects.create(
+        thread=thread, from_owner=None, to_owner=plan.owner, reason=plan.owner_reason or Thread.OwnerReason.POOL, at=now
+    )
+    raise_alerts(thread, plan.alerts)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
+    transaction.on_commit(
+        lambda: notifications.thread_started(thread_id=thread.pk, pool_id=thread.pool_id, owner_id=thread.owner_id)
+    )
+    return thread
+
+
+@transaction.atomic
+def thread_reply(
+    *,
+    access: Access,
+    actor: User,
+    thread_id: int,
+    body: str,
+    internal_note: bool = False,
+    now: datetime | None = None,
+) -> Message:
+    """Add a message. A staff reply (not an internal note) answers the thread: the first one
+    keeps the promise (`first_responded_at`); a late one records the breach. A patient's or
+    caregiver's reply to an answered thread makes it wait for the clinic again. Internal notes
+    are staff-only and change nothing else. Closed threads must be reopened first."""
+    thread = _locked_thread(access, thread_id)
+    body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
+    staff = access.acting_as == ActingAs.STAFF
+    if internal_note and not staff:
+        raise Http404
+    if thread.status == Status.CLOSED and not internal_note:
+        raise InvalidTransition(_("This conversation is closed. Reopen it to write again."))
+    now = now or timezone.now()
+    message = Message.objects.create(
+        thread=thread,
+        author=actor,
+        acting_as=access.acting_as,
+        author_staff=access.staff if staff else None,
+        body=body,
+        is_internal_note=internal_note,
+        created_at=now,
+    )
+    if internal_note:
+        audit.record_access(
+            access,
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            object_type="messaging.InternalNote",
+            object_id=message.pk,
+        )
+        return message
+    fields = ["status", "last_message_at"]
+    if staff:
+        _move(thread, Status.ANSWERED)
+        if thread.first_responded_at is None:
+            thread.first_responded_at = now
+            fields.append("first_responded_at")
+            if now > thread.first_response_due_at and thread.sla_state != Thread.SlaState.BREACHED:
+                # Answered late before the sweep noticed: the record says so all the same.
+                thread.sla_state = Thread.SlaState.BREACHED
+                fields.append("sla_state")
+                SlaEvent.objects.bulk_create(
+                    [
+                        SlaEvent(
+                            thread=thread,
+                            kind=SlaEvent.Kind.BREACHED,
+                            at=now,
+                            pool_id=thread.pool_id,
+                            owner_id=thread.owner_id,
+                        )
+                    ],
+                    ignore_conflicts=True,
+                )
+    else:
+        _move(thread, Status.OPEN)
+    thread.last_message_at = now
+    thread.save(update_fields=fields)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
+    if staff:
+        transaction.on_commit(lambda: notifications.reply_waiting(thread_id=thread.pk, patient_id=thread.patient_id))
+    return message
+
+
+def _change_owner(
+    thread: Thread, *, to: StaffMember, reason: str, actor: User, access: Access, note: str = "", now: datetime | None
+) -> Thread:
+    if thread.status == Status.CLOSED:
+        raise InvalidTransition(_("This conversation is closed. Reopen it first."))
+    now = now or timezone.now()
+    OwnershipChange.objects.create(
+        thread=thread, from_owner_id=thread.owner_id, to_owner=to, reason=reason, note=note, changed_by=actor, at=now
+    )
+    thread.owner, thread.owner_reason = to, reason
+    thread.save(update_fields=["owner", "owner_reason"])
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
+    transaction.on_commit(lambda: notifications.owner_changed(thread_id=thread.pk, owner_id=to.pk))
+    return thread
+
+
+def _require_staff(access: Access) -> StaffMember:
+    if access.acting_as != ActingAs.STAFF or access.staff is None:
+        raise Http404
+    return access.staff
+
+
+@transaction.atomic
+def thread_reassign(
+    *, access: Access, actor: User, thread_id: int, to_staff_id: int, note: str, now: datetime | None = None
+) -> Thread:
+    """Staff hand a thread to a colleague at the thread's organization, saying why (`note`,
+    kept for staff). The answer time does not move: the promise was made to the patient."""
+    _require_staff(access)
+    thread = _locked_thread(access, thread_id)
+    note = _text(note, field="note", limit=1000, missing=_("Say why you are passing this on."))
+    to = StaffMember.objects.select_related("user").filter(pk=to_staff_id, organization=thread.organization_id).first()
+    if to is None or not may_answer(to):
+        raise ServiceError(_("Choose a colleague who answers messages here."), field="to_staff")
+    if to.pk == thread.owner_id:
+        raise ServiceError(_("This colleague already has this conversation."), field="to_staff")
+    return _change_owner(
+        thread, to=to, reason=Thread.OwnerReason.REASSIGNED, actor=actor, access=access, note=note, now=now
+    )
+
+
+@transaction.atomic
+def thread_claim(*, access: Access, actor: User, thread_id: int, now: datetime | None = None) -> Thread:
+    """A staff member of the thread's organization takes the thread."""
+    staff = _require_staff(access)
+    thread = _locked_thread(access, thread_id)
+    me = staff if staff.organization_id == thread.organization_id else None
+    me = me or StaffMember.objects.filter(user=actor, organization=thread.organization_id, is_active=True).first()
+    if me is None or not may_answer(me):
+        raise ServiceError(_("Only staff who answer messages here can take this conversation."))
+    if me.pk == thread.owner_id:
+        return thread
+    return _change_owner(thread, to=me, reason=Thread.OwnerReason.CLAIMED, actor=actor, access=access, now=now)
+
+
+@transaction.atomic
+def thread_close(*, access: Access, actor: User, thread_id: int, now: datetime | None = None) -> Thread:
+    """The patient, a caregiver or staff close a thread. One never answered stops its clock."""
+    thread = _locked_thread(access, thread_id)
+    if thread.status == Status.CLOSED:
+        return thread  # a second click changes nothing
+    _move(thread, Status.CLOSED)
+    thread.closed_at = now or timezone.now()
+    thread.save(update_fields=["status", "closed_at"])
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
+    return thread
+
+
+@transaction.atomic
+def thread_reopen(*, access: Access, actor: User, thread_id: int) -> Thread:
+    """Reopen a closed thread: it waits for the clinic again. A thread never answered keeps the
+    answer time it was promised (so one reopened late is late at once: honest, not reset)."""
+    thread = _locked_thread(access, thread_id)
+    if thread.status != Status.CLOSED:
+        return thread  # nothing to reopen (a second click, or it was never closed)
+    _move(thread, Status.OPEN)
+    thread.closed_at = None
+    thread.save(update_fields=["status", "closed_at"])
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
+    return thread
+
+
+def thread_mark_read(*, access: Access, thread_id: int) -> int:
+    """The patient or a caregiver has seen the thread: stamp the read receipt on staff replies
+    not seen before. Staff reading changes nothing. One query; returns how many were stamped.
+    (The read itself is audited by the selector that shows the thread.)"""
+    _require_messaging(access)
+    if not _patient_side(access):
+        return 0
+    return Message.objects.filter(
+        thread_id=thread_id,
+        thread__patient=access.patient,
+        acting_as=ActingAs.STAFF,
+        is_internal_note=False,
+        patient_read_at__isnull=True,
+    ).update(patient_read_at=timezone.now())
