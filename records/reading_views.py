@@ -105,7 +105,14 @@ def _kind_of(slug: str) -> tuple[str, Any, Any]:
 @in_clinic_time
 def reading_index(request: HttpRequest, access: Access) -> HttpResponse:
     summaries = {s.kind: s for s in selectors.readings_summary(access=access, actor=_actor(request))}
-    kinds = [(slug, title, text, summaries[kind]) for slug, (kind, title, text) in KINDS.items()]
+    limits = readings.effective_limits(access.patient)
+
+    def level(kind: str) -> int:
+        """How the latest reading compares with this patient's limits, so its card can say so."""
+        latest = summaries[kind].latest
+        return readings.assess(latest, limits).level if latest else readings.Level.IN_RANGE
+
+    kinds = [(slug, title, text, summaries[kind], level(kind)) for slug, (kind, title, text) in KINDS.items()]
     context = {"access": access, "kinds": kinds, "may_enter": readings.may_enter(access)}
     return render(request, "records/readings/index.html", context)
 

@@ -363,7 +363,7 @@ def test_the_overview_shows_the_latest_of_each_kind(client, patient) -> None:
 
     response = client.get(_url(patient))
 
-    summaries = {summary.kind: summary for _slug, _title, _text, summary in response.context["kinds"]}
+    summaries = {summary.kind: summary for _slug, _title, _text, summary, _level in response.context["kinds"]}
     assert (summaries[Kind.BLOOD_PRESSURE].count, summaries[Kind.BLOOD_PRESSURE].latest.systolic) == (2, 122)
     assert (summaries[Kind.GLUCOSE].count, summaries[Kind.GLUCOSE].latest) == (0, None)
     assert "122/78 mmHg" in response.content.decode()
@@ -491,3 +491,16 @@ def test_the_admin_keeps_one_clinic_default_per_measure_with_low_below_high() ->
     assert duplicate.errors == {"measure": ["There is already a clinic default for this measure. Change that one."]}
     assert crossed.errors == {"high": ["The high limit must be above the low limit."]}
     assert fine.is_valid()
+
+
+def test_the_index_says_when_the_latest_reading_was_outside_the_range(client, patient) -> None:
+    from django.utils import timezone as tz
+
+    from records.models import HomeReading
+
+    HomeReading.objects.create(patient=patient, kind="glucose", value=48, taken_at=tz.now(), entered_by=patient.user)
+    sign_in(client, patient.user)
+
+    page = client.get(f"/p/{patient.pk}/record/readings/").content.decode()
+
+    assert "very high or very low" in page
