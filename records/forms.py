@@ -12,7 +12,18 @@ from portal.models import Organization
 from records.selectors import Filters
 
 
-class RecordFilterForm(PortalForm):
+class DateRangeForm(PortalForm):
+    """A form with optional `since` and `until` dates; the end may not come before the start."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("Choose an end date after the start date."))
+        return data
+
+
+class RecordFilterForm(DateRangeForm):
     source = forms.ModelChoiceField(
         label=_("Where it came from"),
         queryset=Organization.objects.none(),
@@ -26,13 +37,6 @@ class RecordFilterForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = Organization.objects.filter(pk__in=[s.pk for s in sources])  # type: ignore[attr-defined]
         self.fields["source"].choices = [("", _("Every source")), *((s.pk, s.name) for s in sources)]  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("Choose an end date after the start date."))
-        return data
 
     def filters(self) -> Filters:
         if not self.is_valid():

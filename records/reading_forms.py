@@ -181,16 +181,15 @@ READING_FORMS: dict[str, type[ReadingForm]] = {
 }
 
 
-class CorrectionForm(PortalForm):
-    text = forms.CharField(
-        label=gettext_lazy("What is wrong?"),
-        help_text=gettext_lazy(
-            "In your own words. For example: I am not allergic to penicillin, or I stopped this medicine in 2023."
-        ),
-        max_length=corrections.MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
+def note_field(*, label: Any, help_text: Any, required_message: Any, max_length: int, rows: int) -> forms.CharField:
+    """A required free-text box in someone's own words, with a length limit that says what was typed."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
         error_messages={
-            "required": gettext_lazy("Tell us what is wrong, in your own words."),
+            "required": required_message,
             "max_length": gettext_lazy(
                 "Please keep it to %(limit_value)d characters or fewer (you wrote %(show_value)d)."
             ),
@@ -198,20 +197,27 @@ class CorrectionForm(PortalForm):
     )
 
 
+class CorrectionForm(PortalForm):
+    text = note_field(
+        label=gettext_lazy("What is wrong?"),
+        help_text=gettext_lazy(
+            "In your own words. For example: I am not allergic to penicillin, or I stopped this medicine in 2023."
+        ),
+        required_message=gettext_lazy("Tell us what is wrong, in your own words."),
+        max_length=corrections.MAX_LENGTH,
+        rows=6,
+    )
+
+
 class TaskDoneForm(PortalForm):
-    resolution = forms.CharField(
+    resolution = note_field(
         label=gettext_lazy("What was done?"),
         help_text=gettext_lazy(
             "For example: called the patient, advised to recheck tomorrow; or: allergy removed at the source."
         ),
+        required_message=gettext_lazy("Write what was done before marking the task done."),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": gettext_lazy("Write what was done before marking the task done."),
-            "max_length": gettext_lazy(
-                "Please keep it to %(limit_value)d characters or fewer (you wrote %(show_value)d)."
-            ),
-        },
+        rows=3,
     )
 
 

@@ -10,12 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalForm
 from records.downloads import SECTION_SLUGS, ExportOptions, section_choices
+from records.forms import DateRangeForm
 
 PDF = "pdf"
 FHIR = "fhir"
 
 
-class DownloadForm(PortalForm):
+class DownloadForm(DateRangeForm):
     format = forms.ChoiceField(
         label=_("File type"),
         choices=[
@@ -41,13 +42,10 @@ class DownloadForm(PortalForm):
     until = forms.DateField(label=_("To (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        today = timezone.localdate()
-        if since and since > today:
+        data = super().clean()
+        since = data.get("since")
+        if since and since > timezone.localdate():
             self.add_error("since", _("Choose a start date that is not in the future."))
-        if since and until and since > until:
-            self.add_error("until", _("Choose an end date after the start date."))
         return data
 
     def options(self) -> ExportOptions:

@@ -75,7 +75,7 @@ class WrongBirthDate(ServiceError):
 
 
 class TooManyAttempts(ServiceError):
-    pass
+    """Too many wrong birth dates from one address: it must wait before trying again."""
 
 
 def _sharing_event(access: Access, actor: User, action: str, **fields: object) -> None:
