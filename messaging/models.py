@@ -17,10 +17,11 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -313,6 +314,15 @@ class Thread(models.Model):
         CLAIMED = "claimed", _("took the message")
         REASSIGNED = "reassigned", _("was asked by a colleague to answer")
         BREACH = "breach", _("took over because the answer was late")
+        ESCALATED = "escalated", _("was asked by the care team for a physician's answer")
+
+    class Outcome(models.TextChoices):
+        """How staff closed a thread (a patient or caregiver closing it leaves this empty)."""
+
+        ANSWERED = "answered", _("Answered")
+        NEEDS_VISIT = "needs_visit", _("Needs a visit")
+        REFILL_HANDLED = "refill_handled", _("Refill handled")
+        EMERGENCY = "emergency", _("Sent to emergency care")
 
     patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="message_threads")
     organization = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="message_threads")
@@ -333,6 +343,10 @@ class Thread(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_message_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    # The safety screen's findings when the patient sent anyway (red-flag groups, e.g.
+    # "chest_pain"): staff see why the thread is urgent. Empty when nothing matched.
+    safety_flags = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     # From the form that started the thread: a double click or a retry finds this thread again.
     idempotency_key = models.CharField(max_length=64)
 
@@ -357,6 +371,13 @@ class Thread(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(sla_state__in=["on_track", "at_risk", "breached"]), name="thread_sla_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="") | models.Q(status="closed"), name="thread_outcome_only_when_closed"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["", "answered", "needs_visit", "refill_handled", "emergency"]),
+                name="thread_outcome_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(at_risk_at__lte=models.F("first_response_due_at")),
@@ -459,6 +480,9 @@ class OwnershipChange(models.Model):
         "portal.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(max_length=16, choices=Thread.OwnerReason.choices)
+    # Set when the thread moved to another pool with its owner (an escalation to a physician).
+    from_pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Staff's own words for a reassignment (staff only; the patient is told `reason`).
     note = models.TextField(blank=True)
     # Who made the change; empty when the portal did (routing, a breach).
@@ -535,3 +559,202 @@ class SetupAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# -- attachments, quick replies, notices, e-visit time ------------------------------------------
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Never the patient's file name on disk (it may hold PHI); a random name under the thread.
+    return f"messaging/{instance.message.thread_id}/{uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message: an image or a PDF, its type checked from its content."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    # The name the sender gave it, shown to people who may read the thread.
+    name = models.CharField(max_length=200)
+    # What the content is (sniffed from its first bytes), not what the name or browser claimed.
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering: ClassVar = ["pk"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="attachment_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    content_type__in=["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"]
+                ),
+                name="attachment_type_allowed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.pk}"
+
+
+class QuickReply(models.Model):
+    """A reply staff start from (a template), kept per organization and language."""
+
+    organization = models.ForeignKey("portal.Organization", on_delete=models.CASCADE, related_name="quick_replies")
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    categories = ArrayField(
+        models.CharField(max_length=16, choices=Category.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("categories"),
+        help_text=_("Offered on threads of these categories; empty: on every thread."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("quick reply")
+        verbose_name_plural = _("quick replies")
+        ordering: ClassVar = ["organization", "title"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organization", "language", "title"],
+                name="quick_reply_title_unique",
+                violation_error_message=_("There is already a quick reply with this title in this language."),
+            ),
+            models.CheckConstraint(condition=~models.Q(body=""), name="quick_reply_body_given"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notice(models.Model):
+    """One notification owed to one person, as a row (an outbox): made in the transaction that
+    caused it, sent by a worker after commit, never twice (`key` is unique, `sent_at` is stamped
+    under a row lock), never lost (a sweep retries what is unsent). Ids only: the text is made
+    when sending, and says only that something is waiting, never what.
+
+    Channels: email and SMS for patients and caregivers; for staff, `in_app` (read in the portal,
+    `read_at`) gathered into an email digest (`digested_at`)."""
+
+    class Kind(models.TextChoices):
+        REPLY_WAITING = "reply_waiting", _("A reply is waiting")
+        NEW_THREAD = "new_thread", _("New message in your team's inbox")
+        ASSIGNED = "assigned", _("A message was passed to you")
+        AT_RISK = "at_risk", _("An answer is due soon")
+        BREACHED = "breached", _("An answer is late")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+        IN_APP = "in_app", _("In the portal")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="notices")
+    # What makes the notice unique (e.g. "reply:<message id>:email"): a retry finds it sent.
+    key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=["email", "sms", "in_app"]), name="notice_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel="in_app") | models.Q(read_at__isnull=True, digested_at__isnull=True),
+                name="notice_read_only_in_app",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="notice_unsent"),
+            models.Index(
+                fields=["user", "-created_at"], condition=models.Q(channel="in_app"), name="notice_in_app_inbox"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice {self.pk}"
+
+
+class TimeEntry(models.Model):
+    """Staff time on a thread, for e-visit billing: active time measured while the thread is
+    open in front of them (reading, composing), or a manual adjustment with a reason."""
+
+    class Source(models.TextChoices):
+        ACTIVE = "active", _("Measured")
+        MANUAL = "manual", _("Adjusted by hand")
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="time_entries")
+    staff = models.ForeignKey("portal.StaffMember", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    # Positive for measured time; a manual adjustment may take time away (never to below zero in
+    # total, which the service checks).
+    seconds = models.IntegerField()
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["at", "pk"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(source__in=["active", "manual"]), name="time_entry_source_valid"),
+            models.CheckConstraint(
+                condition=(models.Q(source="active", seconds__gt=0, seconds__lte=300))
+                | models.Q(source="manual", note__gt="", seconds__gte=-14400, seconds__lte=14400)
+                & ~models.Q(seconds=0),
+                name="time_entry_seconds_valid",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["thread", "staff", "at"], name="time_entry_thread_staff")]
+
+    def __str__(self) -> str:
+        return f"Time entry {self.pk}"
+
+
+class EvisitClaim(models.Model):
+    """A clinician's confirmed online digital evaluation (e-visit) on a thread: the code the
+    cumulative time over seven days suggested, as confirmed. One per thread and seven-day period."""
+
+    class Code(models.TextChoices):
+        CPT_99421 = "99421", _("99421: physician or other qualified professional, 5-10 minutes")
+        CPT_99422 = "99422", _("99422: physician or other qualified professional, 11-20 minutes")
+        CPT_99423 = "99423", _("99423: physician or other qualified professional, 21 minutes or more")
+        CPT_98970 = "98970", _("98970: qualified non-physician professional, 5-10 minutes")
+        CPT_98971 = "98971", _("98971: qualified non-physician professional, 11-20 minutes")
+        CPT_98972 = "98972", _("98972: qualified non-physician professional, 21 minutes or more")
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="evisit_claims")
+    clinician = models.ForeignKey("portal.StaffMember", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=5, choices=Code.choices)
+    minutes = models.PositiveIntegerField()
+    # The seven days the time was counted over (the first day is the patient's first message).
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-confirmed_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["thread", "period_start"], name="evisit_claim_once_per_period"),
+            models.CheckConstraint(condition=models.Q(minutes__gte=5), name="evisit_claim_at_least_5_minutes"),
+            models.CheckConstraint(
+                condition=models.Q(code__in=["99421", "99422", "99423", "98970", "98971", "98972"]),
+                name="evisit_claim_code_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")), name="evisit_claim_period_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"E-visit claim {self.pk}"

@@ -58,7 +58,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {Action.RECORDS, Action.MESSAGING, Action.SCHEDULING, Action.REFILLS, Action.PROFILE}
     ),
     StaffRole.FRONT_DESK: frozenset({Action.MESSAGING, Action.SCHEDULING, Action.PROFILE, Action.SHARING}),
-    StaffRole.BILLING: frozenset({Action.BILLING, Action.PROFILE}),
+    # Billing staff answer billing questions, so they work with patients' messages (their inbox
+    # shows only their pools' threads).
+    StaffRole.BILLING: frozenset({Action.BILLING, Action.MESSAGING, Action.PROFILE}),
     StaffRole.ADMINISTRATOR: frozenset(),
 }
 

@@ -16,6 +16,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("sharing/<int:grant_id>/renew/", sharing.renew, name="sharing_renew"),
     path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
     path("record/", include("records.urls")),
+    path("messages/", include("messaging.urls")),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 
@@ -52,11 +53,15 @@ urlpatterns = [
     path("language/", account.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("staff/records/", include("records.staff_urls")),
+    path("staff/messages/", include("messaging.staff_urls")),
+    path("staff/messaging/metrics/", include("messaging.metrics_urls")),
+    path("staff/messaging/evisits/", include("messaging.evisit_urls")),
     path("staff/", include(staff_urls)),
     path("fhir/R4/", include("records.fhir_api.urls")),
     path("o/", include("records.fhir_api.oauth_urls")),
     path(".well-known/smart-configuration", smart_configuration_view, name="smart_configuration"),
     path("api/v1/", include("portal.api.urls")),
+    path("api/v1/", include("messaging.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

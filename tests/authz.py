@@ -201,7 +201,8 @@ def _row_counts() -> dict[str, int]:
     """Rows of patient data and access. The actor's own signed-in-session row is theirs, not the patient's."""
     return {
         model._meta.label: model.objects.count()
-        for model in apps.get_app_config("portal").get_models()
+        for label in ("portal", "messaging")
+        for model in apps.get_app_config(label).get_models()
         if model is not UserSession
     }
 

@@ -126,10 +126,11 @@ def test_a_pool_takes_staff_of_its_own_organization_who_answer_messages() -> Non
     organization = OrganizationFactory()
     nurse = StaffMemberFactory(organization=organization, role=StaffRole.NURSE)
     elsewhere = StaffMemberFactory(role=StaffRole.NURSE)
-    biller = StaffMemberFactory(organization=organization, role=StaffRole.BILLING)
+    # Administrators do not work with patients' messages, so they cannot answer them.
+    administrator = StaffMemberFactory(organization=organization, role=StaffRole.ADMINISTRATOR)
     data = {"organization": organization.pk, "name": "Triage", "kind": Pool.Kind.NURSE_TRIAGE}
 
-    wrong = PoolForm({**data, "lead": elsewhere.pk, "members": [nurse.pk, biller.pk]})
+    wrong = PoolForm({**data, "lead": elsewhere.pk, "members": [nurse.pk, administrator.pk]})
     right = PoolForm({**data, "lead": nurse.pk, "members": [nurse.pk]})
 
     assert set(wrong.errors) == {"lead", "members"}

@@ -273,12 +273,12 @@ def test_reassigning_needs_a_reason(clinic: Clinic) -> None:
     assert refused.value.field == "note"
 
 
-@pytest.mark.parametrize("who", ["elsewhere", "billing", "inactive", "current owner"])
+@pytest.mark.parametrize("who", ["elsewhere", "administrator", "inactive", "current owner"])
 def test_a_thread_goes_only_to_a_colleague_who_answers_messages_here(clinic: Clinic, who: str) -> None:
     thread = clinic.start()
     to = {
         "elsewhere": lambda: StaffMemberFactory(role=StaffRole.NURSE),
-        "billing": lambda: StaffMemberFactory(organization=clinic.organization, role=StaffRole.BILLING),
+        "administrator": lambda: StaffMemberFactory(organization=clinic.organization, role=StaffRole.ADMINISTRATOR),
         "inactive": lambda: StaffMemberFactory(organization=clinic.organization, is_active=False),
         "current owner": lambda: clinic.nurse_ana,
     }[who]()

@@ -100,7 +100,7 @@ def test_unknown_or_malformed_patient_id_is_404(patient) -> None:
             {Scope.RECORDS, Scope.MESSAGING, Scope.SCHEDULING, Scope.REFILLS, Action.PROFILE},
         ),
         (StaffRole.FRONT_DESK, {Scope.MESSAGING, Scope.SCHEDULING, Action.PROFILE, Action.SHARING}),
-        (StaffRole.BILLING, {Scope.BILLING, Action.PROFILE}),
+        (StaffRole.BILLING, {Scope.BILLING, Scope.MESSAGING, Action.PROFILE}),
         (StaffRole.ADMINISTRATOR, set()),
     ],
 )

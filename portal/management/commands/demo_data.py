@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from messaging.demo import build_demo_messaging
 from portal.access import ADULT_AT
 from portal.models import CareTeamMembership, Organization, Patient, ProxyGrant, Scope, StaffMember, StaffRole, User
 from records.demo import import_demo_records
@@ -381,6 +382,8 @@ def build_demo_clinic(today: date | None = None) -> Tally:
     records = import_demo_records(patients.values(), today=today)
     tally.created += Counter(SourceRecord=records["created"])
     tally.updated += Counter(SourceRecord=records["updated"])
+    # Messaging last: its demo conversations are written by patients and answered by staff above.
+    tally.created += build_demo_messaging(organizations[HOME_SLUG], staff, patients, today)
     return tally
 
 

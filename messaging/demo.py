@@ -1,0 +1,264 @@
+"""Demo messaging setup for the home clinic: opening hours and holidays, pools staffed by the demo
+staff, routing from each category to a pool, SLA policies, quick replies in both languages, and a
+few conversations started and answered through the real services.
+
+Idempotent: configuration rows are found by their natural keys; conversations by their
+idempotency keys (a second `thread_start` with the same key returns the thread it made), and a
+reply is added only when the conversation has none yet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from messaging.models import (
+    BusinessCalendar,
+    BusinessHours,
+    Category,
+    Holiday,
+    Message,
+    Pool,
+    QuickReply,
+    RoutingRule,
+    SlaPolicy,
+    Thread,
+)
+from messaging.services.threads import thread_reply, thread_start
+from portal.access import Action, resolve
+from portal.models import Organization, Patient, StaffMember
+
+# Business minutes: urgent within 2 business hours; clinical questions within one business day;
+# administrative ones within two.
+URGENT_MINUTES = 120
+CLINICAL_MINUTES = 480
+ADMINISTRATIVE_MINUTES = 960
+ADMINISTRATIVE = (Category.APPOINTMENT, Category.BILLING, Category.FORM_LETTER, Category.OTHER)
+
+# (name, kind, member emails, lead email)
+POOLS = [
+    ("Front desk", Pool.Kind.FRONT_DESK, ["jordan.reyes@lakeside.example"], "jordan.reyes@lakeside.example"),
+    (
+        "Nurse triage",
+        Pool.Kind.NURSE_TRIAGE,
+        ["ana.lopez@lakeside.example", "priya.shah@lakeside.example"],
+        "ana.lopez@lakeside.example",
+    ),
+    (
+        "Physicians",
+        Pool.Kind.PHYSICIAN_INBOX,
+        ["samuel.okafor@lakeside.example", "emily.chen@lakeside.example", "rosa.martinez@lakeside.example"],
+        "samuel.okafor@lakeside.example",
+    ),
+    ("Billing office", Pool.Kind.BILLING, ["grace.walker@lakeside.example"], "grace.walker@lakeside.example"),
+    ("Fallback", Pool.Kind.FALLBACK, ["ana.lopez@lakeside.example"], "ana.lopez@lakeside.example"),
+]
+ROUTES = {
+    Category.APPOINTMENT: "Front desk",
+    Category.FORM_LETTER: "Front desk",
+    Category.OTHER: "Front desk",
+    Category.REFILL: "Nurse triage",
+    Category.TEST_RESULT: "Nurse triage",
+    Category.NEW_SYMPTOM: "Nurse triage",
+    Category.BILLING: "Billing office",
+}
+
+# (language, title, text, categories)
+QUICK_REPLIES = [
+    (
+        "en",
+        "Refill sent",
+        "Your refill has been sent to your pharmacy. It is usually ready within a day.",
+        [Category.REFILL],
+    ),
+    (
+        "es",
+        "Receta enviada",
+        "Enviamos su receta a su farmacia. Normalmente está lista en un día.",
+        [Category.REFILL],
+    ),
+    (
+        "en",
+        "Please book a visit",
+        "This is best looked at in person. Please book a visit, or reply here and we will book one for you.",
+        [],
+    ),
+    (
+        "es",
+        "Por favor pida una cita",
+        "Es mejor verlo en persona. Pida una cita, o responda aquí y se la reservamos.",
+        [],
+    ),
+    (
+        "en",
+        "Result is normal",
+        "Your result is within the normal range. No change to your care is needed.",
+        [Category.TEST_RESULT],
+    ),
+    (
+        "es",
+        "Resultado normal",
+        "Su resultado está dentro de lo normal. No hace falta cambiar nada en su cuidado.",
+        [Category.TEST_RESULT],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoConversation:
+    key: str
+    mrn: str
+    category: str
+    subject: str
+    body: str
+    days_ago: int
+    # Whether its owner has answered, and how.
+    answered: bool = False
+    answer: str = ""
+
+
+CONVERSATIONS = [
+    DemoConversation(
+        "demo-sarah-refill",
+        "LPC-100001",
+        Category.REFILL,
+        "Lisinopril refill",
+        "I have five tablets left. Could you send a refill to my usual pharmacy?",
+        days_ago=6,
+        answered=True,
+        answer="Done: the refill went to your pharmacy this morning. It should be ready after 4 pm.",
+    ),
+    DemoConversation(
+        "demo-sarah-result",
+        "LPC-100001",
+        Category.TEST_RESULT,
+        "Cholesterol result",
+        "My LDL looks higher than last year. Should I be worried?",
+        days_ago=0,
+    ),
+    DemoConversation(
+        "demo-lucia-appointment",
+        "LPC-100002",
+        Category.APPOINTMENT,
+        "Cambiar mi cita",
+        "¿Puedo cambiar mi cita del jueves a la semana próxima?",
+        days_ago=0,
+    ),
+]
+
+
+def ensure_calendar(organization: Organization, today: date, tally: Counter[str]) -> None:
+    calendar, created = BusinessCalendar.objects.get_or_create(organization=organization)
+    tally["BusinessCalendar"] += int(created)
+    for weekday in range(5):
+        _, created = BusinessHours.objects.get_or_create(
+            calendar=calendar, weekday=weekday, defaults={"opens": time(8), "closes": time(17)}
+        )
+        tally["BusinessHours"] += int(created)
+    for day, name in us_clinic_holidays(today.year) + us_clinic_holidays(today.year + 1):
+        _, created = Holiday.objects.get_or_create(calendar=calendar, date=day, defaults={"name": name})
+        tally["Holiday"] += int(created)
+
+
+def us_clinic_holidays(year: int) -> list[tuple[date, str]]:
+    """The days a US clinic usually closes (the fixed ones, and Thanksgiving)."""
+    november_first = date(year, 11, 1)
+    first_thursday = november_first + timedelta(days=(3 - november_first.weekday()) % 7)
+    return [
+        (date(year, 1, 1), "New Year's Day"),
+        (date(year, 7, 4), "Independence Day"),
+        (first_thursday + timedelta(weeks=3), "Thanksgiving"),
+        (date(year, 12, 25), "Christmas Day"),
+    ]
+
+
+def ensure_pools(organization: Organization, staff: dict[str, StaffMember], tally: Counter[str]) -> dict[str, Pool]:
+    pools: dict[str, Pool] = {}
+    for name, kind, members, lead in POOLS:
+        pool, created = Pool.objects.get_or_create(
+            organization=organization, name=name, defaults={"kind": kind, "lead": staff[lead]}
+        )
+        tally["Pool"] += int(created)
+        pool.members.add(*(staff[email] for email in members))
+        pools[name] = pool
+    for category, pool_name in ROUTES.items():
+        _, created = RoutingRule.objects.get_or_create(
+            organization=organization, category=category, defaults={"pool": pools[pool_name]}
+        )
+        tally["RoutingRule"] += int(created)
+    policies: list[tuple[str | None, str, int]] = [
+        (None, Thread.Urgency.URGENT, URGENT_MINUTES),
+        (None, Thread.Urgency.NORMAL, CLINICAL_MINUTES),
+    ]
+    policies += [(category, Thread.Urgency.NORMAL, ADMINISTRATIVE_MINUTES) for category in ADMINISTRATIVE]
+    for policy_category, urgency, minutes in policies:
+        _, created = SlaPolicy.objects.get_or_create(
+            organization=organization,
+            category=policy_category,
+            urgency=urgency,
+            defaults={"first_response_minutes": minutes},
+        )
+        tally["SlaPolicy"] += int(created)
+    for language, title, body, categories in QUICK_REPLIES:
+        _, created = QuickReply.objects.get_or_create(
+            organization=organization,
+            language=language,
+            title=title,
+            defaults={"body": body, "categories": categories},
+        )
+        tally["QuickReply"] += int(created)
+    return pools
+
+
+def ensure_conversations(patients: dict[str, Patient], tally: Counter[str]) -> None:
+    now = timezone.now()
+    for spec in CONVERSATIONS:
+        patient = patients[spec.mrn]
+        access = resolve(patient.user, patient, Action.MESSAGING) if patient.user else None
+        if access is None:
+            continue
+        started = now - timedelta(days=spec.days_ago)
+        existed = Thread.objects.filter(patient=patient, idempotency_key=spec.key).exists()
+        thread = thread_start(
+            access=access,
+            actor=patient.user,  # type: ignore[arg-type]
+            category=spec.category,
+            subject=spec.subject,
+            body=spec.body,
+            idempotency_key=spec.key,
+            now=started,
+        )
+        tally["Thread"] += int(not existed)
+        if not spec.answered or Message.objects.filter(thread=thread, acting_as="staff").exists():
+            continue
+        member = thread.owner
+        staff_access = resolve(member.user, patient, Action.MESSAGING) if member else None
+        if member is None or staff_access is None:
+            continue
+        thread_reply(
+            access=staff_access,
+            actor=member.user,
+            thread_id=thread.pk,
+            body=spec.answer,
+            now=_answer_time(started),
+        )
+        tally["Message"] += 1
+
+
+def _answer_time(started: datetime) -> datetime:
+    # Answered well inside the promise: two hours after the patient wrote, never in the future.
+    return min(started + timedelta(hours=2), timezone.now())
+
+
+def build_demo_messaging(
+    organization: Organization, staff: dict[str, StaffMember], patients: dict[str, Patient], today: date
+) -> Counter[str]:
+    """Set up messaging at the demo home clinic; returns how many rows of each kind were created."""
+    tally: Counter[str] = Counter()
+    ensure_calendar(organization, today, tally)
+    ensure_pools(organization, staff, tally)
+    ensure_conversations(patients, tally)
+    return tally

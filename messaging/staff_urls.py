@@ -1,0 +1,5 @@
+"""Staff messaging pages (inboxes, threads), under /staff/messages/."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
