@@ -214,9 +214,9 @@ def test_colleagues_are_the_clinics_answering_staff_except_the_owner(clinic: Cli
 def test_the_thread_page_read_is_audited_and_refused_to_the_patient(clinic: Clinic) -> None:
     thread = clinic.start()
 
-    shown = selectors.thread_for_staff(
-        access=clinic.access(clinic.nurse_ana.user), actor=clinic.nurse_ana.user, thread_id=thread.pk
-    )
+    nurse = clinic.nurse_ana.user
+
+    shown = selectors.thread_for_staff(access=clinic.access(nurse), actor=nurse, thread_id=thread.pk)
 
     assert [m.body for m in shown.messages] == ["It started yesterday and itches."]
     assert AuditEvent.objects.filter(actor=nurse, object_type="messaging.Thread").count() == 1
