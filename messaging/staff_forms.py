@@ -47,7 +47,8 @@ class InboxFilterForm(PortalForm):
 
     def filters(self) -> Filters:
         """The chosen filters; anything invalid is read as "any" (a stale bookmark still works)."""
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = self.cleaned_data  # the valid fields only
         return Filters(
             view=data.get("view") or View.WAITING,
             sla_state=data.get("sla_state", ""),
