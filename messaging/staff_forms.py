@@ -34,7 +34,7 @@ class InboxFilterForm(PortalForm):
         label=_("Show"),
         required=False,
         choices=[
-            (View.WAITING, _("Waiting for us")),
+            (View.WAITING, _("Waiting")),
             (View.ANSWERED, _("Answered")),
             (View.CLOSED, _("Closed")),
         ],
