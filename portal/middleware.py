@@ -125,8 +125,10 @@ class IdleTimeoutMiddleware:
                 return HttpResponseRedirect(
                     f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}"
                 )
-            # The idle-warning ping asks for the time left; it does not count as activity.
-            if request.path != reverse("session_status"):
+            # The idle-warning ping asks for the time left, and a page refreshing itself in the
+            # background (htmx polling, marked X-Portal-Background) is not the person: neither
+            # counts as activity.
+            if request.path != reverse("session_status") and request.headers.get("X-Portal-Background") != "1":
                 request.session[self.SESSION_KEY] = now
         return self.get_response(request)
 

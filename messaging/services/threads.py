@@ -15,9 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging import notifications
-from messaging.models import Message, OwnershipChange, SlaEvent, Thread
-from messaging.services.routing import may_answer, plan_thread, raise_alerts
+from messaging import notifications, protocols
+from messaging.models import Message, OwnershipChange, Pool, SlaEvent, Thread
+from messaging.services.routing import may_answer, owner_for, plan_thread, raise_alerts
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, StaffMember, User
@@ -279,14 +279,25 @@ def thread_claim(*, access: Access, actor: User, thread_id: int, now: datetime |
 
 
 @transaction.atomic
-def thread_close(*, access: Access, actor: User, thread_id: int, now: datetime | None = None) -> Thread:
-    """The patient, a caregiver or staff close a thread. One never answered stops its clock."""
+def thread_close(
+    *, access: Access, actor: User, thread_id: int, outcome: str = "", now: datetime | None = None
+) -> Thread:
+    """The patient, a caregiver or staff close a thread. One never answered stops its clock.
+
+    Staff say how it ended (`outcome`, a Thread.Outcome) and may close only what their role's
+    protocol lets them resolve (messaging.protocols); the patient's side never gives an outcome."""
     thread = _locked_thread(access, thread_id)
+    if _patient_side(access):
+        if outcome:
+            raise Http404
+    else:
+        _check_resolution(access, actor, thread, outcome)
     if thread.status == Status.CLOSED:
         return thread  # a second click changes nothing
     _move(thread, Status.CLOSED)
     thread.closed_at = now or timezone.now()
-    thread.save(update_fields=["status", "closed_at"])
+    thread.outcome = outcome
+    thread.save(update_fields=["status", "closed_at", "outcome"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
     return thread
 
@@ -300,7 +311,8 @@ def thread_reopen(*, access: Access, actor: User, thread_id: int) -> Thread:
         return thread  # nothing to reopen (a second click, or it was never closed)
     _move(thread, Status.OPEN)
     thread.closed_at = None
-    thread.save(update_fields=["status", "closed_at"])
+    thread.outcome = ""
+    thread.save(update_fields=["status", "closed_at", "outcome"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
     return thread
 
@@ -319,3 +331,75 @@ def thread_mark_read(*, access: Access, thread_id: int) -> int:
         is_internal_note=False,
         patient_read_at__isnull=True,
     ).update(patient_read_at=timezone.now())
+
+
+# -- staff: resolving by protocol, escalating to a physician -----------------------------------------
+
+
+def staff_roles_at(access: Access, actor: User, thread: Thread) -> set[str]:
+    """The roles `actor` works in for this thread: every active role at the thread's
+    organization, and the role the access policy granted (a care-team clinician elsewhere)."""
+    roles = set(
+        StaffMember.objects.filter(user=actor, organization=thread.organization_id, is_active=True).values_list(
+            "role", flat=True
+        )
+    )
+    if access.staff is not None:
+        roles.add(access.staff.role)
+    return roles
+
+
+def _check_resolution(access: Access, actor: User, thread: Thread, outcome: str) -> None:
+    _require_staff(access)
+    if outcome not in Thread.Outcome.values:
+        raise ServiceError(_("Choose how this conversation ended."), field="outcome")
+    reason = protocols.refusal(
+        staff_roles_at(access, actor, thread), category=thread.category, urgency=thread.urgency, outcome=outcome
+    )
+    if reason is not None:
+        raise ServiceError(reason, field="outcome")
+
+
+@transaction.atomic
+def thread_escalate(*, access: Access, actor: User, thread_id: int, note: str, now: datetime | None = None) -> Thread:
+    """Staff ask for a physician's answer: the thread moves to the organization's physician inbox,
+    owned by the patient's primary care provider if they are in it, else by its least busy
+    member (routing.owner_for). The reason is kept for staff; the answer time does not move."""
+    _require_staff(access)
+    thread = _locked_thread(access, thread_id)
+    note = _text(note, field="note", limit=1000, missing=_("Say what the physician should look at."))
+    if thread.status == Status.CLOSED:
+        raise InvalidTransition(_("This conversation is closed. Reopen it first."))
+    pool = (
+        Pool.objects.select_related("lead")
+        .filter(organization=thread.organization_id, kind=Pool.Kind.PHYSICIAN_INBOX)
+        .order_by("pk")
+        .first()
+    )
+    if pool is None:
+        raise ServiceError(
+            _("This clinic has no physician inbox to escalate to. Pass the message to a physician by name instead.")
+        )
+    if pool.pk == thread.pool_id:
+        raise ServiceError(_("This conversation is already in the physician inbox. Pass it to a colleague instead."))
+    alerts: list[str] = []
+    owner, _reason = owner_for(pool, access.patient, alerts)
+    now = now or timezone.now()
+    OwnershipChange.objects.create(
+        thread=thread,
+        from_owner_id=thread.owner_id,
+        to_owner=owner,
+        reason=Thread.OwnerReason.ESCALATED,
+        from_pool_id=thread.pool_id,
+        to_pool=pool,
+        note=note,
+        changed_by=actor,
+        at=now,
+    )
+    thread.pool, thread.owner, thread.owner_reason = pool, owner, Thread.OwnerReason.ESCALATED
+    thread.save(update_fields=["pool", "owner", "owner_reason"])
+    raise_alerts(thread, alerts)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
+    owner_id = owner.pk if owner else None
+    transaction.on_commit(lambda: notifications.owner_changed(thread_id=thread.pk, owner_id=owner_id))
+    return thread

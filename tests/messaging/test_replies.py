@@ -203,9 +203,10 @@ def test_a_closed_thread_takes_no_reply_until_reopened(clinic: Clinic) -> None:
 def test_closing_twice_changes_nothing_the_second_time(clinic: Clinic) -> None:
     thread = clinic.start()
     staff = clinic.nurse_ana.user
-    first = thread_close(access=clinic.access(staff), actor=staff, thread_id=thread.pk, now=at(2026, 3, 2, 10))
+    kwargs = {"thread_id": thread.pk, "outcome": Thread.Outcome.ANSWERED}
+    first = thread_close(access=clinic.access(staff), actor=staff, now=at(2026, 3, 2, 10), **kwargs)
 
-    again = thread_close(access=clinic.access(staff), actor=staff, thread_id=thread.pk, now=at(2026, 3, 2, 11))
+    again = thread_close(access=clinic.access(staff), actor=staff, now=at(2026, 3, 2, 11), **kwargs)
 
     assert (first.closed_at, again.closed_at, again.status) == (at(2026, 3, 2, 10), at(2026, 3, 2, 10), Status.CLOSED)
     assert AuditEvent.objects.filter(actor=staff).count() == 1
