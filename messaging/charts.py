@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from messaging.metrics import Compliance
 
-WIDTH = 600
-PAD_LEFT, PAD_RIGHT, PAD_TOP = 8, 112, 40
-ROW = 64  # a pool's name above its bar
-BAR = 24
-AXIS = 36
+WIDTH = 400
+PAD_LEFT, PAD_RIGHT, PAD_TOP = 8, 84, 40
+ROW = 60  # a pool's name above its bar
+BAR = 22
+AXIS = 34
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def on_time_bars(rows: list[Compliance], target: int) -> BarsChart | None:
             Bar(
                 name=row.name,
                 label_y=top + 18,
-                bar_y=top + 28,
+                bar_y=top + 26,
                 width=None if percent is None else max(_x(percent) - PAD_LEFT, 0.0),
                 percent=percent,
                 below_target=percent is not None and percent < target,
