@@ -1,5 +1,9 @@
 """The SLA compliance pages for staff and administrators, under /staff/messaging/metrics/."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from messaging.views import metrics
+
+urlpatterns: list[URLPattern] = [
+    path("", metrics.sla_metrics, name="messaging_metrics"),
+]

@@ -262,20 +262,20 @@ def test_the_sweep_costs_the_same_queries_however_many_threads(clinic: Clinic, d
     late(clinic)
     at_risk(clinic)
     late(clinic, pool=clinic.front_desk, owner=clinic.receptionist)  # no lead: an alert as well
-    with django_assert_num_queries(13):
-        # Breach chunk: savepoint, select, update, events, ownership changes, audit, alerts, release;
-        # at-risk chunk: savepoint, select, update, events, release.
+    with django_assert_num_queries(6):
+        # Each chunk is one set-based statement (select, update, events, ownership changes, audit
+        # and alerts in data-modifying CTEs) between a savepoint and its release.
         assert sla_sweep(now=NOW) == {"breached": 2, "escalated": 1, "at_risk": 1}
 
     for _ in range(6):
         late(clinic)
         at_risk(clinic)
         late(clinic, pool=clinic.front_desk, owner=clinic.receptionist)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(6):
         assert sla_sweep(now=NOW) == {"breached": 12, "escalated": 6, "at_risk": 6}
 
 
-def test_an_empty_sweep_is_two_queries_and_two_savepoints(db: None, django_assert_num_queries) -> None:
+def test_an_empty_sweep_is_two_statements_and_two_savepoints(db: None, django_assert_num_queries) -> None:
     with django_assert_num_queries(6):
         assert sla_sweep() == {"breached": 0, "escalated": 0, "at_risk": 0}
 
