@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from messaging.evisit_rules import short_label
 from messaging.evisit_selectors import ReportFilters, Status
 from messaging.models import EvisitClaim
 from messaging.services.evisit import MAX_ADJUST_MINUTES, REASON_MAX
@@ -48,9 +49,8 @@ class ConfirmForm(PortalForm):
         """`codes`: those offered (lowest first), shown with the suggested one first; None for any."""
         super().__init__(*args, **kwargs)
         if codes is not None:
-            labels = dict(EvisitClaim.Code.choices)
             # A lower code than suggested is a choice the clinician makes on purpose.
-            self.fields["code"].choices = [(code, labels[code]) for code in reversed(codes)]  # type: ignore[attr-defined]
+            self.fields["code"].choices = [(code, short_label(code)) for code in reversed(codes)]  # type: ignore[attr-defined]
 
 
 class ReportForm(DateRangeForm):
@@ -67,12 +67,13 @@ class ReportForm(DateRangeForm):
         ],
     )
 
-    def __init__(self, data: Any, *, clinicians: list[StaffMember]) -> None:
+    def __init__(self, data: Any, *, clinicians: list[StaffMember], everyone: bool) -> None:
+        """`everyone`: the report may show every clinician's e-visits at once (billing staff)."""
         today = timezone.localdate()
         initial = {"since": today - timedelta(days=DEFAULT_DAYS), "until": today}
         # Without a query the defaults apply, as if chosen (the form is always bound).
         super().__init__({**{k: v.isoformat() for k, v in initial.items()}, **data.dict()})
-        choices = [("", _("Everyone"))] if len(clinicians) > 1 else []
+        choices = [("", _("Everyone"))] if everyone or len(clinicians) > 1 else []
         self.fields["clinician"].choices = choices + [(c.pk, c.signature) for c in clinicians]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:

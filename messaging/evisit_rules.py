@@ -114,6 +114,17 @@ def code_for(family: str, minutes: int) -> str:
     return next(code for limit, code in BANDS[family] if limit is None or minutes <= limit)
 
 
+def short_label(code: str) -> str:
+    """'99422 (11-20 minutes)': what a clinician chooses between (the kind is already known)."""
+    bands = BANDS[FAMILY_OF_CODE[code]]
+    index = [band_code for _limit, band_code in bands].index(code)
+    low = MINIMUM_MINUTES if index == 0 else (bands[index - 1][0] or 0) + 1
+    high = bands[index][0]
+    if high is None:
+        return _("%(code)s (%(low)s minutes or more)") % {"code": code, "low": low}
+    return _("%(code)s (%(low)s-%(high)s minutes)") % {"code": code, "low": low, "high": high}
+
+
 def codes_up_to(code: str) -> list[str]:
     """`code` and the lower codes of its family: what a clinician may confirm instead."""
     codes = [band_code for _limit, band_code in BANDS[FAMILY_OF_CODE[code]]]

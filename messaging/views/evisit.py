@@ -178,7 +178,7 @@ CSV_COLUMNS = (
 def report(request: HttpRequest) -> HttpResponse:
     scope = selectors.report_scope(request.user)  # type: ignore[arg-type]
     clinicians = selectors.report_clinicians(scope)
-    form = ReportForm(request.GET, clinicians=clinicians)
+    form = ReportForm(request.GET, clinicians=clinicians, everyone=bool(scope.billing_organizations))
     csv_wanted = request.GET.get("format") == "csv"
     if not form.is_valid():
         return render(request, "messaging/evisit/report.html", {"form": form, "report": None}, status=400)

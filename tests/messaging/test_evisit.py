@@ -12,7 +12,7 @@ from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
-from messaging.evisit_rules import Qualification, credentials_of, qualification
+from messaging.evisit_rules import Qualification, credentials_of, qualification, short_label
 from messaging.evisit_selectors import PANEL_OBJECT, REPORT_OBJECT
 from messaging.models import Category, EvisitClaim, Thread, TimeEntry
 from messaging.services import evisit
@@ -86,6 +86,17 @@ def visit(clinic: Clinic, when, *, organization=None, status: str = "finished") 
 )
 def test_qualification_by_job_and_credentials(role: str, credentials: str, expected: str) -> None:
     assert qualification(StaffMember(role=role, credentials=credentials)) == expected
+
+
+def test_short_labels_of_codes() -> None:
+    assert [short_label(code) for code in Code.values] == [
+        "99421 (5-10 minutes)",
+        "99422 (11-20 minutes)",
+        "99423 (21 minutes or more)",
+        "98970 (5-10 minutes)",
+        "98971 (11-20 minutes)",
+        "98972 (21 minutes or more)",
+    ]
 
 
 def test_credentials_are_read_whole() -> None:
@@ -668,6 +679,11 @@ def test_billing_sees_the_practice_and_clinicians_their_own(clinic: Clinic, bill
     assert whole.context["report"].totals == [("99421", 1, 0), ("99422", 1, 1), ("99423", 1, 0)]
     assert [row.thread for row in own.context["report"].rows] == [threads[1], threads[3]]
     assert own.context["form"].fields["clinician"].choices == [(clinic.dr_kim.pk, "Grace Kim, MD")]
+    assert whole.context["form"].fields["clinician"].choices == [
+        ("", "Everyone"),
+        (clinic.dr_kim.pk, "Grace Kim, MD"),
+        (clinic.dr_lee.pk, "Sam Lee, MD"),
+    ]
     events = AuditEvent.objects.filter(object_type=REPORT_OBJECT)
     assert events.filter(actor=billing.user).count() == 4
     assert events.filter(actor=clinic.dr_kim.user).count() == 2
