@@ -29,6 +29,7 @@ non-physician professional's online assessment (98970-98972), which we apply as 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -150,7 +151,7 @@ class ThreadFacts:
     patient_initiated: bool
     entries: Sequence[Entry]
     # Staff who wrote a reply the patient reads (not an internal note).
-    repliers: frozenset[int]
+    repliers: Sequence[StaffMember]
     # Visits at the thread's organization from 7 days before the first message onwards.
     visits: Sequence[datetime]
     # When a visit booked from the thread starts (scheduling's hook; see evisit_selectors).
@@ -160,12 +161,14 @@ class ThreadFacts:
 
 @dataclass(frozen=True)
 class Contributor:
-    """One person's time in the period. `qualification` is NONE for staff of another practice."""
+    """One person's time: `seconds` in the seven days, `total_seconds` on the thread at all.
+    `qualification` is NONE for staff of another practice."""
 
     staff: StaffMember
     qualification: str
     seconds: int
     same_practice: bool = True
+    total_seconds: int = 0
 
     @property
     def counts(self) -> bool:
@@ -173,6 +176,10 @@ class Contributor:
 
     @property
     def duration(self) -> str:
+        return duration(self.total_seconds)
+
+    @property
+    def in_period(self) -> str:
         return duration(self.seconds)
 
 
@@ -188,7 +195,7 @@ class EvisitSuggestion:
     period_end: datetime | None
     contributors: tuple[Contributor, ...] = ()
     claim: EvisitClaim | None = None
-    # Everyone's time on the thread; and the time in the period that does not make up `minutes`.
+    # Everyone's time on the thread; and the part of it that does not make up `minutes`.
     total_seconds: int = 0
     uncounted_seconds: int = 0
 
@@ -235,19 +242,21 @@ def _period_start(entries: Iterable[Entry], organization_id: int) -> datetime | 
 
 
 def _contributors(entries: Iterable[Entry], start: datetime | None, organization_id: int) -> list[Contributor]:
-    seconds: dict[int, int] = {}
+    """Everyone with time on the thread: their time in the seven days, and in all."""
+    seconds: dict[int, int] = defaultdict(int)
+    totals: dict[int, int] = defaultdict(int)
     staff: dict[int, StaffMember] = {}
     for entry in entries:
-        if start is not None and not start <= entry.at < start + PERIOD:
-            continue
-        seconds[entry.staff.pk] = seconds.get(entry.staff.pk, 0) + entry.seconds
         staff[entry.staff.pk] = entry.staff
+        totals[entry.staff.pk] += entry.seconds
+        if start is not None and start <= entry.at < start + PERIOD:
+            seconds[entry.staff.pk] += entry.seconds
     contributors = []
-    for pk, total in seconds.items():
-        same_practice = staff[pk].organization_id == organization_id
-        kind = qualification(staff[pk]) if same_practice else Qualification.NONE
-        contributors.append(Contributor(staff[pk], kind, max(total, 0), same_practice))
-    return sorted(contributors, key=lambda c: (-c.seconds, c.staff.pk))
+    for pk, person in staff.items():
+        same_practice = person.organization_id == organization_id
+        kind = qualification(person) if same_practice else Qualification.NONE
+        contributors.append(Contributor(person, kind, max(seconds[pk], 0), same_practice, max(totals[pk], 0)))
+    return sorted(contributors, key=lambda c: (-c.seconds, -c.total_seconds, c.staff.pk))
 
 
 def _family(contributors: Sequence[Contributor]) -> tuple[str, int]:
@@ -268,8 +277,11 @@ def _exclusions(facts: ThreadFacts, family: str, minutes: int, end: datetime | N
         reasons.append(_("The clinic started this conversation; e-visits are started by the patient."))
     if thread.category in ADMINISTRATIVE_CATEGORIES:
         reasons.append(_("Scheduling, billing, forms and letters need no clinical judgement: not an e-visit."))
-    clinicians = {c.staff.pk for c in _contributors(facts.entries, None, thread.organization_id) if c.counts}
-    if thread.category == Category.TEST_RESULT and not facts.repliers & clinicians:
+    answered_by_clinician = any(
+        person.organization_id == thread.organization_id and qualification(person) != Qualification.NONE
+        for person in facts.repliers
+    )
+    if thread.category == Category.TEST_RESULT and not answered_by_clinician:
         reasons.append(_("A test result question is an e-visit only when a clinician answered it with a reply."))
     if minutes < MINIMUM_MINUTES:
         reasons.append(
@@ -304,8 +316,8 @@ def suggest(facts: ThreadFacts) -> EvisitSuggestion:
     end = start + PERIOD if start is not None else None
     contributors = _contributors(facts.entries, start, organization_id)
     family, minutes = _family(contributors)
-    in_period = sum(c.seconds for c in contributors)
     counted = sum(c.seconds for c in contributors if c.qualification == family)
+    total = sum(entry.seconds for entry in facts.entries)
     return EvisitSuggestion(
         family=family,
         minutes=minutes,
@@ -315,6 +327,6 @@ def suggest(facts: ThreadFacts) -> EvisitSuggestion:
         period_end=end,
         contributors=tuple(contributors),
         claim=claim,
-        total_seconds=sum(entry.seconds for entry in facts.entries),
-        uncounted_seconds=in_period - counted,
+        total_seconds=total,
+        uncounted_seconds=total - counted,
     )

@@ -86,10 +86,19 @@ def load_facts(threads: Sequence[Thread]) -> dict[int, ThreadFacts]:
         .order_by("at", "pk")
         .values_list("thread_id", "staff_id", "seconds", "at", "source")
     )
-    staff = StaffMember.objects.select_related("user").in_bulk({row[1] for row in rows})
+    replies = list(
+        Message.objects.filter(thread_id__in=ids, acting_as=Message.ActingAs.STAFF, is_internal_note=False)
+        .order_by()  # the model's ordering would join the DISTINCT
+        .values_list("thread_id", "author_staff_id")
+        .distinct()
+    )
+    staff = StaffMember.objects.select_related("user").in_bulk({row[1] for row in rows} | {r[1] for r in replies})
     entries: dict[int, list[Entry]] = defaultdict(list)
     for thread_id, staff_id, seconds, at, source in rows:
         entries[thread_id].append(Entry(staff[staff_id], seconds, at, source == TimeEntry.Source.ACTIVE))
+    repliers: dict[int, list[StaffMember]] = defaultdict(list)
+    for thread_id, staff_id in replies:
+        repliers[thread_id].append(staff[staff_id])
     firsts = {
         thread_id: (created_at, acting_as)
         for thread_id, created_at, acting_as in Message.objects.filter(thread_id__in=ids)
@@ -97,14 +106,6 @@ def load_facts(threads: Sequence[Thread]) -> dict[int, ThreadFacts]:
         .distinct("thread_id")
         .values_list("thread_id", "created_at", "acting_as")
     }
-    repliers: dict[int, set[int]] = defaultdict(set)
-    for thread_id, staff_id in (
-        Message.objects.filter(thread_id__in=ids, acting_as=Message.ActingAs.STAFF, is_internal_note=False)
-        .order_by()  # the model's ordering would join the DISTINCT
-        .values_list("thread_id", "author_staff_id")
-        .distinct()
-    ):
-        repliers[thread_id].add(staff_id)
     earliest = min((first[0] for first in firsts.values()), default=timezone.now()) - PERIOD
     visits: dict[tuple[object, int], list[datetime]] = defaultdict(list)
     for patient_id, organization_id, start in visit_times(
@@ -125,7 +126,7 @@ def load_facts(threads: Sequence[Thread]) -> dict[int, ThreadFacts]:
             first_message_at=first[0] if first else None,
             patient_initiated=first is not None and first[1] in (Message.ActingAs.SELF, Message.ActingAs.PROXY),
             entries=entries[thread.pk],
-            repliers=frozenset(repliers[thread.pk]),
+            repliers=repliers[thread.pk],
             visits=visits[(thread.patient_id, thread.organization_id)],
             booked_visit_at=booked.get(thread.pk),
             claims=claims[thread.pk],
