@@ -293,6 +293,8 @@ CELERY_BEAT_SCHEDULE = {
     "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
     # A sweep not started within the minute is dropped: the next one does the same work.
     "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
+    "messaging-notice-sweep": {"task": "messaging.notice_sweep", "schedule": 120, "options": {"expires": 110}},
+    "messaging-staff-digest": {"task": "messaging.staff_digest", "schedule": 30 * 60},
 }
 
 # --- Security --------------------------------------------------------------

@@ -108,7 +108,7 @@ def _breach_chunk(now: datetime) -> tuple[int, int]:
     if alerts:
         SetupAlert.objects.bulk_create(alerts)
     breaches = [(thread.pk, thread.owner_id) for thread in threads]
-    transaction.on_commit(lambda: notifications.sla_breached(breaches))
+    notifications.sla_breached(breaches)
     return len(threads), len(changes)
 
 
@@ -127,7 +127,7 @@ def _at_risk_chunk(now: datetime) -> int:
         ignore_conflicts=True,
     )
     warnings = [(pk, owner_id) for pk, _pool, owner_id in threads]
-    transaction.on_commit(lambda: notifications.sla_at_risk(warnings))
+    notifications.sla_at_risk(warnings)
     return len(threads)
 
 
