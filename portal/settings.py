@@ -242,7 +242,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # User.language and Patient.preferred_language share LANGUAGES: one enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES},
+    # Thread.Status and ProxyGrant.Status are both "status": name the thread's.
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES, "ThreadStatusEnum": "messaging.models.Thread.Status"},
 }
 
 # --- SMART on FHIR: OAuth2 for patient-facing apps (django-oauth-toolkit) -----------
