@@ -263,7 +263,9 @@ def _work(clinic: _Clinic, now: datetime, rng: random.Random) -> None:
                 )
                 continue
             thread_reply(access=access, actor=worker.staff.user, thread_id=thread.pk, body="Simulated answer.", now=now)
-            thread_close(access=access, actor=worker.staff.user, thread_id=thread.pk, now=now)
+            thread_close(
+                access=access, actor=worker.staff.user, thread_id=thread.pk, outcome=Thread.Outcome.ANSWERED, now=now
+            )
         if not queue:
             worker.credit = min(worker.credit, 1.0)  # idle time is not saved up for later
 

@@ -242,7 +242,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # User.language and Patient.preferred_language share LANGUAGES: one enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES},
+    # Thread.Status and ProxyGrant.Status are both "status": name the thread's.
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES, "ThreadStatusEnum": "messaging.models.Thread.Status"},
 }
 
 # --- SMART on FHIR: OAuth2 for patient-facing apps (django-oauth-toolkit) -----------
@@ -293,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
     "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
     # A sweep not started within the minute is dropped: the next one does the same work.
     "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
+    "messaging-notice-sweep": {"task": "messaging.notice_sweep", "schedule": 120, "options": {"expires": 110}},
+    "messaging-staff-digest": {"task": "messaging.staff_digest", "schedule": 30 * 60},
 }
 
 # --- Security --------------------------------------------------------------

@@ -201,7 +201,7 @@ def _breach_chunk(now: datetime) -> tuple[int, int]:
     if not rows:
         return 0, 0
     breaches = [(thread_id, owner_id) for thread_id, owner_id, _escalated in rows]
-    transaction.on_commit(lambda: notifications.sla_breached(breaches))
+    notifications.sla_breached(breaches)
     return len(rows), sum(1 for *_ids, escalated in rows if escalated)
 
 
@@ -212,7 +212,7 @@ def _at_risk_chunk(now: datetime) -> int:
     if not rows:
         return 0
     warnings = [(thread_id, owner_id) for thread_id, owner_id in rows]
-    transaction.on_commit(lambda: notifications.sla_at_risk(warnings))
+    notifications.sla_at_risk(warnings)
     return len(rows)
 
 

@@ -145,9 +145,7 @@ def thread_start(
     )
     raise_alerts(thread, plan.alerts)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
-    transaction.on_commit(
-        lambda: notifications.thread_started(thread_id=thread.pk, pool_id=thread.pool_id, owner_id=thread.owner_id)
-    )
+    notifications.thread_started(thread_id=thread.pk, pool_id=thread.pool_id, owner_id=thread.owner_id)
     return thread
 
 
@@ -219,7 +217,7 @@ def thread_reply(
     thread.save(update_fields=fields)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
     if staff:
-        transaction.on_commit(lambda: notifications.reply_waiting(thread_id=thread.pk, patient_id=thread.patient_id))
+        notifications.reply_waiting(thread_id=thread.pk, patient_id=thread.patient_id)
     return message
 
 
@@ -235,7 +233,7 @@ def _change_owner(
     thread.owner, thread.owner_reason = to, reason
     thread.save(update_fields=["owner", "owner_reason"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
-    transaction.on_commit(lambda: notifications.owner_changed(thread_id=thread.pk, owner_id=to.pk))
+    notifications.owner_changed(thread_id=thread.pk, owner_id=to.pk)
     return thread
 
 
@@ -401,5 +399,5 @@ def thread_escalate(*, access: Access, actor: User, thread_id: int, note: str, n
     raise_alerts(thread, alerts)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
     owner_id = owner.pk if owner else None
-    transaction.on_commit(lambda: notifications.owner_changed(thread_id=thread.pk, owner_id=owner_id))
+    notifications.owner_changed(thread_id=thread.pk, owner_id=owner_id)
     return thread

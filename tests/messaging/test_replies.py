@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import pytest
 from django.http import Http404
 
 from messaging.factories import StaffReplyFactory
-from messaging.models import Message, OwnershipChange, SlaEvent, Thread
+from messaging.models import Message, Notice, OwnershipChange, SlaEvent, Thread
 from messaging.services.threads import (
     thread_claim,
     thread_close,
@@ -114,25 +113,22 @@ def test_a_late_first_answer_records_the_breach_even_before_the_sweep_sees_it(cl
     ]
 
 
-def test_the_patient_hears_of_a_staff_reply_after_commit_and_of_nothing_else(
-    clinic: Clinic, django_capture_on_commit_callbacks, caplog
+def test_a_staff_reply_writes_the_patients_notice_in_its_transaction_and_nothing_else_does(
+    clinic: Clinic, django_capture_on_commit_callbacks
 ) -> None:
-    caplog.set_level(logging.INFO, logger="messaging.notifications")
     thread = clinic.start()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reply(clinic, thread, clinic.nurse_ana.user, "note", internal_note=True)
         reply(clinic, thread, clinic.patient.user, "more")
-    assert [r.message for r in caplog.records] == []
+    assert (Notice.objects.filter(kind=Notice.Kind.REPLY_WAITING).count(), callbacks) == (0, [])
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reply(clinic, thread, clinic.nurse_ana.user, "Here is the answer")
 
-    [record] = caplog.records
-    assert (record.message, record.thread_id, record.patient_id) == (
-        "messaging: reply waiting for patient",
-        thread.pk,
-        str(clinic.patient.pk),
-    )
+    assert list(Notice.objects.filter(kind=Notice.Kind.REPLY_WAITING).values_list("user", "channel", "sent_at")) == [
+        (clinic.patient.user.pk, Notice.Channel.EMAIL, None)
+    ]
+    assert len(callbacks) == 1  # its delivery, handed to a worker once the reply is committed
 
 
 # -- the patient's side ----------------------------------------------------------------------------------

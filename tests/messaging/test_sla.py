@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import timedelta
 
@@ -10,7 +9,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from messaging.factories import ThreadFactory
-from messaging.models import OwnershipChange, SetupAlert, SlaEvent, Thread
+from messaging.models import Notice, OwnershipChange, SetupAlert, SlaEvent, Thread
 from messaging.services import sla
 from messaging.services.sla import at_risk_candidates, breach_candidates, sla_sweep
 from portal.access import Action
@@ -75,22 +74,14 @@ def test_a_thread_past_its_at_risk_time_is_marked_and_recorded_once(clinic: Clin
     ]
 
 
-def test_the_owner_is_warned_only_after_commit(clinic: Clinic, django_capture_on_commit_callbacks, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="messaging.notifications")
+def test_the_owner_is_warned_in_the_portal_by_a_notice_written_with_the_mark(clinic: Clinic) -> None:
     thread = at_risk(clinic)
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        sla_sweep(now=NOW)
-    assert caplog.records == []
-    for callback in callbacks:
-        callback()
+    sla_sweep(now=NOW)
 
-    [warning] = caplog.records
-    assert (warning.message, warning.thread_id, warning.owner_id) == (
-        "messaging: first answer due soon",
-        thread.pk,
-        clinic.nurse_ana.pk,
-    )
+    assert list(Notice.objects.values_list("thread", "user", "kind", "channel")) == [
+        (thread.pk, clinic.nurse_ana.user.pk, Notice.Kind.AT_RISK, Notice.Channel.IN_APP)
+    ]
 
 
 # -- breached and escalated -------------------------------------------------------------------------
@@ -186,21 +177,14 @@ def test_a_late_thread_with_no_lead_to_take_it_raises_an_alert(clinic: Clinic, l
     ]
 
 
-def test_the_new_owner_hears_of_the_breach_after_commit(
-    clinic: Clinic, django_capture_on_commit_callbacks, caplog
-) -> None:
-    caplog.set_level(logging.INFO, logger="messaging.notifications")
+def test_the_new_owner_hears_of_the_breach_in_the_portal(clinic: Clinic) -> None:
     thread = late(clinic)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        sla_sweep(now=NOW)
+    sla_sweep(now=NOW)
 
-    [record] = caplog.records
-    assert (record.message, record.thread_id, record.owner_id) == (
-        "messaging: first answer is late",
-        thread.pk,
-        clinic.nurse_lead.pk,
-    )
+    assert list(Notice.objects.filter(kind=Notice.Kind.BREACHED).values_list("thread", "user", "channel")) == [
+        (thread.pk, clinic.nurse_lead.user.pk, Notice.Channel.IN_APP)
+    ]
 
 
 # -- what the sweep leaves alone, and running twice ------------------------------------------------------
@@ -262,16 +246,17 @@ def test_the_sweep_costs_the_same_queries_however_many_threads(clinic: Clinic, d
     late(clinic)
     at_risk(clinic)
     late(clinic, pool=clinic.front_desk, owner=clinic.receptionist)  # no lead: an alert as well
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(10):
         # Each chunk is one set-based statement (select, update, events, ownership changes, audit
-        # and alerts in data-modifying CTEs) between a savepoint and its release.
+        # and alerts in data-modifying CTEs) between a savepoint and its release, then the owners'
+        # accounts and their in-app notices (two statements).
         assert sla_sweep(now=NOW) == {"breached": 2, "escalated": 1, "at_risk": 1}
 
     for _ in range(6):
         late(clinic)
         at_risk(clinic)
         late(clinic, pool=clinic.front_desk, owner=clinic.receptionist)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(10):
         assert sla_sweep(now=NOW) == {"breached": 12, "escalated": 6, "at_risk": 6}
 
 

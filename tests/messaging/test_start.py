@@ -16,6 +16,7 @@ from messaging.models import (
     Category,
     Holiday,
     Message,
+    Notice,
     OwnershipChange,
     Pool,
     RoutingRule,
@@ -315,19 +316,13 @@ def test_a_caregiver_with_the_messaging_scope_may_start_a_thread(clinic: Clinic)
     assert AuditEvent.objects.get().acting_as == AuditEvent.ActingAs.PROXY
 
 
-def test_the_pool_hears_of_a_new_thread_only_after_commit(
-    clinic: Clinic, django_capture_on_commit_callbacks, caplog
-) -> None:
-    caplog.set_level(logging.INFO, logger="messaging")
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        thread = clinic.start()
-    assert [r for r in caplog.records if r.name == "messaging.notifications"] == []
+def test_the_pool_hears_of_a_new_thread_in_the_portal(clinic: Clinic) -> None:
+    thread = clinic.start()
 
-    for callback in callbacks:
-        callback()
-
-    [record] = [r for r in caplog.records if r.name == "messaging.notifications"]
-    assert (record.thread_id, record.pool_id, record.owner_id) == (thread.pk, clinic.triage.pk, clinic.nurse_ana.pk)
+    assert sorted(Notice.objects.values_list("thread", "user", "kind", "channel")) == sorted(
+        (thread.pk, staff.user.pk, Notice.Kind.NEW_THREAD, Notice.Channel.IN_APP)
+        for staff in (clinic.nurse_ana, clinic.nurse_ben)
+    )
 
 
 # -- written once ---------------------------------------------------------------------------------------------------
@@ -449,5 +444,6 @@ def test_a_new_thread_costs_a_fixed_number_of_queries(clinic: Clinic, django_ass
     ThreadFactory.create_batch(3, patient=clinic.patient, pool=clinic.triage, owner=clinic.nurse_ben)
     clinic.start()  # warm: content types and the like
 
-    with django_assert_num_queries(14):
+    # ... and two for the pool's notices (who is in it, one insert).
+    with django_assert_num_queries(16):
         clinic.start()

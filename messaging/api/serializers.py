@@ -1,0 +1,86 @@
+"""Messaging API input and output shapes; no logic here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from messaging.models import Attachment, Message, Thread
+from messaging.services.threads import BODY_MAX, KEY_MAX, SUBJECT_MAX
+
+
+class CategorySerializer(serializers.Serializer[dict[str, Any]]):
+    value = serializers.CharField()
+    name = serializers.CharField()
+    guidance = serializers.CharField()
+
+
+class ThreadSerializer(serializers.ModelSerializer[Thread]):
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    # "Ana Lopez, RN": who answers, named to the patient, and why (in the patient's words).
+    owner = serializers.CharField(source="owner.signature", read_only=True, allow_null=True, default=None)
+    owner_reason = serializers.CharField(source="get_owner_reason_display", read_only=True)
+    unread_count = serializers.IntegerField(source="unread", read_only=True)
+
+    class Meta:
+        model = Thread
+        fields: tuple[str, ...] = (
+            "id",
+            "category",
+            "category_label",
+            "subject",
+            "urgency",
+            "status",
+            "status_label",
+            "owner",
+            "owner_reason",
+            "first_response_due_at",
+            "first_responded_at",
+            "unread_count",
+            "created_at",
+            "last_message_at",
+            "closed_at",
+        )
+
+
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    class Meta:
+        model = Attachment
+        fields = ("id", "name", "content_type", "size")
+
+
+class MessageSerializer(serializers.ModelSerializer[Message]):
+    author_name = serializers.SerializerMethodField()
+    read_at = serializers.DateTimeField(source="patient_read_at", read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ("id", "acting_as", "author_name", "body", "created_at", "read_at", "attachments")
+
+    def get_author_name(self, message: Message) -> str:
+        if message.author_staff is not None:
+            return message.author_staff.signature
+        return message.author.full_name
+
+
+class ThreadDetailSerializer(ThreadSerializer):
+    messages = MessageSerializer(source="visible_messages", many=True, read_only=True)
+
+    class Meta(ThreadSerializer.Meta):
+        fields = (*ThreadSerializer.Meta.fields, "messages")
+
+
+class ThreadStartSerializer(serializers.Serializer[Thread]):
+    category = serializers.ChoiceField(choices=Thread.Category.choices)
+    subject = serializers.CharField(max_length=SUBJECT_MAX)
+    body = serializers.CharField(max_length=BODY_MAX)
+    urgency = serializers.ChoiceField(choices=Thread.Urgency.choices, default=Thread.Urgency.NORMAL)
+    # Made once per compose screen by the app: a retried request finds the thread it started.
+    idempotency_key = serializers.CharField(max_length=KEY_MAX)
+
+
+class ReplySerializer(serializers.Serializer[Message]):
+    body = serializers.CharField(max_length=BODY_MAX)

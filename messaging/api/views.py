@@ -1,0 +1,112 @@
+"""Messaging API for the patient and caregivers with the messaging scope; every patient is
+reached through the access policy, and staff use the staff pages instead (404 here)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from messaging import thread_selectors
+from messaging.api.serializers import (
+    CategorySerializer,
+    MessageSerializer,
+    ReplySerializer,
+    ThreadDetailSerializer,
+    ThreadSerializer,
+    ThreadStartSerializer,
+)
+from messaging.models import CATEGORY_GUIDANCE, Category
+from messaging.services import threads
+from portal.access import Access, Action, access_patient
+from portal.models import AuditEvent, User
+
+
+def _patient_side(request: Request, patient_id: Any) -> tuple[Access, User]:
+    access = access_patient(request.user, patient_id, Action.MESSAGING)
+    if access.acting_as == AuditEvent.ActingAs.STAFF:
+        raise Http404
+    return access, cast(User, request.user)  # VerifiedUser: never anonymous
+
+
+class CategoriesView(APIView):
+    """What a message can be about, with one line of guidance for each."""
+
+    @extend_schema(responses=CategorySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = [{"value": c.value, "name": c.label, "guidance": CATEGORY_GUIDANCE[c]} for c in Category]
+        return Response(CategorySerializer(rows, many=True).data)  # type: ignore[arg-type]  # many=True takes a list
+
+
+class ThreadsView(APIView):
+    @extend_schema(responses=ThreadSerializer(many=True))
+    def get(self, request: Request, patient_id: Any) -> Response:
+        access, actor = _patient_side(request, patient_id)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(thread_selectors.patient_threads(access=access, actor=actor), request, self)
+        return paginator.get_paginated_response(ThreadSerializer(page, many=True).data)
+
+    @extend_schema(request=ThreadStartSerializer, responses={201: ThreadSerializer, 200: ThreadSerializer})
+    def post(self, request: Request, patient_id: Any) -> Response:
+        """Start a thread. The same idempotency key again answers 200 with the thread it started."""
+        access, actor = _patient_side(request, patient_id)
+        payload = ThreadStartSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        now = timezone.now()
+        thread = threads.thread_start(access=access, actor=actor, now=now, **payload.validated_data)
+        # A thread this request made carries this request's clock; an earlier one does not.
+        created = thread.created_at == now
+        thread = thread_selectors.threads_of(access).get(pk=thread.pk)
+        return Response(
+            ThreadSerializer(thread).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class ThreadView(APIView):
+    @extend_schema(responses=ThreadDetailSerializer)
+    def get(self, request: Request, patient_id: Any, thread_id: int) -> Response:
+        """The thread and its messages; staff replies not seen before are marked read."""
+        access, actor = _patient_side(request, patient_id)
+        thread = thread_selectors.patient_thread(access=access, actor=actor, thread_id=thread_id)
+        threads.thread_mark_read(access=access, thread_id=thread.pk)
+        return Response(ThreadDetailSerializer(thread).data)
+
+
+class ReplyView(APIView):
+    @extend_schema(request=ReplySerializer, responses={201: MessageSerializer})
+    def post(self, request: Request, patient_id: Any, thread_id: int) -> Response:
+        access, actor = _patient_side(request, patient_id)
+        payload = ReplySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        message = threads.thread_reply(
+            access=access, actor=actor, thread_id=thread_id, body=payload.validated_data["body"]
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class _ThreadAction(APIView):
+    def act(self, access: Access, actor: User, thread_id: int) -> None:
+        raise NotImplementedError
+
+    @extend_schema(request=None, responses=ThreadSerializer)
+    def post(self, request: Request, patient_id: Any, thread_id: int) -> Response:
+        access, actor = _patient_side(request, patient_id)
+        self.act(access, actor, thread_id)
+        return Response(ThreadSerializer(thread_selectors.threads_of(access).get(pk=thread_id)).data)
+
+
+class CloseView(_ThreadAction):
+    def act(self, access: Access, actor: User, thread_id: int) -> None:
+        threads.thread_close(access=access, actor=actor, thread_id=thread_id)
+
+
+class ReopenView(_ThreadAction):
+    def act(self, access: Access, actor: User, thread_id: int) -> None:
+        threads.thread_reopen(access=access, actor=actor, thread_id=thread_id)

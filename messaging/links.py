@@ -1,0 +1,67 @@
+"""Signed links in notification emails and texts, and the portal paths they lead to.
+
+A link is bound to one recipient (user id) and one thread and expires: forwarded or leaked, it
+opens nothing for anyone else, and it carries no PHI (ids inside a signature only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core import signing
+from django.urls import reverse
+
+SALT = "messaging.notice-link"
+MAX_AGE = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    user_id: int
+    thread_id: int
+    expired: bool
+
+
+def link_token(*, user_id: int, thread_id: int) -> str:
+    return signing.dumps({"u": user_id, "t": thread_id}, salt=SALT, compress=True)
+
+
+def link_path(*, user_id: int, thread_id: int) -> str:
+    return reverse("messaging_notice_link", kwargs={"token": link_token(user_id=user_id, thread_id=thread_id)})
+
+
+def read_link(token: str) -> LinkTarget | None:
+    """Whom and what the link is for, and whether it has expired; None if it was not made by us."""
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+        expired = False
+    except signing.SignatureExpired:
+        # The signature is ours, only too old: still say whose it was, so the page can explain.
+        payload = signing.loads(token, salt=SALT)
+        expired = True
+    except signing.BadSignature:
+        return None
+    try:
+        return LinkTarget(user_id=int(payload["u"]), thread_id=int(payload["t"]), expired=expired)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+# The pages these links open are built by the patient and staff messaging pages (URL names
+# `messaging_thread`, `messaging_staff_thread`, and the two lists). Until those land, the paths are
+# written out here, in one place; at merge they become reverse() by name.
+def patient_thread_path(patient_id: object, thread_id: int) -> str:
+    return f"/p/{patient_id}/messages/{thread_id}/"
+
+
+def patient_threads_path(patient_id: object) -> str:
+    return f"/p/{patient_id}/messages/"
+
+
+def staff_thread_path(thread_id: int) -> str:
+    return f"/staff/messages/{thread_id}/"
+
+
+def staff_inbox_path() -> str:
+    return "/staff/messages/"

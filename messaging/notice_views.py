@@ -1,0 +1,57 @@
+"""Staff notifications: my in-app notices, newest first; open one, mark one or all read."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from messaging import notice_selectors
+from messaging.links import staff_thread_path
+from messaging.models import Notice
+from messaging.services import notices
+from portal.models import User
+from portal.views.decorators import staff_view
+
+PAGE_SIZE = 25
+
+
+def _me(request: HttpRequest) -> User:
+    return cast(User, request.user)  # staff_view: always signed in
+
+
+@staff_view
+def notice_list(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    page = Paginator(notice_selectors.my_notices(user=me), PAGE_SIZE).get_page(request.GET.get("page"))
+    notice_selectors.audit_shown(user=me, notices=cast(list[Notice], page.object_list))
+    return render(request, "messaging/notices/list.html", {"page": page, "unread": notice_selectors.unread_count(me)})
+
+
+@staff_view
+def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Following a notice marks it read (safe to repeat) and opens its thread."""
+    notice = notice_selectors.my_notices(user=_me(request)).filter(pk=notice_id).first()
+    if notice is None:
+        raise Http404
+    notices.notice_mark_read(user=_me(request), notice_id=notice.pk)
+    return redirect(staff_thread_path(notice.thread_id))
+
+
+@staff_view
+@require_POST
+def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
+    marked = notices.notice_mark_read(user=_me(request), notice_id=notice_id)
+    if not marked and not notice_selectors.my_notices(user=_me(request)).filter(pk=notice_id).exists():
+        raise Http404  # someone else's (or gone); one already read is fine
+    return redirect("messaging_notices")
+
+
+@staff_view
+@require_POST
+def notice_read_all(request: HttpRequest) -> HttpResponse:
+    notices.notices_mark_all_read(user=_me(request))
+    return redirect("messaging_notices")
