@@ -1,0 +1,1 @@
+"""Messaging pages: the patient's (patient.py) and staff's (staff.py)."""
