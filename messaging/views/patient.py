@@ -9,6 +9,7 @@ and sends only when the person presses "Send it anyway" for the findings they we
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 from uuid import uuid4
 
@@ -24,14 +25,28 @@ from messaging import selectors_patient as selectors
 from messaging.patient_forms import ReplyForm, StartForm
 from messaging.services import attachments, threads
 from portal.access import Access, Action
-from portal.models import User
+from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
-from portal.views.decorators import patient_view
+from portal.views.decorators import View, patient_view
 from records.reading_views import in_clinic_time
 
 # The button that sends a message the safety screen flagged, and the findings it was pressed for.
 SEND_ANYWAY = "send_anyway"
 SCREENED = "screened"
+
+
+def messaging_page(view: View) -> View:
+    """A page of the patient side: the patient, or a caregiver with the messaging scope (the
+    access policy's answer for Action.MESSAGING), in the clinic's time zone. Staff, who may
+    reach the patient's messages too, work from their own pages: 404 here, as for anyone else."""
+
+    @wraps(view)
+    def only_patient_side(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
+        if access.acting_as not in (AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY):
+            raise Http404
+        return view(request, access, *args, **kwargs)
+
+    return patient_view(Action.MESSAGING)(in_clinic_time(only_patient_side))
 
 
 def _actor(request: HttpRequest) -> User:
@@ -60,8 +75,7 @@ def _keep_service_error(form: StartForm | ReplyForm, error: ServiceError) -> Non
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-@patient_view(Action.MESSAGING)
-@in_clinic_time
+@messaging_page
 @require_GET
 def thread_list(request: HttpRequest, access: Access) -> HttpResponse:
     page = selectors.thread_list(access=access, actor=_actor(request), page_number=request.GET.get("page"))
@@ -69,8 +83,7 @@ def thread_list(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "messaging/patient/list.html", context)
 
 
-@patient_view(Action.MESSAGING)
-@in_clinic_time
+@messaging_page
 def thread_start(request: HttpRequest, access: Access) -> HttpResponse:
     flags: list[str] = []
     if request.method == "POST":
@@ -106,8 +119,7 @@ def thread_start(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "messaging/patient/start.html", context)
 
 
-@patient_view(Action.MESSAGING)
-@in_clinic_time
+@messaging_page
 def thread_page(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """The conversation; a POST is a reply. Seeing it marks the clinic's replies read."""
     flags: list[str] = []
@@ -157,19 +169,19 @@ def _change(request: HttpRequest, access: Access, thread_id: int, *, close: bool
     return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread_id)
 
 
-@patient_view(Action.MESSAGING)
+@messaging_page
 @require_POST
 def thread_close(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     return _change(request, access, thread_id, close=True)
 
 
-@patient_view(Action.MESSAGING)
+@messaging_page
 @require_POST
 def thread_reopen(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     return _change(request, access, thread_id, close=False)
 
 
-@patient_view(Action.MESSAGING)
+@messaging_page
 @require_GET
 def attachment_download(request: HttpRequest, access: Access, attachment_id: int) -> HttpResponse:
     """The file, as a download (never shown inline), of the type its content was checked to be.
