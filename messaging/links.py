@@ -48,20 +48,18 @@ def read_link(token: str) -> LinkTarget | None:
         return None
 
 
-# The pages these links open are built by the patient and staff messaging pages (URL names
-# `messaging_thread`, `messaging_staff_thread`, and the two lists). Until those land, the paths are
-# written out here, in one place; at merge they become reverse() by name.
+# Where the links lead: the patient's and staff's thread pages and lists.
 def patient_thread_path(patient_id: object, thread_id: int) -> str:
-    return f"/p/{patient_id}/messages/{thread_id}/"
+    return reverse("messages_thread", kwargs={"patient_id": patient_id, "thread_id": thread_id})
 
 
 def patient_threads_path(patient_id: object) -> str:
-    return f"/p/{patient_id}/messages/"
+    return reverse("messages_home", kwargs={"patient_id": patient_id})
 
 
 def staff_thread_path(thread_id: int) -> str:
-    return f"/staff/messages/{thread_id}/"
+    return reverse("staff_thread", kwargs={"thread_id": thread_id})
 
 
 def staff_inbox_path() -> str:
-    return "/staff/messages/"
+    return reverse("staff_messages")

@@ -15,8 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging import notifications, protocols
+from messaging import notifications, protocols, safety
 from messaging.models import Message, OwnershipChange, Pool, SlaEvent, Thread
+from messaging.services.attachments import ValidUpload, save_attachments
 from messaging.services.routing import may_answer, owner_for, plan_thread, raise_alerts
 from portal import audit
 from portal.access import Access, Action
@@ -89,10 +90,16 @@ def thread_start(
     body: str,
     urgency: str = Thread.Urgency.NORMAL,
     idempotency_key: str,
+    safety_flags: list[str] | None = None,
+    attachments: list[ValidUpload] | None = None,
     now: datetime | None = None,
 ) -> Thread:
     """A patient or caregiver starts a thread. It is routed at once (pool, named owner, due
     time), so the page that confirms it can say who answers by when.
+
+    `safety_flags` are the safety screen's findings the sender saw and sent anyway: the thread
+    is then urgent whatever `urgency` said, and keeps them for staff. `attachments` (checked
+    by `attachments.validate_uploads`) are stored with the first message, in this transaction.
 
     The same `idempotency_key` (from the form) for the same patient returns the thread it
     started, writing nothing: a double click or a retried request does not make two."""
@@ -103,6 +110,9 @@ def thread_start(
         raise ServiceError(_("Choose what your message is about."), field="category")
     if urgency not in Thread.Urgency.values:
         raise ServiceError(_("Choose how urgent this is."), field="urgency")
+    flags = safety.checked(safety_flags)
+    if flags:
+        urgency = Thread.Urgency.URGENT
     subject = _text(subject, field="subject", limit=SUBJECT_MAX, missing=_("Give your message a subject."))
     body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
     idempotency_key = idempotency_key.strip()
@@ -132,6 +142,7 @@ def thread_start(
                 created_at=now,
                 last_message_at=now,
                 idempotency_key=idempotency_key,
+                safety_flags=flags,
             )
     except IntegrityError:
         # The same form was submitted twice at once: the other request made the thread.
@@ -140,6 +151,7 @@ def thread_start(
             raise
         return existing
     message = Message.objects.create(thread=thread, author=actor, acting_as=access.acting_as, body=body, created_at=now)
+    save_attachments(message, attachments or [])
     OwnershipChange.objects.create(
         thread=thread, from_owner=None, to_owner=plan.owner, reason=plan.owner_reason or Thread.OwnerReason.POOL, at=now
     )
@@ -157,12 +169,19 @@ def thread_reply(
     thread_id: int,
     body: str,
     internal_note: bool = False,
+    safety_flags: list[str] | None = None,
+    attachments: list[ValidUpload] | None = None,
     now: datetime | None = None,
 ) -> Message:
     """Add a message. A staff reply (not an internal note) answers the thread: the first one
     keeps the promise (`first_responded_at`); a late one records the breach. A patient's or
     caregiver's reply to an answered thread makes it wait for the clinic again. Internal notes
-    are staff-only and change nothing else. Closed threads must be reopened first."""
+    are staff-only and change nothing else. Closed threads must be reopened first.
+
+    `safety_flags` (a patient-side reply the sender sent anyway after the safety screen's
+    guidance) are added to the thread's, so staff see them; the urgency and the promised answer
+    time do not change (the guidance told the sender this is not an emergency channel).
+    `attachments` are stored with the message, in this transaction."""
     thread = _locked_thread(access, thread_id)
     body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
     staff = access.acting_as == ActingAs.STAFF
@@ -180,6 +199,7 @@ def thread_reply(
         is_internal_note=internal_note,
         created_at=now,
     )
+    save_attachments(message, attachments or [])
     if internal_note:
         audit.record_access(
             access,
@@ -213,6 +233,10 @@ def thread_reply(
                 )
     else:
         _move(thread, Status.OPEN)
+        flags = safety.checked(safety_flags)
+        if flags:
+            thread.safety_flags = sorted(set(thread.safety_flags) | set(flags))
+            fields.append("safety_flags")
     thread.last_message_at = now
     thread.save(update_fields=fields)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)

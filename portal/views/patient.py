@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from messaging.selectors_patient import unread_total
 from portal import selectors
 from portal.access import Access, Action, is_staff_user
 from portal.views.decorators import patient_view
@@ -69,7 +70,10 @@ def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
         for slug, (action, title, text) in SECTIONS.items()
         if action in access.scopes
     ]
-    return render(request, "portal/patient_home.html", {"access": access, "patient": patient, "cards": cards})
+    # Messaging is live: its card says how many replies wait unseen (a count, no content).
+    unread = unread_total(patient) if Action.MESSAGING in access.scopes else None
+    context = {"access": access, "patient": patient, "cards": cards, "unread_messages": unread}
+    return render(request, "portal/patient_home.html", context)
 
 
 def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse:

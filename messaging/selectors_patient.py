@@ -1,0 +1,133 @@
+"""Reads for the patient's messaging pages (the patient, or a caregiver with the messaging scope).
+
+Every function takes an `Access` granted for Action.MESSAGING, reads only that patient's
+threads, never returns a staff-only internal note, and audits what it shows. Unread counts are
+derived from rows (staff replies the patient side has not seen: `Message.patient_read_at` is
+empty), never a stored counter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from messaging import selectors
+from messaging.calendar import CalendarNeverOpens, add_business_minutes, is_open
+from messaging.models import Attachment, Message, OwnershipChange, Thread
+from portal import audit
+from portal.access import Access, Action
+from portal.models import AuditEvent, Organization, Patient, User
+
+PAGE_SIZE = 20
+
+
+def _unread(prefix: str = "") -> Q:
+    """A staff reply the patient side has not seen yet (the partial index message_unread_by_patient)."""
+    return Q(
+        **{
+            f"{prefix}acting_as": Message.ActingAs.STAFF,
+            f"{prefix}is_internal_note": False,
+            f"{prefix}patient_read_at__isnull": True,
+        }
+    )
+
+
+def _require_messaging(access: Access) -> None:
+    if access.action != Action.MESSAGING:
+        raise Http404
+
+
+def _threads(patient: Patient) -> QuerySet[Thread]:
+    return Thread.objects.filter(patient=patient).select_related("owner__user", "organization", "pool")
+
+
+def thread_list(*, access: Access, actor: User, page_number: str | None = None) -> Page[Thread]:
+    """One page of the patient's threads, the newest activity first, each with `unread` (a
+    count of unseen staff replies) and `late` (its first answer is overdue, swept or not yet).
+    A constant number of queries however many threads."""
+    _require_messaging(access)
+    late = Q(sla_state=Thread.SlaState.BREACHED) | Q(first_response_due_at__lt=timezone.now())
+    threads: QuerySet[Thread] = (
+        _threads(access.patient)
+        .annotate(
+            unread=Count("messages", filter=_unread("messages__")),
+            late=ExpressionWrapper(late, output_field=BooleanField()),
+        )
+        .order_by("-last_message_at", "-pk")
+    )
+    page = Paginator(threads, PAGE_SIZE).get_page(page_number)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.ThreadList")
+    return page
+
+
+def unread_total(patient: Patient) -> int:
+    """Staff replies waiting unseen across all of the patient's threads (one query). For a page
+    already granted to someone with the messaging scope (the patient home's card)."""
+    return Message.objects.filter(_unread(), thread__patient=patient).count()
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A thread as the patient side sees it: its messages (no internal notes) with their files,
+    who owns it now and why, and which staff replies are new to this visit."""
+
+    thread: Thread
+    messages: list[Message]
+    latest_change: OwnershipChange | None
+    # The first staff answer (for "answered by ... on ...").
+    answered_by: Message | None
+
+    @property
+    def waiting(self) -> bool:
+        """Waiting for the first answer, the one the promise is about."""
+        return self.thread.status == Thread.Status.OPEN and self.thread.first_responded_at is None
+
+    @property
+    def late(self) -> bool:
+        return self.waiting and (
+            self.thread.sla_state == Thread.SlaState.BREACHED or timezone.now() > self.thread.first_response_due_at
+        )
+
+    @property
+    def owner_moved(self) -> bool:
+        """Ownership moved after routing (a colleague, the lead at a breach, a physician)."""
+        return self.latest_change is not None and self.latest_change.from_owner_id is not None
+
+
+def conversation(*, access: Access, actor: User, thread_id: int) -> Conversation:
+    """The thread `thread_id` of this patient (404 otherwise), audited as viewed."""
+    _require_messaging(access)
+    thread = _threads(access.patient).filter(pk=thread_id).first()
+    if thread is None:
+        raise Http404
+    messages = list(
+        thread.messages.filter(is_internal_note=False)
+        .select_related("author", "author_staff__user", "author_staff__organization")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("created_at", "pk")
+    )
+    latest_change = (
+        thread.ownership_changes.select_related("from_owner__user", "to_owner__user").order_by("-at", "-pk").first()
+    )
+    answered_by = next((m for m in messages if m.acting_as == Message.ActingAs.STAFF), None)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, obj=thread)
+    return Conversation(thread=thread, messages=messages, latest_change=latest_change, answered_by=answered_by)
+
+
+def next_opening(organization: Organization, now: datetime | None = None) -> datetime | None:
+    """When the clinic next opens, if it is closed now (None while it is open, or if it never
+    opens). An organization without a calendar is assumed open on weekdays 08:00-17:00, the
+    same assumption the answer times are computed with."""
+    calendar = selectors.clinic_calendar(organization) or selectors.assumed_calendar(organization)
+    now = now or timezone.now()
+    try:
+        if is_open(calendar, now):
+            return None
+        return add_business_minutes(calendar, now, 0)
+    except CalendarNeverOpens:
+        return None

@@ -1,0 +1,199 @@
+"""The patient's messaging pages, for the patient or a caregiver with the messaging scope: the
+list of conversations, starting one, a conversation with its reply box, closing and reopening,
+and downloading a file. Times read in the patient's clinic's time zone.
+
+Before a message is sent, its words go through the safety screen (`messaging.safety`): when
+they suggest an emergency, the form comes back with emergency guidance instead of sending,
+and sends only when the person presses "Send it anyway" for the findings they were shown.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+from uuid import uuid4
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from messaging import safety
+from messaging import selectors_patient as selectors
+from messaging.patient_forms import ReplyForm, StartForm
+from messaging.services import attachments, threads
+from portal.access import Access, Action
+from portal.models import AuditEvent, User
+from portal.services.errors import ServiceError
+from portal.views.decorators import View, patient_view
+from records.reading_views import in_clinic_time
+
+# The button that sends a message the safety screen flagged, and the findings it was pressed for.
+SEND_ANYWAY = "send_anyway"
+SCREENED = "screened"
+
+
+def messaging_page(view: View) -> View:
+    """A page of the patient side: the patient, or a caregiver with the messaging scope (the
+    access policy's answer for Action.MESSAGING), in the clinic's time zone. Staff, who may
+    reach the patient's messages too, work from their own pages: 404 here, as for anyone else."""
+
+    @wraps(view)
+    def only_patient_side(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
+        if access.acting_as not in (AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY):
+            raise Http404
+        return view(request, access, *args, **kwargs)
+
+    return patient_view(Action.MESSAGING)(in_clinic_time(only_patient_side))
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _needs_confirmation(request: HttpRequest, flags: list[str]) -> bool:
+    """Whether the sender has yet to see the guidance for these findings and press "Send it
+    anyway". A finding they were not shown (words added after the guidance) asks again."""
+    if not flags:
+        return False
+    shown = set(request.POST.get(SCREENED, "").split())
+    return SEND_ANYWAY not in request.POST or not set(flags) <= shown
+
+
+def _safety_context(flags: list[str], files_dropped: bool) -> dict[str, Any]:
+    return {
+        "safety_flags": flags,
+        "safety_labels": safety.labels(flags),
+        "screened": " ".join(flags),
+        "files_dropped": files_dropped,
+    }
+
+
+def _keep_service_error(form: StartForm | ReplyForm, error: ServiceError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@messaging_page
+@require_GET
+def thread_list(request: HttpRequest, access: Access) -> HttpResponse:
+    page = selectors.thread_list(access=access, actor=_actor(request), page_number=request.GET.get("page"))
+    context = {"access": access, "page": page, "opens_at": selectors.next_opening(access.patient.home_organization)}
+    return render(request, "messaging/patient/list.html", context)
+
+
+@messaging_page
+def thread_start(request: HttpRequest, access: Access) -> HttpResponse:
+    flags: list[str] = []
+    if request.method == "POST":
+        form = StartForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            flags = safety.screen(data["subject"], data["body"])
+            if not _needs_confirmation(request, flags):
+                try:
+                    thread = threads.thread_start(
+                        access=access,
+                        actor=_actor(request),
+                        category=data["category"],
+                        subject=data["subject"],
+                        body=data["body"],
+                        idempotency_key=data["idempotency_key"],
+                        safety_flags=flags,
+                        attachments=data["attachments"],
+                    )
+                except ServiceError as error:
+                    _keep_service_error(form, error)
+                else:
+                    messages.success(request, _("Your message was sent."))
+                    return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread.pk)
+    else:
+        form = StartForm(initial={"idempotency_key": uuid4().hex, "category": request.GET.get("category")})
+    context = {
+        "access": access,
+        "form": form,
+        "opens_at": selectors.next_opening(access.patient.home_organization),
+        **_safety_context(flags, files_dropped=bool(request.FILES)),
+    }
+    return render(request, "messaging/patient/start.html", context)
+
+
+@messaging_page
+def thread_page(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
+    """The conversation; a POST is a reply. Seeing it marks the clinic's replies read."""
+    flags: list[str] = []
+    form = ReplyForm()
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            flags = safety.screen(form.cleaned_data["body"])
+            if not _needs_confirmation(request, flags):
+                try:
+                    threads.thread_reply(
+                        access=access,
+                        actor=_actor(request),
+                        thread_id=thread_id,
+                        body=form.cleaned_data["body"],
+                        safety_flags=flags,
+                        attachments=form.cleaned_data["attachments"],
+                    )
+                except ServiceError as error:
+                    _keep_service_error(form, error)
+                else:
+                    messages.success(request, _("Your reply was sent."))
+                    return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread_id)
+    conversation = selectors.conversation(access=access, actor=_actor(request), thread_id=thread_id)
+    threads.thread_mark_read(access=access, thread_id=thread_id)
+    context = {
+        "access": access,
+        "conversation": conversation,
+        "thread": conversation.thread,
+        "form": form,
+        "opens_at": selectors.next_opening(access.patient.home_organization) if conversation.waiting else None,
+        **_safety_context(flags, files_dropped=bool(request.FILES)),
+    }
+    return render(request, "messaging/patient/thread.html", context)
+
+
+def _change(request: HttpRequest, access: Access, thread_id: int, *, close: bool) -> HttpResponse:
+    try:
+        if close:
+            threads.thread_close(access=access, actor=_actor(request), thread_id=thread_id)
+            messages.success(request, _("The conversation is closed. You can reopen it at any time."))
+        else:
+            threads.thread_reopen(access=access, actor=_actor(request), thread_id=thread_id)
+            messages.success(request, _("The conversation is open again. Write your message below."))
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread_id)
+
+
+@messaging_page
+@require_POST
+def thread_close(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
+    return _change(request, access, thread_id, close=True)
+
+
+@messaging_page
+@require_POST
+def thread_reopen(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
+    return _change(request, access, thread_id, close=False)
+
+
+@messaging_page
+@require_GET
+def attachment_download(request: HttpRequest, access: Access, attachment_id: int) -> HttpResponse:
+    """The file, as a download (never shown inline), of the type its content was checked to be.
+    Files are at most 10 MB, so they are read whole."""
+    attachment = attachments.attachment_download(access=access, actor=_actor(request), attachment_id=attachment_id)
+    try:
+        with attachment.file.open("rb") as file:
+            content = file.read()
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = HttpResponse(content, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
