@@ -6,7 +6,7 @@ import pytest
 from django.http import Http404
 
 from messaging import protocols
-from messaging.models import Category, OwnershipChange, Pool, SetupAlert, Thread
+from messaging.models import Category, Notice, OwnershipChange, Pool, SetupAlert, Thread
 from messaging.services.threads import thread_close, thread_escalate, thread_reopen
 from portal.factories import CareTeamMembershipFactory, StaffMemberFactory
 from portal.models import AuditEvent, StaffRole
@@ -77,7 +77,10 @@ def test_escalating_moves_the_thread_to_the_primary_care_physician_and_keeps_the
         "messaging.Thread",
         str(thread.pk),
     )
-    assert len(callbacks) == 1
+    # The new owner hears of it in the portal: a notice row written with the change.
+    notice = Notice.objects.filter(thread=thread, kind=Notice.Kind.ASSIGNED).get()
+    assert (notice.user, notice.channel) == (clinic.dr_lee.user, Notice.Channel.IN_APP)
+    assert callbacks == []  # in-app notices need no delivery after commit
 
 
 def test_without_a_primary_care_physician_in_the_pool_the_least_busy_physician_gets_it(clinic: Clinic) -> None:
