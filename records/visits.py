@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from records.models import RecordItem
 
@@ -11,10 +12,12 @@ from records.models import RecordItem
 NOT_HELD = ("planned", "cancelled", "entered-in-error")
 
 
-def visit_times(*, patient_ids: Iterable[object], organization_ids: Iterable[int], since: datetime) -> list[tuple]:
+def visit_times(
+    *, patient_ids: Iterable[object], organization_ids: Iterable[int], since: datetime
+) -> list[tuple[Any, int, datetime]]:
     """(patient id, organization id, start) of every visit held at these organizations for these
     patients from `since` on. One query; ids only (the caller decides what a visit means)."""
-    return list(
+    rows = (
         RecordItem.objects.filter(
             kind=RecordItem.Kind.VISIT,
             patient_id__in=list(patient_ids),
@@ -24,3 +27,4 @@ def visit_times(*, patient_ids: Iterable[object], organization_ids: Iterable[int
         .exclude(status__in=NOT_HELD)
         .values_list("patient_id", "source_id", "effective_at")
     )
+    return [(patient_id, source_id, start) for patient_id, source_id, start in rows if start is not None]

@@ -64,6 +64,33 @@ def _return_to(request: HttpRequest, thread_id: int) -> str:
     return reverse("evisit_panel", args=[thread_id])
 
 
+def panel_context(
+    request: HttpRequest,
+    access: Access,
+    thread_id: int,
+    *,
+    adjust: AdjustForm | None = None,
+    confirm: ConfirmForm | None = None,
+    done: str = "",
+) -> dict[str, Any]:
+    """What templates/messaging/evisit/_panel.html needs. The staff thread page may merge it into
+    its own context and include the panel, so it shows (and its forms work) without JavaScript."""
+    data = selectors.panel(access=access, actor=request.user, thread_id=thread_id)  # type: ignore[arg-type]
+    htmx = request.htmx  # type: ignore[attr-defined]
+    return {
+        "panel": data,
+        "suggestion": data.suggestion,
+        "thread": data.thread,
+        "adjust_form": adjust or AdjustForm(),
+        # Offered afresh (the suggested code and the lower ones), with the reason a code was refused.
+        "confirm_form": ConfirmForm(codes=data.codes),
+        "confirm_errors": confirm.errors.get("code", []) + confirm.non_field_errors() if confirm else [],
+        "done": done,
+        # Where a form posted without JavaScript comes back to: the page showing the panel.
+        "return_to": htmx.current_url_abs_path if htmx and htmx.current_url_abs_path else request.get_full_path(),
+    }
+
+
 def _panel(
     request: HttpRequest,
     access: Access,
@@ -73,20 +100,8 @@ def _panel(
     confirm: ConfirmForm | None = None,
     done: str = "",
 ) -> HttpResponse:
-    data = selectors.panel(access=access, actor=request.user, thread_id=thread_id)  # type: ignore[arg-type]
+    context = panel_context(request, access, thread_id, adjust=adjust, confirm=confirm, done=done)
     htmx = request.htmx  # type: ignore[attr-defined]
-    context = {
-        "panel": data,
-        "suggestion": data.suggestion,
-        "thread": data.thread,
-        "adjust_form": adjust or AdjustForm(),
-        # Offered afresh (the suggested code and the lower ones), with the reason a code was refused.
-        "confirm_form": ConfirmForm(codes=data.codes),
-        "confirm_errors": confirm.errors.get("code", []) + confirm.non_field_errors() if confirm else [],
-        "done": done,
-        # Where a form posted without JavaScript comes back to.
-        "return_to": htmx.current_url_abs_path if htmx and htmx.current_url_abs_path else request.get_full_path(),
-    }
     failed = bool(adjust and adjust.errors) or bool(confirm and confirm.errors)
     template = "messaging/evisit/_panel.html" if htmx else "messaging/evisit/panel_page.html"
     # htmx swaps only 2xx answers: a refused form comes back as 200 with its errors in place.

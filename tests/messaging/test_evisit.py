@@ -631,6 +631,12 @@ def test_adjusting_without_javascript_goes_back(clinic: Clinic) -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("evisit_panel", args=[thread.pk])
 
+    back = client.post(
+        reverse("evisit_adjust", args=[thread.pk]),
+        {"minutes": "2", "reason": "Chart review", "next": f"/staff/messages/{thread.pk}/"},
+    )
+    assert back["Location"] == f"/staff/messages/{thread.pk}/"
+
 
 def test_confirming_through_the_panel(clinic: Clinic) -> None:
     thread = clinic.start()
