@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "records.fhir_api",
     "messaging",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
@@ -293,6 +294,9 @@ CELERY_BEAT_SCHEDULE = {
     "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
     # A sweep not started within the minute is dropped: the next one does the same work.
     "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
+    "scheduling-expire-holds": {"task": "scheduling.expire_holds", "schedule": 60, "options": {"expires": 55}},
+    "scheduling-send-reminders": {"task": "scheduling.send_reminders", "schedule": 60, "options": {"expires": 55}},
+    "scheduling-offers": {"task": "scheduling.send_waitlist_offers", "schedule": 60, "options": {"expires": 55}},
 }
 
 # --- Security --------------------------------------------------------------
