@@ -7,6 +7,8 @@ The pages that open them arrive with the scheduling pages, at the paths below.
 
 from __future__ import annotations
 
+import secrets
+
 from django.core import signing
 from django.utils.translation import gettext as _
 
@@ -28,13 +30,14 @@ PATHS = {
 
 
 def make_token(purpose: str, object_id: int) -> str:
-    return signing.dumps([purpose, object_id], salt=SALT)
+    # A random part makes every link different, so a row can insist on the one it sent.
+    return signing.dumps([purpose, object_id, secrets.token_urlsafe(6)], salt=SALT)
 
 
 def read_token(token: str, purpose: str, max_age: int = MAX_AGE_SECONDS) -> int:
     """The id the link was made for, or InvalidToken if it is forged, for another purpose or too old."""
     try:
-        found_purpose, object_id = signing.loads(token, salt=SALT, max_age=max_age)
+        found_purpose, object_id, _nonce = signing.loads(token, salt=SALT, max_age=max_age)
     except (signing.BadSignature, ValueError, TypeError) as error:
         raise InvalidToken(_("This link is not valid or has run out.")) from error
     if found_purpose != purpose or not isinstance(object_id, int):

@@ -170,7 +170,7 @@ class OfferOutcome:
 
 def _close(offer: WaitlistOffer, status: str, now: datetime) -> None:
     offer.status, offer.responded_at = status, now
-    offer.save(update_fields=["status", "responded_at"])
+    offer.save(update_fields=["status", "responded_at", "appointment"])
 
 
 @transaction.atomic
@@ -275,5 +275,6 @@ def offers_sweep(now: datetime | None = None) -> Counter[str]:
     """Send unsent offers once each, then expire what has run out (a beat task every minute)."""
     now = now or timezone.now()
     outcomes = deliver(lambda: unsent_offers(now), lambda offer: send_offer(offer, now))
-    outcomes["expired"] += offers_expire(now)
+    if expired := offers_expire(now):
+        outcomes["expired"] += expired
     return outcomes
