@@ -108,6 +108,12 @@ def qualification(staff: StaffMember) -> str:
     return Qualification.NONE
 
 
+def sees_evisit_report(roles: Iterable[StaffMember]) -> bool:
+    """Whether the e-visit billing report has anything for someone with these (active) jobs:
+    billing staff see their practice's, qualified clinicians their own."""
+    return any(role.role == StaffRole.BILLING or qualification(role) != Qualification.NONE for role in roles)
+
+
 def code_for(family: str, minutes: int) -> str:
     """The code of `family` for `minutes`; "" under 5 minutes or for a family with no codes."""
     if minutes < MINIMUM_MINUTES or family not in BANDS:

@@ -29,6 +29,7 @@ from messaging.evisit_rules import (
     codes_up_to,
     duration,
     qualification,
+    sees_evisit_report,
     suggest,
 )
 from messaging.models import EvisitClaim, Message, Thread, TimeEntry
@@ -269,9 +270,9 @@ def report_scope(user: User) -> ReportScope:
     administrators: configuration is not billing data)."""
     roles = list(StaffMember.objects.filter(user=user, is_active=True))
     billing = frozenset(role.organization_id for role in roles if role.role == StaffRole.BILLING)
-    own = [role for role in roles if qualification(role) != Qualification.NONE]
-    if not billing and not own:
+    if not sees_evisit_report(roles):
         raise Http404
+    own = [role for role in roles if qualification(role) != Qualification.NONE]
     return ReportScope(
         billing_organizations=billing,
         own_staff=frozenset(role.pk for role in own),

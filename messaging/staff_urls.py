@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("count/", staff.waiting_count, name="staff_messages_count"),
     path("<int:thread_id>/", staff.thread, name="staff_thread"),
     path("<int:thread_id>/chart/", staff.chart, name="staff_thread_chart"),
+    path("<int:thread_id>/files/<int:attachment_id>/", staff.attachment, name="staff_thread_attachment"),
     path("<int:thread_id>/reply/", staff.reply, name="staff_thread_reply"),
     path("<int:thread_id>/note/", staff.note, name="staff_thread_note"),
     path("<int:thread_id>/claim/", staff.claim, name="staff_thread_claim"),

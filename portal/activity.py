@@ -37,6 +37,32 @@ SENTENCES: dict[tuple[str, str], Promise] = {
     (A.CREATE, "records.CareTask"): gettext_lazy("%(who)s asked the care team to look at something."),
     (A.UPDATE, "records.CareTask"): gettext_lazy("%(who)s finished a care team task."),
     (A.UPDATE, "records.ReadingThreshold"): gettext_lazy("%(who)s changed the limits for home readings."),
+    (A.VIEW, "messaging.ThreadList"): gettext_lazy("%(who)s viewed the list of messages."),
+    (A.VIEW, "messaging.Thread"): gettext_lazy("%(who)s read a message conversation."),
+    (A.SEND, "messaging.Message"): gettext_lazy("%(who)s sent a message."),
+    (A.UPDATE, "messaging.Thread"): gettext_lazy(
+        "%(who)s changed a message conversation: who answers it, or whether it is open."
+    ),
+    (A.CREATE, "messaging.InternalNote"): gettext_lazy("%(who)s added a care team note to a message conversation."),
+    (A.DOWNLOAD, "messaging.Attachment"): gettext_lazy("%(who)s downloaded a file sent with a message."),
+    (A.VIEW, "messaging.StaffInbox"): gettext_lazy("%(who)s saw a message in a care team inbox."),
+    (A.VIEW, "messaging.ChartPanel"): gettext_lazy("%(who)s looked at the health summary while answering a message."),
+    (A.VIEW, "messaging.EvisitTime"): gettext_lazy("%(who)s looked at the time spent on a message conversation."),
+    (A.UPDATE, "messaging.TimeEntry"): gettext_lazy("%(who)s corrected the time spent on a message conversation."),
+    (A.CREATE, "messaging.EvisitClaim"): gettext_lazy("%(who)s confirmed an online visit (e-visit) for billing."),
+    (A.VIEW, "messaging.EvisitReport"): gettext_lazy(
+        "%(who)s listed a message conversation in the e-visit billing report."
+    ),
+    (A.DOWNLOAD, "messaging.EvisitReport"): gettext_lazy(
+        "%(who)s downloaded the e-visit billing report with a message conversation."
+    ),
+    (A.VIEW, "scheduling.AppointmentList"): gettext_lazy("%(who)s viewed the appointments."),
+    (A.CREATE, "scheduling.Appointment"): gettext_lazy("%(who)s booked an appointment."),
+    (A.UPDATE, "scheduling.Appointment"): gettext_lazy("%(who)s changed an appointment."),
+    (A.CREATE, "scheduling.AppointmentRequest"): gettext_lazy("%(who)s asked for an appointment."),
+    (A.UPDATE, "scheduling.AppointmentRequest"): gettext_lazy("%(who)s handled an appointment request."),
+    (A.CREATE, "scheduling.WaitlistEntry"): gettext_lazy("%(who)s joined a waiting list for an earlier time."),
+    (A.UPDATE, "scheduling.WaitlistEntry"): gettext_lazy("%(who)s changed a place on a waiting list."),
     # Any FHIR API read ("fhir.Observation", "fhir.Bundle"...): an app the patient connected.
     (A.VIEW, "fhir.*"): gettext_lazy("%(who)s read part of the health record through a connected app."),
 }

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "records.fhir_api",
     "messaging",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,9 @@ CELERY_BEAT_SCHEDULE = {
     "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
     "messaging-notice-sweep": {"task": "messaging.notice_sweep", "schedule": 120, "options": {"expires": 110}},
     "messaging-staff-digest": {"task": "messaging.staff_digest", "schedule": 30 * 60},
+    "scheduling-expire-holds": {"task": "scheduling.expire_holds", "schedule": 60, "options": {"expires": 55}},
+    "scheduling-send-reminders": {"task": "scheduling.send_reminders", "schedule": 60, "options": {"expires": 55}},
+    "scheduling-offers": {"task": "scheduling.send_waitlist_offers", "schedule": 60, "options": {"expires": 55}},
 }
 
 # --- Security --------------------------------------------------------------

@@ -1,1 +1,2 @@
-"""scheduling: arrives with its own issue (see ../shared/docs/ARCHITECTURE.md)."""
+"""scheduling: visit types and the rules that decide who may book them, provider availability,
+appointments (no double booking: exclusion constraints), the waitlist and reminders."""

@@ -16,7 +16,6 @@ from uuid import uuid4
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,6 +23,7 @@ from messaging import safety
 from messaging import selectors_patient as selectors
 from messaging.patient_forms import ReplyForm, StartForm
 from messaging.services import attachments, threads
+from messaging.views.files import attachment_response
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -184,16 +184,5 @@ def thread_reopen(request: HttpRequest, access: Access, thread_id: int) -> HttpR
 @messaging_page
 @require_GET
 def attachment_download(request: HttpRequest, access: Access, attachment_id: int) -> HttpResponse:
-    """The file, as a download (never shown inline), of the type its content was checked to be.
-    Files are at most 10 MB, so they are read whole."""
     attachment = attachments.attachment_download(access=access, actor=_actor(request), attachment_id=attachment_id)
-    try:
-        with attachment.file.open("rb") as file:
-            content = file.read()
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = HttpResponse(content, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=attachment.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(attachment)

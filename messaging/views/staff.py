@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from messaging import protocols
 from messaging import selectors_staff as selectors
 from messaging.models import Thread
+from messaging.services import attachments
 from messaging.services import threads as services
 from messaging.staff_forms import (
     CloseForm,
@@ -34,6 +35,7 @@ from messaging.staff_forms import (
     ReplyForm,
     ThreadActionForm,
 )
+from messaging.views.files import attachment_response
 from portal.access import Access, Action, access_patient, resolve
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -172,6 +174,16 @@ def _done(request: HttpRequest, thread_id: int, message: str, anchor: str = "") 
 @staff_thread
 def thread(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     return _thread_page(request, access, thread_id)
+
+
+@require_GET
+@staff_thread
+def attachment(request: HttpRequest, access: Access, thread_id: int, attachment_id: int) -> HttpResponse:
+    """A file sent in the thread (audited as a download)."""
+    found = attachments.attachment_download(access=access, actor=_actor(request), attachment_id=attachment_id)
+    if found.message.thread_id != thread_id:
+        raise Http404
+    return attachment_response(found)
 
 
 @require_GET

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from messaging.evisit_rules import sees_evisit_report
 from portal import selectors
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action, may_register
 from portal.forms import GuardianGrantForm, PatientInviteForm, PatientSearchForm
@@ -21,7 +22,12 @@ from portal.views.decorators import View, patient_view, staff_view
 @staff_view
 def staff_home(request: HttpRequest) -> HttpResponse:
     roles = selectors.staff_roles_of(request.user)  # type: ignore[arg-type]
-    context = {"roles": roles, "search_form": PatientSearchForm(), "may_register": may_register(request.user)}
+    context = {
+        "roles": roles,
+        "search_form": PatientSearchForm(),
+        "may_register": may_register(request.user),
+        "sees_evisit_report": sees_evisit_report(roles),
+    }
     return render(request, "portal/staff/home.html", context)
 
 

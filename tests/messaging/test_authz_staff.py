@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from messaging.factories import PoolFactory
 from messaging.models import Category, Pool, Thread
+from messaging.services.attachments import save_attachments, validate_uploads
 from messaging.services.threads import thread_close, thread_start
 from portal.access import Action, resolve
 from portal.factories import StaffMemberFactory
@@ -33,8 +34,15 @@ from tests.authz import (
     build_world,
     check_endpoint,
 )
+from tests.messaging.uploads import PNG, upload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
 
 STAFF_ELSEWHERE = {OTHER_ORG_STAFF, ADMINISTRATOR}
 
@@ -59,6 +67,7 @@ def _a_thread(world: World, *, closed: bool = False) -> None:
     if closed:
         thread_close(access=access, actor=patient.user, thread_id=thread.pk)
     world.items["thread"] = thread
+    [world.items["attachment"]] = save_attachments(thread.messages.get(), validate_uploads([upload("rash.png", PNG)]))
 
 
 def _thread_url(name: str) -> Callable[[World], str]:
@@ -87,6 +96,13 @@ def _endpoint(name: str, url: str, method: str = "get", **fields: Any) -> Endpoi
 ENDPOINTS = [
     _endpoint("staff thread", "staff_thread"),
     _endpoint("staff thread chart", "staff_thread_chart"),
+    Endpoint(
+        "staff attachment",
+        "staff_only",
+        lambda world: reverse("staff_thread_attachment", args=[world.items["thread"].pk, world.items["attachment"].pk]),
+        scope=Scope.MESSAGING,
+        arrange=_a_thread,
+    ),
     _endpoint(
         "staff reply", "staff_thread_reply", "post", data=lambda w: {"reply-body": "Use the cream.", "action": "send"}
     ),
@@ -113,6 +129,26 @@ def test_staff_thread_endpoint(endpoint: Endpoint, actor: str) -> None:
 @pytest.mark.parametrize("actor", [a for a in ACTORS if a != CARE_TEAM_STAFF])
 def test_staff_claim(actor: str) -> None:
     check_endpoint(CLAIM, actor)
+
+
+def test_a_file_is_reached_only_through_its_own_thread() -> None:
+    world = build_world(Scope.MESSAGING)
+    _a_thread(world)
+    access = resolve(world.patient.user, world.patient, Action.MESSAGING)
+    assert access is not None
+    other = thread_start(  # a second thread of the same patient
+        access=access,
+        actor=world.patient.user,
+        category=Category.OTHER,
+        subject="Parking",
+        body="Where do I park?",
+        idempotency_key=uuid4().hex,
+    )
+    url = reverse("staff_thread_attachment", args=[other.pk, world.items["attachment"].pk])
+
+    response = world.client_for(CLINIC_STAFF).get(url)
+
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -25,6 +25,7 @@ from messaging.demo import build_demo_messaging
 from portal.access import ADULT_AT
 from portal.models import CareTeamMembership, Organization, Patient, ProxyGrant, Scope, StaffMember, StaffRole, User
 from records.demo import import_demo_records
+from scheduling.demo import build_demo_scheduling
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - public on purpose, like the key below
 # Published on purpose so anyone can sign in as demo staff: the RFC 6238 test secret
@@ -384,6 +385,7 @@ def build_demo_clinic(today: date | None = None) -> Tally:
     tally.updated += Counter(SourceRecord=records["updated"])
     # Messaging last: its demo conversations are written by patients and answered by staff above.
     tally.created += build_demo_messaging(organizations[HOME_SLUG], staff, patients, today)
+    tally.created += build_demo_scheduling(organizations[HOME_SLUG], staff, patients, today)
     return tally
 
 

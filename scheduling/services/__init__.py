@@ -1,0 +1,1 @@
+"""Scheduling services: every write (in a transaction, audited) and the slot search."""

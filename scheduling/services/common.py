@@ -1,0 +1,80 @@
+"""What the scheduling services share: the access check, settings with defaults, system audit events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.http import Http404
+
+from portal import audit
+from portal.access import Access, Action
+from portal.models import AuditEvent, Patient
+from scheduling.models import Appointment, SchedulingSettings, VisitType
+
+ActingAs = AuditEvent.ActingAs
+
+
+def require_scheduling(access: Access) -> None:
+    # An Access granted for another action (or a caregiver without the scheduling scope, who
+    # never gets one) does not stand in for scheduling.
+    if access.action != Action.SCHEDULING:
+        raise Http404
+
+
+def patient_side(access: Access) -> bool:
+    return access.acting_as in (ActingAs.SELF, ActingAs.PROXY)
+
+
+def require_staff(access: Access) -> None:
+    require_scheduling(access)
+    if access.acting_as != ActingAs.STAFF or access.staff is None:
+        raise Http404
+
+
+def locked_patient(access: Access) -> Patient:
+    """The patient row, locked: one patient's bookings are decided one at a time, so two at once
+    cannot both pass the limit of upcoming visits."""
+    return Patient.objects.select_for_update().select_related("home_organization").get(pk=access.patient.pk)
+
+
+def locked_appointment(access: Access, appointment_id: int) -> Appointment:
+    require_scheduling(access)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("visit_type__organization", "location", "provider__user")
+        .filter(pk=appointment_id, patient=access.patient)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def load_visit_type(visit_type_id: int) -> VisitType:
+    visit_type = VisitType.objects.select_related("organization").filter(pk=visit_type_id, is_active=True).first()
+    if visit_type is None:
+        raise Http404
+    return visit_type
+
+
+def settings_for(organization_id: int) -> SchedulingSettings:
+    """The organization's settings, or the defaults (unsaved) when it has none."""
+    found = SchedulingSettings.objects.filter(organization_id=organization_id).first()
+    return found or SchedulingSettings(organization_id=organization_id)
+
+
+def system_audit(objects: Iterable[Appointment], action: str = AuditEvent.Action.UPDATE) -> None:
+    """Audit changes the portal made by itself (expiring holds), one event per appointment."""
+    events = []
+    for obj in objects:
+        event = audit.build(
+            actor=None,
+            patient=None,
+            action=action,
+            obj=obj,
+            acting_as=ActingAs.SYSTEM,
+            scope=Action.SCHEDULING,
+        )
+        event.patient_id = obj.patient_id
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)

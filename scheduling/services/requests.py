@@ -1,0 +1,138 @@
+"""Requests the clinic's staff handle: a visit the patient asked for (visit types in request mode),
+and a cancellation or change that came after the online cut-off."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import audit
+from portal.access import Access
+from portal.models import AuditEvent, User
+from portal.services.errors import InvalidTransition, ServiceError
+from scheduling.models import Appointment, AppointmentRequest
+from scheduling.services.common import load_visit_type, locked_patient, patient_side, require_scheduling, require_staff
+from scheduling.services.eligibility import check_eligibility
+
+Kind = AppointmentRequest.Kind
+RequestStatus = AppointmentRequest.Status
+NOTE_MAX = 2000
+
+
+def _note(note: str) -> str:
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ServiceError(_("Please shorten this to %(limit)s characters.") % {"limit": NOTE_MAX}, field="note")
+    return note
+
+
+def late_change_request(
+    access: Access, actor: User | None, *, appointment: Appointment, kind: str, note: str, now: datetime
+) -> AppointmentRequest:
+    """The open request to cancel or change `appointment` (made now, or the one already waiting)."""
+    existing = AppointmentRequest.objects.filter(appointment=appointment, kind=kind, status=RequestStatus.OPEN).first()
+    if existing is not None:
+        return existing
+    request = AppointmentRequest.objects.create(
+        organization_id=appointment.organization_id,
+        patient=appointment.patient,
+        visit_type=appointment.visit_type,
+        kind=kind,
+        appointment=appointment,
+        note=_note(note),
+        created_by=actor,
+        created_at=now,
+    )
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=request)
+    return request
+
+
+@transaction.atomic
+def visit_request(
+    *, access: Access, actor: User, visit_type_id: int, note: str, now: datetime | None = None
+) -> AppointmentRequest:
+    """A patient (or caregiver) asks for a visit of a type staff book. Asking again while the
+    first request waits returns that one."""
+    require_scheduling(access)
+    if not patient_side(access):
+        raise Http404
+    now = now or timezone.now()
+    patient = locked_patient(access)
+    visit_type = load_visit_type(visit_type_id)
+    eligibility = check_eligibility(patient=patient, visit_type=visit_type, now=now)
+    if not eligibility.may_request:
+        raise ServiceError(
+            eligibility.reasons[0] if eligibility.reasons else _("This visit is booked online, not by request.")
+        )
+    existing = AppointmentRequest.objects.filter(
+        patient=patient, visit_type=visit_type, kind=Kind.BOOK, status=RequestStatus.OPEN
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            request = AppointmentRequest.objects.create(
+                organization_id=visit_type.organization_id,
+                patient=patient,
+                visit_type=visit_type,
+                kind=Kind.BOOK,
+                note=_note(note),
+                created_by=actor,
+                created_at=now,
+            )
+    except IntegrityError as error:  # pragma: no cover - the patient row lock makes this unreachable
+        raise ServiceError(_("You have already asked for this visit.")) from error
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=request)
+    return request
+
+
+@transaction.atomic
+def request_resolve(
+    *,
+    access: Access,
+    actor: User,
+    request_id: int,
+    status: str,
+    appointment_id: int | None = None,
+    now: datetime | None = None,
+) -> AppointmentRequest:
+    """Staff close a request: done (a late cancellation done means the visit is cancelled; a
+    booking request done names the visit booked for it) or declined."""
+    from scheduling.services.changes import cancel_now
+
+    require_staff(access)
+    now = now or timezone.now()
+    request = (
+        AppointmentRequest.objects.select_for_update(of=("self",))
+        .select_related("appointment__visit_type")
+        .filter(pk=request_id, patient=access.patient, organization_id=access.staff.organization_id)  # type: ignore[union-attr]
+        .first()
+    )
+    if request is None:
+        raise Http404
+    if request.status != RequestStatus.OPEN:
+        raise InvalidTransition(_("This request has already been handled."))
+    if status not in (RequestStatus.DONE, RequestStatus.DECLINED):
+        raise ServiceError(_("Choose done or declined."), field="status")
+    if status == RequestStatus.DONE and request.kind == Kind.CANCEL and request.appointment is not None:
+        visit = Appointment.objects.select_for_update().get(pk=request.appointment.pk)
+        if visit.status == Appointment.Status.BOOKED:
+            cancel_now(visit, actor=actor, now=now)
+            audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=visit)
+    if status == RequestStatus.DONE and request.kind == Kind.BOOK:
+        if (
+            appointment_id is None
+            or not Appointment.objects.filter(
+                pk=appointment_id, patient=access.patient, visit_type_id=request.visit_type_id
+            ).exists()
+        ):
+            raise ServiceError(_("Book the visit first, then choose it here."), field="appointment")
+        request.appointment_id = appointment_id
+    request.status, request.handled_by, request.handled_at = status, actor, now
+    request.save(update_fields=["status", "handled_by", "handled_at", "appointment"])
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=request)
+    return request
