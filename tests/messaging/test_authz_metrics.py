@@ -27,7 +27,7 @@ from tests.authz import (
 
 pytestmark = pytest.mark.django_db
 
-QUERIES = 14
+QUERIES = 15
 
 # Every staff member and administrator sees their own organization's numbers (the care-team
 # specialist and the other clinic's nurse see their own clinic's).

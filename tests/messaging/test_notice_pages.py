@@ -126,11 +126,11 @@ def test_my_notifications_newest_first_with_thread_and_patient(
 
     # session, user, device, staff role, notice count, notices page, audit insert, unread count; the
     # layout's device and people; saving the session (3 with its savepoint).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(reverse("messaging_notices"))
     for _ in range(5):
         clinic.start()
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get(reverse("messaging_notices"))
 
     body = response.content.decode()
