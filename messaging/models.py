@@ -409,6 +409,24 @@ class Thread(models.Model):
     def __str__(self) -> str:
         return f"Thread {self.pk}"
 
+    @property
+    def sla_state_now(self) -> str:
+        """The promise's state as of this moment: the stored state, or later if the clock has
+        passed a milestone the sweep (every minute) has not recorded yet, so no page says "on
+        track" about a late answer."""
+        if self.status != self.Status.OPEN or self.first_responded_at is not None:
+            return self.sla_state
+        now = timezone.now()
+        if now >= self.first_response_due_at:
+            return self.SlaState.BREACHED
+        if now >= self.at_risk_at and self.sla_state == self.SlaState.ON_TRACK:
+            return self.SlaState.AT_RISK
+        return self.sla_state
+
+    @property
+    def sla_state_now_label(self) -> str:
+        return str(self.SlaState(self.sla_state_now).label)
+
 
 class Message(models.Model):
     """One message in a thread: from the patient, a caregiver or staff; or a staff-only note."""

@@ -199,3 +199,27 @@ def test_every_category_has_a_line_of_guidance() -> None:
     ]
     assert all(str(category.guidance) for category in Category)
     assert Thread.Category is Category
+
+
+def test_the_promise_state_shown_is_never_behind_the_clock(db: None) -> None:
+    """Between two sweeps a page must not call a late answer "on track"."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.factories import ThreadFactory
+    from messaging.models import Thread
+
+    now = timezone.now()
+    late = ThreadFactory(first_response_due_at=now - timedelta(minutes=1), at_risk_at=now - timedelta(hours=1))
+    soon = ThreadFactory(first_response_due_at=now + timedelta(hours=1), at_risk_at=now - timedelta(minutes=1))
+    fine = ThreadFactory(first_response_due_at=now + timedelta(hours=2), at_risk_at=now + timedelta(hours=1))
+    answered = ThreadFactory(
+        first_response_due_at=now - timedelta(minutes=1),
+        at_risk_at=now - timedelta(hours=1),
+        status=Thread.Status.ANSWERED,
+        first_responded_at=now - timedelta(hours=2),
+    )
+
+    assert [t.sla_state_now for t in (late, soon, fine, answered)] == ["breached", "at_risk", "on_track", "on_track"]
+    assert late.sla_state_now_label == "Late"
