@@ -9,9 +9,11 @@ reply is added only when the conversation has none yet.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -27,9 +29,10 @@ from messaging.models import (
     SlaPolicy,
     Thread,
 )
-from messaging.services.threads import thread_reply, thread_start
-from portal.access import Action, resolve
-from portal.models import Organization, Patient, StaffMember
+from messaging.services.sla import sla_sweep
+from messaging.services.threads import thread_close, thread_reply, thread_start
+from portal.access import Access, Action, resolve
+from portal.models import Organization, Patient, StaffMember, User
 
 # Business minutes: urgent within 2 business hours; clinical questions within one business day;
 # administrative ones within two.
@@ -248,6 +251,85 @@ def ensure_conversations(patients: dict[str, Patient], tally: Counter[str]) -> N
         tally["Message"] += 1
 
 
+# Four weeks of past conversations, so the response-times page has a history to show: who wrote
+# (MRN, and the caregiver's email when a caregiver wrote), what about, and in which language.
+HISTORY_WRITERS = [
+    ("LPC-100001", None, "en"),
+    ("LPC-100002", None, "es"),
+    ("LPC-100003", None, "en"),
+    ("LPC-100006", "karen.mitchell@example.com", "en"),
+]
+HISTORY_SUBJECTS = {
+    Category.REFILL: ("Refill request", "Solicitud de resurtido"),
+    Category.TEST_RESULT: ("Question about my result", "Pregunta sobre mi resultado"),
+    Category.NEW_SYMPTOM: ("A new problem", "Un problema nuevo"),
+    Category.APPOINTMENT: ("About my appointment", "Sobre mi cita"),
+    Category.BILLING: ("Question about a bill", "Pregunta sobre una factura"),
+    Category.FORM_LETTER: ("A form for work", "Un formulario para el trabajo"),
+}
+HISTORY_DAYS = 28
+HISTORY_COUNT = 24
+# One in five answers comes late: the sweep hands those to the team lead, as it would live.
+LATE_SHARE = 0.2
+
+
+def ensure_history(patients: dict[str, Patient], now: datetime, tally: Counter[str]) -> None:
+    """Past conversations through the real services on past clocks: started, some let run late
+    (the SLA sweep breaches them and hands them to the lead), answered by whoever owns them, and
+    closed by the patient. Deterministic (a fixed seed), and skipped once made."""
+    if Thread.objects.filter(idempotency_key="demo-history-0").exists():
+        return
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    zone = ZoneInfo(next(iter(patients.values())).home_organization.time_zone)
+    for number in range(HISTORY_COUNT):
+        mrn, caregiver, language = HISTORY_WRITERS[number % len(HISTORY_WRITERS)]
+        patient = patients[mrn]
+        writer = User.objects.get(email=caregiver) if caregiver else patient.user
+        access = resolve(writer, patient, Action.MESSAGING) if writer else None
+        if writer is None or access is None:
+            continue
+        day = (now - timedelta(days=HISTORY_DAYS - number * HISTORY_DAYS // HISTORY_COUNT)).astimezone(zone)
+        started = day.replace(hour=rng.randint(7, 18), minute=rng.choice([5, 20, 35, 50]), second=0, microsecond=0)
+        category = rng.choice(list(HISTORY_SUBJECTS))
+        english, spanish = HISTORY_SUBJECTS[category]
+        subject = spanish if language == "es" else english
+        thread = thread_start(
+            access=access,
+            actor=writer,
+            category=category,
+            subject=subject,
+            body=subject + ".",
+            idempotency_key=f"demo-history-{number}",
+            now=started,
+        )
+        tally["Thread"] += 1
+        if rng.random() < LATE_SHARE:
+            sla_sweep(now=thread.first_response_due_at + timedelta(minutes=1))
+            thread.refresh_from_db()
+            answered_at = thread.first_response_due_at + timedelta(minutes=rng.randint(20, 240))
+        else:
+            window = (thread.first_response_due_at - started).total_seconds()
+            answered_at = started + timedelta(seconds=window * rng.uniform(0.05, 0.7))
+        _answer_and_close(thread, access, writer, min(answered_at, now), tally)
+
+
+def _answer_and_close(thread: Thread, access: Access, writer: User, answered_at: datetime, tally: Counter[str]) -> None:
+    member = thread.owner
+    staff_access = resolve(member.user, thread.patient, Action.MESSAGING) if member else None
+    if member is None or staff_access is None:
+        return
+    body = (
+        "Gracias por escribir. Ya lo resolvimos."
+        if thread.patient.preferred_language == "es"
+        else ("Thank you for writing. This is taken care of.")
+    )
+    thread_reply(access=staff_access, actor=member.user, thread_id=thread.pk, body=body, now=answered_at)
+    thread_close(
+        access=access, actor=writer, thread_id=thread.pk, now=min(answered_at + timedelta(hours=2), timezone.now())
+    )
+    tally["Message"] += 1
+
+
 def _answer_time(started: datetime) -> datetime:
     # Answered well inside the promise: two hours after the patient wrote, never in the future.
     return min(started + timedelta(hours=2), timezone.now())
@@ -260,5 +342,6 @@ def build_demo_messaging(
     tally: Counter[str] = Counter()
     ensure_calendar(organization, today, tally)
     ensure_pools(organization, staff, tally)
+    ensure_history(patients, timezone.now(), tally)
     ensure_conversations(patients, tally)
     return tally
