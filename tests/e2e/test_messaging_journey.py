@@ -61,7 +61,7 @@ SPANISH = Words(
     "Enviar mensaje",
     "Esto puede ser una emergencia",
     "Enviarlo de todos modos",
-    "responderá antes del",
+    "le responderá a más tardar",
     "Tengo dolor de pecho cuando subo las escaleras.",
 )
 
