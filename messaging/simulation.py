@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from messaging import protocols
 from messaging.calendar import ClinicCalendar, is_open
 from messaging.metrics import SlaMetrics, sla_compliance
 from messaging.models import BusinessCalendar, BusinessHours, Category, Pool, RoutingRule, SlaPolicy, Thread
@@ -233,6 +234,15 @@ def arrivals(config: SimulationConfig, patients: list[Patient]) -> list[Arrival]
     return sorted(found, key=lambda arrival: arrival.at)
 
 
+def _closing_outcome(worker: Worker, thread: Thread) -> str:
+    """How this worker closes an answered thread, as their role's protocol allows: "answered"
+    where they may, else the first outcome they may give (a nurse sends an urgent one for a visit)."""
+    allowed = protocols.allowed_outcomes([worker.staff.role], category=thread.category, urgency=thread.urgency)
+    if Thread.Outcome.ANSWERED in allowed:
+        return Thread.Outcome.ANSWERED
+    return allowed[0] if allowed else ""
+
+
 def _work(clinic: _Clinic, now: datetime, rng: random.Random) -> None:
     """Each staff member answers (or passes on) the threads they own, earliest due first."""
     waiting = defaultdict(list)
@@ -263,9 +273,9 @@ def _work(clinic: _Clinic, now: datetime, rng: random.Random) -> None:
                 )
                 continue
             thread_reply(access=access, actor=worker.staff.user, thread_id=thread.pk, body="Simulated answer.", now=now)
-            thread_close(
-                access=access, actor=worker.staff.user, thread_id=thread.pk, outcome=Thread.Outcome.ANSWERED, now=now
-            )
+            outcome = _closing_outcome(worker, thread)
+            if outcome:  # else their protocol has them leave it answered for someone who may close it
+                thread_close(access=access, actor=worker.staff.user, thread_id=thread.pk, outcome=outcome, now=now)
         if not queue:
             worker.credit = min(worker.credit, 1.0)  # idle time is not saved up for later
 

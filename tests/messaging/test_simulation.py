@@ -51,6 +51,16 @@ def test_one_nurse_answering_at_once_keeps_every_promise() -> None:
     assert total.p90_business_minutes is not None and total.p90_business_minutes <= 15
 
 
+def test_urgent_messages_are_answered_and_closed_as_the_nurses_protocol_allows() -> None:
+    """A nurse may not close an urgent message as merely "answered" (messaging.protocols): she
+    answers and closes it as needing a visit, and the simulation keeps running."""
+    result = simulate(with_(urgent=1.0, keep=True))
+
+    total = result.metrics.total
+    assert (total.threads, total.answered, total.on_time_percent) == (6, 6, 100.0)
+    assert set(Thread.objects.values_list("urgency", "status", "outcome")) == {("urgent", "closed", "needs_visit")}
+
+
 def test_a_nurse_who_answers_nothing_breaks_every_promise_and_the_lead_takes_each_over() -> None:
     metrics = simulate(with_(capacity=0)).metrics
 
