@@ -17,6 +17,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
     path("record/", include("records.urls")),
     path("messages/", include("messaging.urls")),
+    path("appointments/", include("scheduling.urls")),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 
@@ -45,6 +46,7 @@ urlpatterns = [
     path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
     path("shared/", include("records.public_urls")),
     path("m/", include("messaging.link_urls")),
+    path("appointments/", include("scheduling.link_urls")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
     path("account/", include(account_urls)),
@@ -55,6 +57,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("staff/records/", include("records.staff_urls")),
     path("staff/messages/", include("messaging.staff_urls")),
+    path("staff/schedule/", include("scheduling.staff_urls")),
     path("staff/messaging/metrics/", include("messaging.metrics_urls")),
     path("staff/messaging/evisits/", include("messaging.evisit_urls")),
     path("staff/notifications/", include("messaging.notice_urls")),
@@ -64,6 +67,7 @@ urlpatterns = [
     path(".well-known/smart-configuration", smart_configuration_view, name="smart_configuration"),
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/", include("messaging.api.urls")),
+    path("api/v1/", include("scheduling.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

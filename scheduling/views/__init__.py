@@ -1,0 +1,1 @@
+"""Scheduling pages: the patient's (patient.py), staff's (staff.py), one-tap links (links.py)."""
