@@ -324,15 +324,25 @@ class Thread(models.Model):
         REFILL_HANDLED = "refill_handled", _("Refill handled")
         EMERGENCY = "emergency", _("Sent to emergency care")
 
-    patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="message_threads")
+    # patient, pool and owner (db_index=False) have no index of their own: composite indexes
+    # below lead with each (thread_patient_list, thread_pool_inbox, thread_owner_inbox) and answer
+    # the same look-ups, and every index more is upkeep on each thread the SLA sweep moves.
+    patient = models.ForeignKey(
+        "portal.Patient", on_delete=models.PROTECT, related_name="message_threads", db_index=False
+    )
     organization = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="message_threads")
     category = models.CharField(max_length=16, choices=Category.choices)
     subject = models.CharField(max_length=200)
     urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="threads")
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="threads", db_index=False)
     owner = models.ForeignKey(
-        "portal.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="owned_threads"
+        "portal.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_threads",
+        db_index=False,
     )
     owner_reason = models.CharField(max_length=16, choices=OwnerReason.choices, blank=True)
     # The promise: the first answer by `first_response_due_at`; the owner is warned at `at_risk_at`.
@@ -451,6 +461,10 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When the patient (or a caregiver) first saw a staff reply: the read receipt.
     patient_read_at = models.DateTimeField(null=True, blank=True)
+    # From the form that sent it: a double click or a retry finds this message again. Empty for
+    # messages written without a form of their own (a thread's first message: the thread holds
+    # that key; demo and simulated data).
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering: ClassVar = ["created_at", "pk"]
@@ -472,6 +486,11 @@ class Message(models.Model):
                 name="message_read_receipt_on_staff_reply",
             ),
             models.CheckConstraint(condition=~models.Q(body=""), name="message_body_given"),
+            models.UniqueConstraint(
+                fields=["thread", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="message_idempotency_key_unique",
+            ),
         ]
         indexes: ClassVar = [
             models.Index(fields=["thread", "created_at"], name="message_thread_time"),

@@ -11,6 +11,7 @@ from django.forms.boundfield import BoundWidget
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from messaging.form_keys import key_field
 from messaging.models import CATEGORY_GUIDANCE, Category
 from messaging.services import attachments
 from messaging.services.threads import BODY_MAX, KEY_MAX, SUBJECT_MAX
@@ -96,3 +97,5 @@ class ReplyForm(AttachmentsMixin, forms.Form):
         error_messages={"required": _("Write your message.")},
     )
     attachments = _files_field()
+    # Sending the same reply form twice sends one reply.
+    idempotency_key = key_field()

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from messaging.form_keys import key_field, new_key
 from messaging.models import Category, QuickReply, Thread, Urgency
 from messaging.selectors_staff import Filters, View
 from messaging.services.threads import BODY_MAX
@@ -21,6 +22,10 @@ class ThreadActionForm(PortalForm):
     can show the one just sent (errors and text) in place of a blank one."""
 
     context_name: ClassVar[str]
+
+    def posted(self, name: str) -> str:
+        """A field as sent, unvalidated: the service checks it, in the same words everywhere."""
+        return str(self.data.get(self.add_prefix(name), ""))
 
 
 def _any(label: Any) -> list[tuple[str, Any]]:
@@ -78,6 +83,8 @@ class ReplyForm(ThreadActionForm):
     body = _text(
         _("Reply to the patient"), _("The patient and caregivers with access to messages read this."), BODY_MAX, 6
     )
+    # Sending the same form twice (a double click, a retry) sends one reply.
+    idempotency_key = key_field()
 
     def __init__(self, *args: Any, quick_replies: list[QuickReply], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,7 +110,10 @@ class ReplyForm(ThreadActionForm):
             self.add_error("quick_reply", _("Choose a quick reply to insert."))
             return self
         body = "\n\n".join(part for part in (typed.strip(), chosen.body) if part)
-        return ReplyForm(initial={"body": body}, quick_replies=list(self.quick_replies.values()))
+        key = self.posted("idempotency_key") or new_key()  # still the same, unsent reply
+        return ReplyForm(
+            initial={"body": body, "idempotency_key": key}, quick_replies=list(self.quick_replies.values())
+        )
 
 
 class NoteForm(ThreadActionForm):
@@ -111,6 +121,7 @@ class NoteForm(ThreadActionForm):
     prefix = "note"
 
     body = _text(_("Internal note"), _("Only staff see this. It is never shown to the patient."), BODY_MAX, 4)
+    idempotency_key = key_field()
 
 
 class ReassignForm(ThreadActionForm):

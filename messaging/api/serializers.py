@@ -84,3 +84,5 @@ class ThreadStartSerializer(serializers.Serializer[Thread]):
 
 class ReplySerializer(serializers.Serializer[Message]):
     body = serializers.CharField(max_length=BODY_MAX)
+    # Optional, made once per reply by the app: a retried request finds the message it sent.
+    idempotency_key = serializers.CharField(max_length=KEY_MAX, required=False, default="")

@@ -80,15 +80,21 @@ class ThreadView(APIView):
 
 
 class ReplyView(APIView):
-    @extend_schema(request=ReplySerializer, responses={201: MessageSerializer})
+    @extend_schema(request=ReplySerializer, responses={201: MessageSerializer, 200: MessageSerializer})
     def post(self, request: Request, patient_id: Any, thread_id: int) -> Response:
+        """Reply. The same idempotency key again answers 200 with the message it sent."""
         access, actor = _patient_side(request, patient_id)
         payload = ReplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        now = timezone.now()
         message = threads.thread_reply(
-            access=access, actor=actor, thread_id=thread_id, body=payload.validated_data["body"]
+            access=access, actor=actor, thread_id=thread_id, now=now, **payload.validated_data
         )
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        # As for a new thread: a message this request wrote carries this request's clock.
+        created = message.created_at == now
+        return Response(
+            MessageSerializer(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class _ThreadAction(APIView):

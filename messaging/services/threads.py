@@ -76,6 +76,11 @@ def _text(value: str, *, field: str, limit: int, missing: str) -> str:
     return value
 
 
+def _form_key_refused() -> ServiceError:
+    # A key missing, too long, or not this sender's: only a tampered or broken form sends one.
+    return ServiceError(_("Something went wrong with the form. Reload the page and send again."))
+
+
 def _existing(access: Access, idempotency_key: str) -> Thread | None:
     return Thread.objects.filter(patient=access.patient, idempotency_key=idempotency_key).first()
 
@@ -117,7 +122,7 @@ def thread_start(
     body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
     idempotency_key = idempotency_key.strip()
     if not idempotency_key or len(idempotency_key) > KEY_MAX:
-        raise ServiceError(_("Something went wrong with the form. Reload the page and send again."))
+        raise _form_key_refused()
     existing = _existing(access, idempotency_key)
     if existing is not None:
         return existing
@@ -161,6 +166,26 @@ def thread_start(
     return thread
 
 
+def _reply_key(idempotency_key: str) -> str:
+    idempotency_key = idempotency_key.strip()
+    if len(idempotency_key) > KEY_MAX:
+        raise _form_key_refused()
+    return idempotency_key
+
+
+def _sent_before(thread: Thread, actor: User, idempotency_key: str, *, internal_note: bool) -> Message | None:
+    """The message this key already sent on this thread, if any. A key that sent someone else's
+    message, or a note for a reply, is refused: never hand back a message the caller did not write."""
+    if not idempotency_key:
+        return None
+    message = Message.objects.filter(thread=thread, idempotency_key=idempotency_key).first()
+    if message is None:
+        return None
+    if message.author_id != actor.pk or message.is_internal_note != internal_note:
+        raise _form_key_refused()
+    return message
+
+
 @transaction.atomic
 def thread_reply(
     *,
@@ -171,6 +196,7 @@ def thread_reply(
     internal_note: bool = False,
     safety_flags: list[str] | None = None,
     attachments: list[ValidUpload] | None = None,
+    idempotency_key: str = "",
     now: datetime | None = None,
 ) -> Message:
     """Add a message. A staff reply (not an internal note) answers the thread: the first one
@@ -181,24 +207,42 @@ def thread_reply(
     `safety_flags` (a patient-side reply the sender sent anyway after the safety screen's
     guidance) are added to the thread's, so staff see them; the urgency and the promised answer
     time do not change (the guidance told the sender this is not an emergency channel).
-    `attachments` are stored with the message, in this transaction."""
+    `attachments` are stored with the message, in this transaction.
+
+    The same `idempotency_key` (from the form) on the same thread returns the message it sent,
+    writing nothing: a double click or a retried request does not send twice. Without one (an
+    empty key) every call is a new message."""
     thread = _locked_thread(access, thread_id)
-    body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
     staff = access.acting_as == ActingAs.STAFF
     if internal_note and not staff:
         raise Http404
+    idempotency_key = _reply_key(idempotency_key)
+    # After the thread's lock: a duplicate that waited for it sees the message the first one sent.
+    sent = _sent_before(thread, actor, idempotency_key, internal_note=internal_note)
+    if sent is not None:
+        return sent
+    body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
     if thread.status == Status.CLOSED and not internal_note:
         raise InvalidTransition(_("This conversation is closed. Reopen it to write again."))
     now = now or timezone.now()
-    message = Message.objects.create(
-        thread=thread,
-        author=actor,
-        acting_as=access.acting_as,
-        author_staff=access.staff if staff else None,
-        body=body,
-        is_internal_note=internal_note,
-        created_at=now,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: losing a race on the key leaves the outer work usable
+            message = Message.objects.create(
+                thread=thread,
+                author=actor,
+                acting_as=access.acting_as,
+                author_staff=access.staff if staff else None,
+                body=body,
+                is_internal_note=internal_note,
+                created_at=now,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # The same form was sent twice at once and the other request wrote the message.
+        sent = _sent_before(thread, actor, idempotency_key, internal_note=internal_note)
+        if sent is None:
+            raise
+        return sent
     save_attachments(message, attachments or [])
     if internal_note:
         audit.record_access(

@@ -137,6 +137,7 @@ def thread_page(request: HttpRequest, access: Access, thread_id: int) -> HttpRes
                         body=form.cleaned_data["body"],
                         safety_flags=flags,
                         attachments=form.cleaned_data["attachments"],
+                        idempotency_key=form.cleaned_data["idempotency_key"],
                     )
                 except ServiceError as error:
                     _keep_service_error(form, error)

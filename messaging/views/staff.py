@@ -204,9 +204,14 @@ def reply(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     form = ReplyForm(request.POST, quick_replies=selectors.quick_replies(selectors.staff_thread(access, thread_id)))
     if request.POST.get("action") == "insert":
         return _thread_page(request, access, thread_id, bound=form.with_quick_reply())
-    body = form.data.get(form.add_prefix("body"), "")
     try:
-        services.thread_reply(access=access, actor=_actor(request), thread_id=thread_id, body=body)
+        services.thread_reply(
+            access=access,
+            actor=_actor(request),
+            thread_id=thread_id,
+            body=form.posted("body"),
+            idempotency_key=form.posted("idempotency_key"),
+        )
     except ServiceError as error:
         return _refused(request, access, thread_id, form, error)
     return _done(request, thread_id, _("Your reply was sent."), "#messages")
@@ -216,9 +221,15 @@ def reply(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
 @staff_thread
 def note(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     form = NoteForm(request.POST)
-    body = form.data.get(form.add_prefix("body"), "")
     try:
-        services.thread_reply(access=access, actor=_actor(request), thread_id=thread_id, body=body, internal_note=True)
+        services.thread_reply(
+            access=access,
+            actor=_actor(request),
+            thread_id=thread_id,
+            body=form.posted("body"),
+            internal_note=True,
+            idempotency_key=form.posted("idempotency_key"),
+        )
     except ServiceError as error:
         return _refused(request, access, thread_id, form, error)
     return _done(request, thread_id, _("Your internal note was added. The patient does not see it."), "#messages")

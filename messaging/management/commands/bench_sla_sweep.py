@@ -3,7 +3,8 @@
 Goal (issue 4): each of the sweep's selecting queries is an index scan on its partial index
 (thread_sla_breach_due, thread_sla_at_risk_due), and a sweep takes <= 200 ms. The command loads
 `--threads` open threads with one INSERT ... SELECT generate_series (most far from due; per
-thousand, two late, two at risk, one already breached and one already warned), runs ANALYZE,
+thousand, two late, two at risk, one already breached and one already warned), checks the
+foreign keys at once from then on (so the sweep's checks are timed), runs ANALYZE,
 prints EXPLAIN (ANALYZE, BUFFERS) of both selecting queries exactly as the sweep builds them,
 says whether each uses its partial index, and times `sla_sweep()` twice: the first run handles
 the due threads, the second finds nothing (the sweep every minute in steady state). Everything
@@ -88,8 +89,15 @@ class Command(BaseCommand):
         self.stdout.write(f"loaded {count:,} open threads in {seconds:.1f} s = {count / seconds:,.0f}/s")
         started = time.perf_counter()
         with connection.cursor() as cursor:
+            # The foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at commit, which this
+            # rolled-back transaction never reaches. Checked at once from here on, the load's
+            # checks are paid before the clock starts and the sweep's are counted, as each of
+            # its chunks pays them at its own commit in production.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ANALYZE {Thread._meta.db_table}")
-        self.stdout.write(f"ANALYZE {Thread._meta.db_table} in {time.perf_counter() - started:.1f} s")
+        self.stdout.write(
+            f"foreign-key checks and ANALYZE {Thread._meta.db_table} in {time.perf_counter() - started:.1f} s"
+        )
 
         # The locking SELECTs each chunk statement is built around (messaging.services.sla).
         self._explain("breach", breach_chunk_query(now), "thread_sla_breach_due")
