@@ -246,17 +246,17 @@ def test_the_sweep_costs_the_same_queries_however_many_threads(clinic: Clinic, d
     late(clinic)
     at_risk(clinic)
     late(clinic, pool=clinic.front_desk, owner=clinic.receptionist)  # no lead: an alert as well
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         # Each chunk is one set-based statement (select, update, events, ownership changes, audit
-        # and alerts in data-modifying CTEs) between a savepoint and its release, then the owners'
-        # accounts and their in-app notices (two statements).
+        # and alerts in data-modifying CTEs) and one for the owners' in-app notices, between a
+        # savepoint and its release.
         assert sla_sweep(now=NOW) == {"breached": 2, "escalated": 1, "at_risk": 1}
 
     for _ in range(6):
         late(clinic)
         at_risk(clinic)
         late(clinic, pool=clinic.front_desk, owner=clinic.receptionist)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert sla_sweep(now=NOW) == {"breached": 12, "escalated": 6, "at_risk": 6}
 
 
