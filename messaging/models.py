@@ -414,6 +414,8 @@ class Thread(models.Model):
             models.Index(fields=["owner", "status", "first_response_due_at"], name="thread_owner_inbox"),
             # The patient's thread list.
             models.Index(fields=["patient", "-last_message_at"], name="thread_patient_list"),
+            # Response-time metrics: an organization's threads of a period.
+            models.Index(fields=["organization", "created_at"], name="thread_org_period"),
         ]
 
     def __str__(self) -> str:

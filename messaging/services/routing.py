@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from messaging import selectors
 from messaging.calendar import CalendarNeverOpens, add_business_minutes
@@ -74,11 +75,16 @@ def owner_for(pool: Pool, patient: Patient, alerts: list[str]) -> tuple[StaffMem
         primary = members.filter(care_teams__patient=patient, care_teams__is_primary=True).first()
         if primary is not None:
             return primary, OwnerReason.PRIMARY_CARE
-    least_busy = (
-        members.annotate(waiting=Count("owned_threads", filter=Q(owned_threads__status=Thread.Status.OPEN)))
-        .order_by("waiting", "pk")
-        .first()
+    # Each member's waiting threads counted by index (owner, status, ...), not by joining every
+    # thread they ever owned.
+    waiting = (
+        Thread.objects.filter(owner=OuterRef("pk"), status=Thread.Status.OPEN)
+        .order_by()
+        .values("owner")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
+    least_busy = members.annotate(waiting=Coalesce(Subquery(waiting), 0)).order_by("waiting", "pk").first()
     if least_busy is not None:
         return least_busy, OwnerReason.POOL
     alerts.append(Alert.UNSTAFFED_POOL)
