@@ -317,7 +317,9 @@ def request_decline(request: HttpRequest, access: Access, request_id: int) -> Ht
                 access=access, actor=_actor(request), request_id=request_id, reason=form.cleaned_data["reason"]
             )
         except ServiceError as error:
-            form.add_error("reason" if error.field == "reason" else None, error.message)
+            if error.field != "reason":
+                return _request_page(request, access, request_id, error=error)
+            form.add_error("reason", error.message)
         else:
             return _handled(request, _("Declined, and the patient was told why in their messages."))
     return _request_page(request, access, request_id, decline=form)
