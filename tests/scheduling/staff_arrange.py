@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from portal.access import Action, resolve
@@ -32,17 +33,18 @@ def visit(
 ) -> Appointment:
     """A booked visit at any time, past or future, as staff put it in the calendar."""
     location = provider.offerings.get(visit_type=visit_type).location
-    return insert_appointment(
-        patient=patient,
-        visit_type=visit_type,
-        provider_id=provider.pk,
-        location_id=location.pk,
-        starts_at=starts_at,
-        status=Appointment.Status.BOOKED,
-        source=Appointment.Source.STAFF,
-        actor=actor,
-        now=min(starts_at, timezone.now()) - timedelta(days=1),
-    )
+    with transaction.atomic():  # browser tests run outside the test's transaction
+        return insert_appointment(
+            patient=patient,
+            visit_type=visit_type,
+            provider_id=provider.pk,
+            location_id=location.pk,
+            starts_at=starts_at,
+            status=Appointment.Status.BOOKED,
+            source=Appointment.Source.STAFF,
+            actor=actor,
+            now=min(starts_at, timezone.now()) - timedelta(days=1),
+        )
 
 
 def ask_for(patient: Patient, visit_type: VisitType, note: str = "Mornings please") -> AppointmentRequest:
