@@ -170,6 +170,11 @@ class AppointmentRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     handled_at = models.DateTimeField(null=True, blank=True)
+    # The conversation opened for it in the clinic's scheduling pool (empty for requests made
+    # before messaging existed, or by a patient with no account to write as).
+    thread = models.OneToOneField(
+        "messaging.Thread", null=True, blank=True, on_delete=models.PROTECT, related_name="appointment_request"
+    )
 
     class Meta:
         ordering: ClassVar = ["created_at", "pk"]

@@ -48,7 +48,15 @@ def late_change_request(
         created_at=now,
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=request)
+    _open_thread(access, actor, request, now)
     return request
+
+
+def _open_thread(access: Access, actor: User | None, request: AppointmentRequest, now: datetime) -> None:
+    # Imported here: handling a request (request_threads) uses this module's services.
+    from scheduling.services.request_threads import request_thread_open
+
+    request_thread_open(access, actor, request, now)
 
 
 @transaction.atomic
@@ -87,6 +95,7 @@ def visit_request(
     except IntegrityError as error:  # pragma: no cover - the patient row lock makes this unreachable
         raise ServiceError(_("You have already asked for this visit.")) from error
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=request)
+    _open_thread(access, actor, request, now)
     return request
 
 
