@@ -173,10 +173,21 @@ def _close(offer: WaitlistOffer, status: str, now: datetime) -> None:
     offer.save(update_fields=["status", "responded_at", "appointment"])
 
 
+def offer_patient_id(token: str) -> object:
+    """The patient an offer's link is for (None for an unknown offer), so a signed-in caller can
+    be checked against the access policy before the offer is accepted."""
+    offer_id = links.read_token(token, links.ACCEPT)
+    return WaitlistOffer.objects.filter(pk=offer_id).values_list("entry__patient_id", flat=True).first()
+
+
 @transaction.atomic
-def offer_accept(*, token: str, now: datetime | None = None) -> OfferOutcome:
+def offer_accept(
+    *, token: str, now: datetime | None = None, access: Access | None = None, actor: User | None = None
+) -> OfferOutcome:
     """Take the offered time from the offer's one-tap link. The first to accept gets it; a later
-    one is told it is gone (and the offer says so); accepting twice returns the booking."""
+    one is told it is gone (and the offer says so); accepting twice returns the booking.
+    `access`/`actor`: a signed-in patient or caregiver (the API), checked by the caller through
+    the access policy; the booking is audited as theirs. Without them, the link speaks for the patient."""
     now = now or timezone.now()
     offer_id = links.read_token(token, links.ACCEPT)
     offer = (
@@ -187,6 +198,10 @@ def offer_accept(*, token: str, now: datetime | None = None) -> OfferOutcome:
     )
     if offer is None or not offer.token_hash or offer.token_hash != token_hash(token):
         raise InvalidToken(_("This link is not valid or has run out."))
+    if access is not None:
+        require_scheduling(access)
+        if not patient_side(access) or access.patient.pk != offer.entry.patient_id:
+            raise InvalidToken(_("This link is not valid or has run out."))
     if offer.status == OfferStatus.ACCEPTED:
         return OfferOutcome(offer, _("This time is booked for you."))
     if offer.status == OfferStatus.GONE:
@@ -197,7 +212,8 @@ def offer_accept(*, token: str, now: datetime | None = None) -> OfferOutcome:
         return OfferOutcome(offer, _("Sorry, this offer has run out. You are still on the waitlist."))
     entry = offer.entry
     patient = entry.patient
-    access = Access(patient, AuditEvent.ActingAs.SELF, Action.SCHEDULING)
+    access = access or Access(patient, AuditEvent.ActingAs.SELF, Action.SCHEDULING)
+    actor = actor or patient.user
     locked_patient(access)
     try:
         appointment = insert_appointment(
@@ -208,7 +224,7 @@ def offer_accept(*, token: str, now: datetime | None = None) -> OfferOutcome:
             starts_at=offer.during.lower,
             status=Appointment.Status.BOOKED,
             source=Appointment.Source.WAITLIST,
-            actor=patient.user,
+            actor=actor,
             now=now,
         )
     except ServiceError:
@@ -225,7 +241,7 @@ def offer_accept(*, token: str, now: datetime | None = None) -> OfferOutcome:
     others.update(status=OfferStatus.GONE, responded_at=now)
     transaction.on_commit(lambda: notifications.offers_gone(gone))
     reminders.schedule_reminders(appointment=appointment, now=now)
-    audit.record_access(access, actor=patient.user, action=AuditEvent.Action.CREATE, obj=appointment)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=appointment)
     return OfferOutcome(offer, _("This time is booked for you."))
 
 
