@@ -55,6 +55,11 @@ def _start(request: HttpRequest) -> date | None:
         return None
 
 
+def _posted(request: HttpRequest) -> Any:
+    # An empty POST (a button with no fields filled) is still a submitted form.
+    return request.POST if request.method == "POST" else None
+
+
 def _home(access: Access) -> HttpResponse:
     return redirect("appointments_home", patient_id=access.patient.pk)
 
@@ -141,7 +146,12 @@ def hold_page(request: HttpRequest, access: Access, hold_id: int) -> HttpRespons
             return _visit(access, booked)
     elif held.status not in (Appointment.Status.HELD, Appointment.Status.EXPIRED):
         return _visit(access, held)  # already booked (or cancelled): the visit page says which
-    context = {"access": access, "held": held, "ran_out": held.hold_expires_at <= timezone.now(), **extra}
+    context = {
+        "access": access,
+        "held": held,
+        "ran_out": held.hold_expires_at is None or held.hold_expires_at <= timezone.now(),
+        **extra,
+    }
     return render(request, "scheduling/patient/hold.html", context)
 
 
@@ -231,7 +241,7 @@ def _late_change_said(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpResponse:
     appointment, _requests = selectors.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             outcome = changes.appointment_cancel(
@@ -264,7 +274,7 @@ def reschedule(request: HttpRequest, access: Access, appointment_id: int) -> Htt
     appointment, page = selectors.reschedule_page(
         access=access, actor=_actor(request), appointment_id=appointment_id, now=now, start=_start(request)
     )
-    form = NoteForm(request.POST or None)
+    form = NoteForm(_posted(request))
     extra: dict[str, Any] = {}
     # A POST here is the late case only (asking the clinic); on time, a new time is chosen below.
     if request.method == "POST" and page is None and form.is_valid():
@@ -322,7 +332,7 @@ def reschedule_confirm(request: HttpRequest, access: Access, appointment_id: int
         return redirect("appointments_reschedule", patient_id=access.patient.pk, appointment_id=appointment_id)
     slot = chosen.cleaned_data["slot"]
     new = Slot(slot.starts_at, slot.provider_id, slot.location_id, slot.starts_at)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(_posted(request))
     extra: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
         moved = _move(request, access, appointment, form, new)
