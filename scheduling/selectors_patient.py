@@ -27,7 +27,7 @@ from scheduling.services.slots import Slot, SlotSearch, find_slots, local_date
 Status = Appointment.Status
 # Days of open times searched for one page of the "find a time" list, and days with times shown.
 SEARCH_DAYS = 14
-DAYS_PER_PAGE = 5
+DAYS_PER_PAGE = 3
 # How far back the appointments home lists past visits.
 PAST_DAYS = 365
 UPCOMING = (Status.BOOKED, Status.ARRIVED)

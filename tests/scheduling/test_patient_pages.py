@@ -20,6 +20,7 @@ from portal.models import AuditEvent, Scope
 from scheduling import links
 from scheduling.factories import AvailabilityTemplateFactory, ProviderFactory, ProviderOfferingFactory, VisitTypeFactory
 from scheduling.models import Appointment, AppointmentRequest, VisitType, WaitlistEntry, WaitlistOffer
+from scheduling.selectors_patient import DAYS_PER_PAGE
 from scheduling.services.booking import appointment_hold
 from tests.scheduling.conftest import Clinic, weekday_mornings
 from tests.scheduling.patient_pages import book, client_for, offered, open_slots, url, value
@@ -113,7 +114,7 @@ def test_open_times_by_day_with_a_later_pager_in_constant_queries(clinic: Clinic
     response = client.get(address)
     page = response.content.decode()
     assert value(first) in page
-    assert len(response.context["page"].days) == 5
+    assert len(response.context["page"].days) == DAYS_PER_PAGE
     assert "Later times" in page
     one = _queries(client, address)
     assert one == 18  # session, user, access, audit, visit type, eligibility, the 4 of the slot search
@@ -180,7 +181,7 @@ def test_hold_then_confirm_books_the_time(clinic: Clinic) -> None:
     assert held.status == Status.HELD
     page = client.get(response["Location"]).content.decode()
     until = timezone.localtime(held.hold_expires_at, ZoneInfo(clinic.organization.time_zone))
-    assert f"Held for you until {time_format(until)}." in page
+    assert f"Held for you until {time_format(until)}</strong>" in page
 
     booked = client.post(url("appointments_hold", clinic, hold_id=held.pk))
     held.refresh_from_db()
@@ -254,6 +255,7 @@ def test_the_visit_page_has_directions_and_a_calendar_file(clinic: Clinic) -> No
     client = client_for(clinic.patient.user)
 
     page = client.get(url("appointments_visit", clinic, appointment_id=visit.pk)).content.decode()
+    assert page.count("100 Lake Street") == 1  # said once (the summary), not again under directions
     assert "https://www.google.com/maps/search/?api=1&amp;query=100%20Lake%20Street" in page
     calendar = client.get(url("appointments_calendar", clinic, appointment_id=visit.pk))
     assert calendar["Content-Type"] == "text/calendar; charset=utf-8"
