@@ -152,7 +152,6 @@ ENDPOINTS = [
     *[
         Endpoint(f"section {slug}", "scoped", _p("section", slug=slug), scope=scope, audited=False)
         for slug, scope in [
-            ("appointments", Scope.SCHEDULING),
             ("medications", Scope.REFILLS),
             ("billing", Scope.BILLING),
         ]
