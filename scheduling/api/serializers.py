@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from portal.models import StaffMember
 from scheduling.api.idempotency import KEY_MAX
+from scheduling.api.selectors import MAX_DAYS
 from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry
 from scheduling.services.eligibility import Eligibility
 from scheduling.services.requests import NOTE_MAX
@@ -70,7 +71,7 @@ class SlotQuerySerializer(serializers.Serializer[Any]):
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         return {
             "from": serializers.DateField(required=False, default=None),
-            "days": serializers.IntegerField(required=False, default=7, min_value=1, max_value=31),
+            "days": serializers.IntegerField(required=False, default=7, min_value=1, max_value=MAX_DAYS),
         }
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from portal.factories import OrganizationFactory
 from portal.models import AuditEvent
+from scheduling.api import idempotency
 from scheduling.factories import ProviderFactory, ProviderOfferingFactory, VisitTypeFactory
 from scheduling.models import Appointment, AppointmentRequest, VisitType, WaitlistEntry, WaitlistOffer
 from scheduling.services.changes import appointment_cancel
@@ -309,6 +312,17 @@ def test_a_repeated_direct_booking_without_a_key_is_refused_not_booked_twice(api
     assert Appointment.objects.count() == 1
 
 
+def test_a_key_still_being_booked_answers_409_and_books_nothing(api: Client, clinic: Clinic) -> None:
+    # Another request with this key is booking right now (it claimed the key and has not finished).
+    cache.add(idempotency._cache_key(clinic.patient.user, clinic.patient.pk, "tap-1"), idempotency.PENDING)
+
+    response = post(api, url("api_appointments", clinic), slot(clinic, TUESDAY_9), **KEY)
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This booking is already on its way. Please wait a moment and look again."}
+    assert not Appointment.objects.exists()
+
+
 def test_a_failed_booking_frees_its_key(api: Client, clinic: Clinic) -> None:
     clinic.book(TUESDAY_9, patient=clinic.new_patient())
     assert post(api, url("api_appointments", clinic), slot(clinic, TUESDAY_9), **KEY).status_code == 409
@@ -583,3 +597,11 @@ def test_missing_fields_answer_400(api: Client, clinic: Clinic) -> None:
     visit = clinic.book(TUESDAY_9)
     moved = post(api, url("api_appointment_reschedule", clinic, appointment_id=visit.pk), {"starts_at": "soon"})
     assert set(moved.json()) == {"provider", "location", "starts_at"}
+
+
+def test_the_schema_builds_without_warnings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+    schema = (tmp_path / "schema.yml").read_text()
+    assert "/api/v1/patients/{patient_id}/visit-types/{visit_type_id}/slots/" in schema
+    assert "/api/v1/scheduling/offers/{token}/accept/" in schema
