@@ -57,6 +57,10 @@ SENTENCES: dict[tuple[str, str], Promise] = {
         "%(who)s downloaded the e-visit billing report with a message conversation."
     ),
     (A.VIEW, "scheduling.AppointmentList"): gettext_lazy("%(who)s viewed the appointments."),
+    (A.VIEW, "scheduling.VisitTypeList"): gettext_lazy("%(who)s looked at which visits can be booked."),
+    (A.VIEW, "scheduling.VisitType"): gettext_lazy("%(who)s looked at open appointment times."),
+    (A.VIEW, "scheduling.Appointment"): gettext_lazy("%(who)s viewed an appointment."),
+    (A.VIEW, "scheduling.WaitlistEntryList"): gettext_lazy("%(who)s viewed the waiting lists."),
     (A.CREATE, "scheduling.Appointment"): gettext_lazy("%(who)s booked an appointment."),
     (A.UPDATE, "scheduling.Appointment"): gettext_lazy("%(who)s changed an appointment."),
     (A.CREATE, "scheduling.AppointmentRequest"): gettext_lazy("%(who)s asked for an appointment."),

@@ -199,7 +199,7 @@ def _row_counts() -> dict[str, int]:
     """Rows of patient data and access. The actor's own signed-in-session row is theirs, not the patient's."""
     return {
         model._meta.label: model.objects.count()
-        for label in ("portal", "messaging")
+        for label in ("portal", "messaging", "scheduling")
         for model in apps.get_app_config(label).get_models()
         if model is not UserSession
     }
