@@ -27,7 +27,11 @@ class Questionnaire(models.Model):
         GAD7 = "gad7", "GAD-7"
 
     organization = models.ForeignKey(
-        "portal.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        "portal.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text=_("Empty for the built-in questionnaires every clinic may use."),
     )
     # A built-in instrument's key; empty for a custom form.
@@ -95,7 +99,8 @@ class QuestionnaireField(models.Model):
                 name="questionnaire_field_kind_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(kind="choice") | ~models.Q(choices=""), name="questionnaire_field_choice_has_choices"
+                condition=~models.Q(kind="choice") | ~models.Q(choices=""),
+                name="questionnaire_field_choice_has_choices",
             ),
         ]
 
