@@ -59,6 +59,10 @@ class Step:
     questionnaire: Questionnaire
     response: QuestionnaireResponse | None
 
+    @property
+    def done_at(self) -> datetime | None:
+        return self.response.submitted_at if self.response is not None else None
+
 
 @dataclass
 class State:
