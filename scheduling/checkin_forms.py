@@ -91,8 +91,16 @@ class MedicinesForm(forms.Form):
                 widget=forms.RadioSelect,
             )
 
-    def item_fields(self, kind: str) -> list[forms.BoundField]:
+    def _item_fields(self, kind: str) -> list[forms.BoundField]:
         return [self[f"item_{item.pk}"] for item in self.items if item.kind == kind]
+
+    @property
+    def medicine_fields(self) -> list[forms.BoundField]:
+        return self._item_fields(RecordItem.Kind.MEDICATION)
+
+    @property
+    def allergy_fields(self) -> list[forms.BoundField]:
+        return self._item_fields(RecordItem.Kind.ALLERGY)
 
     def changes(self) -> dict[int, str]:
         return {

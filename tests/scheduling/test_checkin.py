@@ -240,3 +240,25 @@ def test_overview_shows_steps_in_words_and_checks_in(client, visit: Appointment)
     assert client.get(_url("checkin", visit)).content.decode().count("Done") >= 3
     refused = client.post(_url("checkin_finish", visit), follow=True)
     assert "Some steps are not done yet." in refused.content.decode()
+
+
+def test_medicines_page_lists_the_record_and_sends_changes_for_review(client, visit: Appointment) -> None:  # type: ignore[no-untyped-def]
+    patient = visit.patient
+    source = patient.home_organization
+    metformin = RecordItemFactory(
+        patient=patient, source=source, kind="medication", display="Metformin 500 mg", status="active"
+    )
+    penicillin = RecordItemFactory(
+        patient=patient, source=source, kind="allergy", display="Penicillin", status="active"
+    )
+    sign_in(client, patient.user)
+    page = client.get(_url("checkin_medicines", visit)).content.decode()
+    assert "Metformin 500 mg" in page and "Penicillin" in page and "I no longer take this" in page
+    response = client.post(_url("checkin_medicines", visit), {f"item_{metformin.pk}": "stopped"})
+    assert response.status_code == 400  # the allergy was not answered
+    assert not CareTask.objects.exists()
+    sent = client.post(
+        _url("checkin_medicines", visit), {f"item_{metformin.pk}": "stopped", f"item_{penicillin.pk}": "same"}
+    )
+    assert sent["Location"] == _url("checkin", visit)
+    assert list(CareTask.objects.values_list("item_id", flat=True)) == [metformin.pk]
