@@ -9,11 +9,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from messaging.patient_forms import CategoryRadios
 from portal.models import Patient
 from portal.services.errors import ServiceError
 from records.models import RecordItem
 from scheduling.models import Insurance, Questionnaire, QuestionnaireField
 from scheduling.questionnaires import INSTRUMENTS
+
+
+class Radios(CategoryRadios):
+    """Radio buttons whose label target is the first choice, so the error summary's link lands on
+    it; templates tell them by `widget_type == "radios"`."""
 
 
 class ServiceErrorMixin:
@@ -88,7 +94,7 @@ class MedicinesForm(forms.Form):
                 label=item.display,
                 choices=MEDICINE_CHOICES if is_medicine else ALLERGY_CHOICES,
                 initial=SAME,
-                widget=forms.RadioSelect,
+                widget=Radios,
             )
 
     def _item_fields(self, kind: str) -> list[forms.BoundField]:
@@ -116,9 +122,9 @@ def _custom_field(spec: QuestionnaireField) -> forms.Field:
         common["label"] = _("%(question)s (required)") % {"question": spec.question}
         common["error_messages"] = {"required": _("Answer this question.")}
     if spec.kind == QuestionnaireField.Kind.YES_NO:
-        return forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **common)
+        return forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=Radios, **common)
     if spec.kind == QuestionnaireField.Kind.CHOICE:
-        return forms.ChoiceField(choices=spec.options(), widget=forms.RadioSelect, **common)
+        return forms.ChoiceField(choices=spec.options(), widget=Radios, **common)
     if spec.kind == QuestionnaireField.Kind.NUMBER:
         return forms.DecimalField(max_digits=9, decimal_places=2, **common)
     return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), **common)
@@ -138,7 +144,7 @@ class QuestionnaireForm(forms.Form):
                 self.fields[f"item_{number}"] = forms.ChoiceField(
                     label=f"{number}. {question}",
                     choices=scale,
-                    widget=forms.RadioSelect,
+                    widget=Radios,
                     error_messages={"required": _("Answer this question.")},
                 )
         else:

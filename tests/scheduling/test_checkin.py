@@ -212,6 +212,9 @@ def test_questionnaire_page_with_item_nine_shows_crisis_resources(client, visit:
     assert missing.status_code == 400
     assert "Answer this question." in missing.content.decode()
     assert re.search(r'name="item_1" value="1"[^>]*checked', missing.content.decode())
+    # Each question is a fieldset named by its legend; the error summary links to its first choice.
+    assert missing.content.decode().count("<legend>") == 9
+    assert 'href="#id_item_9_0"' in missing.content.decode() and 'id="id_item_9_0"' in missing.content.decode()
     sent = client.post(url, {f"item_{n}": "2" if n == 9 else "0" for n in range(1, 10)})
     assert sent["Location"] == _url("checkin_answered", visit, questionnaire_id=phq9.pk)
     page = client.get(sent["Location"]).content.decode()
