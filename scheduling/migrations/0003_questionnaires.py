@@ -132,7 +132,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='questionnairefield',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'choice'), _negated=True), models.Q(('choices', ''), _negated=True), _connector='OR'), name='questionnaire_field_choice_has_choices'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'choice'), _negated=True), models.Q(('choices', ''), _negated=True), _connector='OR'), name='questionnaire_field_choice_has_choices', violation_error_message='A question with a list of choices needs its choices, one per line.'),
         ),
         migrations.AddConstraint(
             model_name='questionnaireresponse',

@@ -101,6 +101,7 @@ class QuestionnaireField(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(kind="choice") | ~models.Q(choices=""),
                 name="questionnaire_field_choice_has_choices",
+                violation_error_message=_("A question with a list of choices needs its choices, one per line."),
             ),
         ]
 

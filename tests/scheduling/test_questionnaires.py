@@ -233,3 +233,56 @@ def test_choice_not_in_the_list_is_refused(custom) -> None:  # type: ignore[no-u
         {f"field_{fields['smoke'].pk}": "maybe", f"field_{fields['goal'].pk}": "Fly"}, questionnaire=questionnaire
     )
     assert not form.is_valid() and len(form.errors) == 2
+
+
+@pytest.fixture
+def admin_client(client):  # type: ignore[no-untyped-def]
+    from portal.factories import UserFactory
+    from tests.conftest import sign_in
+
+    return sign_in(client, UserFactory(is_staff=True, is_superuser=True), second_factor=True)
+
+
+def test_administrator_writes_a_custom_form_in_the_admin(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    prefix = "fields"
+    data = {
+        "name": "Before your physical",
+        "name_es": "",
+        "intro": "",
+        "intro_es": "",
+        "is_active": "on",
+        f"{prefix}-TOTAL_FORMS": "2",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-0-position": "1",
+        f"{prefix}-0-label": "Do you smoke?",
+        f"{prefix}-0-kind": "yes_no",
+        f"{prefix}-0-required": "on",
+        f"{prefix}-1-position": "2",
+        f"{prefix}-1-label": "Main goal",
+        f"{prefix}-1-kind": "choice",
+        f"{prefix}-1-choices": "",
+    }
+    url = reverse("admin:scheduling_questionnaire_add")
+    refused = admin_client.post(url, data)
+    # A choice question without choices is refused with words, and what was typed stays.
+    assert refused.status_code == 200 and not Questionnaire.objects.filter(name="Before your physical").exists()
+    page = refused.content.decode()
+    assert "needs its choices, one per line" in page and 'value="Do you smoke?"' in page
+    data[f"{prefix}-1-choices"] = "Sleep better\nMove more"
+    assert admin_client.post(url, data).status_code == 302
+    form = Questionnaire.objects.get(name="Before your physical")
+    assert [(f.label, f.kind, f.required) for f in form.fields.all()] == [
+        ("Do you smoke?", "yes_no", True),
+        ("Main goal", "choice", False),
+    ]
+
+
+def test_builtin_questions_are_not_editable_in_the_admin(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    phq9 = Questionnaire.objects.get(builtin="phq9")
+    page = admin_client.get(reverse("admin:scheduling_questionnaire_change", args=[phq9.pk])).content.decode()
+    assert "fields-TOTAL_FORMS" not in page
+    assert admin_client.get(reverse("admin:scheduling_visittypequestionnaire_add")).status_code == 200
