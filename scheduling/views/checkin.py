@@ -21,6 +21,7 @@ from portal.views.decorators import View, patient_view
 from records.reading_views import in_clinic_time
 from scheduling.checkin_forms import DetailsForm, InsuranceForm, MedicinesForm, QuestionnaireForm
 from scheduling.models import Insurance, Questionnaire, QuestionnaireResponse
+from scheduling.questionnaires import INSTRUMENTS
 from scheduling.services import checkin
 from scheduling.services.checkin import State, Window
 
@@ -193,7 +194,7 @@ def answered(request: HttpRequest, access: Access, appointment_id: int, question
     if response is None:
         raise Http404
     band = None
-    instrument = QuestionnaireForm(questionnaire=chosen).instrument
+    instrument = INSTRUMENTS.get(chosen.builtin)
     if instrument is not None and response.score is not None:
         band = instrument.band(response.score)
     context = {
