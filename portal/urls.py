@@ -17,6 +17,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
     path("record/", include("records.urls")),
     path("messages/", include("messaging.urls")),
+    path("appointments/<int:appointment_id>/check-in/", include("scheduling.checkin_urls")),
     path("appointments/", include("scheduling.urls")),
     path("<slug:slug>/", patient.section, name="section"),
 ]

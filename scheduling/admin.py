@@ -142,3 +142,7 @@ class AvailabilityExceptionAdmin(admin.ModelAdmin[AvailabilityException]):
 @admin.register(SchedulingSettings)
 class SchedulingSettingsAdmin(admin.ModelAdmin[SchedulingSettings]):
     list_display = ("organization", "hold_minutes", "offer_minutes", "offers_per_slot")
+
+
+# Questionnaires and the visit types that ask for them (eCheck-in).
+from scheduling import questionnaire_admin  # noqa: E402, F401

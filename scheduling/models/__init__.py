@@ -12,6 +12,14 @@ from scheduling.models.config import (
     VisitType,
     Weekday,
 )
+from scheduling.models.questionnaires import (
+    CheckIn,
+    Insurance,
+    Questionnaire,
+    QuestionnaireField,
+    QuestionnaireResponse,
+    VisitTypeQuestionnaire,
+)
 from scheduling.models.reminders import Reminder
 from scheduling.models.waitlist import WaitlistEntry, WaitlistOffer
 
@@ -22,13 +30,19 @@ __all__ = [
     "AppointmentRequest",
     "AvailabilityException",
     "AvailabilityTemplate",
+    "CheckIn",
+    "Insurance",
     "Location",
     "ProviderOffering",
+    "Questionnaire",
+    "QuestionnaireField",
+    "QuestionnaireResponse",
     "Referral",
     "Reminder",
     "ReminderPreference",
     "SchedulingSettings",
     "VisitType",
+    "VisitTypeQuestionnaire",
     "WaitlistEntry",
     "WaitlistOffer",
     "Weekday",

@@ -84,6 +84,8 @@ class Appointment(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_to"
     )
     video_link = models.URLField(blank=True)
+    # eCheck-in finished (scheduling.services.checkin); `arrived_at` is the front desk's mark.
+    checked_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["during"]

@@ -1,0 +1,210 @@
+"""Answering a visit's questionnaires: validate, score, file the result in the record, and raise
+the safety alert.
+
+Results land in the record as patient-entered data: a `SourceRecord` holding a FHIR Observation
+(category survey, performer the patient, LOINC 44261-6 PHQ-9 total or 70274-6 GAD-7 total) and
+its `RecordItem`, so the score shows on the patient's results page and trends like any other.
+For a patient aged 12-17 the item is confidential: a teenager's caregivers do not see it.
+
+PHQ-9 item 9 above 0 alerts staff at once, in the same transaction as the answers. Decision: an
+URGENT messaging thread in the nurse triage route (category "new symptom", safety flag
+"suicide"), not a records CareTask. A thread is routed to a named owner, notifies every member
+of the pool in the portal at once, carries an urgent answer-time promise with at-risk and late
+escalation (messaging.sla), and is where the nurse's answer reaches the patient. A CareTask only
+waits in a queue nobody is told about. The patient sees crisis resources (988, 911) on the page
+that confirms the answers, whatever the hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from messaging import notifications
+from messaging.models import Category, Message, OwnershipChange, Thread
+from messaging.services.routing import plan_thread, raise_alerts
+from portal import audit
+from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access
+from portal.models import AuditEvent, User
+from portal.services.errors import ServiceError
+from records.models import RecordItem, SourceRecord
+from scheduling.models import Appointment, Questionnaire, QuestionnaireResponse
+from scheduling.questionnaires import INSTRUMENTS, Instrument
+
+LOINC = "http://loinc.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+
+def questionnaires_for(appointment: Appointment) -> list[Questionnaire]:
+    """The active questionnaires the visit type asks for, in the administrators' order."""
+    return list(
+        Questionnaire.objects.filter(
+            visit_type_links__visit_type_id=appointment.visit_type_id, is_active=True
+        ).order_by("visit_type_links__position", "visit_type_links__pk")
+    )
+
+
+def _instrument_answers(instrument: Instrument, answers: dict[str, Any]) -> dict[int, int]:
+    checked: dict[int, int] = {}
+    for number, _question in instrument.questions():
+        value = answers.get(str(number))
+        if not isinstance(value, int) or not 0 <= value <= 3:
+            raise ServiceError(_("Answer every question."), field=f"item_{number}")
+        checked[number] = value
+    return checked
+
+
+def _observation(response: QuestionnaireResponse, instrument: Instrument, band_key: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": f"portal-questionnaire-response-{response.pk}",
+        "status": "final",
+        "category": [
+            {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}
+        ],
+        "code": {"coding": [{"system": LOINC, "code": instrument.loinc_total, "display": instrument.total_display}]},
+        "subject": {"reference": f"Patient/{response.patient_id}"},
+        "performer": [{"reference": f"Patient/{response.patient_id}"}],
+        "effectiveDateTime": response.submitted_at.isoformat(),
+        "valueQuantity": {"value": response.score, "unit": "{score}"},
+        "interpretation": [{"text": band_key}],
+    }
+
+
+def _file_in_record(
+    access: Access, response: QuestionnaireResponse, instrument: Instrument, band_key: str
+) -> RecordItem:
+    patient = access.patient
+    raw = _observation(response, instrument, band_key)
+    source_record = SourceRecord.objects.create(
+        source=patient.home_organization,
+        resource_type="Observation",
+        resource_id=raw["id"],
+        patient=patient,
+        raw=raw,
+        content_hash=hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest(),
+    )
+    age = patient.age_on(timezone.localdate())
+    return RecordItem.objects.create(
+        record=source_record,
+        patient=patient,
+        source=patient.home_organization,
+        kind=RecordItem.Kind.OBSERVATION,
+        code_system=LOINC,
+        code=instrument.loinc_total,
+        # Stored words, not translated: every other imported item is stored the same way.
+        display=f"{instrument.total_display} (answered by the patient)",
+        category="survey",
+        status="final",
+        effective_at=response.submitted_at,
+        value_number=Decimal(response.score or 0),
+        value_text=band_key,
+        confidential=MINOR_CONFIDENTIAL_FROM <= age < ADULT_AT,
+    )
+
+
+def _alert_staff(access: Access, actor: User, response: QuestionnaireResponse, instrument: Instrument) -> Thread:
+    """The urgent thread that puts PHQ-9 item 9 in front of the nurse triage pool now."""
+    patient = access.patient
+    now = response.submitted_at
+    plan = plan_thread(
+        organization=patient.home_organization,
+        patient=patient,
+        category=Category.NEW_SYMPTOM,
+        urgency=Thread.Urgency.URGENT,
+        now=now,
+    )
+    item = instrument.safety_item or 0
+    value = response.answers[str(item)]
+    thread = Thread.objects.create(
+        patient=patient,
+        organization=patient.home_organization,
+        category=Category.NEW_SYMPTOM,
+        subject=_("Check-in answer needs a call today"),
+        urgency=Thread.Urgency.URGENT,
+        pool=plan.pool,
+        owner=plan.owner,
+        owner_reason=plan.owner_reason,
+        first_response_due_at=plan.first_response_due_at,
+        at_risk_at=plan.at_risk_at,
+        created_at=now,
+        last_message_at=now,
+        idempotency_key=f"questionnaire-alert-{response.pk}",
+        safety_flags=["suicide"],
+    )
+    body = _(
+        'Sent by the check-in for the visit on %(date)s. To PHQ-9 question 9, "%(question)s", the answer was '
+        '"%(answer)s" (%(value)s of 3). Total score %(score)s.'
+    ) % {
+        "date": timezone.localtime(response.appointment.starts_at).date().isoformat(),
+        "question": dict(instrument.questions())[item],
+        "answer": dict(instrument.scale())[value],
+        "value": value,
+        "score": response.score,
+    }
+    Message.objects.create(thread=thread, author=actor, acting_as=access.acting_as, body=body, created_at=now)
+    OwnershipChange.objects.create(
+        thread=thread, from_owner=None, to_owner=plan.owner, reason=plan.owner_reason or Thread.OwnerReason.POOL, at=now
+    )
+    raise_alerts(thread, plan.alerts)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=thread)
+    notifications.thread_started(thread_id=thread.pk, pool_id=thread.pool_id, owner_id=thread.owner_id)
+    return thread
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    access: Access,
+    actor: User,
+    appointment: Appointment,
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
+    now: datetime | None = None,
+) -> QuestionnaireResponse:
+    """Save the answers to one of the appointment's questionnaires (once). The caller has checked
+    that the check-in is open (scheduling.services.checkin); the form has checked each answer's
+    type, and a built-in instrument's answers are checked again here, since its score is clinical."""
+    if questionnaire.pk not in {q.pk for q in questionnaires_for(appointment)}:
+        raise ServiceError(_("This visit does not ask for this questionnaire."))
+    instrument = INSTRUMENTS.get(questionnaire.builtin)
+    checked = _instrument_answers(instrument, answers) if instrument else None
+    response = QuestionnaireResponse(
+        appointment=appointment,
+        questionnaire=questionnaire,
+        patient=access.patient,
+        answers=answers,
+        submitted_by=actor,
+        acting_as=access.acting_as,
+        submitted_at=now or timezone.now(),
+    )
+    band_key = ""
+    if instrument is not None and checked is not None:
+        response.score = instrument.score(checked)
+        band_key = instrument.band(response.score).key
+        response.severity = band_key
+        response.needs_safety_follow_up = instrument.needs_safety_follow_up(checked)
+    try:
+        with transaction.atomic():
+            # Saved without the follow-up flag first: the flag and the alert thread (whose
+            # message names this response) are set together below, as the check constraint wants.
+            follow_up = response.needs_safety_follow_up
+            response.needs_safety_follow_up = False
+            response.save()
+    except IntegrityError:
+        raise ServiceError(_("These answers were already sent.")) from None
+    if instrument is not None:
+        response.record_item = _file_in_record(access, response, instrument, band_key)
+        if follow_up:
+            response.needs_safety_follow_up = True
+            response.alert_thread = _alert_staff(access, actor, response, instrument)
+        response.save(update_fields=["record_item", "needs_safety_follow_up", "alert_thread"])
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=response)
+    return response
