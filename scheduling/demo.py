@@ -24,8 +24,10 @@ from scheduling.models import (
     AvailabilityTemplate,
     Location,
     ProviderOffering,
+    Questionnaire,
     SchedulingSettings,
     VisitType,
+    VisitTypeQuestionnaire,
 )
 from scheduling.services.booking import appointment_book
 
@@ -76,7 +78,8 @@ PAST_VISITS = (
 # (MRN, visit type, physician, days ahead): upcoming visits the front desk booked.
 UPCOMING = (
     ("LPC-100001", "Follow-up visit", "samuel.okafor@lakeside.example", 10),
-    ("LPC-100002", "Video visit", "rosa.martinez@lakeside.example", 5),
+    # Two days ahead, so her online check-in is open in the demo.
+    ("LPC-100002", "Video visit", "rosa.martinez@lakeside.example", 2),
     ("LPC-100006", "Follow-up visit", "samuel.okafor@lakeside.example", 12),
 )
 HOURS = ((time(9), time(12)), (time(13), time(17)))
@@ -190,5 +193,20 @@ def build_demo_scheduling(
     """Set up scheduling at the demo home clinic; returns how many rows of each kind were created."""
     tally: Counter[str] = Counter()
     location, visit_types = ensure_configuration(organization, staff, today, tally)
+    ensure_questionnaires(visit_types, tally)
     ensure_visits(location, visit_types, staff, patients, today, tally)
     return tally
+
+
+# Visit types whose patients answer the built-in PHQ-9 and GAD-7 before the visit (at check-in).
+SCREENED_VISIT_TYPES = ("Annual physical", "Video visit")
+
+
+def ensure_questionnaires(visit_types: dict[str, VisitType], tally: Counter[str]) -> None:
+    builtins = Questionnaire.objects.filter(organization=None, builtin__in=["phq9", "gad7"]).order_by("builtin")
+    for name in SCREENED_VISIT_TYPES:
+        for position, questionnaire in enumerate(builtins, start=1):
+            _, created = VisitTypeQuestionnaire.objects.get_or_create(
+                visit_type=visit_types[name], questionnaire=questionnaire, defaults={"position": position}
+            )
+            tally["VisitTypeQuestionnaire"] += int(created)

@@ -26,7 +26,7 @@ from scheduling import selectors_patient as selectors
 from scheduling.models import Appointment
 from scheduling.patient_forms import NoteForm, RequestForm, SlotForm, WaitlistForm
 from scheduling.selectors import appointment_calendar_file
-from scheduling.services import booking, changes, requests, waitlist
+from scheduling.services import booking, changes, checkin, requests, waitlist
 from scheduling.services.booking import SlotUnavailable
 from scheduling.services.common import patient_side
 from scheduling.services.slots import Slot
@@ -212,6 +212,8 @@ def visit(request: HttpRequest, access: Access, appointment_id: int) -> HttpResp
         "requests": open_requests,
         "changeable": selectors.changeable(appointment, now),
         "late": selectors.too_late_online(appointment, now),
+        "checkin_window": checkin.window(appointment, now),
+        "checkin_opens": checkin.opens_at(appointment),
     }
     return render(request, "scheduling/patient/visit.html", context)
 
