@@ -24,12 +24,12 @@ from scheduling.models import (
     AvailabilityTemplate,
     Location,
     ProviderOffering,
-    Questionnaire,
     SchedulingSettings,
     VisitType,
     VisitTypeQuestionnaire,
 )
 from scheduling.services.booking import appointment_book
+from scheduling.services.questionnaires import builtin_questionnaires
 
 PHYSICIANS = ("samuel.okafor@lakeside.example", "emily.chen@lakeside.example", "rosa.martinez@lakeside.example")
 FRONT_DESK = "jordan.reyes@lakeside.example"
@@ -203,7 +203,7 @@ SCREENED_VISIT_TYPES = ("Annual physical", "Video visit")
 
 
 def ensure_questionnaires(visit_types: dict[str, VisitType], tally: Counter[str]) -> None:
-    builtins = Questionnaire.objects.filter(organization=None, builtin__in=["phq9", "gad7"]).order_by("builtin")
+    builtins = builtin_questionnaires()
     for name in SCREENED_VISIT_TYPES:
         for position, questionnaire in enumerate(builtins, start=1):
             _, created = VisitTypeQuestionnaire.objects.get_or_create(

@@ -208,3 +208,21 @@ def response_submit(
         response.save(update_fields=["record_item", "needs_safety_follow_up", "alert_thread"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=response)
     return response
+
+
+# The built-in instruments' rows (migration 0003 makes them; this puts them back in a database
+# emptied since, e.g. by a test that flushes every table). Names as in the migration.
+BUILTIN_NAMES = [
+    ("phq9", "PHQ-9: mood", "PHQ-9: estado de ánimo"),
+    ("gad7", "GAD-7: worry and anxiety", "GAD-7: preocupación y ansiedad"),
+]
+
+
+def builtin_questionnaires() -> list[Questionnaire]:
+    """The shared PHQ-9 and GAD-7 rows, in that order, made if missing."""
+    return [
+        Questionnaire.objects.get_or_create(
+            organization=None, builtin=builtin, defaults={"name": name, "name_es": name_es}
+        )[0]
+        for builtin, name, name_es in BUILTIN_NAMES
+    ]
