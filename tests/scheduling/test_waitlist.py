@@ -8,12 +8,13 @@ import pytest
 from django.core import mail
 
 from portal.services.errors import InvalidToken, ServiceError
-from scheduling import links
+from scheduling import links, notifications
 from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from scheduling.selectors import offer_acceptance
 from scheduling.services.changes import appointment_cancel
 from scheduling.services.waitlist import offer_accept, offers_sweep, waitlist_join
 from tests.scheduling.conftest import NOW, Clinic, at
+from tests.scheduling.test_reminders import WorkerDied
 
 SLOT = at(2026, 3, 10, 9)
 
@@ -106,3 +107,28 @@ def test_joining_twice_or_outside_the_horizon_is_refused(clinic: Clinic) -> None
         join(clinic, clinic.patient)
     with pytest.raises(ServiceError, match="within 60 days"):
         join(clinic, clinic.new_patient(), latest=date(2026, 6, 1))
+
+
+def test_a_worker_dying_mid_offer_sweep_loses_no_offer_and_sends_none_twice(
+    clinic: Clinic,
+    freed,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    real_send = notifications.send
+    calls = {"count": 0}
+
+    def dies_on_the_second(**message: str) -> None:
+        calls["count"] += 1
+        if calls["count"] == 2:
+            raise WorkerDied
+        real_send(**message)
+
+    monkeypatch.setattr(notifications, "send", dies_on_the_second)
+    with pytest.raises(WorkerDied):
+        offers_sweep(NOW)
+    assert WaitlistOffer.objects.filter(sent_at__isnull=False).count() == 1
+
+    monkeypatch.setattr(notifications, "send", real_send)
+    assert dict(offers_sweep(NOW)) == {"sent": 2}
+    assert dict(offers_sweep(NOW)) == {}
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(entry.patient.user.email for entry in freed)
