@@ -87,7 +87,42 @@ def offer_message(*, patient: Patient, organization: Organization, starts_at: da
     return subject, body
 
 
+def gone_message(*, patient: Patient, organization: Organization, starts_at: datetime) -> tuple[str, str]:
+    """(subject, body) telling a patient the time they were offered went to someone else."""
+    with translation.override(patient.preferred_language):
+        values = {"clinic": organization.name, "when": when(starts_at, organization)}
+        subject = _("The appointment time at %(clinic)s has been taken") % values
+        body = "\n\n".join(
+            [
+                _("Someone else took the time at %(clinic)s on %(when)s before you.") % values,
+                _("You are still on the waiting list: we will tell you if another time opens."),
+            ]
+        )
+    return subject, body
+
+
 def offers_gone(offer_ids: list[int]) -> None:
-    """Patients whose offer was taken by someone else; the link tells them too."""
-    for offer_id in offer_ids:
-        log.info("scheduling: waitlist offer gone", extra={"offer_id": offer_id})
+    """Tell each patient whose offer someone else took (after the acceptance committed). Best
+    effort: a message that fails is logged, and the offer's link says the same when opened."""
+    from scheduling.models import WaitlistOffer
+
+    offers = WaitlistOffer.objects.filter(pk__in=offer_ids).select_related(
+        "entry__patient__user", "entry__visit_type__organization"
+    )
+    for offer in offers:
+        patient = offer.entry.patient
+        subject, body = gone_message(
+            patient=patient, organization=offer.entry.visit_type.organization, starts_at=offer.during.lower
+        )
+        for channel in channels_for(patient):
+            address = address_for(patient, channel)
+            if not address:
+                continue
+            try:
+                send(channel=channel, to=address, subject=subject, body=body)
+            except Exception as error:  # noqa: BLE001 - one failed message must not stop the others
+                log.warning(
+                    "scheduling: offer-gone message failed", extra={"offer_id": offer.pk, "error": type(error).__name__}
+                )
+                continue
+            log.info("scheduling: waitlist offer gone", extra={"offer_id": offer.pk, "channel": channel})

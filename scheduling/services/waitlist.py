@@ -237,9 +237,10 @@ def offer_accept(
     others = WaitlistOffer.objects.filter(
         Q(provider_id=offer.provider_id, during=offer.during) | Q(entry=entry), status=OfferStatus.OFFERED
     ).exclude(pk=offer.pk)
-    gone = list(others.values_list("pk", flat=True))
+    # The others who were sent this time hear it is gone (not this patient's own other offers).
+    told = list(others.exclude(entry=entry).filter(sent_at__isnull=False).values_list("pk", flat=True))
     others.update(status=OfferStatus.GONE, responded_at=now)
-    transaction.on_commit(lambda: notifications.offers_gone(gone))
+    transaction.on_commit(lambda: notifications.offers_gone(told))
     reminders.schedule_reminders(appointment=appointment, now=now)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=appointment)
     return OfferOutcome(offer, _("This time is booked for you."))

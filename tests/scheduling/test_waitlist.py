@@ -132,3 +132,23 @@ def test_a_worker_dying_mid_offer_sweep_loses_no_offer_and_sends_none_twice(
     assert dict(offers_sweep(NOW)) == {"sent": 2}
     assert dict(offers_sweep(NOW)) == {}
     assert sorted(message.to[0] for message in mail.outbox) == sorted(entry.patient.user.email for entry in freed)
+
+
+def test_the_others_who_were_offered_the_time_are_told_it_is_gone(
+    clinic: Clinic,
+    freed,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    offers_sweep(NOW)
+    first, second, third = WaitlistOffer.objects.order_by("pk")
+    token = token_of(second)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_accept(token=token, now=NOW + timedelta(minutes=3))
+
+    told = sorted(message.to[0] for message in mail.outbox)
+    assert told == sorted([first.entry.patient.user.email, third.entry.patient.user.email])
+    body = mail.outbox[0].body
+    assert "Someone else took the time at Lakeside Primary Care on Tuesday 10 March, 9 a.m. before you." in body
+    assert "Follow-up" not in body  # the visit type is clinical detail: never in a message
