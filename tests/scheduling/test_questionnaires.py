@@ -21,6 +21,7 @@ from scheduling.checkin_forms import QuestionnaireForm
 from scheduling.models import Questionnaire, QuestionnaireField, QuestionnaireResponse
 from scheduling.questionnaires import GAD7, PHQ9
 from scheduling.services import checkin
+from scheduling.services.questionnaires import builtin_questionnaires
 from tests.scheduling.checkin_fixtures import ask, booked_visit, phq9_answers
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def _answer(appointment, key: str, answers: dict, user=None):  # type: ignore[no
     user = user or appointment.patient.user
     access = resolve(user, appointment.patient, Action.SCHEDULING)
     assert access is not None
-    questionnaire = Questionnaire.objects.get(builtin=key)
+    questionnaire = next(q for q in builtin_questionnaires() if q.builtin == key)
     return checkin.answer(
         access=access, actor=user, appointment_id=appointment.pk, questionnaire_id=questionnaire.pk, answers=answers
     )
@@ -282,7 +283,7 @@ def test_administrator_writes_a_custom_form_in_the_admin(admin_client) -> None: 
 def test_builtin_questions_are_not_editable_in_the_admin(admin_client) -> None:  # type: ignore[no-untyped-def]
     from django.urls import reverse
 
-    phq9 = Questionnaire.objects.get(builtin="phq9")
+    phq9 = builtin_questionnaires()[0]
     page = admin_client.get(reverse("admin:scheduling_questionnaire_change", args=[phq9.pk])).content.decode()
     assert "fields-TOTAL_FORMS" not in page
     assert admin_client.get(reverse("admin:scheduling_visittypequestionnaire_add")).status_code == 200
