@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import Weekday
+
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler
@@ -47,18 +49,6 @@ class BusinessCalendar(models.Model):
 
     def __str__(self) -> str:
         return f"Business calendar of organization {self.organization_id}"
-
-
-class Weekday(models.IntegerChoices):
-    """Python's numbering (date.weekday()): Monday is 0."""
-
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
 
 
 class OpeningPeriod(models.Func):

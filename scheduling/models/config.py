@@ -15,17 +15,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-
-class Weekday(models.IntegerChoices):
-    """Python's numbering (date.weekday()): Monday is 0."""
-
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+from portal.choices import Weekday
 
 
 class TimeOfDayRange(models.Func):
