@@ -426,6 +426,15 @@ class Thread(models.Model):
         return self.sla_state
 
     @property
+    def late(self) -> bool:
+        """Still waiting for its first answer, and past the time promised (swept or not yet)."""
+        return (
+            self.status == self.Status.OPEN
+            and self.first_responded_at is None
+            and self.sla_state_now == self.SlaState.BREACHED
+        )
+
+    @property
     def sla_state_now_label(self) -> str:
         return str(self.SlaState(self.sla_state_now).label)
 

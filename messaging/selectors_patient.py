@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -46,21 +46,21 @@ def _threads(patient: Patient) -> QuerySet[Thread]:
     return Thread.objects.filter(patient=patient).select_related("owner__user", "organization", "pool")
 
 
-def thread_list(*, access: Access, actor: User, page_number: str | None = None) -> Page[Thread]:
-    """One page of the patient's threads, the newest activity first, each with `unread` (a
-    count of unseen staff replies) and `late` (its first answer is overdue, swept or not yet).
-    A constant number of queries however many threads."""
-    _require_messaging(access)
-    late = Q(sla_state=Thread.SlaState.BREACHED) | Q(first_response_due_at__lt=timezone.now())
-    threads: QuerySet[Thread] = (
-        _threads(access.patient)
-        .annotate(
-            unread=Count("messages", filter=_unread("messages__")),
-            late=ExpressionWrapper(late, output_field=BooleanField()),
-        )
+def threads_with_unread(patient: Patient) -> QuerySet[Thread]:
+    """The patient's threads, the newest activity first, each with `unread` (a count of unseen
+    staff replies, derived in the same query). Shared by the pages and the API; not audited."""
+    return (
+        _threads(patient)
+        .annotate(unread=Count("messages", filter=_unread("messages__")))
         .order_by("-last_message_at", "-pk")
     )
-    page = Paginator(threads, PAGE_SIZE).get_page(page_number)
+
+
+def thread_list(*, access: Access, actor: User, page_number: str | None = None) -> Page[Thread]:
+    """One page of the patient's threads with their unread counts (`Thread.late` says whether a
+    waiting one is overdue). A constant number of queries however many threads."""
+    _require_messaging(access)
+    page = Paginator(threads_with_unread(access.patient), PAGE_SIZE).get_page(page_number)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.ThreadList")
     return page
 
@@ -89,9 +89,7 @@ class Conversation:
 
     @property
     def late(self) -> bool:
-        return self.waiting and (
-            self.thread.sla_state == Thread.SlaState.BREACHED or timezone.now() > self.thread.first_response_due_at
-        )
+        return self.thread.late
 
     @property
     def owner_moved(self) -> bool:

@@ -1,35 +1,26 @@
-"""Reads of a patient's threads for the patient and caregivers (the API; the patient pages may
-share them): scoped to the patient the access policy granted, never internal notes, audited."""
+"""Reads of a patient's threads for the API (the patient and caregivers), built on the patient
+pages' selectors: scoped to the patient the access policy granted, never internal notes, audited."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from messaging.models import Message, Thread
+from messaging.selectors_patient import threads_with_unread
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, User
-
-# Staff replies the patient side has not seen: the unread count, derived (never stored).
-UNREAD = Q(messages__acting_as=Message.ActingAs.STAFF, messages__is_internal_note=False) & Q(
-    messages__patient_read_at__isnull=True
-)
 
 
 def threads_of(access: Access) -> QuerySet[Thread]:
     """The patient's threads with their owner and unread count (no audit: for callers that just
     wrote and return what they wrote)."""
-    return (
-        Thread.objects.filter(patient=access.patient)
-        .select_related("owner__user")
-        .annotate(unread=Count("messages", filter=UNREAD))
-        .order_by("-last_message_at", "-pk")
-    )
+    return threads_with_unread(access.patient)
 
 
 def patient_threads(*, access: Access, actor: User) -> QuerySet[Thread]:
-    audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.Thread")
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.ThreadList")
     return threads_of(access)
 
 
