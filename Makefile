@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/portal)
 TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 
-.PHONY: help run test lint types pytest e2e-deps install install-dev messages otp
+.PHONY: help run test smoke lint types pytest e2e-deps install install-dev messages otp
 
 help:
 	@echo "make run    start the portal with demo data on http://127.0.0.1:$(PORT)"
@@ -26,8 +26,14 @@ install: $(UV)
 install-dev: $(UV)
 	$(UV) sync --frozen
 
+# A developer's run: DEBUG unless told otherwise (a secret key is made under var/ once).
 run: install
-	PORT=$(PORT) $(PY) manage.py runportal
+	PORT=$(PORT) DEBUG=$(or $(DEBUG),1) $(PY) manage.py runportal
+
+# Start `make run` (embedded default), sign in as the demo patient, stop it as Ctrl-C would, check nothing is left.
+# CI runs it from the fresh clone's empty var/ (.ci/run).
+smoke:
+	$(PYTHON) -m tests.smoke.make_run
 
 # Print the current second-factor code of a demo staff account: make otp EMAIL=nurse@lakeside.example
 otp:

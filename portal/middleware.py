@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from portal import access
 from portal.context import Client, bind_user, current_client, reset_client, set_client
+from portal.views import health
 
 log = logging.getLogger("portal.request")
 
@@ -172,3 +173,21 @@ class SessionRegistryMiddleware:
                 session.save()
                 session_touch(user=user, session_key=session.session_key, client=current_client())
         return response
+
+
+class HealthEndpointsMiddleware:
+    """Answer /healthz and /readyz before sessions and sign-in are read.
+
+    Those need the database; a probe carrying a session cookie would otherwise fail with it
+    instead of saying which store is down.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/healthz":
+            return health.healthz(request)
+        if request.path == "/readyz":
+            return health.readyz(request)
+        return self.get_response(request)

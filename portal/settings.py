@@ -41,12 +41,29 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default (no DATABASE_URL) is a developer's machine; production
-# always sets SECRET_KEY and refuses to start without it.
-SECRET_KEY = env("SECRET_KEY", "insecure-embedded-default-key" if DEBUG else None)
+
+
+def developer_secret_key() -> str:
+    """A developer's machine (DEBUG) needs no configured secret: one is made once and kept in var/.
+
+    Production always sets SECRET_KEY and refuses to start without it; a published constant would let
+    anyone forge a developer's sessions and signed links.
+    """
+    from django.core.management.utils import get_random_secret_key
+
+    path = BASE_DIR / "var" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(get_random_secret_key())
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or (developer_secret_key() if DEBUG else env("SECRET_KEY"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails and texts point here. On a developer's machine it follows PORT (`PORT=9000 make run`).
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -77,6 +94,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.HealthEndpointsMiddleware",
     "portal.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -115,7 +133,11 @@ TEMPLATES = [
 ]
 
 # --- Data stores -----------------------------------------------------------
-DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
+# DATABASE_URL is the role web and workers run as: not a superuser, owning nothing, and only allowed to
+# INSERT and SELECT the audit log. DATABASE_OWNER_URL is the role that owns the tables and runs migrations
+# (`manage.py migrate` and `manage.py db_roles` run with it as their DATABASE_URL); see docs/DEPLOY.md.
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", "")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Parameters travel apart from the SQL (no quoting in Python): bulk imports of FHIR JSON are
 # several times faster, and prepared statements are reused.

