@@ -17,7 +17,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal.factories import PatientFactory, StaffMemberFactory, UserFactory
 from portal.models import User
 
-
 # The role tests run as, made by `manage.py db_roles` exactly as production's web and workers' role is.
 APP_ROLE = "portal_app_test"
 

@@ -62,9 +62,12 @@ def test_tests_run_as_the_least_privileged_app_role() -> None:
 def test_the_app_role_cannot_rewrite_history(patient, statement: str) -> None:
     event = _event(patient)
 
-    with pytest.raises(REFUSED, match="permission denied|must be owner"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [event.pk] if "%s" in statement else None)
+    with (
+        pytest.raises(REFUSED, match="permission denied|must be owner"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement, [event.pk] if "%s" in statement else None)
 
     event.refresh_from_db()
     assert (event.object_id, AuditEvent.objects.count()) == (str(patient.pk), 1)

@@ -97,8 +97,8 @@ def test_compose_defines_the_production_services() -> None:
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
     migrate = services["migrate"]["command"]
     assert migrate[:2] == ["sh", "-c"]
-    assert 'export DATABASE_URL="$DATABASE_OWNER_URL"' in migrate[2]
-    assert 'python manage.py migrate --noinput && python manage.py db_roles --app-url "$app_url"' in migrate[2]
+    assert 'export DATABASE_URL="$$DATABASE_OWNER_URL"' in migrate[2]  # "$$": the shell's, not compose's
+    assert 'python manage.py migrate --noinput && python manage.py db_roles --app-url "$$app_url"' in migrate[2]
     assert services["migrate"]["restart"] == "no"
 
 

@@ -34,7 +34,7 @@ def grant_statements(role: str, owner: str, database: str, password: str | None)
     audit = sql.Identifier(AuditEvent._meta.db_table)
     # A new role has none of SUPERUSER, CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS; `handle` refuses an
     # existing one that has any (only a superuser could take them away).
-    login = sql.SQL("LOGIN")
+    login: sql.Composable = sql.SQL("LOGIN")
     if password:
         login = sql.SQL("{} PASSWORD {}").format(login, sql.Literal(password))
     return [
@@ -49,11 +49,11 @@ def grant_statements(role: str, owner: str, database: str, password: str | None)
         sql.SQL("REVOKE ALL ON {} FROM {}").format(audit, name),
         sql.SQL("GRANT INSERT, SELECT ON {} TO {}").format(audit, name),
         # Tables a later migration adds are usable before this command runs again (the audit rule is above).
-        sql.SQL(
-            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}"
-        ).format(sql.Identifier(owner), name),
-        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {}").format(
-            sql.Identifier(owner), name
+        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT {} ON TABLES TO {}").format(
+            sql.Identifier(owner), sql.SQL("SELECT, INSERT, UPDATE, DELETE"), name
+        ),
+        sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT {} ON SEQUENCES TO {}").format(
+            sql.Identifier(owner), sql.SQL("USAGE, SELECT, UPDATE"), name
         ),
     ]
 
