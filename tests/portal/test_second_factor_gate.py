@@ -73,3 +73,17 @@ def test_a_new_staff_member_before_enrolling_reaches_only_enrolment(client, nurs
 
     assert answers == {"/account/two-factor/setup/"}
     assert client.get("/account/two-factor/setup/").status_code == 200
+
+
+def test_before_the_code_a_person_can_still_switch_language_and_sign_out(client, nurse) -> None:
+    TOTPDevice.objects.create(user=nurse.user, name="phone", confirmed=True)
+    client.post("/accounts/login/", {"login": nurse.user.email, "password": PASSWORD})
+
+    switched = client.post("/language/", {"language": "es", "next": "/account/two-factor/verify/"})
+    signed_out = client.post("/accounts/logout/")
+
+    assert switched.status_code == 302 and switched["Location"] == "/account/two-factor/verify/"
+    nurse.user.refresh_from_db()
+    assert nurse.user.language == "es"
+    assert signed_out.status_code == 302
+    assert "_auth_user_id" not in client.session
