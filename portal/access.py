@@ -203,6 +203,15 @@ def second_factor_passed(user: Actor) -> bool:
     return bool(getattr(user, "is_verified", lambda: False)())
 
 
+def second_factor_pending(user: Actor) -> bool:
+    """Whether this session still owes a second factor: the account has one (or, being staff, must
+    have one) and this session has not entered it. Such a session may only verify, or enrol the
+    account's first device (portal.middleware.SecondFactorMiddleware is the gate)."""
+    if not isinstance(user, User) or second_factor_passed(user):
+        return False
+    return has_second_factor(user) or requires_second_factor(user)
+
+
 # Registration work: importing records from source systems and deciding uncertain patient matches.
 # Identity, not clinical content: administrators and the front desk (registration) do it.
 REGISTRATION_ROLES = frozenset({StaffRole.ADMINISTRATOR, StaffRole.FRONT_DESK})

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal import selectors
-from portal.access import Access, Action, has_second_factor, is_staff_user, resolve, second_factor_passed
+from portal.access import Access, Action, is_staff_user, resolve, second_factor_pending
 from portal.models import AuditEvent
 
 
@@ -24,10 +24,7 @@ def _current_access(request: HttpRequest, people: list[Any]) -> Access | None:
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     # Before the second factor is entered, show nobody's name and no navigation.
-    pending_second_factor = (
-        user is not None and user.is_authenticated and has_second_factor(user) and not (second_factor_passed(user))
-    )
-    if user is None or not user.is_authenticated or pending_second_factor:
+    if user is None or not user.is_authenticated or second_factor_pending(user):
         return {
             "people": [],
             "acting_for": None,

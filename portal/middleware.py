@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,8 +26,17 @@ log = logging.getLogger("portal.request")
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
-# Paths a signed-in person can reach before finishing the second factor.
-OPEN_PREFIXES = ("/static/", "/healthz", "/readyz", "/i18n/", "/accounts/logout/", "/account/two-factor/", "/favicon")
+# Routes (by name, never by path prefix) a session may reach before it enters the second factor
+# it owes: the code itself, signing out, the language switch on that page, health checks.
+BEFORE_SECOND_FACTOR = frozenset(
+    {"two_factor_verify", "account_logout", "set_language", "javascript_catalog", "healthz", "readyz"}
+)
+# Enrolling the account's first device: open before a second factor only while none is confirmed
+# (a new staff member's first sign-in); once there is one, adding another needs it.
+FIRST_ENROLMENT = frozenset({"two_factor_setup"})
+# Changes to the second factor itself: only for a session that entered one.
+SECOND_FACTOR_CHANGES = frozenset({"two_factor_setup", "two_factor_recovery_codes", "two_factor_remove"})
+API_PREFIXES = ("/api/", "/fhir/")
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -135,21 +144,53 @@ class IdleTimeoutMiddleware:
 
 
 class SecondFactorMiddleware:
-    """Ask for the second factor after the password; staff cannot go on without one."""
+    """The one gate between the password and the second factor.
+
+    A session that owes its second factor (`access.second_factor_pending`) reaches only the routes
+    in BEFORE_SECOND_FACTOR, and FIRST_ENROLMENT while the account has no confirmed device;
+    everything else, present and future, waits for the code. Changes to the second factor itself
+    (SECOND_FACTOR_CHANGES) need a session that entered one, whoever the account belongs to: a
+    password alone must never mint recovery codes or add or remove a device."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        pending = user.is_authenticated and not access.second_factor_passed(user)
-        if pending and not request.path.startswith(OPEN_PREFIXES):
-            next_qs = urlencode({"next": request.get_full_path()})
-            if access.has_second_factor(user):
-                return HttpResponseRedirect(f"{reverse('two_factor_verify')}?{next_qs}")
-            if access.requires_second_factor(user):
-                return HttpResponseRedirect(f"{reverse('two_factor_setup')}?{next_qs}")
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse], args: object, kwargs: object
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or access.second_factor_passed(user):
+            return None
+        match = request.resolver_match
+        route = match.view_name if match is not None else ""
+        send_to = second_factor_route(user, route)
+        if send_to is None:
+            return None
+        if request.path.startswith(API_PREFIXES):
+            # An app gets a clear refusal it can act on, not a redirect to a page.
+            message = _("Enter the code from your authenticator app in the portal first.")
+            return JsonResponse({"detail": message}, status=403)
+        next_qs = urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(f"{reverse(send_to)}?{next_qs}")
+
+
+def second_factor_route(user: access.Actor, route: str) -> str | None:
+    """Where a signed-in session that has not entered a second factor must go instead of `route`
+    (the verify or the enrol page), or None if it may go on."""
+    if route in BEFORE_SECOND_FACTOR:
+        return None
+    enrolled = access.has_second_factor(user)
+    if route in FIRST_ENROLMENT and not enrolled:
+        return None
+    if enrolled:
+        return "two_factor_verify"
+    if route in SECOND_FACTOR_CHANGES or access.requires_second_factor(user):
+        return "two_factor_setup"
+    # A patient who has not chosen a second factor: nothing to enter, the portal is open.
+    return None
 
 
 class SessionRegistryMiddleware:

@@ -52,3 +52,28 @@ def send_invitation(*, email: str, kind: str, path: str, language: str = setting
         )
     send_mail(subject, body, None, [email])
     log.info("invitation sent", extra={"kind": kind})
+
+
+def send_security_notice(*, email: str, change: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:
+    """Tell a person their two-step sign-in changed, so a change they did not make is noticed.
+    Says what kind of change and when to look, never a code, a secret or a device's details."""
+    with translation.override(language):
+        changes = {
+            "device_added": _("An authenticator app was added to your account."),
+            "device_removed": _("An authenticator app was removed from your account."),
+            "recovery_codes": _("New recovery codes were made for your account. The old ones no longer work."),
+        }
+        body = "\n\n".join(
+            [
+                changes[change],
+                _("You can see your two-step sign-in settings here:"),
+                absolute(path),
+                _(
+                    "If you did not make this change, change your password now and tell your clinic: "
+                    "someone else may know it."
+                ),
+            ]
+        )
+        subject = _("Your two-step sign-in changed")
+    send_mail(subject, body, None, [email])
+    log.info("security notice sent", extra={"change": change})

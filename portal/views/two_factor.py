@@ -1,4 +1,7 @@
-"""The second factor (django-otp): authenticator-app enrolment, verification, recovery codes."""
+"""The second factor (django-otp): authenticator-app enrolment, verification, recovery codes.
+
+Who may reach which of these before entering a second factor is decided in one place, the gate
+in portal.middleware.SecondFactorMiddleware, not here."""
 
 from __future__ import annotations
 
@@ -74,7 +77,11 @@ def verify(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    codes = two_factor.recovery_codes_replace(request.user)  # type: ignore[arg-type]
+    try:
+        codes = two_factor.recovery_codes_replace(user=request.user)  # type: ignore[arg-type]
+    except two_factor.ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("security")
     return render(request, "portal/recovery_codes.html", {"codes": codes, "next": "/account/security/"})
 
 

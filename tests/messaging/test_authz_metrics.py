@@ -27,7 +27,7 @@ from tests.authz import (
 
 pytestmark = pytest.mark.django_db
 
-QUERIES = 15
+QUERIES = 14
 
 # Every staff member and administrator sees their own organization's numbers (the care-team
 # specialist and the other clinic's nurse see their own clinic's).

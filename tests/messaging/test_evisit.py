@@ -597,7 +597,7 @@ def test_the_panel_query_count(clinic: Clinic, django_assert_num_queries) -> Non
     url = reverse("evisit_panel", args=[thread.pk])
     client.get(url, headers={"HX-Request": "true"})  # the session warmed, the audit written
 
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         client.get(url, headers={"HX-Request": "true"})
 
 
@@ -787,8 +787,8 @@ def test_report_query_count_does_not_grow_with_rows(
     billable_threads(clinic, 2)
     client.get(url, REPORT_DATES)  # the session warmed
 
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         assert len(client.get(url, REPORT_DATES).context["report"].rows) == 2
     billable_threads(clinic, 6)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         assert len(client.get(url, REPORT_DATES).context["report"].rows) == 8

@@ -125,12 +125,12 @@ def test_my_notifications_newest_first_with_thread_and_patient(
     client.get(reverse("messaging_notices"))  # warm: session, second factor
 
     # session, user, device, staff role, notice count, notices page, audit insert, unread count; the
-    # layout's device and people; saving the session (3 with its savepoint).
-    with django_assert_num_queries(14):
+    # layout's people; saving the session (3 with its savepoint).
+    with django_assert_num_queries(13):
         response = client.get(reverse("messaging_notices"))
     for _ in range(5):
         clinic.start()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         client.get(reverse("messaging_notices"))
 
     body = response.content.decode()

@@ -263,13 +263,13 @@ def test_the_queue_costs_the_same_queries_however_many_tasks(client, patient, nu
     client.get(QUEUE)
 
     # session, user, device, staff role, tasks (with patient, reading, item, who), count, audit insert,
-    # the header's device and people lookups, the staff nav's unread notices, session save (3 with savepoints)
-    with django_assert_num_queries(13):
+    # the header's people lookup, the staff nav's unread notices, session save (3 with savepoints)
+    with django_assert_num_queries(12):
         client.get(QUEUE)
     for n in range(6):
         _correction_task(PatientFactory(home_organization=patient.home_organization), text=f"Wrong {n}")
         _reading_task(patient)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(QUEUE)
 
     assert response.context["total"] == 13

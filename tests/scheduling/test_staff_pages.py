@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 Status = Appointment.Status
 # Session, user, second factor, staff check, notices badge; then the page's own: the scheduler,
 # the providers, the visits, one bulk audit insert.
-SCHEDULE_QUERIES = 16
-LIST_QUERIES = 13
+SCHEDULE_QUERIES = 15
+LIST_QUERIES = 12
 
 
 @pytest.fixture
