@@ -59,7 +59,7 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
     class Meta:
         model = Message
-        fields = ("id", "acting_as", "author_name", "body", "created_at", "read_at", "attachments")
+        fields: tuple[str, ...] = ("id", "acting_as", "author_name", "body", "created_at", "read_at", "attachments")
 
     def get_author_name(self, message: Message) -> str:
         if message.author_staff is not None:

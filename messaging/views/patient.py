@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from messaging import safety
 from messaging import selectors_patient as selectors
-from messaging.models import Thread
+from messaging.models import Pool, Thread
 from messaging.patient_forms import ReplyForm, StartForm
 from messaging.services import attachments, threads
 from messaging.views.files import attachment_response
@@ -144,12 +144,14 @@ def thread_page(request: HttpRequest, access: Access, thread_id: int) -> HttpRes
                 return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread_id)
     conversation = selectors.conversation(access=access, actor=_actor(request), thread_id=thread_id)
     threads.thread_mark_read(access=access, thread_id=thread_id)
+    waits_for_opening = conversation.waiting and conversation.thread.pool.kind != Pool.Kind.ON_CALL
     context = {
         "access": access,
         "conversation": conversation,
         "thread": conversation.thread,
         "form": form,
-        "opens_at": selectors.next_opening(access.patient.home_organization) if conversation.waiting else None,
+        # The on-call team reads it tonight: "seen when the clinic opens" would not be true.
+        "opens_at": selectors.next_opening(access.patient.home_organization) if waits_for_opening else None,
         **_safety_context(flags, files_dropped=bool(request.FILES)),
     }
     return render(request, "messaging/patient/thread.html", context)
