@@ -58,6 +58,13 @@ POOLS = [
     ),
     ("Billing office", Pool.Kind.BILLING, ["grace.walker@lakeside.example"], "grace.walker@lakeside.example"),
     ("Fallback", Pool.Kind.FALLBACK, ["ana.lopez@lakeside.example"], "ana.lopez@lakeside.example"),
+    # After hours a message with signs of an emergency goes to whoever is on call tonight.
+    (
+        "On call",
+        Pool.Kind.ON_CALL,
+        ["ana.lopez@lakeside.example", "emily.chen@lakeside.example"],
+        "emily.chen@lakeside.example",
+    ),
 ]
 ROUTES = {
     Category.APPOINTMENT: "Front desk",

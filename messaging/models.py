@@ -133,6 +133,9 @@ class Pool(models.Model):
         BILLING = "billing", _("Billing")
         SCHEDULING = "scheduling", _("Scheduling")
         FALLBACK = "fallback", _("Fallback (messages no rule routes)")
+        # Clinicians who cover outside opening hours: safety-flagged messages sent while the
+        # clinic is closed go here (messaging.services.routing), with a wall-clock promise.
+        ON_CALL = "on_call", _("On call (urgent messages after hours)")
 
     organization = models.ForeignKey("portal.Organization", on_delete=models.CASCADE, related_name="message_pools")
     name = models.CharField(_("name"), max_length=100)
@@ -305,6 +308,7 @@ class Thread(models.Model):
         REASSIGNED = "reassigned", _("was asked by a colleague to answer")
         BREACH = "breach", _("took over because the answer was late")
         ESCALATED = "escalated", _("was asked by the care team for a physician's answer")
+        SAFETY = "safety", _("answers urgent messages")
 
     class Outcome(models.TextChoices):
         """How staff closed a thread (a patient or caregiver closing it leaves this empty)."""
@@ -575,6 +579,7 @@ class SetupAlert(models.Model):
         UNSTAFFED_POOL = "unstaffed_pool", _("The pool has no active members")
         NO_OWNER = "no_owner", _("Nobody could be named to answer")
         NO_LEAD = "no_lead", _("A late thread had no pool lead to take it over")
+        NO_TRIAGE = "no_triage", _("An urgent message had no nurse triage or physician inbox to go to")
 
     organization = models.ForeignKey("portal.Organization", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)

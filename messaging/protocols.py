@@ -15,6 +15,9 @@ the role's protocol:
 | billing           | billing only                                 | never                                |
 
 Anything else must be escalated to a physician or passed to a colleague who may resolve it.
+Routing reads the same table: a safety-flagged thread is only ever owned by a role that may close
+urgent threads (messaging.services.routing.URGENT_ROLES), and cannot be passed to or claimed by
+any other.
 "Refill handled" only closes a refill request. `services.threads.thread_close` enforces this
 table; the staff thread page explains it with the same words.
 """

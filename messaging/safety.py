@@ -1,9 +1,12 @@
 """The safety screen: words in a patient's message that suggest an emergency, in English and Spanish.
 
 A message is not an emergency service, so before one is sent its subject and text are screened.
-`screen(text)` returns the red-flag groups it found (e.g. ["chest_pain"]); the page then shows
-emergency guidance at once and asks the patient to confirm before sending, and a thread sent
-anyway is urgent and carries the groups in `Thread.safety_flags` so staff see why.
+`screen(text)` returns the red-flag groups it found (e.g. ["chest_pain"]). The screen is applied
+by the services, not the pages, so every way in gets it (page, JSON API, check-in answers, notes):
+`require_confirmed(*texts, confirmed=...)` refuses with `Unconfirmed` (which carries the emergency
+guidance) until the sender has confirmed every finding; the page shows the guidance and a "Send
+it anyway" button, the API answers 422 with it. A thread sent anyway is urgent, goes to nurse
+triage (messaging.services.routing) and carries the groups in `Thread.safety_flags` so staff see why.
 
 How text is matched. Case and accents are folded ("Dolor de PECHO", "no puedo respirar",
 "me desmayé" -> "me desmaye"), apostrophes dropped ("can't" -> "cant"), and every other
@@ -21,9 +24,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Mapping
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from portal.services.errors import ServiceError
 
 # Patterns are regular expressions over the folded text (lower case, no accents, no
 # apostrophes, single spaces), so they are written that way: "corazon", not "corazón".
@@ -191,3 +198,65 @@ def checked(flags: list[str] | None) -> list[str]:
     if unknown:
         raise ValueError(f"unknown safety flags: {unknown}")
     return unique
+
+
+# -- the screen as a service check: every caller of a service that takes a patient's words ---------
+
+# The form fields of "Send it anyway": the button, and the findings the sender was shown.
+SEND_ANYWAY = "send_anyway"
+SCREENED = "screened"
+
+
+def guidance(flags: list[str]) -> str:
+    """The emergency guidance for these findings, in one paragraph (for the API and logs-free
+    refusals; the pages show the same words laid out with call buttons)."""
+    parts = [
+        gettext("Your words mention %(signs)s. This may be an emergency.")
+        % {"signs": ", ".join(str(label) for label in labels(flags))},
+        gettext("If this is happening now, do not wait for an answer: call 911 or go to the nearest emergency room."),
+    ]
+    if "suicide" in flags:
+        parts.append(
+            gettext(
+                "If you are thinking about suicide or hurting yourself, call or text 988 now, any time, day or "
+                "night (Suicide and Crisis Lifeline; Spanish spoken)."
+            )
+        )
+    parts.append(
+        gettext(
+            "Messages are not an emergency service: nobody may read yours for hours. If you still want to send "
+            "it, confirm these findings and the clinic will treat it as urgent."
+        )
+    )
+    return " ".join(parts)
+
+
+class Unconfirmed(ServiceError):
+    """The words suggest an emergency and the sender has not confirmed every finding yet:
+    nothing was written. `flags` are all the findings (to show, and to confirm)."""
+
+    def __init__(self, flags: list[str]) -> None:
+        super().__init__(guidance(flags))
+        self.flags = flags
+
+    @property
+    def labels(self) -> list[Promise]:
+        return labels(self.flags)
+
+
+def require_confirmed(*texts: str, confirmed: Collection[str] = ()) -> list[str]:
+    """The findings in `texts`, once the sender has confirmed each of them (`confirmed`: the
+    findings they were shown and sent anyway); `Unconfirmed` otherwise. A finding they were not
+    shown (words added after the guidance) asks again; confirming words no longer flagged is
+    harmless."""
+    flags = screen(*texts)
+    if not set(flags) <= set(confirmed):
+        raise Unconfirmed(flags)
+    return flags
+
+
+def confirmed_in(data: Mapping[str, str]) -> list[str]:
+    """The findings a submitted form confirms: those shown with it, if "Send it anyway" was pressed."""
+    if SEND_ANYWAY not in data:
+        return []
+    return data.get(SCREENED, "").split()

@@ -15,10 +15,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from messaging import selectors
 from messaging.calendar import CalendarNeverOpens, add_business_minutes, is_open
-from messaging.models import Attachment, Message, OwnershipChange, Thread
+from messaging.models import Attachment, Message, OwnershipChange, Pool, Thread
+from messaging.templatetags.messaging_patient import when
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, Organization, Patient, User
@@ -129,3 +131,28 @@ def next_opening(organization: Organization, now: datetime | None = None) -> dat
         return add_business_minutes(calendar, now, 0)
     except CalendarNeverOpens:
         return None
+
+
+def urgent_cover(thread: Thread, now: datetime | None = None) -> str | None:
+    """For a thread sent with signs of an emergency: who covers it now and that 911 is the way in
+    an emergency, in words for the patient (None for any other thread). After hours this names
+    the on-call clinician (or team) and their promised time, or says nobody reads it before the
+    clinic opens."""
+    if not thread.safety_flags:
+        return None
+    organization = thread.organization
+    with timezone.override(organization.time_zone):
+        due = when(thread.first_response_due_at)
+        who = thread.owner.signature if thread.owner is not None else thread.pool.name
+        if thread.pool.kind == Pool.Kind.ON_CALL:
+            cover = _("The clinic is closed now. %(who)s is on call and will answer by %(due)s.") % {
+                "who": who,
+                "due": due,
+            }
+        elif (opens := next_opening(organization, now)) is not None:
+            cover = _("The clinic is closed now: nobody will read your message before %(opens)s.") % {
+                "opens": when(opens)
+            }
+        else:
+            cover = _("%(who)s will answer by %(due)s.") % {"who": who, "due": due}
+    return cover + " " + _("If this is an emergency, call 911 now: do not wait for an answer.")

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from messaging.models import Attachment, Message, Thread
+from messaging.safety import RED_FLAGS
 from messaging.services.threads import BODY_MAX, KEY_MAX, SUBJECT_MAX
 
 
@@ -58,7 +59,7 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
     class Meta:
         model = Message
-        fields = ("id", "acting_as", "author_name", "body", "created_at", "read_at", "attachments")
+        fields: tuple[str, ...] = ("id", "acting_as", "author_name", "body", "created_at", "read_at", "attachments")
 
     def get_author_name(self, message: Message) -> str:
         if message.author_staff is not None:
@@ -73,6 +74,19 @@ class ThreadDetailSerializer(ThreadSerializer):
         fields = (*ThreadSerializer.Meta.fields, "messages")
 
 
+def _confirmed_flags() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(RED_FLAGS)),
+        required=False,
+        default=list,
+        source="confirmed_flags",
+        help_text=(
+            "The safety screen's findings the patient was shown (the `safety_flags` of a 422 answer) and "
+            "chose to send anyway. Without them a message whose words suggest an emergency is refused."
+        ),
+    )
+
+
 class ThreadStartSerializer(serializers.Serializer[Thread]):
     category = serializers.ChoiceField(choices=Thread.Category.choices)
     subject = serializers.CharField(max_length=SUBJECT_MAX)
@@ -80,9 +94,49 @@ class ThreadStartSerializer(serializers.Serializer[Thread]):
     urgency = serializers.ChoiceField(choices=Thread.Urgency.choices, default=Thread.Urgency.NORMAL)
     # Made once per compose screen by the app: a retried request finds the thread it started.
     idempotency_key = serializers.CharField(max_length=KEY_MAX)
+    confirmed_safety_flags = _confirmed_flags()
 
 
 class ReplySerializer(serializers.Serializer[Message]):
     body = serializers.CharField(max_length=BODY_MAX)
     # Optional, made once per reply by the app: a retried request finds the message it sent.
     idempotency_key = serializers.CharField(max_length=KEY_MAX, required=False, default="")
+    confirmed_safety_flags = _confirmed_flags()
+
+
+class SafetyRefusalSerializer(serializers.Serializer[dict[str, Any]]):
+    """422: the words suggest an emergency and were not sent. Show `detail` (the emergency
+    guidance: call 911, and 988 for thoughts of suicide) at once; to send anyway, repeat the
+    request with `confirmed_safety_flags` set to `safety_flags`."""
+
+    code = serializers.CharField(help_text='Always "safety_confirmation_required".')
+    detail = serializers.CharField(help_text="The emergency guidance, in the patient's language.")
+    safety_flags = serializers.ListField(child=serializers.ChoiceField(choices=sorted(RED_FLAGS)))
+    labels = serializers.ListField(child=serializers.CharField(), help_text="What each finding means, in words.")
+    emergency_numbers = serializers.ListField(
+        child=serializers.CharField(), help_text='Numbers to offer as call buttons: "911", and "988" for suicide.'
+    )
+
+
+class ThreadStartedSerializer(ThreadSerializer):
+    """A thread just started: with the findings it was sent with and, for those, who covers it now."""
+
+    safety_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    urgent_cover = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="For a message with signs of an emergency: who covers it now (after hours: the on-call team, "
+        "or when the clinic opens), and to call 911 in an emergency. Null otherwise.",
+    )
+
+    class Meta(ThreadSerializer.Meta):
+        fields = (*ThreadSerializer.Meta.fields, "safety_flags", "urgent_cover")
+
+
+class ReplySentSerializer(MessageSerializer):
+    """A reply just sent: for one with signs of an emergency, who covers the conversation now."""
+
+    urgent_cover = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta(MessageSerializer.Meta):
+        fields = (*MessageSerializer.Meta.fields, "urgent_cover")

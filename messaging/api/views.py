@@ -1,5 +1,9 @@
 """Messaging API for the patient and caregivers with the messaging scope; every patient is
-reached through the access policy, and staff use the staff pages instead (404 here)."""
+reached through the access policy, and staff use the staff pages instead (404 here).
+
+A message whose words suggest an emergency is refused with 422 and the emergency guidance
+(the services' safety screen, the same as the pages'); the app shows it and may send again
+with the findings confirmed."""
 
 from __future__ import annotations
 
@@ -14,16 +18,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging import thread_selectors
+from messaging import safety, thread_selectors
 from messaging.api.serializers import (
     CategorySerializer,
-    MessageSerializer,
+    ReplySentSerializer,
     ReplySerializer,
+    SafetyRefusalSerializer,
     ThreadDetailSerializer,
     ThreadSerializer,
+    ThreadStartedSerializer,
     ThreadStartSerializer,
 )
 from messaging.models import CATEGORY_GUIDANCE, Category
+from messaging.selectors_patient import urgent_cover
 from messaging.services import threads
 from portal.access import Access, Action, access_patient
 from portal.models import AuditEvent, User
@@ -34,6 +41,21 @@ def _patient_side(request: Request, patient_id: Any) -> tuple[Access, User]:
     if access.acting_as == AuditEvent.ActingAs.STAFF:
         raise Http404
     return access, cast(User, request.user)  # VerifiedUser: never anonymous
+
+
+UNPROCESSABLE = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def _refused(refusal: safety.Unconfirmed) -> Response:
+    numbers = ["911", "988"] if "suicide" in refusal.flags else ["911"]
+    body = {
+        "code": "safety_confirmation_required",
+        "detail": refusal.message,
+        "safety_flags": refusal.flags,
+        "labels": [str(label) for label in refusal.labels],
+        "emergency_numbers": numbers,
+    }
+    return Response(SafetyRefusalSerializer(body).data, status=UNPROCESSABLE)
 
 
 class CategoriesView(APIView):
@@ -53,19 +75,27 @@ class ThreadsView(APIView):
         page = paginator.paginate_queryset(thread_selectors.patient_threads(access=access, actor=actor), request, self)
         return paginator.get_paginated_response(ThreadSerializer(page, many=True).data)
 
-    @extend_schema(request=ThreadStartSerializer, responses={201: ThreadSerializer, 200: ThreadSerializer})
+    @extend_schema(
+        request=ThreadStartSerializer,
+        responses={201: ThreadStartedSerializer, 200: ThreadStartedSerializer, 422: SafetyRefusalSerializer},
+    )
     def post(self, request: Request, patient_id: Any) -> Response:
-        """Start a thread. The same idempotency key again answers 200 with the thread it started."""
+        """Start a thread. The same idempotency key again answers 200 with the thread it started.
+        Words that suggest an emergency answer 422 with the guidance until confirmed."""
         access, actor = _patient_side(request, patient_id)
         payload = ThreadStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()
-        thread = threads.thread_start(access=access, actor=actor, now=now, **payload.validated_data)
+        try:
+            thread = threads.thread_start(access=access, actor=actor, now=now, **payload.validated_data)
+        except safety.Unconfirmed as refusal:
+            return _refused(refusal)
         # A thread this request made carries this request's clock; an earlier one does not.
         created = thread.created_at == now
         thread = thread_selectors.threads_of(access).get(pk=thread.pk)
+        thread.urgent_cover = urgent_cover(thread, now)  # type: ignore[attr-defined]  # for the serializer
         return Response(
-            ThreadSerializer(thread).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            ThreadStartedSerializer(thread).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 
@@ -80,20 +110,29 @@ class ThreadView(APIView):
 
 
 class ReplyView(APIView):
-    @extend_schema(request=ReplySerializer, responses={201: MessageSerializer, 200: MessageSerializer})
+    @extend_schema(
+        request=ReplySerializer,
+        responses={201: ReplySentSerializer, 200: ReplySentSerializer, 422: SafetyRefusalSerializer},
+    )
     def post(self, request: Request, patient_id: Any, thread_id: int) -> Response:
-        """Reply. The same idempotency key again answers 200 with the message it sent."""
+        """Reply. The same idempotency key again answers 200 with the message it sent. Words that
+        suggest an emergency answer 422 with the guidance until confirmed."""
         access, actor = _patient_side(request, patient_id)
         payload = ReplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()
-        message = threads.thread_reply(
-            access=access, actor=actor, thread_id=thread_id, now=now, **payload.validated_data
-        )
+        try:
+            message = threads.thread_reply(
+                access=access, actor=actor, thread_id=thread_id, now=now, **payload.validated_data
+            )
+        except safety.Unconfirmed as refusal:
+            return _refused(refusal)
         # As for a new thread: a message this request wrote carries this request's clock.
         created = message.created_at == now
+        flagged = bool(safety.screen(message.body))
+        message.urgent_cover = urgent_cover(message.thread, now) if flagged else None  # type: ignore[attr-defined]
         return Response(
-            MessageSerializer(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            ReplySentSerializer(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 

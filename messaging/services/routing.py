@@ -3,20 +3,28 @@ and the SLA policy on the organization's business calendar -> due and at-risk ti
 
 Nothing here fails: missing configuration falls back (the fallback pool, the built-in answer
 time, assumed weekday hours) and says so with a `SetupAlert` and a warning in the log.
+
+A thread the safety screen flagged (red-flag words the patient sent anyway) is routed for its
+danger, not its category: to the category's pool only if that is nurse triage or a physician
+inbox, else to the organization's nurse triage, else its physician inbox; its owner is always in
+a role whose protocol handles urgent threads (messaging.protocols: nurse or physician), never a
+medical assistant or the front desk. After hours it goes to the on-call pool when there is one,
+whose promise runs on the wall clock (the on-call team works through the night), not the
+business calendar.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from messaging import selectors
-from messaging.calendar import CalendarNeverOpens, add_business_minutes
+from messaging import protocols, selectors
+from messaging.calendar import CalendarNeverOpens, ClinicCalendar, add_business_minutes, is_open
 from messaging.models import Pool, RoutingRule, SetupAlert, SlaPolicy, Thread
 from portal.access import ROLE_ACTIONS, Action
 from portal.models import Organization, Patient, StaffMember
@@ -33,12 +41,19 @@ BUILT_IN_AT_RISK_FRACTION = Decimal("0.75")
 FALLBACK_POOL_NAME = "Fallback"
 
 MESSAGING_ROLES = frozenset(role for role, actions in ROLE_ACTIONS.items() if Action.MESSAGING in actions)
+# Who may own a safety-flagged thread: the roles whose protocol may close an urgent one.
+URGENT_ROLES = frozenset(
+    role for role, protocol in protocols.PROTOCOLS.items() if protocol.urgent_outcomes and role in MESSAGING_ROLES
+)
+# The pools a safety-flagged thread may go to in opening hours, first found wins.
+URGENT_POOL_ORDER = (Pool.Kind.NURSE_TRIAGE, Pool.Kind.PHYSICIAN_INBOX)
 
 
-def may_answer(staff: StaffMember) -> bool:
+def may_answer(staff: StaffMember, *, safety_flagged: bool = False) -> bool:
     """Whether a staff member can be named as a thread's owner: active, in a role the access
-    policy lets work with patients' messages."""
-    return staff.is_active and staff.role in MESSAGING_ROLES
+    policy lets work with patients' messages (and, for a safety-flagged thread, whose protocol
+    handles urgent ones)."""
+    return staff.is_active and staff.role in (URGENT_ROLES if safety_flagged else MESSAGING_ROLES)
 
 
 @dataclass
@@ -51,6 +66,8 @@ class Plan:
     first_response_due_at: datetime
     at_risk_at: datetime
     alerts: list[str] = field(default_factory=list)
+    # The clinic is closed and the on-call pool has the thread (its promise is on the wall clock).
+    on_call: bool = False
 
 
 def pool_for(organization: Organization, category: str, alerts: list[str]) -> Pool:
@@ -66,11 +83,36 @@ def pool_for(organization: Organization, category: str, alerts: list[str]) -> Po
     return pool
 
 
-def owner_for(pool: Pool, patient: Patient, alerts: list[str]) -> tuple[StaffMember | None, str]:
+def urgent_pool_for(
+    organization: Organization, category: str, alerts: list[str], *, after_hours: bool
+) -> tuple[Pool, bool]:
+    """(pool, on call) for a safety-flagged thread: after hours the on-call pool if there is one;
+    else the category's pool if it is clinical, else nurse triage, else the physician inbox. With
+    none of them (an alert) the category's pool, whose clinical members alone may own it."""
+    if after_hours:
+        on_call = Pool.objects.select_related("lead").filter(organization=organization, kind=Pool.Kind.ON_CALL)
+        found = on_call.order_by("pk").first()
+        if found is not None:
+            return found, True
+    routed = pool_for(organization, category, [])
+    if routed.kind in URGENT_POOL_ORDER:
+        return routed, False
+    clinical = Pool.objects.select_related("lead").filter(organization=organization, kind__in=URGENT_POOL_ORDER)
+    found = min(clinical.order_by("pk"), key=lambda pool: URGENT_POOL_ORDER.index(pool.kind), default=None)
+    if found is not None:
+        return found, False
+    alerts.append(Alert.NO_TRIAGE)
+    return pool_for(organization, category, alerts), False
+
+
+def owner_for(
+    pool: Pool, patient: Patient, alerts: list[str], *, safety_flagged: bool = False
+) -> tuple[StaffMember | None, str]:
     """Who answers: in a physician inbox the patient's primary care provider if they are in the
     pool; otherwise the member with the fewest threads waiting for them; a pool with nobody in
-    it falls to its lead. Ties go to the longest-serving member (lowest id)."""
-    members = pool.members.filter(is_active=True, role__in=MESSAGING_ROLES)
+    it falls to its lead. Ties go to the longest-serving member (lowest id). A safety-flagged
+    thread only goes to someone whose protocol handles urgent threads."""
+    members = pool.members.filter(is_active=True, role__in=URGENT_ROLES if safety_flagged else MESSAGING_ROLES)
     if pool.kind == Pool.Kind.PHYSICIAN_INBOX:
         primary = members.filter(care_teams__patient=patient, care_teams__is_primary=True).first()
         if primary is not None:
@@ -88,7 +130,7 @@ def owner_for(pool: Pool, patient: Patient, alerts: list[str]) -> tuple[StaffMem
     if least_busy is not None:
         return least_busy, OwnerReason.POOL
     alerts.append(Alert.UNSTAFFED_POOL)
-    if pool.lead is not None and may_answer(pool.lead):
+    if pool.lead is not None and may_answer(pool.lead, safety_flagged=safety_flagged):
         return pool.lead, OwnerReason.POOL_LEAD
     alerts.append(Alert.NO_OWNER)
     return None, ""
@@ -109,28 +151,52 @@ def policy_for(organization: Organization, category: str, urgency: str, alerts: 
     return BUILT_IN_MINUTES[urgency], BUILT_IN_AT_RISK_FRACTION
 
 
-def plan_thread(*, organization: Organization, patient: Patient, category: str, urgency: str, now: datetime) -> Plan:
-    """Route a new thread and compute its promise (reads only; six or seven queries)."""
-    alerts: list[str] = []
-    pool = pool_for(organization, category, alerts)
-    owner, reason = owner_for(pool, patient, alerts)
-    minutes, fraction = policy_for(organization, category, urgency, alerts)
+def _calendar(organization: Organization, now: datetime, alerts: list[str]) -> ClinicCalendar:
     calendar = selectors.clinic_calendar(organization)
     try:
         if calendar is None:
             raise CalendarNeverOpens
-        due = add_business_minutes(calendar, now, minutes)
+        add_business_minutes(calendar, now, 0)
     except CalendarNeverOpens:  # none, or one closed for a year (every day a holiday)
         alerts.append(Alert.NO_CALENDAR)
-        calendar = selectors.assumed_calendar(organization)
+        return selectors.assumed_calendar(organization)
+    return calendar
+
+
+def plan_thread(
+    *,
+    organization: Organization,
+    patient: Patient,
+    category: str,
+    urgency: str,
+    now: datetime,
+    safety_flagged: bool = False,
+) -> Plan:
+    """Route a new thread and compute its promise (reads only; six to nine queries). A
+    safety-flagged thread is urgent whatever `urgency` says, and is routed as the module says."""
+    alerts: list[str] = []
+    calendar = _calendar(organization, now, alerts)
+    on_call = False
+    if safety_flagged:
+        urgency = Thread.Urgency.URGENT
+        pool, on_call = urgent_pool_for(organization, category, alerts, after_hours=not is_open(calendar, now))
+    else:
+        pool = pool_for(organization, category, alerts)
+    owner, reason = owner_for(pool, patient, alerts, safety_flagged=safety_flagged)
+    minutes, fraction = policy_for(organization, category, urgency, alerts)
+    if on_call:
+        due, at_risk = now + timedelta(minutes=minutes), now + timedelta(minutes=float(minutes * fraction))
+    else:
         due = add_business_minutes(calendar, now, minutes)
+        at_risk = add_business_minutes(calendar, now, float(minutes * fraction))
     return Plan(
         pool=pool,
         owner=owner,
         owner_reason=reason,
         first_response_due_at=due,
-        at_risk_at=add_business_minutes(calendar, now, float(minutes * fraction)),
+        at_risk_at=at_risk,
         alerts=alerts,
+        on_call=on_call,
     )
 
 

@@ -4,10 +4,15 @@ staff add internal notes, ownership moves with a reason, threads close and reope
 Who may act is the access policy's answer, passed in as an `Access` for Action.MESSAGING
 (from `portal.access.access_patient`); a thread of another patient answers 404. Every write is
 audited in its transaction; notifications go out after commit.
+
+Every word the patient side sends passes the safety screen here, whatever the channel (page,
+API): `safety.Unconfirmed` until the sender confirms each finding; confirmed, the thread is
+urgent, carries the findings and is with someone whose protocol handles urgent threads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -18,7 +23,7 @@ from django.utils.translation import gettext as _
 from messaging import notifications, protocols, safety
 from messaging.models import Message, OwnershipChange, Pool, SlaEvent, Thread
 from messaging.services.attachments import ValidUpload, save_attachments
-from messaging.services.routing import may_answer, owner_for, plan_thread, raise_alerts
+from messaging.services.routing import Plan, may_answer, owner_for, plan_thread, raise_alerts
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, StaffMember, User
@@ -95,16 +100,18 @@ def thread_start(
     body: str,
     urgency: str = Thread.Urgency.NORMAL,
     idempotency_key: str,
-    safety_flags: list[str] | None = None,
+    confirmed_flags: Collection[str] = (),
     attachments: list[ValidUpload] | None = None,
     now: datetime | None = None,
 ) -> Thread:
     """A patient or caregiver starts a thread. It is routed at once (pool, named owner, due
     time), so the page that confirms it can say who answers by when.
 
-    `safety_flags` are the safety screen's findings the sender saw and sent anyway: the thread
-    is then urgent whatever `urgency` said, and keeps them for staff. `attachments` (checked
-    by `attachments.validate_uploads`) are stored with the first message, in this transaction.
+    The subject and text pass the safety screen: findings not in `confirmed_flags` (those the
+    sender was shown and sent anyway) refuse with `safety.Unconfirmed`, writing nothing. With
+    findings the thread is urgent whatever `urgency` said, keeps them for staff, and is routed
+    to nurse triage (routing.plan_thread). `attachments` (checked by
+    `attachments.validate_uploads`) are stored with the first message, in this transaction.
 
     The same `idempotency_key` (from the form) for the same patient returns the thread it
     started, writing nothing: a double click or a retried request does not make two."""
@@ -115,22 +122,95 @@ def thread_start(
         raise ServiceError(_("Choose what your message is about."), field="category")
     if urgency not in Thread.Urgency.values:
         raise ServiceError(_("Choose how urgent this is."), field="urgency")
-    flags = safety.checked(safety_flags)
-    if flags:
-        urgency = Thread.Urgency.URGENT
     subject = _text(subject, field="subject", limit=SUBJECT_MAX, missing=_("Give your message a subject."))
     body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
+    flags = safety.require_confirmed(subject, body, confirmed=confirmed_flags)
+    if flags:
+        urgency = Thread.Urgency.URGENT
     idempotency_key = idempotency_key.strip()
     if not idempotency_key or len(idempotency_key) > KEY_MAX:
         raise _form_key_refused()
     existing = _existing(access, idempotency_key)
     if existing is not None:
         return existing
+    return _open(
+        access,
+        actor,
+        category=category,
+        subject=subject,
+        body=body,
+        urgency=urgency,
+        idempotency_key=idempotency_key,
+        flags=flags,
+        attachments=attachments or [],
+        now=now or timezone.now(),
+    )
 
+
+@transaction.atomic
+def safety_thread_open(
+    *,
+    access: Access,
+    actor: User,
+    subject: str,
+    body: str,
+    flags: list[str],
+    idempotency_key: str,
+    category: str = Thread.Category.NEW_SYMPTOM,
+    now: datetime | None = None,
+) -> Thread:
+    """Words the patient side gave outside a conversation (a check-in answer, a questionnaire
+    comment, a refill note) had red-flag findings the sender confirmed (`flags`, from
+    `safety.require_confirmed` in the caller's service): open an urgent thread on the patient's
+    behalf, routed like any flagged message, so a nurse reads them now and not at the visit.
+    `access` is the patient side's for the channel's own action (scheduling, refills). The same
+    `idempotency_key` returns the thread it opened."""
+    if not _patient_side(access):
+        raise Http404
+    flags = safety.checked(flags)
+    if not flags:
+        raise ValueError("a safety thread needs the findings it is about")
+    existing = _existing(access, idempotency_key)
+    if existing is not None:
+        return existing
+    return _open(
+        access,
+        actor,
+        category=category,
+        subject=subject[:SUBJECT_MAX],
+        body=body[:BODY_MAX],
+        urgency=Thread.Urgency.URGENT,
+        idempotency_key=idempotency_key,
+        flags=flags,
+        attachments=[],
+        now=now or timezone.now(),
+    )
+
+
+def _open(
+    access: Access,
+    actor: User,
+    *,
+    category: str,
+    subject: str,
+    body: str,
+    urgency: str,
+    idempotency_key: str,
+    flags: list[str],
+    attachments: list[ValidUpload],
+    now: datetime,
+) -> Thread:
+    """Route, promise and write a new thread with its first message (in the caller's transaction)."""
     patient = access.patient
     organization = patient.home_organization
-    now = now or timezone.now()
-    plan = plan_thread(organization=organization, patient=patient, category=category, urgency=urgency, now=now)
+    plan = plan_thread(
+        organization=organization,
+        patient=patient,
+        category=category,
+        urgency=urgency,
+        now=now,
+        safety_flagged=bool(flags),
+    )
     try:
         with transaction.atomic():  # a savepoint: losing a race on the key leaves the outer work usable
             thread = Thread.objects.create(
@@ -156,7 +236,7 @@ def thread_start(
             raise
         return existing
     message = Message.objects.create(thread=thread, author=actor, acting_as=access.acting_as, body=body, created_at=now)
-    save_attachments(message, attachments or [])
+    save_attachments(message, attachments)
     OwnershipChange.objects.create(
         thread=thread, from_owner=None, to_owner=plan.owner, reason=plan.owner_reason or Thread.OwnerReason.POOL, at=now
     )
@@ -194,7 +274,7 @@ def thread_reply(
     thread_id: int,
     body: str,
     internal_note: bool = False,
-    safety_flags: list[str] | None = None,
+    confirmed_flags: Collection[str] = (),
     attachments: list[ValidUpload] | None = None,
     idempotency_key: str = "",
     now: datetime | None = None,
@@ -204,10 +284,10 @@ def thread_reply(
     caregiver's reply to an answered thread makes it wait for the clinic again. Internal notes
     are staff-only and change nothing else. Closed threads must be reopened first.
 
-    `safety_flags` (a patient-side reply the sender sent anyway after the safety screen's
-    guidance) are added to the thread's, so staff see them; the urgency and the promised answer
-    time do not change (the guidance told the sender this is not an emergency channel).
-    `attachments` are stored with the message, in this transaction.
+    A patient-side reply passes the safety screen: findings not in `confirmed_flags` refuse
+    with `safety.Unconfirmed`, writing nothing. Confirmed findings are added to the thread's and
+    make it urgent (`_file_as_urgent`). `attachments` are stored with the message, in this
+    transaction.
 
     The same `idempotency_key` (from the form) on the same thread returns the message it sent,
     writing nothing: a double click or a retried request does not send twice. Without one (an
@@ -224,6 +304,7 @@ def thread_reply(
     body = _text(body, field="body", limit=BODY_MAX, missing=_("Write your message."))
     if thread.status == Status.CLOSED and not internal_note:
         raise InvalidTransition(_("This conversation is closed. Reopen it to write again."))
+    flags = [] if staff else safety.require_confirmed(body, confirmed=confirmed_flags)
     now = now or timezone.now()
     try:
         with transaction.atomic():  # a savepoint: losing a race on the key leaves the outer work usable
@@ -277,16 +358,60 @@ def thread_reply(
                 )
     else:
         _move(thread, Status.OPEN)
-        flags = safety.checked(safety_flags)
         if flags:
-            thread.safety_flags = sorted(set(thread.safety_flags) | set(flags))
-            fields.append("safety_flags")
+            fields += _file_as_urgent(thread, flags, actor=actor, now=now)
     thread.last_message_at = now
     thread.save(update_fields=fields)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
     if staff:
         notifications.reply_waiting(thread_id=thread.pk, patient_id=thread.patient_id)
     return message
+
+
+def _file_as_urgent(thread: Thread, flags: list[str], *, actor: User, now: datetime) -> list[str]:
+    """A confirmed red-flag reply: the thread keeps the findings and becomes urgent. If its pool or
+    owner cannot handle urgent threads (a medical assistant, the front desk, billing) it moves
+    where a new flagged thread would go, and a first answer still owed is due no later than
+    that route's urgent promise. Returns the fields changed (the caller saves)."""
+    fields = []
+    merged = sorted(set(thread.safety_flags) | set(flags))
+    if merged != thread.safety_flags:
+        thread.safety_flags = merged
+        fields.append("safety_flags")
+    if thread.urgency != Thread.Urgency.URGENT:
+        thread.urgency = Thread.Urgency.URGENT
+        fields.append("urgency")
+    plan = plan_thread(
+        organization=thread.organization,
+        patient=thread.patient,
+        category=thread.category,
+        urgency=Thread.Urgency.URGENT,
+        now=now,
+        safety_flagged=True,
+    )
+    owner_fits = thread.owner is not None and may_answer(thread.owner, safety_flagged=True)
+    if not owner_fits or thread.pool.kind not in (Pool.Kind.NURSE_TRIAGE, Pool.Kind.PHYSICIAN_INBOX, Pool.Kind.ON_CALL):
+        fields += _move_to_plan(thread, plan, now=now)
+    if thread.first_responded_at is None and plan.first_response_due_at < thread.first_response_due_at:
+        thread.first_response_due_at, thread.at_risk_at = plan.first_response_due_at, plan.at_risk_at
+        fields += ["first_response_due_at", "at_risk_at"]
+    return fields
+
+
+def _move_to_plan(thread: Thread, plan: Plan, *, now: datetime) -> list[str]:
+    OwnershipChange.objects.create(
+        thread=thread,
+        from_owner_id=thread.owner_id,
+        to_owner=plan.owner,
+        reason=Thread.OwnerReason.SAFETY,
+        from_pool_id=thread.pool_id,
+        to_pool=plan.pool,
+        at=now,
+    )
+    thread.pool, thread.owner, thread.owner_reason = plan.pool, plan.owner, Thread.OwnerReason.SAFETY
+    raise_alerts(thread, plan.alerts)
+    notifications.owner_changed(thread_id=thread.pk, owner_id=plan.owner.pk if plan.owner else None)
+    return ["pool", "owner", "owner_reason"]
 
 
 def _change_owner(
@@ -323,6 +448,10 @@ def thread_reassign(
     to = StaffMember.objects.select_related("user").filter(pk=to_staff_id, organization=thread.organization_id).first()
     if to is None or not may_answer(to):
         raise ServiceError(_("Choose a colleague who answers messages here."), field="to_staff")
+    if thread.safety_flags and not may_answer(to, safety_flagged=True):
+        raise ServiceError(
+            _("This message has signs of an emergency: pass it to a nurse or a physician."), field="to_staff"
+        )
     if to.pk == thread.owner_id:
         raise ServiceError(_("This colleague already has this conversation."), field="to_staff")
     return _change_owner(
@@ -339,6 +468,8 @@ def thread_claim(*, access: Access, actor: User, thread_id: int, now: datetime |
     me = me or StaffMember.objects.filter(user=actor, organization=thread.organization_id, is_active=True).first()
     if me is None or not may_answer(me):
         raise ServiceError(_("Only staff who answer messages here can take this conversation."))
+    if thread.safety_flags and not may_answer(me, safety_flagged=True):
+        raise ServiceError(_("This message has signs of an emergency: only a nurse or a physician can take it."))
     if me.pk == thread.owner_id:
         return thread
     return _change_owner(thread, to=me, reason=Thread.OwnerReason.CLAIMED, actor=actor, access=access, now=now)

@@ -2,9 +2,10 @@
 list of conversations, starting one, a conversation with its reply box, closing and reopening,
 and downloading a file. Times read in the patient's clinic's time zone.
 
-Before a message is sent, its words go through the safety screen (`messaging.safety`): when
-they suggest an emergency, the form comes back with emergency guidance instead of sending,
-and sends only when the person presses "Send it anyway" for the findings they were shown.
+The services screen every message (`messaging.safety`): when its words suggest an emergency
+they refuse with `safety.Unconfirmed`, and the form comes back with emergency guidance instead
+of sending; it sends only when the person presses "Send it anyway" for the findings they were
+shown. A flagged message sent tells who covers it now, and to call 911 in an emergency.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from messaging import safety
 from messaging import selectors_patient as selectors
+from messaging.models import Pool, Thread
 from messaging.patient_forms import ReplyForm, StartForm
 from messaging.services import attachments, threads
 from messaging.views.files import attachment_response
@@ -29,10 +31,6 @@ from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
 from portal.views.decorators import View, patient_view
 from records.reading_views import in_clinic_time
-
-# The button that sends a message the safety screen flagged, and the findings it was pressed for.
-SEND_ANYWAY = "send_anyway"
-SCREENED = "screened"
 
 
 def messaging_page(view: View) -> View:
@@ -53,13 +51,10 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _needs_confirmation(request: HttpRequest, flags: list[str]) -> bool:
-    """Whether the sender has yet to see the guidance for these findings and press "Send it
-    anyway". A finding they were not shown (words added after the guidance) asks again."""
-    if not flags:
-        return False
-    shown = set(request.POST.get(SCREENED, "").split())
-    return SEND_ANYWAY not in request.POST or not set(flags) <= shown
+def _tell_cover(request: HttpRequest, thread: Thread) -> None:
+    cover = selectors.urgent_cover(thread)
+    if cover is not None:
+        messages.warning(request, cover)
 
 
 def _safety_context(flags: list[str], files_dropped: bool) -> dict[str, Any]:
@@ -90,24 +85,25 @@ def thread_start(request: HttpRequest, access: Access) -> HttpResponse:
         form = StartForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            flags = safety.screen(data["subject"], data["body"])
-            if not _needs_confirmation(request, flags):
-                try:
-                    thread = threads.thread_start(
-                        access=access,
-                        actor=_actor(request),
-                        category=data["category"],
-                        subject=data["subject"],
-                        body=data["body"],
-                        idempotency_key=data["idempotency_key"],
-                        safety_flags=flags,
-                        attachments=data["attachments"],
-                    )
-                except ServiceError as error:
-                    _keep_service_error(form, error)
-                else:
-                    messages.success(request, _("Your message was sent."))
-                    return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread.pk)
+            try:
+                thread = threads.thread_start(
+                    access=access,
+                    actor=_actor(request),
+                    category=data["category"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    idempotency_key=data["idempotency_key"],
+                    confirmed_flags=safety.confirmed_in(request.POST),
+                    attachments=data["attachments"],
+                )
+            except safety.Unconfirmed as refusal:
+                flags = refusal.flags
+            except ServiceError as error:
+                _keep_service_error(form, error)
+            else:
+                messages.success(request, _("Your message was sent."))
+                _tell_cover(request, thread)
+                return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread.pk)
     else:
         form = StartForm(initial={"idempotency_key": uuid4().hex, "category": request.GET.get("category")})
     context = {
@@ -127,31 +123,35 @@ def thread_page(request: HttpRequest, access: Access, thread_id: int) -> HttpRes
     if request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
-            flags = safety.screen(form.cleaned_data["body"])
-            if not _needs_confirmation(request, flags):
-                try:
-                    threads.thread_reply(
-                        access=access,
-                        actor=_actor(request),
-                        thread_id=thread_id,
-                        body=form.cleaned_data["body"],
-                        safety_flags=flags,
-                        attachments=form.cleaned_data["attachments"],
-                        idempotency_key=form.cleaned_data["idempotency_key"],
-                    )
-                except ServiceError as error:
-                    _keep_service_error(form, error)
-                else:
-                    messages.success(request, _("Your reply was sent."))
-                    return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread_id)
+            try:
+                message = threads.thread_reply(
+                    access=access,
+                    actor=_actor(request),
+                    thread_id=thread_id,
+                    body=form.cleaned_data["body"],
+                    confirmed_flags=safety.confirmed_in(request.POST),
+                    attachments=form.cleaned_data["attachments"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except safety.Unconfirmed as refusal:
+                flags = refusal.flags
+            except ServiceError as error:
+                _keep_service_error(form, error)
+            else:
+                messages.success(request, _("Your reply was sent."))
+                if safety.screen(message.body):
+                    _tell_cover(request, message.thread)
+                return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread_id)
     conversation = selectors.conversation(access=access, actor=_actor(request), thread_id=thread_id)
     threads.thread_mark_read(access=access, thread_id=thread_id)
+    waits_for_opening = conversation.waiting and conversation.thread.pool.kind != Pool.Kind.ON_CALL
     context = {
         "access": access,
         "conversation": conversation,
         "thread": conversation.thread,
         "form": form,
-        "opens_at": selectors.next_opening(access.patient.home_organization) if conversation.waiting else None,
+        # The on-call team reads it tonight: "seen when the clinic opens" would not be true.
+        "opens_at": selectors.next_opening(access.patient.home_organization) if waits_for_opening else None,
         **_safety_context(flags, files_dropped=bool(request.FILES)),
     }
     return render(request, "messaging/patient/thread.html", context)

@@ -9,6 +9,7 @@ item they marked, one for anything new), since the record comes from the clinic'
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from messaging import safety
+from messaging.services import threads
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, User
@@ -200,12 +203,18 @@ def medicines_review(
     changes: dict[int, str],
     new_medicines: str = "",
     new_allergies: str = "",
+    confirmed_flags: Collection[str] = (),
     now: datetime | None = None,
 ) -> list[CareTask]:
     """Send what the patient says about their medicines and allergies to the care team for review.
     `changes` maps an item id to the patient's words about it ("I no longer take this");
-    unchanged items are left out. Nothing in the record changes."""
+    unchanged items are left out. Nothing in the record changes.
+
+    The words pass messaging's safety screen: findings not in `confirmed_flags` refuse with
+    `safety.Unconfirmed` (nothing saved); confirmed, an urgent thread puts them in front of
+    nurse triage now, as the review tasks would wait for the visit."""
     now = now or timezone.now()
+    flags = safety.require_confirmed(*changes.values(), new_medicines, new_allergies, confirmed=confirmed_flags)
     appointment, check_in = _open(access, appointment_id, now)
     items = {item.pk: item for item in reviewable_items(access)}
     if set(changes) - set(items):
@@ -231,6 +240,16 @@ def medicines_review(
     ]
     for task in tasks:
         audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=task)
+    if flags:
+        threads.safety_thread_open(
+            access=access,
+            actor=actor,
+            subject=_("Check-in answer mentions signs of an emergency"),
+            body="\n\n".join(task.text for task in tasks),
+            flags=flags,
+            idempotency_key=f"checkin-words-{tasks[0].pk}",
+            now=now,
+        )
     _confirm(check_in, "medicines_confirmed_at", now)
     return tasks
 
@@ -243,6 +262,7 @@ def answer(
     appointment_id: int,
     questionnaire_id: int,
     answers: dict[str, Any],
+    confirmed_flags: Collection[str] = (),
     now: datetime | None = None,
 ) -> QuestionnaireResponse:
     now = now or timezone.now()
@@ -251,7 +271,13 @@ def answer(
     if questionnaire is None:
         raise Http404
     return questionnaires.response_submit(
-        access=access, actor=actor, appointment=appointment, questionnaire=questionnaire, answers=answers, now=now
+        access=access,
+        actor=actor,
+        appointment=appointment,
+        questionnaire=questionnaire,
+        answers=answers,
+        confirmed_flags=confirmed_flags,
+        now=now,
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,15 +28,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging import notifications
+from messaging import notifications, safety
 from messaging.models import Category, Message, OwnershipChange, Thread
+from messaging.services import threads
 from messaging.services.routing import plan_thread, raise_alerts
 from portal import audit
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
 from records.models import RecordItem, SourceRecord
-from scheduling.models import Appointment, Questionnaire, QuestionnaireResponse
+from scheduling.models import Appointment, Questionnaire, QuestionnaireField, QuestionnaireResponse
 from scheduling.questionnaires import INSTRUMENTS, Instrument
 
 LOINC = "http://loinc.org"
@@ -120,6 +122,7 @@ def _alert_staff(access: Access, actor: User, response: QuestionnaireResponse, i
         category=Category.NEW_SYMPTOM,
         urgency=Thread.Urgency.URGENT,
         now=now,
+        safety_flagged=True,  # to a nurse or physician, never a role whose protocol cannot close it
     )
     item = instrument.safety_item or 0
     value = response.answers[str(item)]
@@ -159,6 +162,37 @@ def _alert_staff(access: Access, actor: User, response: QuestionnaireResponse, i
     return thread
 
 
+def _written(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """(question, the patient's own words) for each text answer of a custom questionnaire."""
+    fields = questionnaire.fields.filter(kind=QuestionnaireField.Kind.TEXT).order_by("position", "pk")
+    return [
+        (field.label, answers[str(field.pk)])
+        for field in fields
+        if isinstance(answers.get(str(field.pk)), str) and answers[str(field.pk)].strip()
+    ]
+
+
+def _alert_words(
+    access: Access, actor: User, response: QuestionnaireResponse, written: list[tuple[str, str]], flags: list[str]
+) -> None:
+    """Words in the answers with signs of an emergency, sent anyway: a nurse reads them now."""
+    visit = timezone.localtime(response.appointment.starts_at).date().isoformat()
+    lines = [
+        _('Written at check-in for the visit on %(date)s, in "%(form)s".')
+        % {"date": visit, "form": response.questionnaire.name}
+    ]
+    lines += [f'{question}: "{words}"' for question, words in written]
+    threads.safety_thread_open(
+        access=access,
+        actor=actor,
+        subject=_("Check-in answer mentions signs of an emergency"),
+        body="\n\n".join(lines),
+        flags=flags,
+        idempotency_key=f"questionnaire-words-{response.pk}",
+        now=response.submitted_at,
+    )
+
+
 @transaction.atomic
 def response_submit(
     *,
@@ -167,13 +201,20 @@ def response_submit(
     appointment: Appointment,
     questionnaire: Questionnaire,
     answers: dict[str, Any],
+    confirmed_flags: Collection[str] = (),
     now: datetime | None = None,
 ) -> QuestionnaireResponse:
     """Save the answers to one of the appointment's questionnaires (once). The caller has checked
     that the check-in is open (scheduling.services.checkin); the form has checked each answer's
-    type, and a built-in instrument's answers are checked again here, since its score is clinical."""
+    type, and a built-in instrument's answers are checked again here, since its score is clinical.
+
+    Text answers pass messaging's safety screen: findings not in `confirmed_flags` refuse with
+    `safety.Unconfirmed` (nothing saved); confirmed, the answers are saved and an urgent thread
+    puts the words in front of nurse triage now."""
     if questionnaire.pk not in {q.pk for q in questionnaires_for(appointment)}:
         raise ServiceError(_("This visit does not ask for this questionnaire."))
+    written = _written(questionnaire, answers)
+    flags = safety.require_confirmed(*(words for _question, words in written), confirmed=confirmed_flags)
     instrument = INSTRUMENTS.get(questionnaire.builtin)
     checked = _instrument_answers(instrument, answers) if instrument else None
     response = QuestionnaireResponse(
@@ -206,6 +247,8 @@ def response_submit(
             response.needs_safety_follow_up = True
             response.alert_thread = _alert_staff(access, actor, response, instrument)
         response.save(update_fields=["record_item", "needs_safety_follow_up", "alert_thread"])
+    if flags:
+        _alert_words(access, actor, response, written, flags)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=response)
     return response
 

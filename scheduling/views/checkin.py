@@ -1,7 +1,9 @@
 """The eCheck-in pages of one appointment, for the patient or a caregiver with the scheduling
 scope (staff, who reach the appointment too, have their own pages: 404 here). Times read in the
 patient's clinic's time zone. Each step's form posts to its own page and comes back to the
-check-in page; a refused step re-renders its form with everything typed kept."""
+check-in page; a refused step re-renders its form with everything typed kept. Words that
+suggest an emergency come back with the emergency guidance (messaging's safety screen, applied
+by the services) and are sent only with "Send it anyway"."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from messaging import safety
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -51,12 +54,28 @@ def _back(access: Access, appointment_id: int) -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, access: Access, state: State, template: str, form: Any, status: int = 200
+    request: HttpRequest,
+    access: Access,
+    state: State,
+    template: str,
+    form: Any,
+    status: int = 200,
+    flags: list[str] | None = None,
 ) -> HttpResponse:
-    """A step's page, or the check-in page (which explains why) when the window is not open."""
+    """A step's page, or the check-in page (which explains why) when the window is not open.
+    With `flags`, the safety screen's guidance and its "Send it anyway" button."""
     if state.window != Window.OPEN:
         return _back(access, state.appointment.pk)
-    context = {"access": access, "state": state, "appointment": state.appointment, "form": form}
+    flags = flags or []
+    context = {
+        "access": access,
+        "state": state,
+        "appointment": state.appointment,
+        "form": form,
+        "safety_flags": flags,
+        "safety_labels": safety.labels(flags),
+        "screened": " ".join(flags),
+    }
     return render(request, template, context, status=status)
 
 
@@ -118,6 +137,7 @@ def medicines(request: HttpRequest, access: Access, appointment_id: int) -> Http
     state = _state(request, access, appointment_id)
     items = checkin.reviewable_items(access)
     form = MedicinesForm(request.POST if request.method == "POST" else None, items=items)
+    flags: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             tasks = checkin.medicines_review(
@@ -127,7 +147,10 @@ def medicines(request: HttpRequest, access: Access, appointment_id: int) -> Http
                 changes=form.changes(),
                 new_medicines=form.cleaned_data["new_medicines"],
                 new_allergies=form.cleaned_data["new_allergies"],
+                confirmed_flags=safety.confirmed_in(request.POST),
             )
+        except safety.Unconfirmed as refusal:
+            flags = refusal.flags
         except ServiceError as error:
             form.add_error(None, error.message)
         else:
@@ -138,8 +161,8 @@ def medicines(request: HttpRequest, access: Access, appointment_id: int) -> Http
             )
             messages.success(request, done)
             return _back(access, appointment_id)
-    response = _step(request, access, state, "scheduling/checkin/medicines.html", form, 400 if form.errors else 200)
-    return response
+    template = "scheduling/checkin/medicines.html"
+    return _step(request, access, state, template, form, 400 if form.errors else 200, flags)
 
 
 def _questionnaire(state: State, questionnaire_id: int) -> tuple[Questionnaire, QuestionnaireResponse | None]:
@@ -162,6 +185,7 @@ def questionnaire(request: HttpRequest, access: Access, appointment_id: int, que
             questionnaire_id=questionnaire_id,
         )
     form = QuestionnaireForm(request.POST if request.method == "POST" else None, questionnaire=chosen)
+    flags: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             checkin.answer(
@@ -170,7 +194,10 @@ def questionnaire(request: HttpRequest, access: Access, appointment_id: int, que
                 appointment_id=appointment_id,
                 questionnaire_id=questionnaire_id,
                 answers=form.answers(),
+                confirmed_flags=safety.confirmed_in(request.POST),
             )
+        except safety.Unconfirmed as refusal:
+            flags = refusal.flags
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -180,8 +207,8 @@ def questionnaire(request: HttpRequest, access: Access, appointment_id: int, que
                 appointment_id=appointment_id,
                 questionnaire_id=questionnaire_id,
             )
-    response = _step(request, access, state, "scheduling/checkin/questionnaire.html", form, 400 if form.errors else 200)
-    return response
+    template = "scheduling/checkin/questionnaire.html"
+    return _step(request, access, state, template, form, 400 if form.errors else 200, flags)
 
 
 @checkin_page

@@ -31,8 +31,7 @@ def no_violations(page: Page, name: str) -> None:
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_nurse_works_the_triage_inbox(new_context, live_server, clinic: Clinic, viewport: str) -> None:  # noqa: F811
-    urgent = clinic.start(subject="Chest tightness on the stairs", urgency=Thread.Urgency.URGENT)
-    Thread.objects.filter(pk=urgent.pk).update(safety_flags=["chest_pain"])
+    urgent = clinic.start(subject="Chest tightness on the stairs", confirmed_flags=["chest_pain"])
     routine = clinic.start(subject="Rash on my arm")
     QuickReply.objects.create(
         organization=clinic.organization, title="Please book a visit", body="This is best seen in person."

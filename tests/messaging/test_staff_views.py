@@ -36,8 +36,8 @@ def url(name: str, thread: Thread) -> str:
 
 
 def test_the_pool_inbox_shows_each_thread_with_its_promise(clinic: Clinic) -> None:
-    thread = clinic.start(subject="Chest tightness", urgency=Thread.Urgency.URGENT)
-    Thread.objects.filter(pk=thread.pk).update(safety_flags=["chest_pain"], sla_state=Thread.SlaState.AT_RISK)
+    thread = clinic.start(subject="Chest tightness", confirmed_flags=["chest_pain"])
+    Thread.objects.filter(pk=thread.pk).update(sla_state=Thread.SlaState.AT_RISK)
 
     response = client_for(clinic.nurse_ana.user).get(reverse("staff_messages_pool", args=[clinic.triage.pk]))
 
@@ -60,7 +60,7 @@ def test_the_pool_inbox_shows_each_thread_with_its_promise(clinic: Clinic) -> No
 
 def test_a_filter_change_answers_the_list_alone(clinic: Clinic) -> None:
     clinic.start(subject="Rash")
-    clinic.start(subject="Chest tightness", urgency=Thread.Urgency.URGENT)
+    clinic.start(subject="Chest tightness", confirmed_flags=["chest_pain"])
     inbox = reverse("staff_messages_pool", args=[clinic.triage.pk])
 
     response = client_for(clinic.nurse_ana.user).get(inbox, {"urgency": "urgent"}, **HTMX)
