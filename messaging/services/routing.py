@@ -16,7 +16,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from messaging import selectors
-from messaging.calendar import CalendarNeverOpens, add_business_minutes
+from messaging.calendar import CalendarNeverOpens, add_business_minutes, business_minutes_between
 from messaging.models import Pool, RoutingRule, SetupAlert, SlaPolicy, Thread
 from portal.access import ROLE_ACTIONS, Action
 from portal.models import Organization, Patient, StaffMember
@@ -109,8 +109,27 @@ def policy_for(organization: Organization, category: str, urgency: str, alerts: 
     return BUILT_IN_MINUTES[urgency], BUILT_IN_AT_RISK_FRACTION
 
 
-def plan_thread(*, organization: Organization, patient: Patient, category: str, urgency: str, now: datetime) -> Plan:
-    """Route a new thread and compute its promise (reads only; six or seven queries)."""
+class NoTimeToAnswer(Exception):
+    """A thread's answer would have to come before `due_by`, and the clinic is not open at all
+    between now and then: no promise can be made, so none is (the caller tells the patient to
+    call instead)."""
+
+
+def plan_thread(
+    *,
+    organization: Organization,
+    patient: Patient,
+    category: str,
+    urgency: str,
+    now: datetime,
+    due_by: datetime | None = None,
+) -> Plan:
+    """Route a new thread and compute its promise (reads only; six or seven queries).
+
+    `due_by` caps the promise for a thread about something with a time of its own (a request
+    about a visit must be answered before the visit): the answer is then due by the policy's time
+    or `due_by`, whichever comes first, and the at-risk warning keeps its fraction of the shorter
+    window. NoTimeToAnswer when no business time is left before `due_by`."""
     alerts: list[str] = []
     pool = pool_for(organization, category, alerts)
     owner, reason = owner_for(pool, patient, alerts)
@@ -124,12 +143,18 @@ def plan_thread(*, organization: Organization, patient: Patient, category: str, 
         alerts.append(Alert.NO_CALENDAR)
         calendar = selectors.assumed_calendar(organization)
         due = add_business_minutes(calendar, now, minutes)
+    at_risk_minutes = float(minutes * fraction)
+    if due_by is not None and due > due_by:
+        window = business_minutes_between(calendar, now, due_by)
+        if window <= 0:
+            raise NoTimeToAnswer
+        due, at_risk_minutes = due_by, window * float(fraction)
     return Plan(
         pool=pool,
         owner=owner,
         owner_reason=reason,
         first_response_due_at=due,
-        at_risk_at=add_business_minutes(calendar, now, float(minutes * fraction)),
+        at_risk_at=add_business_minutes(calendar, now, at_risk_minutes),
         alerts=alerts,
     )
 

@@ -25,6 +25,8 @@ from scheduling.services.booking import appointment_hold
 from scheduling.services.changes import appointment_cancel, appointment_reschedule
 from tests.scheduling.conftest import Clinic, weekday_mornings
 from tests.scheduling.patient_pages import book, client_for, offered, open_slots, url, value
+from tests.scheduling.staff_arrange import soon
+from tests.scheduling.staff_arrange import visit as staff_visit
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -345,6 +347,25 @@ def test_a_late_cancel_becomes_a_request_and_the_page_says_so(clinic: Clinic) ->
     assert visit.status == Status.BOOKED
     assert AppointmentRequest.objects.get().note == "I am ill"
     assert "we have asked the clinic to do it" in client.get(response["Location"]).content.decode()
+
+
+def test_a_late_cancel_too_close_to_the_visit_says_to_call_the_clinic(clinic: Clinic) -> None:
+    visit = staff_visit(
+        patient=clinic.patient,
+        provider=clinic.dr_kim,
+        visit_type=clinic.follow_up,
+        starts_at=soon(30),
+        actor=clinic.front_desk.user,
+    )
+    client = client_for(clinic.patient.user)
+
+    response = client.post(url("appointments_cancel", clinic, appointment_id=visit.pk), {"note": ""}, follow=True)
+
+    page = response.content.decode()
+    assert AppointmentRequest.objects.get().thread_id is None
+    assert "Please call Lakeside Primary Care at (312) 555-0100." in page
+    assert 'href="tel:(312) 555-0100"' in page
+    assert "will answer by" not in page
 
 
 def test_reschedule_shows_the_new_time_first_then_moves(clinic: Clinic) -> None:
