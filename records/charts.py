@@ -8,6 +8,7 @@ not 58, 62, 65); the usual range, where known, is a shaded band behind the lines
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -75,28 +76,43 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A shaded usual range, as SVG y coordinates (top above bottom), with its name when the chart
+    has more than one (which line's range it is)."""
+
+    top: float
+    bottom: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class LinesChart:
     width: int
     height: int
     lines: list[Line]
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str, str]]
-    # Shaded usual ranges as (top y, bottom y), one per series that has both limits.
-    bands: list[tuple[float, float]]
+    # Shaded usual ranges, one per series that has both limits.
+    bands: list[Band]
 
 
-def lines_chart(series: list[list[Point]], ranges: list[Range] | None = None) -> LinesChart | None:
+def lines_chart(
+    series: list[list[Point]], ranges: Sequence[Range] | None = None, band_labels: Sequence[str] | None = None
+) -> LinesChart | None:
     """Several series on one time axis and one scale (blood pressure: the top and the bottom number),
     each oldest first; None unless some series has two points. `ranges` are the usual (low, high)
-    of each series, drawn as bands where both ends are known."""
+    of each series, drawn as bands where both ends are known, named by `band_labels` if given."""
     drawn = [points for points in series if points]
     if max((len(points) for points in drawn), default=0) < 2:
         return None
     everything = sorted((p for points in drawn for p in points), key=lambda p: p.when)
+    names = band_labels or [""] * len(ranges or [])
     limits = [
-        (float(low), float(high)) for low, high in (ranges or []) if low is not None and high is not None and low < high
+        (float(low), float(high), name)
+        for (low, high), name in zip(ranges or [], names, strict=True)
+        if low is not None and high is not None and low < high
     ]
-    values = [float(p.value) for p in everything] + [v for band in limits for v in band]
+    values = [float(p.value) for p in everything] + [v for low, high, _name in limits for v in (low, high)]
     ticks = nice_ticks(min(values), max(values))
     lowest, highest = ticks[0], ticks[-1]
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
@@ -126,5 +142,5 @@ def lines_chart(series: list[list[Point]], ranges: list[Range] | None = None) ->
         label = date_label(when)
         if all(label != shown for _, shown, _ in x_ticks):
             x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), label, anchor))
-    bands = [(y_of(high), y_of(low)) for low, high in limits]
+    bands = [Band(y_of(high), y_of(low), name) for low, high, name in limits]
     return LinesChart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, bands)

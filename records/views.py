@@ -114,8 +114,11 @@ def _trend_chart(code: str, points: list[RecordItem]) -> tuple[LinesChart | None
         if chart is not None and chart.bands:
             words.insert(0, _("The shaded band is the usual range."))
         return chart, " ".join(words)
-    usual = BLOOD_PRESSURE_USUAL if code == BLOOD_PRESSURE_PANEL else []
-    chart = lines_chart(_panel_series(points), usual)
+    if code == BLOOD_PRESSURE_PANEL:
+        names = [_("usual top number"), _("usual bottom number")]
+        chart = lines_chart(_panel_series(points), BLOOD_PRESSURE_USUAL, names)
+    else:
+        chart = lines_chart(_panel_series(points))
     if chart is None:
         return None, " ".join(words)
     words.insert(0, _("Solid line and round dots: top number. Dashed line and square dots: bottom number."))
