@@ -17,7 +17,9 @@ from django.utils import formats, timezone
 
 WIDTH, HEIGHT = 600, 260
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 16, 40
-# About this many gaps between value ticks; the step is then rounded to 1, 2, 2.5 or 5 times a power of ten.
+# About this many gaps between value ticks; the step is then rounded up to 1, 2, 2.5 or 5 times a
+# power of ten; 2.5 only when whole (25, 250): a pulse axis of 67.5, 70.0, 72.5 shows decimals no
+# reading has.
 TICK_GAPS = 4
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 
@@ -42,10 +44,14 @@ def _scale(value: float, low: float, high: float, start: float, end: float) -> f
 
 
 def nice_step(span: float, gaps: int = TICK_GAPS) -> float:
-    """A round step (1, 2, 2.5 or 5 times a power of ten) giving about `gaps` gaps over `span`."""
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving at most `gaps` gaps over `span`."""
     raw = span / gaps if span > 0 else 1.0
     power = 10 ** math.floor(math.log10(raw))
-    return next(step * power for step in NICE_STEPS if step * power >= raw * (1 - 1e-9))
+    return next(
+        step * power
+        for step in NICE_STEPS
+        if step * power >= raw * (1 - 1e-9) and (step != 2.5 or float(step * power).is_integer())
+    )
 
 
 def nice_ticks(lowest: float, highest: float) -> list[float]:
@@ -60,7 +66,7 @@ def nice_ticks(lowest: float, highest: float) -> list[float]:
 
 
 def _label(value: float, step: float) -> str:
-    # As many decimals as the step needs: none for 5, one for 2.5 or 0.5, two for 0.25.
+    # As many decimals as the step needs: none for 5 or 25, one for 0.5, two for 0.05.
     decimals = 0
     while decimals < 4 and not float(round(step * 10**decimals, 6)).is_integer():
         decimals += 1
