@@ -11,6 +11,7 @@ member may not reach never shows, whatever pool it sits in. Each patient shown i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -23,6 +24,7 @@ from portal.access import Access, Action, patients_for
 from portal.models import AuditEvent, StaffMember, User
 from records import selectors as records
 from records.models import RecordItem
+from records.reading_selectors import Judged, recent_readings
 
 Status = Thread.Status
 MINE = "mine"
@@ -233,12 +235,16 @@ class ChartSummary:
     medications: list[records.Grouped]
     allergies: list[records.Grouped]
     latest_results: list[RecordItem]
+    # Home readings of the last two weeks, newest first, each judged against the patient's limits:
+    # what the patient measured just before writing may be the reason for the message.
+    home_readings: list[Judged]
 
 
-def chart_summary(*, access: Access, actor: User) -> ChartSummary:
-    """What a staff member answering a message needs from the record: current problems,
-    medications and allergies, and the latest results. Read through the records selectors
-    (each audits its read) and audited once more as the chart panel a message was answered from."""
+def chart_summary(*, access: Access, actor: User, now: datetime) -> ChartSummary:
+    """What a staff member answering a message needs from the record: recent home readings (out
+    of range ones said so), current problems, medications and allergies, and the latest results.
+    Read through the records selectors (each audits its read) and audited once more as the chart
+    panel a message was answered from."""
     if access.acting_as != AuditEvent.ActingAs.STAFF or access.action != Action.RECORDS:
         raise Http404
     filters = records.Filters()
@@ -252,6 +258,7 @@ def chart_summary(*, access: Access, actor: User) -> ChartSummary:
         medications=current(RecordItem.Kind.MEDICATION),
         allergies=current(RecordItem.Kind.ALLERGY),
         latest_results=records.record_overview(access=access, actor=actor)["latest_results"],
+        home_readings=recent_readings(access=access, actor=actor, now=now),
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.ChartPanel")
     return summary

@@ -1,17 +1,29 @@
 """A trend chart as plain SVG, drawn on the server: no JavaScript, readable at 360 px.
 
 The page always shows the same values in a table too, for screen readers and
-for anyone who prefers numbers.
+for anyone who prefers numbers. The value axis has round, evenly spaced ticks (60, 65, 70,
+not 58, 62, 65); the usual range, where known, is a shaded band behind the lines.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils import formats, timezone
+
 WIDTH, HEIGHT = 600, 260
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 16, 40
+# About this many gaps between value ticks; the step is then rounded up to 1, 2, 2.5 or 5 times a
+# power of ten; 2.5 only when whole (25, 250): a pulse axis of 67.5, 70.0, 72.5 shows decimals no
+# reading has.
+TICK_GAPS = 4
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+Range = tuple[Decimal | None, Decimal | None]
 
 
 @dataclass(frozen=True)
@@ -20,14 +32,45 @@ class Point:
     value: Decimal
 
 
+def date_label(when: datetime) -> str:
+    """A date on a chart (axis and dot), in the page's language: the one place charts format dates."""
+    return formats.date_format(timezone.localtime(when) if timezone.is_aware(when) else when, "SHORT_DATE_FORMAT")
+
+
 def _scale(value: float, low: float, high: float, start: float, end: float) -> float:
     if high == low:
         return (start + end) / 2
     return start + (value - low) * (end - start) / (high - low)
 
 
-def _label(value: float) -> str:
-    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
+def nice_step(span: float, gaps: int = TICK_GAPS) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving at most `gaps` gaps over `span`."""
+    raw = span / gaps if span > 0 else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(
+        step * power
+        for step in NICE_STEPS
+        if step * power >= raw * (1 - 1e-9) and (step != 2.5 or float(step * power).is_integer())
+    )
+
+
+def nice_ticks(lowest: float, highest: float) -> list[float]:
+    """Evenly spaced round ticks from a multiple of the step at or below `lowest` to one at or
+    above `highest` (the axis runs from the first tick to the last)."""
+    if highest == lowest:
+        lowest, highest = lowest - (abs(lowest) * 0.1 or 1.0), highest + (abs(highest) * 0.1 or 1.0)
+    step = nice_step(highest - lowest)
+    first = math.floor(lowest / step + 1e-9) * step
+    count = math.ceil((highest - first) / step - 1e-9)
+    return [round(first + step * i, 10) for i in range(count + 1)]
+
+
+def _label(value: float, step: float) -> str:
+    # As many decimals as the step needs: none for 5 or 25, one for 0.5, two for 0.05.
+    decimals = 0
+    while decimals < 4 and not float(round(step * 10**decimals, 6)).is_integer():
+        decimals += 1
+    return f"{value:.{decimals}f}"
 
 
 @dataclass(frozen=True)
@@ -39,33 +82,46 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A shaded usual range, as SVG y coordinates (top above bottom), with its name when the chart
+    has more than one (which line's range it is)."""
+
+    top: float
+    bottom: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class LinesChart:
     width: int
     height: int
     lines: list[Line]
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str, str]]
-    band: tuple[float, float] | None
+    # Shaded usual ranges, one per series that has both limits.
+    bands: list[Band]
 
 
 def lines_chart(
-    series: list[list[Point]],
-    reference: tuple[Decimal | None, Decimal | None] = (None, None),
-    *,
-    date_format: str = "%Y-%m",
+    series: list[list[Point]], ranges: Sequence[Range] | None = None, band_labels: Sequence[str] | None = None
 ) -> LinesChart | None:
     """Several series on one time axis and one scale (blood pressure: the top and the bottom number),
-    each oldest first; None unless some series has two points. `date_format` labels the time axis."""
+    each oldest first; None unless some series has two points. `ranges` are the usual (low, high)
+    of each series, drawn as bands where both ends are known, named by `band_labels` if given."""
     drawn = [points for points in series if points]
     if max((len(points) for points in drawn), default=0) < 2:
         return None
     everything = sorted((p for points in drawn for p in points), key=lambda p: p.when)
-    values = [float(p.value) for p in everything]
-    low_ref, high_ref = (float(r) if r is not None else None for r in reference)
-    lowest = min(values + [v for v in (low_ref,) if v is not None])
-    highest = max(values + [v for v in (high_ref,) if v is not None])
-    margin = (highest - lowest) * 0.1 or abs(highest) * 0.1 or 1.0
-    lowest, highest = lowest - margin, highest + margin
+    names = band_labels or [""] * len(ranges or [])
+    limits = [
+        (float(low), float(high), name)
+        for (low, high), name in zip(ranges or [], names, strict=True)
+        if low is not None and high is not None and low < high
+    ]
+    values = [float(p.value) for p in everything] + [v for low, high, _name in limits for v in (low, high)]
+    ticks = nice_ticks(min(values), max(values))
+    lowest, highest = ticks[0], ticks[-1]
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     first, last = everything[0].when.timestamp(), everything[-1].when.timestamp()
     left, right, top, bottom = PAD_LEFT, WIDTH - PAD_RIGHT, PAD_TOP, HEIGHT - PAD_BOTTOM
 
@@ -80,18 +136,17 @@ def lines_chart(
         coordinates = [(x_of(p), y_of(float(p.value))) for p in points]
         path = "M " + " L ".join(f"{x} {y}" for x, y in coordinates)
         dots = [
-            (x, y, f"{p.when:%Y-%m-%d}: {p.value.normalize():f}") for (x, y), p in zip(coordinates, points, strict=True)
+            (x, y, f"{date_label(p.when)}: {p.value.normalize():f}")
+            for (x, y), p in zip(coordinates, points, strict=True)
         ]
         lines.append(Line(path, dots))
-    y_ticks = [(y_of(v), _label(v)) for v in (lowest + (highest - lowest) * i / 4 for i in range(5))]
+    y_ticks = [(y_of(v), _label(v, step)) for v in ticks]
     # Start, end and the middle of the time axis (not the middle point: readings bunch up), one label per date.
     halfway = datetime.fromtimestamp((first + last) / 2, tz=everything[0].when.tzinfo)
     x_ticks: list[tuple[float, str, str]] = []
     for when, anchor in ((everything[0].when, "start"), (everything[-1].when, "end"), (halfway, "middle")):
-        label = f"{when:{date_format}}"
+        label = date_label(when)
         if all(label != shown for _, shown, _ in x_ticks):
             x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), label, anchor))
-    band = None
-    if low_ref is not None and high_ref is not None:
-        band = (y_of(high_ref), y_of(low_ref))
-    return LinesChart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, band)
+    bands = [Band(y_of(high), y_of(low), name) for low, high, name in limits]
+    return LinesChart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, bands)

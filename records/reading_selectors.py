@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
@@ -14,7 +15,7 @@ from portal.models import AuditEvent, User
 from records.models import CareTask, HomeReading, RecordItem
 from records.selectors import visible_items
 from records.services.corrections import CORRECTABLE
-from records.services.readings import Limits, effective_limits
+from records.services.readings import Level, Limits, assess, effective_limits
 
 Kind = HomeReading.Kind
 HISTORY_LIMIT = 200
@@ -64,6 +65,40 @@ def reading_history(*, access: Access, actor: User, kind: str) -> History:
     limits = effective_limits(access.patient)
     _audit_view(access, actor, "records.HomeReadings", kind)
     return History(readings, limits)
+
+
+# How far back a staff member answering a message sees the patient's home readings, and how many.
+RECENT_DAYS = 14
+RECENT_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A home reading with how it compares with this patient's limits (staff read the level in words)."""
+
+    reading: HomeReading
+    level: Level
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.level >= Level.OUT_OF_RANGE
+
+    @property
+    def emergency(self) -> bool:
+        return self.level == Level.EMERGENCY
+
+
+def recent_readings(*, access: Access, actor: User, now: datetime) -> list[Judged]:
+    """The patient's latest home readings of any kind (the last two weeks, newest first), each
+    judged against the patient's limits, for staff answering a message: two queries and the audit."""
+    readings = list(
+        HomeReading.objects.filter(patient=access.patient, taken_at__gte=now - timedelta(days=RECENT_DAYS))
+        .select_related("entered_by")
+        .order_by("-taken_at", "-pk")[:RECENT_LIMIT]
+    )
+    limits = effective_limits(access.patient)
+    _audit_view(access, actor, "records.HomeReadings", "recent")
+    return [Judged(reading, assess(reading, limits).level) for reading in readings]
 
 
 def reading_detail(*, access: Access, actor: User, reading_id: int) -> tuple[HomeReading, CareTask | None] | None:

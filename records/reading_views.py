@@ -119,16 +119,16 @@ def reading_index(request: HttpRequest, access: Access) -> HttpResponse:
 
 def _chart(kind: str, history: selectors.History) -> Any:
     oldest_first = list(reversed(history.readings))
+    # Each measure's band: the range the care team set, where both ends are set.
+    bands = [(history.limits[m].low.value, history.limits[m].high.value) for m in readings.MEASURES[kind]]
     if kind == Kind.BLOOD_PRESSURE:
         series = [
-            [Point(timezone.localtime(r.taken_at), Decimal(r.systolic or 0)) for r in oldest_first],
-            [Point(timezone.localtime(r.taken_at), Decimal(r.diastolic or 0)) for r in oldest_first],
+            [Point(r.taken_at, Decimal(r.systolic or 0)) for r in oldest_first],
+            [Point(r.taken_at, Decimal(r.diastolic or 0)) for r in oldest_first],
         ]
-        return lines_chart(series, date_format="%Y-%m-%d")
-    limits = history.limits[readings.MEASURES[kind][0]]
-    band = (limits.low.value, limits.high.value)
-    points = [Point(timezone.localtime(r.taken_at), r.value) for r in oldest_first if r.value is not None]
-    return lines_chart([points], band, date_format="%Y-%m-%d")
+        return lines_chart(series, bands)
+    points = [Point(r.taken_at, r.value) for r in oldest_first if r.value is not None]
+    return lines_chart([points], bands)
 
 
 @patient_view(Action.RECORDS)

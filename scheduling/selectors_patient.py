@@ -36,6 +36,9 @@ UPCOMING = (Status.BOOKED, Status.ARRIVED)
 @dataclass
 class Home:
     upcoming: list[Appointment]
+    # Called off, whenever they were for: neither coming up nor a visit that happened. Each with
+    # the visit that took its place when it was moved (None when it was simply cancelled).
+    cancelled: list[tuple[Appointment, Appointment | None]]
     past: list[Appointment]
     requests: list[AppointmentRequest]
     waitlist: list[WaitlistEntry]
@@ -45,7 +48,9 @@ def home(*, access: Access, actor: User, now: datetime) -> Home:
     """Five queries whatever the number of visits: visits, requests, waitlist, and the audit."""
     visits = list(patient_appointments(access=access, actor=actor, since=now - timedelta(days=PAST_DAYS)))
     upcoming = [visit for visit in visits if visit.status in UPCOMING and visit.ends_at > now]
-    past = [visit for visit in reversed(visits) if visit not in upcoming]
+    moved_to = {visit.rescheduled_from_id: visit for visit in visits if visit.rescheduled_from_id is not None}
+    cancelled = [(visit, moved_to.get(visit.pk)) for visit in reversed(visits) if visit.status == Status.CANCELLED]
+    past = [visit for visit in reversed(visits) if visit not in upcoming and visit.status != Status.CANCELLED]
     requests = list(
         AppointmentRequest.objects.filter(patient=access.patient, status=AppointmentRequest.Status.OPEN)
         .select_related("visit_type", "appointment")
@@ -56,7 +61,7 @@ def home(*, access: Access, actor: User, now: datetime) -> Home:
         .select_related("visit_type")
         .order_by("created_at")
     )
-    return Home(upcoming, past, requests, waitlist)
+    return Home(upcoming, cancelled, past, requests, waitlist)
 
 
 def _types(access: Access) -> QuerySet[VisitType]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 
 from portal import audit
@@ -83,8 +83,15 @@ class Day:
     appointments: list[Appointment]
 
 
+def _waiting_changes() -> QuerySet[AppointmentRequest]:
+    # A late cancellation or change the patient asked for, still waiting: the visit stays booked,
+    # so whoever reads the day must see that the patient wants it otherwise.
+    return AppointmentRequest.objects.filter(status=AppointmentRequest.Status.OPEN).order_by("created_at", "pk")
+
+
 def schedule(*, actor: User, organization: Organization, provider: StaffMember, first: date, days: int) -> list[Day]:
-    """The provider's visits, day by day from `first` (local dates), in time order; audited."""
+    """The provider's visits, day by day from `first` (local dates), in time order, each with its
+    waiting requests (`open_requests`: one query for all); audited."""
     zone = ZoneInfo(organization.time_zone)
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(first + timedelta(days=days), datetime.min.time(), tzinfo=zone)
@@ -93,6 +100,7 @@ def schedule(*, actor: User, organization: Organization, provider: StaffMember, 
             organization=organization, provider=provider, status__in=SHOWN, during__overlap=(start, end)
         )
         .select_related("patient", "visit_type", "location")
+        .prefetch_related(Prefetch("requests", queryset=_waiting_changes(), to_attr="open_requests"))
         .order_by("during", "pk")
     )
     _audit_rows(actor, visits)

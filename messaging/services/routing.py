@@ -24,7 +24,13 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from messaging import protocols, selectors
-from messaging.calendar import CalendarNeverOpens, ClinicCalendar, add_business_minutes, is_open
+from messaging.calendar import (
+    CalendarNeverOpens,
+    ClinicCalendar,
+    add_business_minutes,
+    business_minutes_between,
+    is_open,
+)
 from messaging.models import Pool, RoutingRule, SetupAlert, SlaPolicy, Thread
 from portal.access import ROLE_ACTIONS, Action
 from portal.models import Organization, Patient, StaffMember
@@ -151,6 +157,12 @@ def policy_for(organization: Organization, category: str, urgency: str, alerts: 
     return BUILT_IN_MINUTES[urgency], BUILT_IN_AT_RISK_FRACTION
 
 
+class NoTimeToAnswer(Exception):
+    """A thread's answer would have to come before `due_by`, and the clinic is not open at all
+    between now and then: no promise can be made, so none is (the caller tells the patient to
+    call instead)."""
+
+
 def _calendar(organization: Organization, now: datetime, alerts: list[str]) -> ClinicCalendar:
     calendar = selectors.clinic_calendar(organization)
     try:
@@ -171,9 +183,15 @@ def plan_thread(
     urgency: str,
     now: datetime,
     safety_flagged: bool = False,
+    due_by: datetime | None = None,
 ) -> Plan:
     """Route a new thread and compute its promise (reads only; six to nine queries). A
-    safety-flagged thread is urgent whatever `urgency` says, and is routed as the module says."""
+    safety-flagged thread is urgent whatever `urgency` says, and is routed as the module says.
+
+    `due_by` caps the promise for a thread about something with a time of its own (a request
+    about a visit must be answered before the visit): the answer is then due by the policy's time
+    or `due_by`, whichever comes first, and the at-risk warning keeps its fraction of the shorter
+    window. NoTimeToAnswer when no business time is left before `due_by`."""
     alerts: list[str] = []
     calendar = _calendar(organization, now, alerts)
     on_call = False
@@ -188,7 +206,13 @@ def plan_thread(
         due, at_risk = now + timedelta(minutes=minutes), now + timedelta(minutes=float(minutes * fraction))
     else:
         due = add_business_minutes(calendar, now, minutes)
-        at_risk = add_business_minutes(calendar, now, float(minutes * fraction))
+        at_risk_minutes = float(minutes * fraction)
+        if due_by is not None and due > due_by:
+            window = business_minutes_between(calendar, now, due_by)
+            if window <= 0:
+                raise NoTimeToAnswer
+            due, at_risk_minutes = due_by, window * float(fraction)
+        at_risk = add_business_minutes(calendar, now, at_risk_minutes)
     return Plan(
         pool=pool,
         owner=owner,

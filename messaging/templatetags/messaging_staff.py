@@ -27,3 +27,22 @@ def due_in(moment: datetime | None) -> str:
 def flag_words(flag: str) -> str:
     """A safety-screen flag ("chest_pain") as words ("chest pain")."""
     return flag.replace("_", " ")
+
+
+@register.filter
+def duration(minutes: float | None) -> str:
+    """A span of time as a person reads it: "45 min", "2 h", "2 h 10 min" (whole minutes)."""
+    if minutes is None:
+        return ""
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return _("%(minutes)s min") % {"minutes": rest}
+    if not rest:
+        return _("%(hours)s h") % {"hours": hours}
+    return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
+
+
+@register.filter
+def hours_as_minutes(hours: float | None) -> float | None:
+    """Wall-clock hours (the metrics' unit for the patient's wait) in minutes, for `duration`."""
+    return None if hours is None else hours * 60

@@ -191,7 +191,7 @@ def attachment(request: HttpRequest, access: Access, thread_id: int, attachment_
 def chart(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """The chart side panel (htmx puts it next to the thread; without JavaScript it is a page)."""
     records_access = access_patient(request.user, access.patient.pk, Action.RECORDS)
-    summary = selectors.chart_summary(access=records_access, actor=_actor(request))
+    summary = selectors.chart_summary(access=records_access, actor=_actor(request), now=timezone.now())
     context = {"summary": summary, "patient": access.patient, "thread_id": thread_id}
     template = "messaging/staff/_chart_panel.html" if request.htmx else "messaging/staff/chart.html"  # type: ignore[attr-defined]
     return render(request, template, context)

@@ -4,13 +4,16 @@ its conversation with what was done, all in one transaction.
 
 A request's thread is routed and promised like any patient thread (messaging.services.routing:
 owner, SLA policy, business calendar), but into the organization's scheduling pool, else its
-front desk pool, else wherever messaging routes appointment questions.
+front desk pool, else wherever messaging routes appointment questions. A request about a visit
+is promised an answer before the visit (`answer_deadline`); when the clinic cannot answer by
+then, no thread is opened and no time promised: the patient is told to call (`must_call`), and
+the request waits in the staff list and on the day's schedule.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -22,7 +25,7 @@ from django.utils.translation import gettext as _
 from messaging import notifications, protocols
 from messaging.models import Category, Message, OwnershipChange, Pool, SetupAlert, Thread
 from messaging.services import threads
-from messaging.services.routing import owner_for, plan_thread, raise_alerts
+from messaging.services.routing import NoTimeToAnswer, owner_for, plan_thread, raise_alerts
 from portal import audit
 from portal.access import Access, Action, resolve
 from portal.models import AuditEvent, User
@@ -42,6 +45,8 @@ POOL_ORDER = (Pool.Kind.SCHEDULING, Pool.Kind.FRONT_DESK)
 # Alerts about the pool messaging's routing chose, moot when a request goes to a pool of its own.
 POOL_ALERTS = frozenset({SetupAlert.Kind.UNROUTED, SetupAlert.Kind.UNSTAFFED_POOL, SetupAlert.Kind.NO_OWNER})
 REASON_MAX = 1000
+# A cancellation or change must be answered this long before the visit, for the answer to help.
+ANSWER_BEFORE_VISIT = timedelta(hours=1)
 
 
 def when(appointment: Appointment) -> str:
@@ -71,21 +76,41 @@ def _opening(request: AppointmentRequest) -> tuple[str, str]:
     return subject, body
 
 
+def answer_deadline(request: AppointmentRequest) -> datetime | None:
+    """When the clinic's answer must come by: before the visit a cancellation or change is about
+    (None for a request to book, which has no visit yet)."""
+    if request.appointment is None:
+        return None
+    return request.appointment.starts_at - ANSWER_BEFORE_VISIT
+
+
+def must_call(request: AppointmentRequest) -> bool:
+    """A request about a visit too close for a written answer: it has no conversation, and the
+    patient should call the clinic."""
+    return request.appointment_id is not None and request.thread_id is None
+
+
 def request_thread_open(access: Access, actor: User | None, request: AppointmentRequest, now: datetime) -> None:
     """Open the request's conversation (in the caller's transaction). The patient writes it: the
     signed-in actor, or the patient's own account for a request from an emailed link; a patient
-    with no account has no thread (the request still waits in the staff list)."""
+    with no account has no thread (the request still waits in the staff list), nor one whose
+    visit is too close for the clinic to answer before it."""
     author = actor or request.patient.user
     if author is None or request.thread_id is not None:
         return
     organization = request.patient.home_organization
-    plan = plan_thread(
-        organization=organization,
-        patient=request.patient,
-        category=Category.APPOINTMENT,
-        urgency=Thread.Urgency.NORMAL,
-        now=now,
-    )
+    try:
+        plan = plan_thread(
+            organization=organization,
+            patient=request.patient,
+            category=Category.APPOINTMENT,
+            urgency=Thread.Urgency.NORMAL,
+            now=now,
+            due_by=answer_deadline(request),
+        )
+    except NoTimeToAnswer:
+        log.info("scheduling: request too close to its visit for a thread", extra={"request_id": request.pk})
+        return
     pools = Pool.objects.select_related("lead").filter(organization=organization, kind__in=POOL_ORDER).order_by("pk")
     pool = min(pools, key=lambda found: POOL_ORDER.index(found.kind), default=None)
     if pool is not None and pool.pk != plan.pool.pk:

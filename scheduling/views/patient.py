@@ -23,10 +23,10 @@ from portal.services.errors import ServiceError
 from portal.views.decorators import View, patient_view
 from records.reading_views import in_clinic_time
 from scheduling import selectors_patient as selectors
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentRequest
 from scheduling.patient_forms import NoteForm, RequestForm, SlotForm, WaitlistForm
 from scheduling.selectors import appointment_calendar_file
-from scheduling.services import booking, changes, checkin, requests, waitlist
+from scheduling.services import booking, changes, checkin, request_threads, requests, waitlist
 from scheduling.services.booking import SlotUnavailable
 from scheduling.services.common import patient_side
 from scheduling.services.slots import Slot
@@ -229,7 +229,16 @@ def calendar(request: HttpRequest, access: Access, appointment_id: int) -> HttpR
     return response
 
 
-def _late_change_said(request: HttpRequest) -> None:
+def _late_change_said(request: HttpRequest, asked: AppointmentRequest) -> None:
+    if request_threads.must_call(asked):
+        # Too close to the visit for the clinic to answer in writing before it: no promise, a number.
+        clinic = asked.visit_type.organization
+        if clinic.phone:
+            text = _("Your visit is too soon for the clinic to answer in writing. Please call %(clinic)s at %(phone)s.")
+        else:
+            text = _("Your visit is too soon for the clinic to answer in writing. Please call %(clinic)s.")
+        messages.warning(request, text % {"clinic": clinic.name, "phone": clinic.phone})
+        return
     messages.info(
         request,
         _(
@@ -253,7 +262,7 @@ def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpRes
             form.add_error("note" if error.field == "note" else None, error.message)
         else:
             if outcome.request is not None:
-                _late_change_said(request)
+                _late_change_said(request, outcome.request)
             else:
                 messages.success(request, _("Your visit is cancelled."))
             return _visit(access, appointment)
@@ -318,7 +327,7 @@ def _move(
     except ServiceError as error:
         return _lost(error)
     if outcome.request is not None:
-        _late_change_said(request)
+        _late_change_said(request, outcome.request)
     else:
         messages.success(request, _("Your visit has moved to the new time. We have cancelled the old one."))
     return _visit(access, outcome.appointment)

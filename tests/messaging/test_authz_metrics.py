@@ -4,6 +4,7 @@ nothing is audited, and no patient's name appears on it."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -120,3 +121,14 @@ def test_the_page_costs_the_same_queries_however_many_threads(db: None, django_a
         _threads(world)
     with django_assert_num_queries(QUERIES):
         assert client.get(reverse("messaging_metrics")).context["metrics"].total.threads == 6
+
+
+def test_answer_times_read_in_one_unit_with_the_clock_wait_apart(db: None) -> None:
+    world = build_world(METRICS.scope)
+    _threads(world)  # answered two clock hours after it started
+
+    body = world.client_for(CLINIC_STAFF).get(reverse("messaging_metrics")).content.decode()
+
+    assert "business min" not in body and " · " not in body.split("In short", 1)[1].split("</dl>", 1)[0]
+    assert re.search(r'<span title="2 h waited in clock time">(\d+ h )?(\d+ min|\d+ h) of opening hours</span>', body)
+    assert "<td>2 h</td>" in body  # the median and 90th percentile wait, in the table's own columns

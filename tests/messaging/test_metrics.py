@@ -11,6 +11,7 @@ from messaging.metrics import Compliance, metrics_organizations, sla_compliance
 from messaging.models import Category, Thread
 from messaging.services.sla import sla_sweep
 from messaging.services.threads import thread_close, thread_reassign, thread_reply
+from messaging.templatetags.messaging_staff import duration
 from portal.factories import OrganizationFactory, StaffMemberFactory
 from portal.models import StaffMember
 from tests.messaging.conftest import Clinic, at
@@ -225,3 +226,11 @@ def test_the_organizations_a_user_may_see_are_those_they_work_at(clinic: Clinic)
 
     assert metrics_organizations(clinic.nurse_ana.user) == [elsewhere, clinic.organization]
     assert metrics_organizations(clinic.patient.user) == []
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [(None, ""), (0.4, "0 min"), (45, "45 min"), (120, "2 h"), (130, "2 h 10 min"), (935.6, "15 h 36 min")],
+)
+def test_a_duration_reads_in_hours_and_minutes(minutes: float | None, words: str) -> None:
+    assert duration(minutes) == words

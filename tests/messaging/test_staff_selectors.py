@@ -3,6 +3,8 @@ replies, colleagues, and the chart side panel."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
@@ -16,7 +18,8 @@ from portal.access import Action
 from portal.factories import OrganizationFactory, PatientFactory, StaffMemberFactory
 from portal.models import AuditEvent, StaffRole
 from records.factories import RecordItemFactory
-from records.models import RecordItem
+from records.models import HomeReading, RecordItem
+from records.services.readings import Level, reading_record
 from tests.messaging.conftest import Clinic, at
 
 pytestmark = pytest.mark.django_db
@@ -241,7 +244,7 @@ def test_the_chart_panel_shows_current_items_and_latest_results(clinic: Clinic) 
     nurse = clinic.nurse_ana.user
     access = clinic.access(nurse, action=Action.RECORDS)
 
-    summary = selectors.chart_summary(access=access, actor=nurse)
+    summary = selectors.chart_summary(access=access, actor=nurse, now=at(2026, 3, 2, 9))
 
     assert [g.item.display for g in summary.problems] == ["Hypertension"]
     assert [g.item.display for g in summary.medications] == ["Lisinopril 10 mg"]
@@ -249,4 +252,41 @@ def test_the_chart_panel_shows_current_items_and_latest_results(clinic: Clinic) 
     assert len(summary.latest_results) == 1
     assert AuditEvent.objects.filter(actor=nurse, object_type="messaging.ChartPanel").count() == 1
     with pytest.raises(Http404):
-        selectors.chart_summary(access=clinic.access(nurse), actor=nurse)  # granted for messaging only
+        selectors.chart_summary(
+            access=clinic.access(nurse), actor=nurse, now=at(2026, 3, 2, 9)
+        )  # granted for messaging only
+
+
+def _home_reading(clinic: Clinic, taken_at, **values) -> None:
+    patient = clinic.patient
+    access = clinic.access(patient.user, action=Action.RECORDS)
+    kind = values.pop("kind", HomeReading.Kind.BLOOD_PRESSURE)
+    reading_record(access=access, actor=patient.user, kind=kind, taken_at=taken_at, **values)
+
+
+def test_the_chart_panel_shows_recent_home_readings_judged_in_words(clinic: Clinic) -> None:
+    now = at(2026, 3, 2, 9)
+    _home_reading(clinic, now - timedelta(days=20), systolic=150, diastolic=95)  # too old for the panel
+    _home_reading(clinic, now - timedelta(days=2), systolic=128, diastolic=82)
+    _home_reading(clinic, now - timedelta(days=1), kind=HomeReading.Kind.GLUCOSE, value=Decimal(260))
+    _home_reading(clinic, now - timedelta(minutes=1), systolic=182, diastolic=124)
+    other = PatientFactory(home_organization=clinic.organization)
+    HomeReading.objects.create(
+        patient=other, kind="blood_pressure", systolic=200, diastolic=130, taken_at=now, entered_by=other.user
+    )
+    nurse = clinic.nurse_ana.user
+    access = clinic.access(nurse, action=Action.RECORDS)
+
+    summary = selectors.chart_summary(access=access, actor=nurse, now=now)
+
+    assert [(j.reading.kind, j.level) for j in summary.home_readings] == [
+        ("blood_pressure", Level.EMERGENCY),
+        ("glucose", Level.OUT_OF_RANGE),
+        ("blood_pressure", Level.IN_RANGE),
+    ]
+    assert (
+        AuditEvent.objects.filter(
+            actor=nurse, patient=clinic.patient, object_type="records.HomeReadings", object_id="recent"
+        ).count()
+        == 1
+    )

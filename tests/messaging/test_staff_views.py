@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from messaging.models import Category, Message, OwnershipChange, QuickReply, Thread
 from messaging.services.threads import thread_reply
+from portal.access import Action
 from portal.factories import CareTeamMembershipFactory
 from portal.models import AuditEvent
 from records.factories import RecordItemFactory
-from records.models import RecordItem
+from records.models import HomeReading, RecordItem
+from records.services.readings import reading_record
 from tests.conftest import sign_in
 from tests.messaging.conftest import Clinic
 
@@ -164,6 +168,25 @@ def test_the_chart_panel_comes_as_a_partial_for_htmx_and_a_page_without(clinic: 
     assert "<html" not in partial and "Penicillin" in partial
     assert "<html" in page and "Penicillin" in page and "Back to the conversation" in page
     assert AuditEvent.objects.filter(actor=clinic.nurse_ana.user, object_type="messaging.ChartPanel").count() == 2
+
+
+def test_the_chart_panel_puts_a_reading_logged_a_minute_ago_first_flagged_in_words(clinic: Clinic) -> None:
+    patient = clinic.patient
+    reading_record(
+        access=clinic.access(patient.user, action=Action.RECORDS),
+        actor=patient.user,
+        kind=HomeReading.Kind.BLOOD_PRESSURE,
+        taken_at=timezone.now() - timedelta(minutes=1),
+        systolic=182,
+        diastolic=124,
+    )
+    thread = clinic.start(body="Chest pain since this morning.", now=timezone.now())
+
+    partial = client_for(clinic.nurse_ana.user).get(url("staff_thread_chart", thread), **HTMX).content.decode()
+
+    readings = partial.split("Home readings, last 14 days", 1)[1].split("<h3>", 1)[0]
+    assert "182/124 mmHg" in readings and "Emergency level" in readings
+    assert partial.index("182/124 mmHg") < partial.index("Active problems")
 
 
 def test_front_desk_gets_no_chart(clinic: Clinic) -> None:

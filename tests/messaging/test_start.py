@@ -25,6 +25,7 @@ from messaging.models import (
     Thread,
 )
 from messaging.services import threads
+from messaging.services.routing import NoTimeToAnswer, plan_thread
 from portal.access import Action, resolve
 from portal.factories import CareTeamMembershipFactory, PatientFactory, ProxyGrantFactory, StaffMemberFactory
 from portal.models import AuditEvent, Scope, StaffRole
@@ -228,6 +229,52 @@ def test_holidays_and_split_shifts_of_the_organization_count(clinic: Clinic) -> 
     thread = clinic.start(now=at(2026, 3, 2, 15))
 
     assert thread.first_response_due_at == at(2026, 3, 4, 10)
+
+
+def test_a_cap_shortens_the_promise_and_its_at_risk_time(clinic: Clinic) -> None:
+    # New symptoms would be due Monday 13:00; the cap is 10:00, so 60 business minutes, at risk after 45.
+    plan = plan_thread(
+        organization=clinic.organization,
+        patient=clinic.patient,
+        category=Category.NEW_SYMPTOM,
+        urgency=Thread.Urgency.NORMAL,
+        now=at(2026, 3, 2, 9),
+        due_by=at(2026, 3, 2, 10),
+    )
+
+    assert (plan.first_response_due_at, plan.at_risk_at) == (at(2026, 3, 2, 10), at(2026, 3, 2, 9, 45))
+
+
+def test_a_cap_later_than_the_promise_changes_nothing(clinic: Clinic) -> None:
+    plan = plan_thread(
+        organization=clinic.organization,
+        patient=clinic.patient,
+        category=Category.NEW_SYMPTOM,
+        urgency=Thread.Urgency.NORMAL,
+        now=at(2026, 3, 2, 9),
+        due_by=at(2026, 3, 5, 9),
+    )
+
+    assert (plan.first_response_due_at, plan.at_risk_at) == (at(2026, 3, 2, 13), at(2026, 3, 2, 12))
+
+
+@pytest.mark.parametrize(
+    ("now", "due_by"),
+    [
+        (at(2026, 3, 2, 9), at(2026, 3, 2, 8, 30)),  # already past
+        (at(2026, 3, 6, 17, 30), at(2026, 3, 7, 10)),  # Friday after closing, for Saturday morning
+    ],
+)
+def test_a_cap_with_no_business_time_before_it_makes_no_promise(clinic: Clinic, now, due_by) -> None:
+    with pytest.raises(NoTimeToAnswer):
+        plan_thread(
+            organization=clinic.organization,
+            patient=clinic.patient,
+            category=Category.NEW_SYMPTOM,
+            urgency=Thread.Urgency.NORMAL,
+            now=now,
+            due_by=due_by,
+        )
 
 
 def test_without_a_policy_the_built_in_time_is_used_and_an_alert_raised(clinic: Clinic) -> None:

@@ -173,3 +173,33 @@ def test_deploy_guide_documents_every_variable_settings_reads() -> None:
     guide = DEPLOY_GUIDE.read_text(encoding="utf-8")
 
     assert {name for name in settings_variables() if f"`{name}`" not in guide} == set()
+
+
+def settings_in_a_new_process(**environment: str) -> subprocess.CompletedProcess[str]:
+    """Load the settings as a fresh process does, with only `environment` beyond the stores' URLs."""
+    env = {name: value for name, value in os.environ.items() if name not in {"SECRET_KEY", "SITE_URL", "PORT"}}
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings", **environment)
+    code = "from django.conf import settings; print(settings.SITE_URL); print(len(settings.SECRET_KEY))"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_developer_run_needs_no_secret_and_links_follow_the_port() -> None:
+    first = settings_in_a_new_process(DEBUG="1", PORT="9000")
+    again = settings_in_a_new_process(DEBUG="1")
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split() == ["http://127.0.0.1:9000", "50"]
+    assert again.stdout.split() == ["http://127.0.0.1:8000", "50"]
+    # Made once, then kept: sessions survive a restart of `make run`.
+    secret = (BASE_DIR / "var" / "secret_key").read_text().strip()
+    assert len(secret) == 50
+    assert (BASE_DIR / "var" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_a_secret() -> None:
+    result = settings_in_a_new_process(DEBUG="0")
+
+    assert result.returncode == 1
+    assert "Set the SECRET_KEY environment variable." in result.stderr

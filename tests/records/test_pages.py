@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -159,3 +159,67 @@ def test_chart_coordinates_stay_numbers_in_spanish(client, patient) -> None:
     svg = client.get(_url(patient, "results/4548-4/")).content.decode().split("<svg", 1)[1].split("</svg>", 1)[0]
 
     assert re.findall(r'(?:x|y|cx|cy|x1|x2|y1|y2)="[^"]*,', svg) == []
+
+
+def _vital(patient, code: str, unit: str, effective_at, **values) -> RecordItem:
+    return RecordItemFactory(
+        patient=patient, code=code, display=code, category="vital-signs", unit=unit, effective_at=effective_at, **values
+    )
+
+
+def test_blood_pressure_is_charted_as_two_lines_with_the_usual_range_of_each(client, patient) -> None:
+    now = timezone.now()
+    for days, reading in ((60, "142/91"), (30, "135/86"), (0, "128/82")):
+        _vital(patient, "85354-9", "mm[Hg]", now - timedelta(days=days), value_number=None, value_text=reading)
+    sign_in(client, patient.user)
+
+    response = client.get(_url(patient, "results/85354-9/"))
+
+    chart = response.context["chart"]
+    assert len(chart.lines) == 2 and len(chart.bands) == 2
+    assert [len(line.dots) for line in chart.lines] == [3, 3]
+    assert [label.split(": ")[1] for _x, _y, label in chart.lines[1].dots] == ["91", "86", "82"]
+    page = response.content.decode()
+    assert page.count('<rect class="chart__band"') == 2
+    assert "top number" in page and "The shaded bands are the usual range of each number. Unit: mmHg." in page
+
+
+def test_a_trend_caption_names_its_unit_once(client, patient) -> None:
+    now = timezone.now()
+    for days, inches in ((300, "64.0"), (0, "64.5")):
+        _vital(patient, "8302-2", "[in_i]", now - timedelta(days=days), value_number=Decimal(inches))
+    sign_in(client, patient.user)
+
+    page = client.get(_url(patient, "results/8302-2/")).content.decode()
+
+    assert "Unit: in." in page
+    assert "in in." not in page
+
+
+def test_value_ticks_are_round_and_evenly_spaced(client, patient) -> None:
+    now = timezone.now()
+    for days, pulse in ((20, 58), (10, 72), (0, 65)):
+        _vital(patient, "8867-4", "/min", now - timedelta(days=days), value_number=Decimal(pulse))
+    sign_in(client, patient.user)
+
+    chart = client.get(_url(patient, "results/8867-4/")).context["chart"]
+
+    assert [label for _y, label in chart.y_ticks] == ["55", "60", "65", "70", "75"]
+    gaps = {round(upper - lower, 1) for (lower, _a), (upper, _b) in zip(chart.y_ticks[1:], chart.y_ticks, strict=False)}
+    assert gaps == {51.0}  # 204 px of axis, four equal gaps
+
+
+def test_chart_dates_are_in_the_pages_language(client, patient) -> None:
+    for day, value in ((3, "6.5"), (25, "6.1")):
+        RecordItemFactory(
+            patient=patient,
+            value_number=Decimal(value),
+            effective_at=datetime(2026, 11, day, 18, tzinfo=UTC),
+        )
+    patient.user.language = "es"
+    patient.user.save()
+    sign_in(client, patient.user)
+
+    chart = client.get(_url(patient, "results/4548-4/")).context["chart"]
+
+    assert [label for _x, label, _anchor in chart.x_ticks] == ["03/11/2026", "25/11/2026", "14/11/2026"]

@@ -21,7 +21,7 @@ from portal.factories import (
 from portal.models import AuditEvent, Scope, StaffRole
 from portal.services.errors import ServiceError
 from records.admin import ReadingThresholdForm
-from records.charts import Point, lines_chart
+from records.charts import Point, date_label, lines_chart
 from records.models import CareTask, HomeReading, ReadingThreshold
 from records.services import readings
 from tests.conftest import sign_in
@@ -401,7 +401,7 @@ def test_lines_chart_puts_every_line_on_one_scale() -> None:
     top = [Point(start, Decimal(160)), Point(start + timedelta(days=1), Decimal(120))]
     bottom = [Point(start, Decimal(100)), Point(start + timedelta(days=1), Decimal(80))]
 
-    chart = lines_chart([top, bottom], date_format="%Y-%m-%d")
+    chart = lines_chart([top, bottom])
 
     assert chart is not None
     highest_y = chart.lines[0].dots[0][1]
@@ -409,8 +409,8 @@ def test_lines_chart_puts_every_line_on_one_scale() -> None:
     assert highest_y < lowest_y  # SVG y grows downwards: 160 is drawn above 80
     assert [x for x, _y, _label in chart.lines[0].dots] == [x for x, _y, _label in chart.lines[1].dots]
     assert [label for _x, label, _anchor in chart.x_ticks] == [
-        f"{start:%Y-%m-%d}",
-        f"{start + timedelta(days=1):%Y-%m-%d}",
+        date_label(start),
+        date_label(start + timedelta(days=1)),
     ]
     assert lines_chart([[top[0]], [bottom[0]]]) is None
 

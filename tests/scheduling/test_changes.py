@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from messaging.models import Thread
 from portal.services.errors import InvalidToken, InvalidTransition
 from scheduling import links
 from scheduling.models import Appointment, AppointmentRequest, Reminder
@@ -16,6 +17,7 @@ from scheduling.services.changes import (
     appointment_mark,
     appointment_reschedule,
 )
+from scheduling.services.request_threads import must_call
 from scheduling.services.requests import request_resolve
 from tests.scheduling.conftest import NOW, Clinic, at
 
@@ -152,3 +154,38 @@ def test_reminder_links_confirm_and_cancel_by_policy(clinic: Clinic) -> None:
     assert outcome.appointment.status == Status.CANCELLED
     with pytest.raises(InvalidToken):
         appointment_cancel_by_link(token=links.make_token(links.CANCEL, visit.pk) + "x", now=NOW)
+
+
+# --- A late request about a visit is answered before the visit --------------------------------------
+
+
+def test_a_late_change_for_a_visit_this_morning_is_promised_an_hour_before_it(clinic: Clinic) -> None:
+    visit = clinic.book(at(2026, 3, 2, 10))  # today at 10:00; the policy alone would say tomorrow
+
+    outcome = appointment_cancel(
+        access=clinic.access(), actor=clinic.patient.user, appointment_id=visit.pk, now=at(2026, 3, 2, 8)
+    )
+
+    assert outcome.request is not None and outcome.request.thread is not None
+    thread = outcome.request.thread
+    assert (thread.first_response_due_at, thread.at_risk_at) == (at(2026, 3, 2, 9), at(2026, 3, 2, 8, 45))
+    assert not must_call(outcome.request)
+
+
+def test_a_request_too_close_to_the_visit_promises_nothing_and_asks_for_a_call(clinic: Clinic) -> None:
+    visit = clinic.book(at(2026, 3, 2, 10))
+
+    outcome = appointment_reschedule(
+        access=clinic.access(),
+        actor=clinic.patient.user,
+        appointment_id=visit.pk,
+        provider_id=visit.provider_id,
+        location_id=visit.location_id,
+        starts_at=at(2026, 3, 3, 10),
+        now=at(2026, 3, 2, 9, 15),  # less than an hour before the visit
+    )
+
+    assert outcome.request is not None
+    assert (outcome.request.status, outcome.request.thread_id) == (AppointmentRequest.Status.OPEN, None)
+    assert must_call(outcome.request)
+    assert not Thread.objects.exists()

@@ -22,8 +22,11 @@ from scheduling.factories import AvailabilityTemplateFactory, ProviderFactory, P
 from scheduling.models import Appointment, AppointmentRequest, VisitType, WaitlistEntry, WaitlistOffer
 from scheduling.selectors_patient import DAYS_PER_PAGE
 from scheduling.services.booking import appointment_hold
+from scheduling.services.changes import appointment_cancel, appointment_reschedule
 from tests.scheduling.conftest import Clinic, weekday_mornings
 from tests.scheduling.patient_pages import book, client_for, offered, open_slots, url, value
+from tests.scheduling.staff_arrange import soon
+from tests.scheduling.staff_arrange import visit as staff_visit
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -85,6 +88,49 @@ def test_home_is_constant_in_queries(clinic: Clinic) -> None:
     response = client.get(url("appointments_home", clinic))
     assert len(response.context["home"].upcoming) == 4
     assert _queries(client, url("appointments_home", clinic)) == one
+
+
+def _section(page: str, heading: str) -> str:
+    """The part of the page under `heading`, up to the next heading."""
+    return page.split(f"<h2>{heading}</h2>", 1)[1].split("<h2>", 1)[0]
+
+
+def test_a_cancelled_future_visit_is_listed_as_cancelled_never_as_past(clinic: Clinic) -> None:
+    slots = open_slots(clinic, days_ahead=3)
+    called_off = book(clinic, slots[0])
+    appointment_cancel(access=clinic.access(), actor=clinic.patient.user, appointment_id=called_off.pk)
+    client = client_for(clinic.patient.user)
+
+    response = client.get(url("appointments_home", clinic))
+
+    page = response.content.decode()
+    visit_link = url("appointments_visit", clinic, appointment_id=called_off.pk)
+    assert [visit.pk for visit, moved_to in response.context["home"].cancelled] == [called_off.pk]
+    assert response.context["home"].past == []
+    assert visit_link in _section(page, "Cancelled visits")
+    assert visit_link not in _section(page, "Past visits")
+    assert "No past visits in the last year." in page
+
+
+def test_a_moved_visit_says_where_it_went(clinic: Clinic) -> None:
+    slots = open_slots(clinic, days_ahead=3)
+    first = book(clinic, slots[0])
+    later = slots[-1]
+    moved = appointment_reschedule(
+        access=clinic.access(),
+        actor=clinic.patient.user,
+        appointment_id=first.pk,
+        provider_id=later.provider_id,
+        location_id=later.location_id,
+        starts_at=later.starts_at,
+    ).appointment
+    client = client_for(clinic.patient.user)
+
+    response = client.get(url("appointments_home", clinic))
+
+    assert response.context["home"].cancelled == [(first, moved)]
+    cancelled = _section(response.content.decode(), "Cancelled visits")
+    assert "Moved" in cancelled and "Cancelled" not in cancelled
 
 
 # --- Finding a time -----------------------------------------------------------------------------
@@ -301,6 +347,25 @@ def test_a_late_cancel_becomes_a_request_and_the_page_says_so(clinic: Clinic) ->
     assert visit.status == Status.BOOKED
     assert AppointmentRequest.objects.get().note == "I am ill"
     assert "we have asked the clinic to do it" in client.get(response["Location"]).content.decode()
+
+
+def test_a_late_cancel_too_close_to_the_visit_says_to_call_the_clinic(clinic: Clinic) -> None:
+    visit = staff_visit(
+        patient=clinic.patient,
+        provider=clinic.dr_kim,
+        visit_type=clinic.follow_up,
+        starts_at=soon(30),
+        actor=clinic.front_desk.user,
+    )
+    client = client_for(clinic.patient.user)
+
+    response = client.post(url("appointments_cancel", clinic, appointment_id=visit.pk), {"note": ""}, follow=True)
+
+    page = response.content.decode()
+    assert AppointmentRequest.objects.get().thread_id is None
+    assert "Please call Lakeside Primary Care at (312) 555-0100." in page
+    assert 'href="tel:(312) 555-0100"' in page
+    assert "will answer by" not in page
 
 
 def test_reschedule_shows_the_new_time_first_then_moves(clinic: Clinic) -> None:

@@ -17,16 +17,16 @@ from portal.access import Action, resolve
 from portal.models import AuditEvent, StaffRole
 from scheduling.factories import ProviderOfferingFactory, VisitTypeFactory
 from scheduling.models import Appointment, AppointmentRequest, WaitlistEntry
-from scheduling.services.changes import appointment_cancel
+from scheduling.services.changes import appointment_cancel, appointment_reschedule
 from tests.conftest import sign_in
-from tests.scheduling.conftest import Clinic
+from tests.scheduling.conftest import CHICAGO, Clinic
 from tests.scheduling.staff_arrange import ask_for, soon, today_at, visit
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
 # Session, user, second factor, staff check, notices badge; then the page's own: the scheduler,
-# the providers, the visits, one bulk audit insert.
-SCHEDULE_QUERIES = 15
+# the providers, the visits, their waiting change requests, one bulk audit insert.
+SCHEDULE_QUERIES = 16
 LIST_QUERIES = 12
 
 
@@ -107,6 +107,53 @@ def test_the_schedule_costs_the_same_queries_for_two_visits_or_five(
     with django_assert_num_queries(SCHEDULE_QUERIES):
         response = _schedule(desk, clinic, day=day, view=view)
     assert response.content.decode().count('class="visit visit--booked"') == 5
+
+
+def test_the_day_shows_an_online_check_in_and_a_waiting_change_request(
+    desk, clinic: Clinic, django_assert_num_queries
+) -> None:
+    clinic.follow_up.cancel_cutoff_hours = 24 * 30  # any change the patient asks for now is late
+    clinic.follow_up.save()
+    moving, cancelling, _plain = (
+        visit(
+            patient=patient,
+            provider=clinic.dr_kim,
+            visit_type=clinic.follow_up,
+            starts_at=soon(60 * 5 + 30 * n),
+            actor=clinic.front_desk.user,
+        )
+        for n, patient in enumerate([clinic.patient, clinic.new_patient(), clinic.new_patient()])
+    )
+    Appointment.objects.filter(pk=moving.pk).update(checked_in_at=timezone.now())
+    asked = []
+    for booked, change in ((moving, appointment_reschedule), (cancelling, appointment_cancel)):
+        access = resolve(booked.patient.user, booked.patient, Action.SCHEDULING)
+        assert access is not None
+        if change is appointment_cancel:
+            outcome = appointment_cancel(access=access, actor=booked.patient.user, appointment_id=booked.pk)
+        else:
+            outcome = appointment_reschedule(
+                access=access,
+                actor=booked.patient.user,
+                appointment_id=booked.pk,
+                provider_id=booked.provider_id,
+                location_id=booked.location_id,
+                starts_at=booked.starts_at + timedelta(days=1),
+            )
+        asked.append(outcome.request)
+    day = timezone.localdate(moving.starts_at, CHICAGO)
+    _schedule(desk, clinic, day=day.isoformat())  # the session's first page writes its own rows
+
+    with django_assert_num_queries(SCHEDULE_QUERIES):
+        response = _schedule(desk, clinic, day=day.isoformat())
+
+    cards = response.content.decode().split('<li class="visit visit--booked">')[1:]
+    assert len(cards) == 3
+    assert "Checked in online" in cards[0] and "Change requested" in cards[0]
+    assert reverse("staff_schedule_request", args=[asked[0].pk]) in cards[0]
+    assert "Cancellation requested" in cards[1] and "Checked in online" not in cards[1]
+    assert reverse("staff_schedule_request", args=[asked[1].pk]) in cards[1]
+    assert "requested" not in cards[2] and "Checked in online" not in cards[2]
 
 
 def test_the_week_shows_seven_days(desk, clinic: Clinic) -> None:
