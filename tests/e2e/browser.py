@@ -112,7 +112,8 @@ _PORTAL_CHECKS = """() => {
         for (const element of document.querySelectorAll(`[${attr}]`)) {
             for (const ref of element.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
                 if (!document.getElementById(ref)) {
-                    missing.push({target: where(element), html: element.outerHTML, summary: `${attr}: no element has id="${ref}"`});
+                    const summary = `${attr}: no element has id="${ref}"`;
+                    missing.push({target: where(element), html: element.outerHTML, summary});
                 }
             }
         }
@@ -180,15 +181,14 @@ def title_violations(page: Page) -> list[dict[str, Any]]:
     title, key = page.title().strip(), page_key(page.url)
     seen = TITLES.setdefault(title, {})
     seen.setdefault(key, page.url)
-    nodes = []
+    problems = [f"also the title of {url}" for other, url in sorted(seen.items()) if other != key]
     if not title.removesuffix(SITE_NAME).strip(" -–·|"):
-        nodes.append({"target": ["title"], "html": f"<title>{title}</title>", "summary": "only the site's name"})
-    for other, url in sorted(seen.items()):
-        if other != key:
-            nodes.append({"target": ["title"], "html": f"<title>{title}</title>", "summary": f"also the title of {url}"})
-    if not nodes:
+        problems.insert(0, "only the site's name")
+    if not problems:
         return []
-    return [{"id": "portal-page-title", "impact": "serious", "help": "Each page has its own title", "helpUrl": "", "nodes": nodes}]
+    nodes = [{"target": ["title"], "html": f"<title>{title}</title>", "summary": problem} for problem in problems]
+    help_text = "Each page has its own title"
+    return [{"id": "portal-page-title", "impact": "serious", "help": help_text, "helpUrl": "", "nodes": nodes}]
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

@@ -433,8 +433,8 @@ def test_portal_checks_report_what_they_should(new_context, live_server, monkeyp
     page.evaluate(
         """title => {
             document.querySelector("main").insertAdjacentHTML("beforeend", `
-                <div class="field field--error"><label for="x">X</label>
-                <input id="x" aria-describedby="x_error x_helptext" aria-labelledby="nowhere"><p id="x_helptext">Hint</p></div>`);
+                <div class="field field--error"><label for="x">X</label><p id="x_helptext">Hint</p>
+                <input id="x" aria-describedby="x_error x_helptext" aria-labelledby="nowhere"></div>`);
             document.title = title;
         }""",
         signup_title,

@@ -51,7 +51,10 @@ def test_a_message_sent_empty(new_context, live_server, clinic: Clinic) -> None:
     summary = page.locator(".error-summary")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("heading")).to_have_text("Please check what you entered")
-    assert _described_by(page, "#id_subject") == ["A few words, for example: Rash on my arm.", "Give your message a subject."]
+    assert _described_by(page, "#id_subject") == [
+        "A few words, for example: Rash on my arm.",
+        "Give your message a subject.",
+    ]
     assert _described_by(page, "#id_body") == [
         "Say what is happening, since when, and what you would like the clinic to do.",
         "Write your message.",
