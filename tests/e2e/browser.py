@@ -158,6 +158,8 @@ TITLES: dict[str, dict[str, str]] = {}
 # URL names whose answer is another page shown again (a refused form, posted to its own URL).
 SAME_PAGE = {
     "appointments_hold_time": "appointments_visit_type",
+    "appointments_request": "appointments_visit_type",
+    "appointments_waitlist_join": "appointments_visit_type",
     "staff_care_task_done": "staff_care_tasks",
 }
 
