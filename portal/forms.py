@@ -14,14 +14,13 @@ from portal.models import Scope
 
 
 class PortalForm(forms.Form):
-    """Ties each field's error text to its input, so screen readers announce it with the field."""
+    """The portal's base form.
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                bound = self[name]
-                self.fields[name].widget.attrs["aria-describedby"] = f"{bound.auto_id}_errors"
+    It used to point each refused input's aria-describedby at "<id>_errors" itself, replacing what
+    Django (5.2) already writes: aria-invalid and aria-describedby="<id>_helptext <id>_error". Two
+    spellings of one id meant forms not built on this class pointed at nothing. Now Django's ids
+    are the only ones, and templates/components/field.html gives its hint and errors exactly those.
+    """
 
 
 class SignupExtraForm(forms.Form):

@@ -25,7 +25,7 @@ def slot_value(provider_id: int, location_id: int, starts_at: datetime) -> str:
 
 
 class SlotForm(forms.Form):
-    slot = forms.CharField(max_length=40, error_messages={"required": _("Choose a time.")})
+    slot = forms.CharField(label=_("Time"), max_length=40, error_messages={"required": _("Choose a time.")})
 
     def clean_slot(self) -> ChosenSlot:
         try:

@@ -91,6 +91,7 @@ def _type_page(request: HttpRequest, access: Access, visit_type_id: int, **extra
     context = {
         "access": access,
         "page": page,
+        "slot_form": SlotForm(),
         "request_form": RequestForm(),
         "waitlist_form": WaitlistForm(initial={"earliest": today}),
         **extra,
@@ -114,7 +115,8 @@ def visit_type(request: HttpRequest, access: Access, visit_type_id: int) -> Http
 def hold(request: HttpRequest, access: Access, visit_type_id: int) -> HttpResponse:
     form = SlotForm(request.POST)
     if not form.is_valid():
-        return _type_page(request, access, visit_type_id, problem=form.errors["slot"][0])
+        # No time (or a made-up one): the error belongs to the times, not to the page.
+        return _type_page(request, access, visit_type_id, slot_form=form)
     slot = form.cleaned_data["slot"]
     try:
         held = booking.appointment_hold(

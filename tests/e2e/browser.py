@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.test import Client
+from django.urls import Resolver404, resolve
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -98,11 +100,108 @@ _AXE_RUN = """options => axe.run(document, options).then(results => results.viol
 })))"""
 
 
+# What axe does not check, in the shape of its violations. axe passes an aria-describedby when any
+# one of its ids exists (and only asks for review when none does), so a field pointing at an error
+# that is not there goes unheard; and nothing in axe asks where focus is after a refused form.
+_PORTAL_CHECKS = """() => {
+    const found = [];
+    const where = element => [element.id ? `#${CSS.escape(element.id)}` : element.tagName.toLowerCase()];
+    const add = (id, help, nodes) => nodes.length && found.push({id, impact: "serious", help, helpUrl: "", nodes});
+    const missing = [];
+    for (const attr of ["aria-describedby", "aria-labelledby"]) {
+        for (const element of document.querySelectorAll(`[${attr}]`)) {
+            for (const ref of element.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+                if (!document.getElementById(ref)) {
+                    const summary = `${attr}: no element has id="${ref}"`;
+                    missing.push({target: where(element), html: element.outerHTML, summary});
+                }
+            }
+        }
+    }
+    add("portal-idref-missing", "aria-describedby and aria-labelledby must name elements on the page", missing);
+
+    const summaries = [...document.querySelectorAll(".error-summary")];
+    const links = [];
+    for (const link of document.querySelectorAll(".error-summary a[href^='#']")) {
+        const ref = decodeURIComponent(link.hash.slice(1));
+        if (!ref || !document.getElementById(ref)) {
+            links.push({target: where(link), html: link.outerHTML, summary: `no element has id="${ref}"`});
+        }
+    }
+    add("portal-error-summary-link", "Each error summary link must lead to its field", links);
+
+    const invalid = [...document.querySelectorAll("[aria-invalid='true'], .field--error")];
+    if (invalid.length && !summaries.length) {
+        add("portal-error-summary-missing", "A refused form starts with an error summary", invalid.map(element => (
+            {target: where(element), html: element.outerHTML, summary: "an error is shown but no .error-summary"}
+        )));
+    }
+    if (summaries.length) {
+        const active = document.activeElement;
+        if (!summaries.some(summary => summary === active || summary.contains(active))) {
+            add("portal-error-summary-focus", "After a refused form, focus starts on the error summary", [{
+                target: active ? where(active) : ["(none)"],
+                html: active ? active.outerHTML.slice(0, 200) : "",
+                summary: "focus is here, not on the error summary",
+            }]);
+        }
+    }
+    return found;
+}"""
+
+
+# Every page title this test session has seen: title -> {the page it names: a URL it was seen at}.
+# A page is its URL pattern's name; each browser test adds to this, so a title that two different
+# pages share is reported by whichever of them is checked second, in whatever order tests run.
+TITLES: dict[str, dict[str, str]] = {}
+
+# URL names whose answer is another page shown again (a refused form, posted to its own URL).
+SAME_PAGE = {
+    "appointments_hold_time": "appointments_visit_type",
+    "appointments_request": "appointments_visit_type",
+    "appointments_waitlist_join": "appointments_visit_type",
+    "staff_care_task_done": "staff_care_tasks",
+}
+
+SITE_NAME = "Patient Portal"
+
+
+def page_key(url: str) -> str:
+    """Which page a URL shows: its URL pattern's (namespaced) name, else its route, else its path."""
+    path = urlsplit(url).path
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return path
+    key = match.view_name or match.route
+    return SAME_PAGE.get(key, key)
+
+
+def title_violations(page: Page) -> list[dict[str, Any]]:
+    """The page's <title> says which page this is (more than the site's name), and no other page
+    seen in this session has the same one. Violations in axe's shape."""
+    title, key = page.title().strip(), page_key(page.url)
+    seen = TITLES.setdefault(title, {})
+    seen.setdefault(key, page.url)
+    problems = [f"also the title of {url}" for other, url in sorted(seen.items()) if other != key]
+    if not title.removesuffix(SITE_NAME).strip(" -–·|"):
+        problems.insert(0, "only the site's name")
+    if not problems:
+        return []
+    nodes = [{"target": ["title"], "html": f"<title>{title}</title>", "summary": problem} for problem in problems]
+    help_text = "Each page has its own title"
+    return [{"id": "portal-page-title", "impact": "serious", "help": help_text, "helpUrl": "", "nodes": nodes}]
+
+
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Run axe-core on the page as it is now, WCAG 2.x A and AA rules only."""
+    """Run axe-core on the page as it is now (WCAG 2.x A and AA rules only), then the portal's own
+    checks axe does not make: every aria-describedby/aria-labelledby id names an element; an
+    error shown means an error summary whose links lead to their fields, holding focus; the page's
+    title is its own (see TITLES)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(_AXE_RUN, {"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations: list[dict[str, Any]] = page.evaluate(_AXE_RUN, {"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    return violations + page.evaluate(_PORTAL_CHECKS) + title_violations(page)
 
 
 def describe_violations(violations: list[dict[str, Any]]) -> str:

@@ -37,6 +37,7 @@ from portal.factories import (
 from portal.models import Patient, ProxyGrant, User
 from portal.services.tokens import new_token
 from tests.conftest import sign_in as sign_in_client
+from tests.e2e import browser
 from tests.e2e.browser import axe_violations, describe_violations, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -417,3 +418,47 @@ def test_axe_reports_what_it_should(new_context, live_server) -> None:
     assert "- color-contrast (serious): Elements must meet minimum color contrast ratio thresholds" in (
         describe_violations(violations)
     )
+
+
+def test_portal_checks_report_what_they_should(new_context, live_server, monkeypatch) -> None:
+    """The checks axe does not make: ids that name nothing, an error summary that is missing, has a
+    dead link or does not hold focus, and a title that another page already has."""
+    monkeypatch.setattr(browser, "TITLES", {})  # this test's made-up title must not reach the others
+    context = new_context()
+    page = context.new_page()
+    page.goto("/accounts/signup/")
+    assert axe_violations(page) == []
+    signup_title = page.title()
+    page.goto("/accounts/login/")
+    page.evaluate(
+        """title => {
+            document.querySelector("main").insertAdjacentHTML("beforeend", `
+                <div class="field field--error"><label for="x">X</label><p id="x_helptext">Hint</p>
+                <input id="x" aria-describedby="x_error x_helptext" aria-labelledby="nowhere"></div>`);
+            document.title = title;
+        }""",
+        signup_title,
+    )
+
+    found = {violation["id"]: violation for violation in axe_violations(page)}
+
+    assert set(found) == {"portal-idref-missing", "portal-error-summary-missing", "portal-page-title"}
+    assert [node["summary"] for node in found["portal-idref-missing"]["nodes"]] == [
+        'aria-describedby: no element has id="x_error"',
+        'aria-labelledby: no element has id="nowhere"',
+    ]
+    assert [node["summary"] for node in found["portal-page-title"]["nodes"]] == [
+        f"also the title of {live_server.url}/accounts/signup/"
+    ]
+
+    page.evaluate(
+        """() => document.querySelector("main").insertAdjacentHTML("afterbegin", `
+            <div class="error-summary" tabindex="-1"><h2>Please check</h2><a href="#gone">X</a></div>`)"""
+    )
+    found = {violation["id"]: violation for violation in axe_violations(page)}
+    assert set(found) == {
+        "portal-idref-missing",
+        "portal-page-title",
+        "portal-error-summary-link",
+        "portal-error-summary-focus",
+    }

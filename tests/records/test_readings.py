@@ -99,7 +99,7 @@ def test_errors_say_what_to_fix_and_keep_what_was_typed(client, patient) -> None
     assert 'value="400"' in page
     assert 'value="eighty"' in page
     assert 'value="felt dizzy"' in page
-    assert 'aria-describedby="id_systolic_errors"' in page
+    assert 'aria-describedby="id_systolic_error"' in page
     assert HomeReading.objects.count() == 0
 
 

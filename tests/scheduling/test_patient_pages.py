@@ -279,6 +279,22 @@ def test_a_nonsense_slot_is_refused_on_the_page(clinic: Clinic) -> None:
     assert not Appointment.objects.exists()
 
 
+def test_no_time_chosen_is_an_error_of_the_times_not_of_the_page(clinic: Clinic) -> None:
+    page = client_for(clinic.patient.user).post(
+        url("appointments_hold_time", clinic, visit_type_id=clinic.follow_up.pk), {}
+    )
+
+    html = page.content.decode()
+    assert (
+        '<fieldset class="slot-choices field--error" id="id_slot" tabindex="-1" aria-invalid="true"'
+        ' aria-describedby="id_slot_helptext id_slot_error">'
+    ) in html
+    assert '<div class="field__errors" id="id_slot_error"><p>Choose a time.</p></div>' in html
+    assert '<li><a href="#id_slot">Time: Choose a time.</a></li>' in html
+    assert "notice--error" not in html
+    assert not Appointment.objects.exists()
+
+
 def test_a_caregiver_with_the_scheduling_scope_books_for_the_patient(clinic: Clinic) -> None:
     caregiver = ProxyGrantFactory(patient=clinic.patient, scopes=[Scope.SCHEDULING]).grantee
     client = client_for(caregiver)
