@@ -31,7 +31,7 @@ Resolver = Callable[[Any], str | None]
 
 
 def plain_resolver(reference: Any) -> str | None:
-    """"Encounter/12" -> "12"; "urn:uuid:ab-cd" -> "ab-cd" (bundles conventionally use the id)."""
+    """ "Encounter/12" -> "12"; "urn:uuid:ab-cd" -> "ab-cd" (bundles conventionally use the id)."""
     text = reference.get("reference") if isinstance(reference, dict) else reference
     if not isinstance(text, str) or not text or "?" in text:
         return None
@@ -99,9 +99,7 @@ def mark(items: Iterable[RecordItem], *, today: date | None = None) -> list[Reco
     ]
     if not candidates:
         return []
-    born = dict(
-        Patient.objects.filter(pk__in={item.patient_id for item in candidates}).values_list("pk", "birth_date")
-    )
+    born = dict(Patient.objects.filter(pk__in={item.patient_id for item in candidates}).values_list("pk", "birth_date"))
     marked = [item for item in candidates if _is_teen(born.get(item.patient_id), today)]
     for item in marked:
         item.confidential, item.confidential_by = True, ConfidentialBy.RULE

@@ -115,13 +115,21 @@ def teen_record() -> list[dict[str, Any]]:
         condition("plain-asthma", concept(SNOMED, "195967001", "Asthma")),
         medicine("secret-sertraline", "312941", "sertraline 50 MG Oral Tablet"),
         medicine("secret-fluoxetine", "0000001", "fluoxetine 20 MG Oral Capsule"),  # by ingredient name
-        medicine("secret-doxycycline", "1649988", "doxycycline 100 MG Oral Tablet", reasonReference=[ref("secret-chlamydia")]),
+        medicine(
+            "secret-doxycycline", "1649988", "doxycycline 100 MG Oral Tablet", reasonReference=[ref("secret-chlamydia")]
+        ),
         medicine("plain-albuterol", "745679", "albuterol 0.09 MG/ACTUAT Metered Dose Inhaler"),
-        visit("secret-visit", ("390906007", "Follow-up encounter"), reasonCode=[concept(SNOMED, "197480006", "Anxiety disorder")]),
+        visit(
+            "secret-visit",
+            ("390906007", "Follow-up encounter"),
+            reasonCode=[concept(SNOMED, "197480006", "Anxiety disorder")],
+        ),
         visit("plain-visit", ("410620009", "Well child visit")),
         note("secret-note", "Weekly counseling helps; keep going.", "secret-visit"),
         note("plain-note", "She is growing well.", "plain-visit"),
-        observation("secret-weight", "29463-7", "Body weight", 51.3, "kg", "vital-signs", encounter=ref("secret-visit")),
+        observation(
+            "secret-weight", "29463-7", "Body weight", 51.3, "kg", "vital-signs", encounter=ref("secret-visit")
+        ),
         observation("plain-weight", "29463-7", "Body weight", 50.1, "kg", "vital-signs", encounter=ref("plain-visit")),
         observation("secret-phq9", "44261-6", "PHQ-9 total score", 12, "{score}", "survey"),
         observation("secret-hiv", "75622-1", "HIV 1 and 2 Ag+Ab screening", 0, "{index}", "laboratory"),
@@ -188,6 +196,12 @@ def test_the_shipped_code_lists_load_with_their_review_and_every_state_profile()
     assert [category.key for category in lists.for_state("IL")] == list(lists.states["default"])
 
 
+def test_the_loinc_check_digit_matches_the_users_guide_and_known_codes() -> None:
+    valid = ["12345-5", "4548-4", "718-7", "44261-6", "75622-1"]  # the Users' Guide example first
+    assert [minor_consent.loinc_check_digit_ok(code) for code in valid] == [True] * 5
+    assert [minor_consent.loinc_check_digit_ok(code) for code in ("12345-4", "4548", "x-1")] == [False] * 3
+
+
 @pytest.mark.parametrize(
     ("mistake", "message"),
     [
@@ -235,9 +249,9 @@ def test_a_teens_sensitive_care_is_marked_confidential_at_import(teen: Patient) 
     by_id = dict(RecordItem.objects.filter(patient=teen).values_list("record__resource_id", "sensitivity"))
     assert by_id["secret-doxycycline"] == "sti_hiv"  # its reasonReference
     assert by_id["secret-note"] == by_id["secret-weight"] == "mental_health"  # recorded at that visit
-    assert set(RecordItem.objects.filter(patient=teen, confidential=True).values_list("confidential_by", flat=True)) == {
-        RecordItem.ConfidentialBy.RULE
-    }
+    assert set(
+        RecordItem.objects.filter(patient=teen, confidential=True).values_list("confidential_by", flat=True)
+    ) == {RecordItem.ConfidentialBy.RULE}
 
 
 def test_a_visit_arriving_after_its_note_still_makes_the_note_confidential(tmp_path: Path) -> None:
