@@ -224,17 +224,16 @@ def names(resource: Mapping[str, Any]) -> Iterator[str]:
                 yield str(coding["display"])
 
 
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def references(resource: Mapping[str, Any]) -> Iterator[Any]:
     """Every reference to the visit or condition this resource is about (unresolved)."""
     for path in REFERENCE_PATHS:
         values: list[Any] = [resource]
         for step in path:
-            values = [
-                found
-                for value in values
-                if isinstance(value, dict)
-                for found in (value.get(step) if isinstance(value.get(step), list) else [value.get(step)])
-            ]
+            values = [found for value in values if isinstance(value, dict) for found in _as_list(value.get(step))]
         yield from (value for value in values if isinstance(value, dict) and value.get("reference"))
 
 

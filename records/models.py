@@ -203,7 +203,7 @@ class RecordItem(models.Model):
     confidential = models.BooleanField(default=False)
     confidential_by = models.CharField(max_length=8, choices=ConfidentialBy.choices, blank=True, default="")
     # The category of care a minor may consent to that this item is about (records/minor_consent.py):
-    # "" none, NULL not looked at yet (the sweep classifies those of patients under 18).
+    # "" none, NULL not looked at yet (the sweep classifies those).
     sensitivity = models.CharField(max_length=32, null=True, blank=True)
     release = models.CharField(max_length=8, choices=Release.choices, default=Release.RELEASED)
 

@@ -4,7 +4,8 @@ HIV tests, pregnancy) are confidential, so a parent acting for them never sees t
 
 Every imported item gets its category (`RecordItem.sensitivity`, from records/minor_consent.py)
 whatever the patient's age. At import an item of a 12-17-year-old is marked at once; the beat
-sweep marks the rest when a patient turns 12 (and classifies items imported before these rules).
+sweep marks the rest when a patient turns 12 (and classifies items imported before these rules, or
+filed by other apps).
 Marks are never taken back by a rule: at 18 the rules stop marking new items, and a care team's
 decision either way (records/services/confidentiality.py) is never overridden.
 """
@@ -100,7 +101,7 @@ def mark(items: Iterable[RecordItem], *, today: date | None = None) -> list[Reco
     if not candidates:
         return []
     born = dict(Patient.objects.filter(pk__in={item.patient_id for item in candidates}).values_list("pk", "birth_date"))
-    marked = [item for item in candidates if _is_teen(born.get(item.patient_id), today)]
+    marked = [item for item in candidates if item.patient_id and _is_teen(born.get(item.patient_id), today)]
     for item in marked:
         item.confidential, item.confidential_by = True, ConfidentialBy.RULE
     return marked
@@ -151,13 +152,14 @@ def _audit_marked(rows: list[tuple[int, Any]]) -> None:
     AuditEvent.objects.bulk_create(events)
 
 
-def _classify_chunk(today: date) -> int:
+def _classify_chunk() -> int:
     with transaction.atomic():
         items = list(
             RecordItem.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("record")
-            # The partial index record_item_unclassified answers this.
-            .filter(sensitivity__isnull=True, patient__birth_date__gt=years_ago(today, ADULT_AT))
+            # The partial index record_item_unclassified answers this; it empties once the items
+            # imported before these rules (and those other apps file) have been looked at.
+            .filter(sensitivity__isnull=True)
             .order_by("pk")[:SWEEP_CHUNK]
         )
         if not items:
@@ -194,12 +196,12 @@ def _mark_chunk(today: date, keys: list[str]) -> int:
 
 
 def minor_consent_sweep(*, today: date | None = None) -> int:
-    """Classify items not yet looked at (patients under 18), then mark confidential the sensitive
+    """Classify items not yet looked at, then mark confidential the sensitive
     items of every 12-17-year-old. Rows, not memory: each chunk locked with SKIP LOCKED and done in
     its own transaction, so it is safe to run twice or concurrently. Returns how many were marked."""
     today = today or timezone.localdate()
     keys = [category.key for category in minor_consent.categories_here()]
-    while _classify_chunk(today):
+    while _classify_chunk():
         pass
     marked = 0
     while done := _mark_chunk(today, keys):
