@@ -227,6 +227,9 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 CLINIC_TIME_ZONE = env("CLINIC_TIME_ZONE", "America/Chicago")
+# Whose law decides what care a minor may consent to, so it stays confidential from parents
+# (a profile in records/content/minor_consent.toml; "default" applies every category).
+MINOR_CONSENT_STATE = env("MINOR_CONSENT_STATE", "default")
 
 # --- Static files ----------------------------------------------------------
 STATIC_URL = "/static/"
@@ -315,6 +318,7 @@ CELERY_BEAT_SCHEDULE = {
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
     "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
+    "records-minor-consent-sweep": {"task": "records.minor_consent_sweep", "schedule": 15 * 60},
     # A sweep not started within the minute is dropped: the next one does the same work.
     "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
     "messaging-notice-sweep": {"task": "messaging.notice_sweep", "schedule": 120, "options": {"expires": 110}},

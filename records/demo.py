@@ -9,7 +9,10 @@ the MRN, and dates count back from the Monday of the current week, so the record
 second run in the same week writes identical JSON, so the importer finds every content hash unchanged and
 writes nothing; in a later week the dates move and the importer updates what changed.
 
-Nothing is marked confidential: sources send no such flag, and deciding it is the care team's job.
+Sources send no confidentiality flag. The built-in minor-consent rules (records/services/minor_consent.py)
+mark 15-year-old Emma Thompson's anxiety care confidential at import: the problem, the sertraline prescribed
+for it, her follow-up visits for it and their note. Her father, who holds a guardian's access, never sees
+them; she and her clinicians do.
 """
 
 from __future__ import annotations
@@ -326,6 +329,7 @@ class Story:
     labs: dict[str, tuple[float, ...]] = field(default_factory=dict)  # LOINC -> values, first draw to latest
     consult: Consult | None = None
     stay: Stay | None = None
+    treats: dict[str, str] = field(default_factory=dict)  # MEDICATIONS key -> the PROBLEMS key it is for
 
 
 DIABETES_PANELS = ("a1c", "cmp", "lipids", "cbc")
@@ -362,9 +366,9 @@ STORIES: dict[str, Story] = {
         "Follow-up for worry and trouble sleeping.",
         "Feeling better with weekly counseling. Sleep and screen-time plan reviewed. "
         "Return in 3 months, or sooner if mood gets worse.",
-        (("anxiety", 1), ("rhinitis", 5)), ("cetirizine",), visits=4, weight=(92, 116), height=(59.5, 64),
-        blood_pressure=((104, 64), (108, 68)), pulse=(84, 78), draws=1, panels=("cbc", "tsh"),
-        labs={HEMOGLOBIN: (11.7,), TSH: (1.8,)},
+        (("anxiety", 1), ("rhinitis", 5)), ("sertraline", "cetirizine"), visits=4, weight=(92, 116),
+        height=(59.5, 64), blood_pressure=((104, 64), (108, 68)), pulse=(84, 78), draws=1, panels=("cbc", "tsh"),
+        labs={HEMOGLOBIN: (11.7,), TSH: (1.8,)}, treats={"sertraline": "anxiety"},
     ),
     "LPC-100005": Story(  # Noah Thompson, 8
         "Asthma check after an emergency visit for wheezing.",
@@ -708,9 +712,10 @@ def condition(
     return bundle.add(key, resource)
 
 
-def prescription(bundle: Bundle, medication: str, authored: str, requester: str) -> str:
+def prescription(bundle: Bundle, medication: str, authored: str, requester: str, reason: str = "") -> str:
+    """An active prescription; `reason` is the reference to the condition it treats, if known."""
     code, display, instructions = MEDICATIONS[medication]
-    resource = {
+    resource: Resource = {
         "resourceType": "MedicationRequest",
         "status": "active",
         "intent": "order",
@@ -719,6 +724,8 @@ def prescription(bundle: Bundle, medication: str, authored: str, requester: str)
         "requester": {"display": requester},
         "dosageInstruction": [{"text": instructions}],
     }
+    if reason:
+        resource["reasonReference"] = [reference(reason)]
     return bundle.add(f"medication/{medication}", resource)
 
 
@@ -897,10 +904,13 @@ def home_bundle(chart: Chart, source: Organization) -> Bundle:
         )
         visit_url = encounter(bundle, visit)
         vitals = vital_signs(chart, bundle, visit.key, visit.start, n / max(len(chart.visits) - 1, 1), visit_url)
-    for problem, years in story.problems:
-        condition(bundle, f"problem/{problem}", problem, chart.ago(years=years).isoformat())
+    problems = {
+        problem: condition(bundle, f"problem/{problem}", problem, chart.ago(years=years).isoformat())
+        for problem, years in story.problems
+    }
     for medication in story.medications:
-        prescription(bundle, medication, chart.visits[-1].isoformat(), doctor)
+        reason = problems.get(story.treats.get(medication, ""), "")
+        prescription(bundle, medication, chart.visits[-1].isoformat(), doctor, reason)
     for name in story.allergies:
         allergy(bundle, name, chart.visits[0].isoformat())
     for vaccine, day in vaccinations(chart):

@@ -170,6 +170,13 @@ class RecordItem(models.Model):
         RELEASED = "released", _("Released")
         HELD = "held", _("Held for clinician review")
 
+    class ConfidentialBy(models.TextChoices):
+        """Who decided `confidential`: no one yet, a release rule, or the care team (which rules never undo)."""
+
+        NOBODY = "", _("Not decided")
+        RULE = "rule", _("A release rule")
+        STAFF = "staff", _("The care team")
+
     record = models.OneToOneField(SourceRecord, on_delete=models.CASCADE, related_name="item")
     patient = models.ForeignKey("portal.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     source = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="+")
@@ -194,6 +201,10 @@ class RecordItem(models.Model):
     # Items that are the same thing from different sources share a key (the page shows one).
     dedup_key = models.CharField(max_length=300, blank=True)
     confidential = models.BooleanField(default=False)
+    confidential_by = models.CharField(max_length=8, choices=ConfidentialBy.choices, blank=True, default="")
+    # The category of care a minor may consent to that this item is about (records/minor_consent.py):
+    # "" none, NULL not looked at yet (the sweep classifies those).
+    sensitivity = models.CharField(max_length=32, null=True, blank=True)
     release = models.CharField(max_length=8, choices=Release.choices, default=Release.RELEASED)
 
     class Meta:
@@ -201,10 +212,44 @@ class RecordItem(models.Model):
             models.Index(fields=["patient", "kind", "-effective_at"]),
             models.Index(fields=["patient", "code"]),
             models.Index(fields=["patient", "dedup_key"]),
+            # The minor-consent sweep: sensitive items not yet confidential, and items not yet classified.
+            models.Index(
+                fields=["patient"],
+                condition=models.Q(confidential=False, sensitivity__gt=""),
+                name="record_item_sensitive_open",
+            ),
+            models.Index(
+                fields=["patient"], condition=models.Q(sensitivity__isnull=True), name="record_item_unclassified"
+            ),
+        ]
+        constraints: ClassVar = [
+            # A rule only ever marks confidential; unmarking is the care team's decision.
+            models.CheckConstraint(
+                condition=~models.Q(confidential_by="rule") | models.Q(confidential=True),
+                name="record_item_rule_only_marks",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"
+
+
+class ConfidentialityDecision(models.Model):
+    """A care team member marked or unmarked one item confidential, and why (kept for good)."""
+
+    item = models.ForeignKey(RecordItem, on_delete=models.CASCADE, related_name="confidentiality_decisions")
+    confidential = models.BooleanField()
+    reason = models.CharField(_("reason"), max_length=500)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="confidentiality_decision_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Confidentiality decision {self.pk}"
 
 
 class MatchReview(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from records.services import minor_consent
 from records.services.imports import import_run_execute
 from records.services.release import release_sweep as release_holds_sweep
 
@@ -18,3 +19,9 @@ def import_run(run_id: int) -> str:
 def release_sweep() -> int:
     """Release every held result past its deadline (a beat sweep every 5 minutes). Idempotent."""
     return release_holds_sweep()
+
+
+@shared_task(name="records.minor_consent_sweep", acks_late=True, time_limit=600, soft_time_limit=540)
+def minor_consent_sweep() -> int:
+    """Mark a teenager's sensitive care confidential once they turn 12 (beat, every 15 minutes). Idempotent."""
+    return minor_consent.minor_consent_sweep()

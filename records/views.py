@@ -179,22 +179,24 @@ def document(request: HttpRequest, access: Access, item_id: int) -> HttpResponse
 def mark_confidential(request: HttpRequest, access: Access, item_id: int) -> HttpResponse:
     """Staff only (the service refuses anyone else): hide an item from a teen's caregivers, or show it again."""
     confidential = request.POST.get("confidential") == "1"
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("record_overview", kwargs={"patient_id": access.patient.pk})
     try:
         confidentiality.item_set_confidential(
             access=access,
             actor=request.user,  # type: ignore[arg-type]
             item_id=item_id,
             confidential=confidential,
+            reason=request.POST.get("reason", ""),
         )
     except ServiceError as error:
-        raise Http404 from error
+        messages.error(request, str(error))
+        return redirect(target)
     messages.success(
         request,
         _("Marked confidential: a teenager's caregivers will not see it.")
         if confidential
         else _("No longer confidential."),
     )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("record_overview", kwargs={"patient_id": access.patient.pk})
     return redirect(target)

@@ -26,7 +26,7 @@ from records.fhir.projection import RAW_ONLY, SUBJECT_ELEMENT, ProjectionError, 
 from records.fhir.reading import Entry, Problem, read_path
 from records.fhir.references import References
 from records.models import ImportIssue, ImportRun, RecordItem, SourcePatientLink, SourceRecord, SourceRecordVersion
-from records.services import matching, release
+from records.services import matching, minor_consent, release
 from records.services.bulk import copy_insert
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,17 @@ class Importer:
             SourcePatientLink.objects.filter(source=self.source).values_list("source_patient_id", "patient_id")
         )
         self.report_links: list[tuple[str, str]] = []  # (report source id, observation source id)
+        # Items whose visit or condition had not arrived yet: looked at again at the end of the run.
+        self.unresolved: list[RecordItem] = []
+
+    def resolve_id(self, reference: Any) -> str | None:
+        target = self.references.resolve(reference)
+        return target[1] if target is not None else minor_consent.plain_resolver(reference)
+
+    def classify(self, items: list[RecordItem]) -> None:
+        """Each item's category of sensitive care, and the mark of a 12-17-year-old's (before saving)."""
+        self.unresolved += minor_consent.classify(items, resolve=self.resolve_id)
+        minor_consent.mark(items)
 
     # -- reading and checking ------------------------------------------------------
     def prepare(self, entry: Entry) -> Prepared | Problem:
@@ -190,6 +201,7 @@ class Importer:
                 for record, prepared in zip(new_records, new_prepared, strict=True)
                 if prepared.projection is not None and prepared.resource_type != "Patient"
             ]
+            self.classify(items)
             copy_insert(RecordItem, items)
             release.release_apply_rules(items=items)
             for prepared in new_prepared:
@@ -256,14 +268,17 @@ class Importer:
             # Keep what staff decided (confidential, release); replace what the source says.
             for name in ["kind", "display", *prepared.projection.fields]:
                 setattr(current, name, getattr(fresh, name))
+            current.record = row
             items_changed.append(current)
         SourceRecord.objects.bulk_update(
             [row for row, _ in changed], ["raw", "content_hash", "version", "updated_at", "last_run"]
         )
+        # A rule may mark a changed item it now covers; it never unmarks one.
+        self.classify(items_new + items_changed)
         RecordItem.objects.bulk_create(items_new)
         release.release_apply_rules(items=items_new)
         if items_changed:
-            fields = {"kind", "display"} | {
+            fields = {"kind", "display", "sensitivity", "confidential", "confidential_by"} | {
                 name
                 for _row, p in changed
                 if p.projection is not None and p.resource_type != "Patient"
@@ -271,10 +286,10 @@ class Importer:
             }
             RecordItem.objects.bulk_update(items_changed, sorted(fields))
 
-    def link_reports(self) -> None:
+    def link_reports(self) -> list[RecordItem]:
         """Group results under their report, once every resource of the run is written."""
         if not self.report_links:
-            return
+            return []
         reports = dict(
             RecordItem.objects.filter(
                 source=self.source,
@@ -292,6 +307,7 @@ class Importer:
             result.report_id = by_observation[result.record.resource_id]
         RecordItem.objects.bulk_update(results, ["report"])
         release.release_follow_reports(results=results, run_id=self.run.pk)
+        return results
 
     # -- the whole run -----------------------------------------------------------------
     def run_entries(self, entries: Iterable[Entry | Problem], *, learn_first: bool) -> None:
@@ -315,7 +331,11 @@ class Importer:
                 batch = []
         if batch:
             self.write(batch)
-        self.link_reports()
+        results = self.link_reports()
+        if self.unresolved or results:
+            minor_consent.follow_up(
+                item_ids=[item.pk for item in self.unresolved], results=results, resolve=self.resolve_id
+            )
 
 
 def _ordered(entries: Iterable[Entry | Problem]) -> Iterator[Entry | Problem]:

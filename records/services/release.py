@@ -182,9 +182,11 @@ def release_apply_rules(*, items: Iterable[RecordItem], rules: Sequence[ReleaseR
     confidential = [item for item in candidates if any(_rule_matches(rule, item) for rule in marking)]
     if confidential:
         # A rule may also mark what it matches confidential: a teenager's caregivers never see it.
-        RecordItem.objects.filter(pk__in=[item.pk for item in confidential]).update(confidential=True)
+        RecordItem.objects.filter(pk__in=[item.pk for item in confidential]).update(
+            confidential=True, confidential_by=RecordItem.ConfidentialBy.RULE
+        )
         for item in confidential:
-            item.confidential = True
+            item.confidential, item.confidential_by = True, RecordItem.ConfidentialBy.RULE
     holds = []
     for item in candidates:
         rule = rule_for(item, holding)

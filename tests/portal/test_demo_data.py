@@ -54,8 +54,8 @@ def test_a_second_run_creates_and_changes_nothing() -> None:
     call_command("demo_data", stdout=out)
 
     assert first == {
-        "User": 13,
-        "EmailAddress": 13,
+        "User": 14,
+        "EmailAddress": 14,
         "TOTPDevice": 9,
         "Organization": 4,
         "StaffMember": 9,

@@ -27,7 +27,9 @@ def test_staff_mark_an_item_confidential_and_the_guardian_no_longer_sees_it(clie
     guardian = ProxyGrantFactory(patient=teen, scopes=[Scope.RECORDS], is_guardian=True).grantee
     sign_in(client, nurse, second_factor=True)
 
-    response = client.post(f"/p/{teen.pk}/record/items/{item.pk}/confidential/", {"confidential": "1"})
+    response = client.post(
+        f"/p/{teen.pk}/record/items/{item.pk}/confidential/", {"confidential": "1", "reason": "Asked by the patient."}
+    )
     client.logout()
     sign_in(client, guardian)
     page = client.get(f"/p/{teen.pk}/record/problems/").content.decode()
@@ -46,7 +48,9 @@ def test_a_patient_or_proxy_cannot_mark_anything(client) -> None:
     teen, item = _teen_problem()
 
     sign_in(client, teen.user)
-    response = client.post(f"/p/{teen.pk}/record/items/{item.pk}/confidential/", {"confidential": "1"})
+    response = client.post(
+        f"/p/{teen.pk}/record/items/{item.pk}/confidential/", {"confidential": "1", "reason": "Mine to hide."}
+    )
 
     assert response.status_code == 404
     item.refresh_from_db()

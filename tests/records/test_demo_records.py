@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from portal.access import Action, resolve
-from portal.models import Organization, Patient, User
+from portal.models import CareTeamMembership, Organization, Patient, User
 from records import selectors
 from records.demo import STORIES, bundles_for
 from records.models import ImportRun, MatchReview, RecordItem, SourceRecord, SourceRecordVersion
@@ -20,7 +20,7 @@ from records.models import ImportRun, MatchReview, RecordItem, SourceRecord, Sou
 pytestmark = pytest.mark.django_db
 
 HOME = "lakeside"
-DORIS_MRN, LUCIA_MRN, JAMES_MRN = "LPC-100006", "LPC-100002", "LPC-100008"
+DORIS_MRN, LUCIA_MRN, JAMES_MRN, EMMA_MRN = "LPC-100006", "LPC-100002", "LPC-100008", "LPC-100004"
 
 
 @pytest.fixture
@@ -100,6 +100,30 @@ def test_a_diabetic_patients_a1c_rises_then_improves(demo: None) -> None:
     peak = values.index(max(values))
     assert 0 < peak < len(values) - 1
     assert all(point.interpretation == "H" and point.report_id for point in points)
+
+
+def test_emmas_anxiety_care_is_hidden_from_her_father_and_shown_to_her_and_her_clinicians(demo: None) -> None:
+    emma = Patient.objects.get(mrn=EMMA_MRN)
+    father = User.objects.get(email="michael.thompson@example.com")
+    doctor = CareTeamMembership.objects.select_related("staff__user").get(patient=emma, is_primary=True).staff.user
+
+    def seen_by(user: User) -> tuple[set[str], int]:
+        access = resolve(user, emma, Action.RECORDS)
+        assert access is not None
+        items = selectors.visible_items(access)
+        shown = set(
+            items.filter(kind__in=[RecordItem.Kind.PROBLEM, RecordItem.Kind.MEDICATION]).values_list(
+                "display", flat=True
+            )
+        )
+        counselling = items.filter(kind=RecordItem.Kind.DOCUMENT, body__contains="counseling").count()
+        return shown, counselling
+
+    assert seen_by(father) == ({"Seasonal allergic rhinitis", "cetirizine hydrochloride 10 MG Oral Tablet"}, 0)
+    for allowed in (emma.user, doctor):
+        shown, counselling = seen_by(allowed)
+        assert {"Anxiety disorder", "sertraline 50 MG Oral Tablet"} <= shown
+        assert counselling == 1
 
 
 def test_a_second_run_creates_and_updates_nothing(demo: None) -> None:

@@ -39,6 +39,7 @@ CARDIOLOGY_SLUG = "riverside-cardiology"
 # The people the login table points at.
 PATIENT_EMAIL = "sarah.johnson@example.com"
 PARENT_EMAIL = "michael.thompson@example.com"
+TEEN_EMAIL = "emma.thompson@example.com"
 SPANISH_EMAIL = "lucia.hernandez@example.com"
 CAREGIVER_EMAIL = "karen.mitchell@example.com"
 NURSE_EMAIL = "ana.lopez@lakeside.example"
@@ -140,7 +141,8 @@ PATIENTS = (
                 phone="(312) 555-0167", address="2210 West 18th Street, Chicago, IL 60608"),
     PatientSpec(MRN_PARENT, "Michael", "Thompson", M, 44, (6, 21), CHEN, email=PARENT_EMAIL,
                 phone="(312) 555-0119", address="77 Lake View Avenue, Chicago, IL 60657"),
-    PatientSpec(MRN_TEEN, "Emma", "Thompson", F, 15, (4, 9), CHEN, address="77 Lake View Avenue, Chicago, IL 60657"),
+    PatientSpec(MRN_TEEN, "Emma", "Thompson", F, 15, (4, 9), CHEN, email=TEEN_EMAIL,
+                address="77 Lake View Avenue, Chicago, IL 60657"),
     PatientSpec(MRN_CHILD, "Noah", "Thompson", M, 8, (11, 30), CHEN, address="77 Lake View Avenue, Chicago, IL 60657"),
     PatientSpec(MRN_ELDER, "Dorothy", "Williams", F, 84, (1, 17), OKAFOR, phone="(312) 555-0103",
                 address="1500 North Sheridan Road, Apt 4B, Chicago, IL 60660", specialists=(KIM,)),
@@ -182,6 +184,7 @@ DEMO_LOGINS = (
     DemoLogin("Patient", PATIENT_EMAIL, "adult patient of Dr. Okafor"),
     DemoLogin("Caregiver", CAREGIVER_EMAIL, "proxy for her mother Dorothy Williams (84)"),
     DemoLogin("Parent", PARENT_EMAIL, "patient; guardian of Emma (15) and Noah (8)"),
+    DemoLogin("Teen", TEEN_EMAIL, "Emma (15): her anxiety care is hidden from her father"),
     DemoLogin("Spanish-speaking", SPANISH_EMAIL, "patient; portal in Spanish"),
     DemoLogin("Nurse", NURSE_EMAIL, f"second factor: run `make otp EMAIL={NURSE_EMAIL}`"),
 )
