@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from portal.client_address import client_address
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -17,3 +20,10 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         # in goes back to it.
         pending = request.session.get("pending_invitation")
         return pending or super().get_login_redirect_url(request)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's limits key on the same address as the audit log (the proxy is not the client).
+        address = client_address(request)
+        if address is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address

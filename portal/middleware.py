@@ -3,7 +3,6 @@ the second factor, and the registry of signed-in sessions."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 import uuid
@@ -19,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import access
+from portal.client_address import client_address
 from portal.context import Client, bind_user, current_client, reset_client, set_client
 
 log = logging.getLogger("portal.request")
@@ -27,24 +27,6 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 # Paths a signed-in person can reach before finishing the second factor.
 OPEN_PREFIXES = ("/static/", "/healthz", "/readyz", "/i18n/", "/accounts/logout/", "/account/two-factor/", "/favicon")
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    """The client's address for the audit log. Behind a trusted reverse proxy, the last hop it
-    added to X-Forwarded-For; never a header a client could forge directly."""
-    remote = request.META.get("REMOTE_ADDR") or None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if remote and forwarded and _is_trusted_proxy(remote):
-        return forwarded.split(",")[-1].strip() or remote
-    return remote
-
-
-def _is_trusted_proxy(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
 
 
 class RequestContextMiddleware:
@@ -56,7 +38,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         client = Client(
-            request_id=request_id, ip=_client_ip(request), user_agent=request.headers.get("User-Agent", "")[:300]
+            request_id=request_id, ip=client_address(request), user_agent=request.headers.get("User-Agent", "")[:300]
         )
         token = set_client(client)
         started = time.monotonic()

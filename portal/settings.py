@@ -169,9 +169,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
-# Throttling of failed logins, resets and signups (allauth counts in the cache).
+# Throttling of failed logins, resets and signups (allauth counts in the cache), per account
+# ("key") and per client address (portal.client_address, never the proxy's). The address limit is
+# looser than the account's so one attacked or mistyped account never locks out the next person
+# at the same address (a family computer, a clinic kiosk), yet still stops password spraying.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", "5/5m/ip,5/5m/key"),
+    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", "30/5m/ip,5/5m/key"),
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -305,8 +308,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Security --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Addresses or networks (CIDR) of the reverse proxies in front of the app; only their
-# X-Forwarded-For is believed when recording a client's IP in the audit log.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+# X-Forwarded-For names the client (audit log, rate limits: portal.client_address). Production
+# trusts no proxy unless told; a developer's machine trusts loopback.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1/32,::1/128" if DEBUG else "")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
