@@ -15,6 +15,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from portal import access
@@ -153,4 +154,21 @@ class SessionRegistryMiddleware:
                 session[self.SESSION_KEY] = now
                 session.save()
                 session_touch(user=user, session_key=session.session_key, client=current_client())
+        return response
+
+
+class NoStoreMiddleware:
+    """No browser or shared cache keeps a page or API answer: they may carry patient data.
+
+    Every dynamic response, signed in or not: a share link or a confirmation page shows data to
+    someone not signed in. Static assets (under STATIC_URL) keep their long-lived caching.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, no_store=True, private=True)
         return response
