@@ -116,8 +116,9 @@ def new_context(chromium: Chromium, live_server: Any, request: pytest.FixtureReq
     """Make a fresh browser context (its own cookies: one person) at a viewport; all are closed after the test.
 
     Every page opened in them is watched: a JavaScript error, a stylesheet or script under
-    /static/ that fails to load, or anything the Content-Security-Policy refused, fails the test. When the test fails, each open page is
-    screenshotted to test-artifacts/e2e/FAILED-<test>-<context number>-<width>.png.
+    /static/ that fails to load, or anything the Content-Security-Policy refused, fails the test.
+    When the test fails, each open page is screenshotted to
+    test-artifacts/e2e/FAILED-<test>-<context number>-<width>.png.
     """
     contexts: list[Any] = []
     problems: list[str] = []
