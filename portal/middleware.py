@@ -3,7 +3,6 @@ the second factor, and the registry of signed-in sessions."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 import uuid
@@ -16,9 +15,11 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from portal import access
+from portal.client_address import client_address
 from portal.context import Client, bind_user, current_client, reset_client, set_client
 from portal.views import health
 
@@ -39,24 +40,6 @@ SECOND_FACTOR_CHANGES = frozenset({"two_factor_setup", "two_factor_recovery_code
 API_PREFIXES = ("/api/", "/fhir/")
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    """The client's address for the audit log. Behind a trusted reverse proxy, the last hop it
-    added to X-Forwarded-For; never a header a client could forge directly."""
-    remote = request.META.get("REMOTE_ADDR") or None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if remote and forwarded and _is_trusted_proxy(remote):
-        return forwarded.split(",")[-1].strip() or remote
-    return remote
-
-
-def _is_trusted_proxy(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
-
-
 class RequestContextMiddleware:
     """Give every request an id and make its client visible to the audit log and logs."""
 
@@ -66,7 +49,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         client = Client(
-            request_id=request_id, ip=_client_ip(request), user_agent=request.headers.get("User-Agent", "")[:300]
+            request_id=request_id, ip=client_address(request), user_agent=request.headers.get("User-Agent", "")[:300]
         )
         token = set_client(client)
         started = time.monotonic()
@@ -232,3 +215,20 @@ class HealthEndpointsMiddleware:
         if request.path == "/readyz":
             return health.readyz(request)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """No browser or shared cache keeps a page or API answer: they may carry patient data.
+
+    Every dynamic response, signed in or not: a share link or a confirmation page shows data to
+    someone not signed in. Static assets (under STATIC_URL) keep their long-lived caching.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

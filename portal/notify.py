@@ -4,9 +4,10 @@ never a name, a result or a message body (no PHI through side channels)."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -77,3 +78,27 @@ def send_security_notice(*, email: str, change: str, path: str, language: str = 
         subject = _("Your two-step sign-in changed")
     send_mail(subject, body, None, [email])
     log.info("security notice sent", extra={"change": change})
+
+
+def mail_as_data(message: EmailMessage) -> dict[str, Any]:
+    """A rendered email as JSON-safe data, so a worker can send it (see portal.tasks.send_account_mail)."""
+    alternatives = getattr(message, "alternatives", [])
+    return {
+        "subject": message.subject,
+        "body": message.body,
+        "content_subtype": message.content_subtype,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "headers": dict(message.extra_headers),
+        "alternatives": [[content, mimetype] for content, mimetype in alternatives],
+    }
+
+
+def send_mail_data(data: dict[str, Any]) -> None:
+    message = EmailMultiAlternatives(
+        data["subject"], data["body"], data["from_email"], data["to"], headers=data["headers"]
+    )
+    message.content_subtype = data["content_subtype"]
+    for content, mimetype in data["alternatives"]:
+        message.attach_alternative(content, mimetype)
+    message.send()

@@ -54,7 +54,7 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
 
 class MessageSerializer(serializers.ModelSerializer[Message]):
     author_name = serializers.SerializerMethodField()
-    read_at = serializers.DateTimeField(source="patient_read_at", read_only=True)
+    read_at = serializers.DateTimeField(source="patient_read_at", read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:

@@ -33,6 +33,7 @@ from messaging.models import CATEGORY_GUIDANCE, Category
 from messaging.selectors_patient import urgent_cover
 from messaging.services import threads
 from portal.access import Access, Action, access_patient
+from portal.api.pagination import PAGE_PARAMETERS, page_of
 from portal.models import AuditEvent, User
 
 
@@ -68,7 +69,9 @@ class CategoriesView(APIView):
 
 
 class ThreadsView(APIView):
-    @extend_schema(responses=ThreadSerializer(many=True))
+    @extend_schema(
+        responses=page_of(ThreadSerializer), parameters=PAGE_PARAMETERS, operation_id="api_v1_patients_threads_list"
+    )
     def get(self, request: Request, patient_id: Any) -> Response:
         access, actor = _patient_side(request, patient_id)
         paginator = LimitOffsetPagination()

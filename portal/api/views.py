@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from portal import selectors
 from portal.access import Action, access_patient
+from portal.api.pagination import PAGE_PARAMETERS, page_of
 from portal.api.serializers import (
     AuditEventSerializer,
     MeSerializer,
@@ -47,7 +48,7 @@ class PatientView(APIView):
 
 
 class ActivityView(APIView):
-    @extend_schema(responses=AuditEventSerializer(many=True))
+    @extend_schema(responses=page_of(AuditEventSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request, patient_id: Any) -> Response:
         access = access_patient(request.user, patient_id, Action.ACTIVITY)
         events = selectors.activity_for(access=access, actor=request.user)  # type: ignore[arg-type]

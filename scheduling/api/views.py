@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.access import Access, Action, access_patient
+from portal.api.pagination import PAGE_PARAMETERS, page_of
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidToken
 from scheduling import selectors as scheduling_selectors
@@ -155,9 +156,11 @@ class HoldsView(SchedulingView):
 class AppointmentsView(SchedulingView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("when", str, enum=["upcoming", "past"], description="Upcoming (default) or past visits.")
+            OpenApiParameter("when", str, enum=["upcoming", "past"], description="Upcoming (default) or past visits."),
+            *PAGE_PARAMETERS,
         ],
-        responses=AppointmentSerializer(many=True),
+        responses=page_of(AppointmentSerializer),
+        operation_id="api_v1_patients_appointments_list",
     )
     def get(self, request: Request, patient_id: Any) -> Response:
         """Upcoming visits, soonest first, or past ones, latest first (paginated)."""

@@ -71,7 +71,19 @@
     });
   }
 
+  // A list that refreshes itself (data-pause-while-focused) skips the refresh while focus is inside it,
+  // so a keyboard user is never thrown out. Here rather than an htmx trigger filter, which is eval.
+  function pauseWhileFocused() {
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var element = event.detail.elt;
+      if (element.hasAttribute("data-pause-while-focused") && element.contains(document.activeElement)) {
+        event.preventDefault();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    pauseWhileFocused();
     copyButtons();
     idleWarning();
   });

@@ -69,6 +69,19 @@ class Chromium:
 
 _CHROMIUM = Chromium()
 
+CSP_VIOLATION = "CSP violation:"
+_REPORT_CSP_VIOLATIONS = f"""document.addEventListener("securitypolicyviolation", function (event) {{
+    console.error("{CSP_VIOLATION} " + event.effectiveDirective + " blocked " + (event.blockedURI || "inline")
+        + " at " + event.sourceFile + ":" + event.lineNumber);
+}});"""
+
+
+def _csp_refusal(page: Any, message: Any, problems: list[str]) -> None:
+    """Record a Content-Security-Policy refusal ("Refused to ...", or our listener's report) as a problem."""
+    text = message.text
+    if text.startswith("Refused to") or text.startswith(CSP_VIOLATION) or "Content Security Policy" in text:
+        problems.append(f"Content-Security-Policy on {page.url}: {text}")
+
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
@@ -102,15 +115,17 @@ def chromium() -> Iterator[Chromium]:
 def new_context(chromium: Chromium, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """Make a fresh browser context (its own cookies: one person) at a viewport; all are closed after the test.
 
-    Every page opened in them is watched: a JavaScript error, or a stylesheet or script under
-    /static/ that fails to load, fails the test. When the test fails, each open page is
-    screenshotted to test-artifacts/e2e/FAILED-<test>-<context number>-<width>.png.
+    Every page opened in them is watched: a JavaScript error, a stylesheet or script under
+    /static/ that fails to load, or anything the Content-Security-Policy refused, fails the test.
+    When the test fails, each open page is screenshotted to
+    test-artifacts/e2e/FAILED-<test>-<context number>-<width>.png.
     """
     contexts: list[Any] = []
     problems: list[str] = []
 
     def watch(page: Any) -> None:
         page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
+        page.on("console", lambda message: _csp_refusal(page, message, problems))
         page.on(
             "response",
             lambda response: (
@@ -127,6 +142,8 @@ def new_context(chromium: Chromium, live_server: Any, request: pytest.FixtureReq
     def make(viewport: dict[str, int] = MOBILE, locale: str = "en-US") -> Any:
         context = chromium.get().new_context(viewport=viewport, locale=locale, base_url=live_server.url)
         context.set_default_timeout(10_000)
+        # The browser logs most refusals itself; the event also catches those it only reports.
+        context.add_init_script(script=_REPORT_CSP_VIOLATIONS)
         context.on("page", watch)
         contexts.append(context)
         return context

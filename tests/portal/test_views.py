@@ -230,8 +230,9 @@ def test_readiness_reports_redis_down(client, settings) -> None:
     ],
 )
 def test_audit_records_the_client_ip_only_through_a_trusted_proxy(
-    client, patient, remote: str, forwarded: str, recorded: str
+    client, patient, settings, remote: str, forwarded: str, recorded: str
 ) -> None:
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     sign_in(client, patient.user)
 
     client.get(f"/p/{patient.pk}/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
