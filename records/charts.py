@@ -6,9 +6,12 @@ for anyone who prefers numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+from portal import dates
 
 WIDTH, HEIGHT = 600, 260
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 16, 40
@@ -52,10 +55,11 @@ def lines_chart(
     series: list[list[Point]],
     reference: tuple[Decimal | None, Decimal | None] = (None, None),
     *,
-    date_format: str = "%Y-%m",
+    label: Callable[[datetime], str] = dates.format_month,
 ) -> LinesChart | None:
     """Several series on one time axis and one scale (blood pressure: the top and the bottom number),
-    each oldest first; None unless some series has two points. `date_format` labels the time axis."""
+    each oldest first; None unless some series has two points. `label` writes the time axis's dates
+    (months for years of results, days for weeks of home readings), in the portal's one style."""
     drawn = [points for points in series if points]
     if max((len(points) for points in drawn), default=0) < 2:
         return None
@@ -80,7 +84,8 @@ def lines_chart(
         coordinates = [(x_of(p), y_of(float(p.value))) for p in points]
         path = "M " + " L ".join(f"{x} {y}" for x, y in coordinates)
         dots = [
-            (x, y, f"{p.when:%Y-%m-%d}: {p.value.normalize():f}") for (x, y), p in zip(coordinates, points, strict=True)
+            (x, y, f"{dates.format_date(p.when)}: {p.value.normalize():f}")
+            for (x, y), p in zip(coordinates, points, strict=True)
         ]
         lines.append(Line(path, dots))
     y_ticks = [(y_of(v), _label(v)) for v in (lowest + (highest - lowest) * i / 4 for i in range(5))]
@@ -88,9 +93,9 @@ def lines_chart(
     halfway = datetime.fromtimestamp((first + last) / 2, tz=everything[0].when.tzinfo)
     x_ticks: list[tuple[float, str, str]] = []
     for when, anchor in ((everything[0].when, "start"), (everything[-1].when, "end"), (halfway, "middle")):
-        label = f"{when:{date_format}}"
-        if all(label != shown for _, shown, _ in x_ticks):
-            x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), label, anchor))
+        text = label(when)
+        if all(text != shown for _, shown, _ in x_ticks):
+            x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), text, anchor))
     band = None
     if low_ref is not None and high_ref is not None:
         band = (y_of(high_ref), y_of(low_ref))

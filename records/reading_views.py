@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal import dates
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidTransition, ServiceError
@@ -124,11 +125,11 @@ def _chart(kind: str, history: selectors.History) -> Any:
             [Point(timezone.localtime(r.taken_at), Decimal(r.systolic or 0)) for r in oldest_first],
             [Point(timezone.localtime(r.taken_at), Decimal(r.diastolic or 0)) for r in oldest_first],
         ]
-        return lines_chart(series, date_format="%Y-%m-%d")
+        return lines_chart(series, label=dates.format_date)
     limits = history.limits[readings.MEASURES[kind][0]]
     band = (limits.low.value, limits.high.value)
     points = [Point(timezone.localtime(r.taken_at), r.value) for r in oldest_first if r.value is not None]
-    return lines_chart([points], band, date_format="%Y-%m-%d")
+    return lines_chart([points], band, label=dates.format_date)
 
 
 @patient_view(Action.RECORDS)
