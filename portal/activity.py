@@ -15,6 +15,8 @@ SENTENCES: dict[tuple[str, str], Promise] = {
     (A.VIEW, "portal.Patient"): gettext_lazy("%(who)s viewed the profile."),
     (A.SEARCH, "portal.Patient"): gettext_lazy("%(who)s found this record in a staff search."),
     (A.VIEW, "portal.ActivityLog"): gettext_lazy("%(who)s viewed the activity history."),
+    (A.VIEW, "records.HomeCard"): gettext_lazy("%(who)s saw the newest results on the home page."),
+    (A.VIEW, "scheduling.HomeCard"): gettext_lazy("%(who)s saw the next appointment on the home page."),
     (A.VIEW, "portal.ProxyGrantList"): gettext_lazy("%(who)s viewed who has caregiver access."),
     (A.GRANT, "portal.ProxyGrant"): gettext_lazy("%(who)s gave a caregiver access."),
     (A.UPDATE, "portal.ProxyGrant"): gettext_lazy("%(who)s accepted an invitation to be a caregiver."),
