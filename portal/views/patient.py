@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import home_cards, selectors
 from portal.access import Access, Action, is_staff_user
+from portal.activity import page_lines
 from portal.views.decorators import patient_view
 
 # The sections of the patient's navigation that later apps own, and what each will hold.
@@ -91,6 +92,7 @@ def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse
 
 @patient_view(Action.ACTIVITY)
 def activity(request: HttpRequest, access: Access) -> HttpResponse:
-    events = selectors.activity_for(access=access, actor=request.user)  # type: ignore[arg-type]
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "portal/activity.html", {"access": access, "page": page})
+    rows = selectors.activity_lines(access=access, actor=request.user)  # type: ignore[arg-type]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    lines = page_lines(page.object_list, request.user, timezone.localdate())  # type: ignore[arg-type]
+    return render(request, "portal/activity.html", {"access": access, "page": page, "lines": lines})
