@@ -73,7 +73,7 @@ class ProviderOfferingForm(forms.ModelForm[ProviderOffering]):
         return cleaned
 
 
-class ProviderOfferingFormSet(BaseInlineFormSet[ProviderOffering, VisitType, ProviderOfferingForm]):
+class ProviderOfferingFormSet(BaseInlineFormSet[ProviderOffering, VisitType, forms.ModelForm[ProviderOffering]]):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         kwargs = super().get_form_kwargs(index)
         organization_id = getattr(self.instance, "organization_id", None)
