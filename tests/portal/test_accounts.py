@@ -93,5 +93,6 @@ def test_the_sign_in_page_says_how_an_account_reaches_a_health_record(client) ->
     body = " ".join(client.get("/accounts/login/").content.decode().split())
 
     assert "sign up first" not in body
+    assert "{#" not in body
     assert 'New to the portal? <a href="/accounts/signup/">Create an account</a> with your email address' in body
     assert "once you enter the activation code your clinic gave you, or open a caregiver invitation." in body
