@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.template import Context, Template
+from django.template import Context, Template, engines
 from django.utils import timezone, translation
 
 from portal import dates
@@ -134,8 +134,6 @@ def test_no_python_formats_a_date_for_people_except_the_one_helper() -> None:
 
 def test_every_template_compiles() -> None:
     """A date sweep that broke a filter name (`|timesince`) fails here, not on one page in production."""
-    from django.template import engines
-
     engine = engines["django"]
     for path in _templates():
         parts = path.relative_to(ROOT).parts
