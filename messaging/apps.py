@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = "Messaging: threads, pools, routing and answer times"
+
+    def ready(self) -> None:
+        # The patient home asks for this app's card through the portal's registry (no upward import).
+        from messaging.home_card import unread_replies_card
+        from portal import home_cards
+        from portal.access import Action
+
+        home_cards.register("messages", Action.MESSAGING, unread_replies_card)

@@ -35,12 +35,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from messaging.models import Category, EvisitClaim, Thread
+from portal import dates
 from portal.models import StaffMember, StaffRole
 
 PERIOD = timedelta(days=7)
@@ -233,7 +232,7 @@ class EvisitSuggestion:
 
 
 def _day(moment: datetime) -> str:
-    return date_format(localtime(moment), "DATE_FORMAT")
+    return dates.format_date(moment)
 
 
 def _period_start(entries: Iterable[Entry], organization_id: int) -> datetime | None:

@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from messaging.evisit_rules import (
@@ -33,7 +32,7 @@ from messaging.evisit_rules import (
     suggest,
 )
 from messaging.models import EvisitClaim, Message, Thread, TimeEntry
-from portal import audit
+from portal import audit, dates
 from portal.access import Access, Action, access_patient, patients_for
 from portal.models import AuditEvent, StaffMember, StaffRole, User
 from records.visits import visit_times
@@ -149,7 +148,7 @@ def confirm_refusal(suggestion: EvisitSuggestion, user_id: int, code: str | None
         return _("Already confirmed: %(code)s by %(name)s on %(date)s.") % {
             "code": claim.code,
             "name": claim.clinician.signature,
-            "date": date_format(timezone.localtime(claim.confirmed_at), "DATE_FORMAT"),
+            "date": dates.format_date(claim.confirmed_at),
         }
     if not suggestion.billable:
         return _("Not billable: %(reason)s") % {"reason": suggestion.exclusions[0]}

@@ -170,6 +170,15 @@ def access_patient(user: Actor, patient_id: object, action: str) -> Access:
     return access
 
 
+def staff_actions(user: Actor) -> frozenset[str]:
+    """Every action the user's active staff roles allow (administrators: none), to offer only
+    the staff pages they can use."""
+    if not isinstance(user, User) or not user.is_active:
+        return frozenset()
+    roles = _staff_roles(user).values_list("role", flat=True)
+    return frozenset(action for role in roles for action in ROLE_ACTIONS.get(role, frozenset()))
+
+
 def is_staff_user(user: Actor) -> bool:
     """Anyone holding an active staff role (administrators included).
     Remembered on the user object, which lives for one request."""

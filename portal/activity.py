@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +20,17 @@ SENTENCES: dict[tuple[str, str], Promise] = {
     (A.VIEW, "portal.Patient"): gettext_lazy("%(who)s viewed the profile."),
     (A.SEARCH, "portal.Patient"): gettext_lazy("%(who)s found this record in a staff search."),
     (A.VIEW, "portal.ActivityLog"): gettext_lazy("%(who)s viewed the activity history."),
+    (A.VIEW, "records.RecordOverview"): gettext_lazy("%(who)s viewed the health record summary."),
+    (A.VIEW, "records.Results"): gettext_lazy("%(who)s viewed the test results."),
+    (A.VIEW, "records.Trend"): gettext_lazy("%(who)s viewed the history of one test or measurement."),
+    (A.VIEW, "records.problem"): gettext_lazy("%(who)s viewed the list of health problems."),
+    (A.VIEW, "records.medication"): gettext_lazy("%(who)s viewed the list of medicines."),
+    (A.VIEW, "records.allergy"): gettext_lazy("%(who)s viewed the list of allergies."),
+    (A.VIEW, "records.immunization"): gettext_lazy("%(who)s viewed the list of immunizations."),
+    (A.VIEW, "records.visit"): gettext_lazy("%(who)s viewed the list of past visits."),
+    (A.VIEW, "records.document"): gettext_lazy("%(who)s viewed the list of documents."),
+    (A.VIEW, "records.HomeCard"): gettext_lazy("%(who)s saw the newest results on the home page."),
+    (A.VIEW, "scheduling.HomeCard"): gettext_lazy("%(who)s saw the next appointment on the home page."),
     (A.VIEW, "portal.ProxyGrantList"): gettext_lazy("%(who)s viewed who has caregiver access."),
     (A.GRANT, "portal.ProxyGrant"): gettext_lazy("%(who)s gave a caregiver access."),
     (A.UPDATE, "portal.ProxyGrant"): gettext_lazy("%(who)s accepted an invitation to be a caregiver."),
@@ -106,3 +122,30 @@ def describe(event: AuditEvent, viewer: User) -> str:
         or FALLBACK[event.action]
     )
     return str(sentence) % {"who": who(event, viewer)}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the activity page: a sentence, how many times that day, and when last."""
+
+    sentence: str
+    times: int
+    latest: datetime
+    today: bool
+
+
+def page_lines(rows: Iterable[dict[str, Any]], viewer: User, today: date) -> list[Line]:
+    """The activity page's grouped rows (`selectors.activity_lines`) as sentences: one query
+    for the people named, however many lines."""
+    rows = list(rows)
+    actors = User.objects.in_bulk({row["actor_id"] for row in rows if row["actor_id"] is not None})
+    result = []
+    for row in rows:
+        event = AuditEvent(
+            actor=actors.get(row["actor_id"]),
+            acting_as=row["acting_as"],
+            action=row["action"],
+            object_type=row["object_type"],
+        )
+        result.append(Line(describe(event, viewer), row["times"], row["latest"], row["day"] == today))
+    return result

@@ -132,6 +132,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
             ],
+            # The one date and time style (portal/dates.py) in every template, with no {% load %}.
+            "builtins": ["portal.templatetags.dates"],
         },
     },
 ]

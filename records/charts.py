@@ -8,12 +8,12 @@ not 58, 62, 65); the usual range, where known, is a shaded band behind the lines
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import formats, timezone
+from portal import dates
 
 WIDTH, HEIGHT = 600, 260
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 16, 40
@@ -30,11 +30,6 @@ Range = tuple[Decimal | None, Decimal | None]
 class Point:
     when: datetime
     value: Decimal
-
-
-def date_label(when: datetime) -> str:
-    """A date on a chart (axis and dot), in the page's language: the one place charts format dates."""
-    return formats.date_format(timezone.localtime(when) if timezone.is_aware(when) else when, "SHORT_DATE_FORMAT")
 
 
 def _scale(value: float, low: float, high: float, start: float, end: float) -> float:
@@ -103,11 +98,17 @@ class LinesChart:
 
 
 def lines_chart(
-    series: list[list[Point]], ranges: Sequence[Range] | None = None, band_labels: Sequence[str] | None = None
+    series: list[list[Point]],
+    ranges: Sequence[Range] | None = None,
+    band_labels: Sequence[str] | None = None,
+    *,
+    label: Callable[[datetime], str] = dates.format_month,
 ) -> LinesChart | None:
     """Several series on one time axis and one scale (blood pressure: the top and the bottom number),
     each oldest first; None unless some series has two points. `ranges` are the usual (low, high)
-    of each series, drawn as bands where both ends are known, named by `band_labels` if given."""
+    of each series, drawn as bands where both ends are known, named by `band_labels` if given.
+    `label` writes the time axis's dates (months for years of results, days for weeks of home
+    readings), in the portal's one style."""
     drawn = [points for points in series if points]
     if max((len(points) for points in drawn), default=0) < 2:
         return None
@@ -136,7 +137,7 @@ def lines_chart(
         coordinates = [(x_of(p), y_of(float(p.value))) for p in points]
         path = "M " + " L ".join(f"{x} {y}" for x, y in coordinates)
         dots = [
-            (x, y, f"{date_label(p.when)}: {p.value.normalize():f}")
+            (x, y, f"{dates.format_date(p.when)}: {p.value.normalize():f}")
             for (x, y), p in zip(coordinates, points, strict=True)
         ]
         lines.append(Line(path, dots))
@@ -145,8 +146,8 @@ def lines_chart(
     halfway = datetime.fromtimestamp((first + last) / 2, tz=everything[0].when.tzinfo)
     x_ticks: list[tuple[float, str, str]] = []
     for when, anchor in ((everything[0].when, "start"), (everything[-1].when, "end"), (halfway, "middle")):
-        label = date_label(when)
-        if all(label != shown for _, shown, _ in x_ticks):
-            x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), label, anchor))
+        text = label(when)
+        if all(text != shown for _, shown, _ in x_ticks):
+            x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), text, anchor))
     bands = [Band(y_of(high), y_of(low), name) for low, high, name in limits]
     return LinesChart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, bands)

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import audit
+from portal import audit, dates
 from portal.access import Access
 from portal.models import AuditEvent, Organization, Patient, User
 from records.models import RecordItem
@@ -198,8 +198,8 @@ def _css_content(sentence: str, counters: dict[str, str]) -> str:
 
 def _page_css(patient: Patient, generated: datetime) -> str:
     """The running header and footer of every page (CSS @page margin boxes)."""
-    born = gettext("Born %(date)s") % {"date": formats.date_format(patient.birth_date, "DATE_FORMAT")}
-    when = f"{formats.date_format(generated, 'DATETIME_FORMAT')} {generated.tzname()}"
+    born = gettext("Born %(date)s") % {"date": dates.format_date(patient.birth_date)}
+    when = f"{dates.format_datetime(generated, zone=generated.tzinfo)} {generated.tzname()}"
     made = gettext("Created %(date)s") % {"date": when}
     page = gettext("Page %(page)s of %(pages)s")
     return (

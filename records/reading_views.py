@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal import dates
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidTransition, ServiceError
@@ -126,9 +127,9 @@ def _chart(kind: str, history: selectors.History) -> Any:
             [Point(r.taken_at, Decimal(r.systolic or 0)) for r in oldest_first],
             [Point(r.taken_at, Decimal(r.diastolic or 0)) for r in oldest_first],
         ]
-        return lines_chart(series, bands)
+        return lines_chart(series, bands, label=dates.format_date)
     points = [Point(r.taken_at, r.value) for r in oldest_first if r.value is not None]
-    return lines_chart([points], bands)
+    return lines_chart([points], bands, label=dates.format_date)
 
 
 @patient_view(Action.RECORDS)

@@ -11,9 +11,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import StaffMember, StaffRole
+from portal.models import StaffMember
 from scheduling.models import (
     AvailabilityException,
     AvailabilityTemplate,
@@ -22,16 +24,20 @@ from scheduling.models import (
     SchedulingSettings,
     VisitType,
 )
+from scheduling.models.config import CLINICIAN_ROLES
 
-# Roles that see patients and so may have hours and offer visits.
-SEES_PATIENTS = (StaffRole.PHYSICIAN, StaffRole.NURSE, StaffRole.MEDICAL_ASSISTANT)
+
+def clinicians(organization_id: int | None = None) -> QuerySet[StaffMember]:
+    """The staff a provider field offers: active clinicians (of one organization when known)."""
+    staff = StaffMember.objects.filter(role__in=CLINICIAN_ROLES, is_active=True).select_related("user", "organization")
+    return staff.filter(organization_id=organization_id) if organization_id is not None else staff
 
 
 def check_provider(form: forms.BaseForm, provider: StaffMember | None, organization_id: int | None) -> None:
     """A provider sees patients, is active, and works where the visit is."""
     if provider is None:
         return
-    if provider.role not in SEES_PATIENTS or not provider.is_active:
+    if provider.role not in CLINICIAN_ROLES or not provider.is_active:
         form.add_error("provider", _("Choose an active physician, nurse or medical assistant."))
     elif organization_id is not None and provider.organization_id != organization_id:
         form.add_error("provider", _("This provider works at another organization."))
@@ -42,9 +48,23 @@ class ProviderOfferingForm(forms.ModelForm[ProviderOffering]):
         model = ProviderOffering
         fields = ("provider", "location")
 
+    def __init__(self, *args: Any, visit_type: VisitType | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The visit type as submitted with this form (a new one, or its organization just changed),
+        # not as last saved: its organization decides who may offer it.
+        self.visit_type = visit_type
+        if visit_type is not None:
+            self.instance.visit_type = visit_type
+        organization_id = visit_type.organization_id if visit_type is not None else None
+        self.fields["provider"].queryset = clinicians(organization_id)  # type: ignore[attr-defined]
+        if organization_id is not None:
+            self.fields["location"].queryset = Location.objects.filter(organization_id=organization_id)  # type: ignore[attr-defined]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        visit_type = self.instance.visit_type if self.instance.visit_type_id else None
+        visit_type = self.visit_type
+        if visit_type is None and self.instance.visit_type_id:
+            visit_type = self.instance.visit_type
         location = cleaned.get("location")
         organization_id = visit_type.organization_id if visit_type else None
         check_provider(self, cleaned.get("provider"), organization_id)
@@ -53,9 +73,18 @@ class ProviderOfferingForm(forms.ModelForm[ProviderOffering]):
         return cleaned
 
 
+class ProviderOfferingFormSet(BaseInlineFormSet[ProviderOffering, VisitType, forms.ModelForm[ProviderOffering]]):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs(index)
+        organization_id = getattr(self.instance, "organization_id", None)
+        kwargs["visit_type"] = self.instance if organization_id is not None else None
+        return kwargs
+
+
 class ProviderOfferingInline(admin.TabularInline[ProviderOffering, VisitType]):
     model = ProviderOffering
     form = ProviderOfferingForm
+    formset = ProviderOfferingFormSet
     extra = 0
 
 

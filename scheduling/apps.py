@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class SchedulingConfig(AppConfig):
     name = "scheduling"
     verbose_name = "Scheduling: visit types, availability, appointments, waitlist and reminders"
+
+    def ready(self) -> None:
+        # The patient home asks for this app's card through the portal's registry (no upward import).
+        from portal import home_cards
+        from portal.access import Action
+        from scheduling.home_card import next_visit_card
+
+        home_cards.register("appointments", Action.SCHEDULING, next_visit_card)

@@ -11,9 +11,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.mail import send_mail
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal import dates
 from portal.models import Organization, Patient
 from portal.notify import send_sms
 from scheduling.models import Reminder
@@ -44,8 +45,7 @@ def address_for(patient: Patient, channel: str) -> str:
 
 
 def when(moment: datetime, organization: Organization) -> str:
-    local = moment.astimezone(ZoneInfo(organization.time_zone))
-    return f"{formats.date_format(local, 'l j F')}, {formats.time_format(local, 'TIME_FORMAT')}"
+    return dates.format_datetime(moment, zone=ZoneInfo(organization.time_zone))
 
 
 def send(*, channel: str, to: str, subject: str, body: str) -> None:

@@ -13,8 +13,6 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from portal.activity import describe
-from portal.models import AuditEvent, User
 from records.plain_language import DISCLAIMER, Explanation, explain, normalize_language
 
 register = template.Library()
@@ -61,12 +59,6 @@ def ago(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(moment)}
-
-
-@register.simple_tag
-def activity_sentence(event: AuditEvent, viewer: User) -> str:
-    """One audit event as a sentence for the activity page."""
-    return describe(event, viewer)
 
 
 @register.filter

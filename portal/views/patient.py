@@ -6,11 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from messaging.selectors_patient import unread_total
-from portal import selectors
+from portal import home_cards, selectors
 from portal.access import Access, Action, is_staff_user
+from portal.activity import page_lines
 from portal.views.decorators import patient_view
 
 # The sections of the patient's navigation that later apps own, and what each will hold.
@@ -65,14 +66,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
     patient = selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     request.session["acting_for"] = str(patient.pk)
+    # Each live section's card comes from its app (portal/home_cards.py); the others are still coming.
+    content = home_cards.cards_for(access=access, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
     cards = [
-        {"slug": slug, "title": title, "text": text}
+        {"slug": slug, "title": title, "text": text, "live": home_cards.is_live(slug), "content": content.get(slug)}
         for slug, (action, title, text) in SECTIONS.items()
         if action in access.scopes
     ]
-    # Messaging is live: its card says how many replies wait unseen (a count, no content).
-    unread = unread_total(patient) if Action.MESSAGING in access.scopes else None
-    context = {"access": access, "patient": patient, "cards": cards, "unread_messages": unread}
+    context = {"access": access, "patient": patient, "cards": cards}
     return render(request, "portal/patient_home.html", context)
 
 
@@ -91,6 +92,7 @@ def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse
 
 @patient_view(Action.ACTIVITY)
 def activity(request: HttpRequest, access: Access) -> HttpResponse:
-    events = selectors.activity_for(access=access, actor=request.user)  # type: ignore[arg-type]
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "portal/activity.html", {"access": access, "page": page})
+    rows = selectors.activity_lines(access=access, actor=request.user)  # type: ignore[arg-type]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    lines = page_lines(page.object_list, request.user, timezone.localdate())  # type: ignore[arg-type]
+    return render(request, "portal/activity.html", {"access": access, "page": page, "lines": lines})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from messaging.evisit_rules import sees_evisit_report
 from portal import selectors
-from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action, may_register
+from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action, may_register, staff_actions
 from portal.forms import GuardianGrantForm, PatientInviteForm, PatientSearchForm
 from portal.services import invitations, proxies
 from portal.services.errors import ServiceError
@@ -22,7 +22,15 @@ from portal.views.decorators import View, patient_view, staff_view
 @staff_view
 def staff_home(request: HttpRequest) -> HttpResponse:
     roles = selectors.staff_roles_of(request.user)  # type: ignore[arg-type]
+    # A queue's card only for roles whose actions its pages serve (an administrator or billing
+    # clerk keeps no schedule and reviews no results; those pages would answer 404 or nothing).
+    actions = staff_actions(request.user)
     context = {
+        "may_records": Action.RECORDS in actions,
+        "may_message": Action.MESSAGING in actions,
+        "may_schedule": Action.SCHEDULING in actions,
+        "may_refills": Action.REFILLS in actions,
+        "may_search": Action.PROFILE in actions,
         "roles": roles,
         "search_form": PatientSearchForm(),
         "may_register": may_register(request.user),

@@ -10,12 +10,17 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, DateTimeRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Weekday
+from portal.models import StaffRole
+
+# Roles that see patients and so may have hours and offer visits.
+CLINICIAN_ROLES = (StaffRole.PHYSICIAN, StaffRole.NURSE, StaffRole.MEDICAL_ASSISTANT)
 
 
 class TimeOfDayRange(models.Func):
@@ -180,6 +185,17 @@ class ProviderOffering(models.Model):
 
     def __str__(self) -> str:
         return f"Offering {self.pk}"
+
+    def clean(self) -> None:
+        """Only an active clinician of the visit type's own organization offers it (billing, the
+        front desk or another clinic's specialist would be booked for visits they cannot give)."""
+        if self.provider_id is None:
+            return
+        provider = self.provider
+        if provider.role not in CLINICIAN_ROLES or not provider.is_active:
+            raise ValidationError({"provider": _("Choose an active physician, nurse or medical assistant.")})
+        if self.visit_type_id is not None and provider.organization_id != self.visit_type.organization_id:
+            raise ValidationError({"provider": _("This provider works at another organization.")})
 
 
 class AvailabilityTemplate(models.Model):

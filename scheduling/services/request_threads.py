@@ -19,14 +19,14 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.http import Http404
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from messaging import notifications, protocols
 from messaging.models import Category, Message, OwnershipChange, Pool, SetupAlert, Thread
 from messaging.services import threads
 from messaging.services.routing import NoTimeToAnswer, owner_for, plan_thread, raise_alerts
-from portal import audit
+from portal import audit, dates
 from portal.access import Access, Action, resolve
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -50,9 +50,8 @@ ANSWER_BEFORE_VISIT = timedelta(hours=1)
 
 
 def when(appointment: Appointment) -> str:
-    """The visit's start at the clinic, in words ("Monday, 2 March 2026, 9:00")."""
-    local = appointment.starts_at.astimezone(ZoneInfo(appointment.visit_type.organization.time_zone))
-    return f"{formats.date_format(local, 'DATE_FORMAT')}, {formats.time_format(local, 'TIME_FORMAT')}"
+    """The visit's start at the clinic, in words ("Mon 2 Mar 2026, 9:00 a.m.")."""
+    return dates.format_datetime(appointment.starts_at, zone=ZoneInfo(appointment.visit_type.organization.time_zone))
 
 
 def _opening(request: AppointmentRequest) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlencode
@@ -209,3 +210,12 @@ def test_the_badge_counts_my_unread_notifications(clinic: Clinic) -> None:
     assert template.render(Context({"request": request})) == "[2]"
     Notice.objects.filter(user=clinic.nurse_ana.user).update(read_at=Notice.objects.first().created_at)
     assert template.render(Context({"request": request})) == "[0]"
+
+
+def test_an_unread_notification_is_marked_unread_not_new_twice(client: Client, clinic: Clinic) -> None:
+    clinic.start()
+
+    body = staff_client(client, clinic).get(reverse("messaging_notices")).content.decode()
+
+    assert "New New" not in " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    assert '<span class="badge badge--invited">Unread</span>' in body

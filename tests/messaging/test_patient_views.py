@@ -359,7 +359,7 @@ def test_after_hours_the_start_page_says_when_the_clinic_will_see_it(clinic: Cli
     _closed_today(clinic)
     body = _client(clinic).get(_url("messages_start", clinic)).content.decode()
     assert "The clinic is closed now. Your message will be seen from" in body
-    assert " at 8 a.m. " in body
+    assert " at 8:00 a.m. " in body
 
 
 def test_while_open_there_is_no_after_hours_note(clinic: Clinic) -> None:

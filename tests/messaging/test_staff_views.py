@@ -57,7 +57,7 @@ def test_the_pool_inbox_shows_each_thread_with_its_promise(clinic: Clinic) -> No
         "Ana Lopez, RN",
         "At risk",
         # Due 2 business hours after Monday 09:00, shown in the clinic's time zone.
-        "Mon 2 Mar, 11:00 CST",
+        "Mon 2 Mar 2026, 11:00 a.m.",
     ):
         assert text in body, text
 
@@ -140,7 +140,7 @@ def test_the_thread_page_shows_notes_receipts_and_history(clinic: Clinic) -> Non
     for text in (
         "Internal note — not shown to the patient",
         "Photo looks fine.",
-        "Seen by the patient Mon 2 Mar, 09:00 CST",
+        "Seen by the patient Mon 2 Mar 2026, 9:00 a.m.",
         f"MRN {clinic.patient.mrn}",
         "answers messages like this one",
         "Open chart",

@@ -153,3 +153,12 @@ def test_the_already_have_an_account_email_is_sent_by_the_worker(
 
     assert [message.to for message in mail.outbox] == [[patient.user.email]]
     assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+def test_the_sign_in_page_says_how_an_account_reaches_a_health_record(client) -> None:
+    body = " ".join(client.get("/accounts/login/").content.decode().split())
+
+    assert "sign up first" not in body
+    assert "{#" not in body
+    assert 'New to the portal? <a href="/accounts/signup/">Create an account</a> with your email address' in body
+    assert "once you enter the activation code your clinic gave you, or open a caregiver invitation." in body

@@ -101,12 +101,18 @@ def test_the_trigger_refuses_even_the_owner(patient) -> None:
     assert event.object_id == str(patient.pk)
 
 
-def test_viewing_the_home_page_writes_one_event_with_the_client(client, patient) -> None:
+def test_viewing_the_home_page_writes_its_events_with_the_client(client, patient) -> None:
     sign_in(client, patient.user)
 
     client.get(f"/p/{patient.pk}/", HTTP_USER_AGENT="TestBrowser/1.0", REMOTE_ADDR="203.0.113.9")
 
-    event = AuditEvent.objects.get()
+    # The profile, and what the home's cards showed (the newest results, the next visit).
+    assert sorted(AuditEvent.objects.values_list("object_type", flat=True)) == [
+        "portal.Patient",
+        "records.HomeCard",
+        "scheduling.HomeCard",
+    ]
+    event = AuditEvent.objects.get(object_type="portal.Patient")
     assert (event.actor_id, event.patient_id, event.action, event.acting_as) == (
         patient.user.pk,
         patient.pk,

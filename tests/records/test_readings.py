@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from portal import dates
 from portal.access import Action, access_patient
 from portal.factories import (
     CareTeamMembershipFactory,
@@ -21,7 +22,7 @@ from portal.factories import (
 from portal.models import AuditEvent, Scope, StaffRole
 from portal.services.errors import ServiceError
 from records.admin import ReadingThresholdForm
-from records.charts import Point, date_label, lines_chart
+from records.charts import Point, lines_chart
 from records.models import CareTask, HomeReading, ReadingThreshold
 from records.services import readings
 from tests.conftest import sign_in
@@ -401,7 +402,7 @@ def test_lines_chart_puts_every_line_on_one_scale() -> None:
     top = [Point(start, Decimal(160)), Point(start + timedelta(days=1), Decimal(120))]
     bottom = [Point(start, Decimal(100)), Point(start + timedelta(days=1), Decimal(80))]
 
-    chart = lines_chart([top, bottom])
+    chart = lines_chart([top, bottom], label=dates.format_date)
 
     assert chart is not None
     highest_y = chart.lines[0].dots[0][1]
@@ -409,8 +410,8 @@ def test_lines_chart_puts_every_line_on_one_scale() -> None:
     assert highest_y < lowest_y  # SVG y grows downwards: 160 is drawn above 80
     assert [x for x, _y, _label in chart.lines[0].dots] == [x for x, _y, _label in chart.lines[1].dots]
     assert [label for _x, label, _anchor in chart.x_ticks] == [
-        date_label(start),
-        date_label(start + timedelta(days=1)),
+        dates.format_date(start),
+        dates.format_date(start + timedelta(days=1)),
     ]
     assert lines_chart([[top[0]], [bottom[0]]]) is None
 

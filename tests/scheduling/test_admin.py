@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from portal.factories import StaffMemberFactory, UserFactory
 from portal.models import StaffRole
-from scheduling.models import AvailabilityException, AvailabilityTemplate, VisitType
+from scheduling.models import AvailabilityException, AvailabilityTemplate, ProviderOffering, VisitType
 from tests.conftest import sign_in
 from tests.scheduling.conftest import Clinic
 
@@ -71,7 +72,7 @@ def test_weekly_hours_save_and_mistakes_are_explained(admin_client, clinic: Clin
     assert admin_client.post(url, hours(clinic, clinic.dr_kim, effective_from="2027-01-01")).status_code == 302
 
 
-def test_a_call_us_visit_type_needs_its_reason(admin_client, clinic: Clinic) -> None:  # type: ignore[no-untyped-def]
+def visit_type_form(clinic: Clinic, **fields: str) -> dict[str, str]:
     data = {
         "organization": str(clinic.organization.pk),
         "name": "New patient visit",
@@ -92,6 +93,12 @@ def test_a_call_us_visit_type_needs_its_reason(admin_client, clinic: Clinic) -> 
         "offerings-MIN_NUM_FORMS": "0",
         "offerings-MAX_NUM_FORMS": "1000",
     }
+    data.update(fields)
+    return data
+
+
+def test_a_call_us_visit_type_needs_its_reason(admin_client, clinic: Clinic) -> None:  # type: ignore[no-untyped-def]
+    data = visit_type_form(clinic)
     url = reverse("admin:scheduling_visittype_add")
 
     refused = admin_client.post(url, data)
@@ -120,3 +127,77 @@ def test_extra_hours_need_a_location(admin_client, clinic: Clinic) -> None:  # t
     assert "Extra hours need a location." in errors(response)
     assert "The end must be after the start." in errors(response)
     assert AvailabilityException.objects.count() == 0
+
+
+def _offered_by(clinic: Clinic, provider) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return visit_type_form(
+        clinic,
+        name="Sick visit",
+        booking_mode="book",
+        **{
+            "offerings-TOTAL_FORMS": "1",
+            "offerings-0-provider": str(provider.pk),
+            "offerings-0-location": str(clinic.location.pk),
+        },
+    )
+
+
+def test_only_the_organizations_clinicians_are_offered_as_providers(admin_client, clinic: Clinic) -> None:  # type: ignore[no-untyped-def]
+    billing = StaffMemberFactory(organization=clinic.organization, role=StaffRole.BILLING)
+    administrator = StaffMemberFactory(organization=clinic.organization, role=StaffRole.ADMINISTRATOR)
+    cardiologist = StaffMemberFactory(role=StaffRole.PHYSICIAN)
+
+    response = admin_client.get(reverse("admin:scheduling_visittype_change", args=[clinic.follow_up.pk]))
+
+    field = response.context["inline_admin_formsets"][0].formset.empty_form.fields["provider"]
+    offered = {int(str(pk)) for pk, _label in field.choices if pk}
+    assert offered == {clinic.dr_kim.pk, clinic.dr_lee.pk}
+    assert not {billing.pk, administrator.pk, cardiologist.pk, clinic.front_desk.pk} & offered
+
+
+@pytest.mark.parametrize("who", ["front_desk", "billing", "administrator", "cardiologist"])
+def test_a_sick_visit_refuses_staff_who_do_not_see_the_organizations_patients(  # type: ignore[no-untyped-def]
+    admin_client, clinic: Clinic, who: str
+) -> None:
+    provider = {
+        "front_desk": clinic.front_desk,
+        "billing": StaffMemberFactory(organization=clinic.organization, role=StaffRole.BILLING),
+        "administrator": StaffMemberFactory(organization=clinic.organization, role=StaffRole.ADMINISTRATOR),
+        "cardiologist": StaffMemberFactory(role=StaffRole.PHYSICIAN),
+    }[who]
+
+    response = admin_client.post(reverse("admin:scheduling_visittype_add"), _offered_by(clinic, provider))
+
+    assert errors(response) == ""
+    assert response.context["inline_admin_formsets"][0].formset.errors == [
+        {"provider": ["Select a valid choice. That choice is not one of the available choices."]}
+    ]
+    assert not VisitType.objects.filter(name="Sick visit").exists()
+
+
+def test_a_sick_visit_saves_with_a_clinician_of_its_organization(admin_client, clinic: Clinic) -> None:  # type: ignore[no-untyped-def]
+    response = admin_client.post(reverse("admin:scheduling_visittype_add"), _offered_by(clinic, clinic.dr_kim))
+
+    assert response.status_code == 302, (errors(response), response.context["inline_admin_formsets"][0].formset.errors)
+    assert list(ProviderOffering.objects.filter(visit_type__name="Sick visit").values_list("provider", flat=True)) == [
+        clinic.dr_kim.pk
+    ]
+
+
+@pytest.mark.parametrize(
+    ("role", "elsewhere", "message"),
+    [
+        (StaffRole.BILLING, False, "Choose an active physician, nurse or medical assistant."),
+        (StaffRole.PHYSICIAN, True, "This provider works at another organization."),
+    ],
+)
+def test_the_model_refuses_a_provider_who_cannot_give_the_visit(
+    clinic: Clinic, role: str, elsewhere: bool, message: str
+) -> None:
+    provider = StaffMemberFactory(role=role, **({} if elsewhere else {"organization": clinic.organization}))
+    offering = ProviderOffering(provider=provider, visit_type=clinic.follow_up, location=clinic.location)
+
+    with pytest.raises(ValidationError) as refused:
+        offering.full_clean()
+
+    assert refused.value.message_dict == {"provider": [message]}

@@ -56,7 +56,7 @@ def test_the_sweep_sends_due_reminders_once_with_links_and_no_clinical_content(c
     assert (dict(first), dict(second)) == ({"sent": 2}, {})  # the week and the day before
     assert len(mail.outbox) == 2
     body = mail.outbox[0].body
-    assert "You have an appointment at Lakeside Primary Care on Tuesday 10 March, 9 a.m." in body
+    assert "You have an appointment at Lakeside Primary Care on Tue 10 Mar 2026, 9:00 a.m." in body
     assert "/appointments/link/" in body
     assert "Follow-up" not in body and clinic.dr_kim.user.full_name not in body
     assert Reminder.objects.filter(appointment=visit, sent_at__isnull=True).count() == 1

@@ -55,7 +55,9 @@ def test_a_freed_time_is_offered_to_the_first_waiting_in_its_window(clinic: Clin
     assert dict(offers_sweep(NOW)) == {"sent": 3}
     assert dict(offers_sweep(NOW)) == {}
     assert len(mail.outbox) == 3
-    assert "An appointment time has opened up at Lakeside Primary Care: Tuesday 10 March, 9 a.m." in mail.outbox[0].body
+    assert (
+        "An appointment time has opened up at Lakeside Primary Care: Tue 10 Mar 2026, 9:00 a.m." in mail.outbox[0].body
+    )
 
 
 def test_the_first_to_accept_gets_it_and_the_others_find_it_gone(clinic: Clinic, freed) -> None:  # type: ignore[no-untyped-def]
@@ -150,5 +152,5 @@ def test_the_others_who_were_offered_the_time_are_told_it_is_gone(
     told = sorted(message.to[0] for message in mail.outbox)
     assert told == sorted([first.entry.patient.user.email, third.entry.patient.user.email])
     body = mail.outbox[0].body
-    assert "Someone else took the time at Lakeside Primary Care on Tuesday 10 March, 9 a.m. before you." in body
+    assert "Someone else took the time at Lakeside Primary Care on Tue 10 Mar 2026, 9:00 a.m. before you." in body
     assert "Follow-up" not in body  # the visit type is clinical detail: never in a message

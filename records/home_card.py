@@ -1,0 +1,34 @@
+"""The Health record card on the patient's home page: the newest released results (two queries:
+them and the audit, which is confidential when a confidential result was shown)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F
+
+from portal import audit
+from portal.access import Access
+from portal.home_cards import HomeCard
+from portal.models import AuditEvent, User
+from records.models import RecordItem
+from records.selectors import visible_items
+
+# Enough to see what is new without turning the home page into the results page.
+NEWEST = 3
+
+
+def newest_results_card(*, access: Access, actor: User, now: datetime) -> HomeCard:
+    results = list(
+        visible_items(access)
+        .filter(kind=RecordItem.Kind.RESULT)
+        .order_by(F("effective_at").desc(nulls_last=True), "-pk")[:NEWEST]
+    )
+    audit.record_access(
+        access,
+        actor=actor,
+        action=AuditEvent.Action.VIEW,
+        object_type="records.HomeCard",
+        confidential=any(result.confidential for result in results),
+    )
+    return HomeCard("records/_home_card.html", {"results": results, "patient": access.patient})
