@@ -10,11 +10,12 @@ PORT ?= 8000
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/portal)
 TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 
-.PHONY: help run test smoke lint types pytest e2e-deps install install-dev messages otp
+.PHONY: help run test smoke test-clocks lint types pytest e2e-deps faketime-deps install install-dev messages otp
 
 help:
 	@echo "make run    start the portal with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test   lint, type-check and run the whole test suite"
+	@echo "make test-clocks   the whole test suite under faketime at four awkward moments"
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv
@@ -63,3 +64,27 @@ pytest: install-dev e2e-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint types pytest
+
+# Debian's faketime (libfaketime) runs a command with the system clock moved; install it when missing.
+faketime-deps:
+	@if ! command -v faketime >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	  else echo "faketime is missing: install Debian's faketime package"; exit 1; fi; \
+	fi
+
+# Tests never read the wall clock (tests/clock.py pins it): prove it by running the whole suite with
+# the machine's clock at moments that once broke it, in clinic time (America/Chicago):
+# 05:00 on a Monday, 23:30 on a Sunday, 16:59 on a Friday, and 01:30 on the morning the clocks
+# change (07:30 UTC, 14 March 2027). Each moment is a full run (about 8 minutes on an idle
+# machine); all four run, and the target fails if any did. PYTEST_ARGS narrows every run.
+CLOCK_MOMENTS := '2026-12-14 11:00:00 UTC' '2026-12-14 05:30:00 UTC' '2026-12-11 22:59:00 UTC' '2027-03-14 07:30:00 UTC'
+
+test-clocks: install-dev e2e-deps faketime-deps
+	@failed=""; \
+	for moment in $(CLOCK_MOMENTS); do \
+	  echo "== the whole suite with the clock at $$moment ($$(TZ=America/Chicago date -d "$$moment" '+%a %H:%M') at the clinic)"; \
+	  TZ=UTC faketime "$$moment" env DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	    $(VENV)/bin/pytest $(PYTEST_ARGS) || failed="$$failed; $$moment"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed with the clock at:$${failed#;}"; exit 1; fi

@@ -1,4 +1,4 @@
-"""Shared fixtures: a clean cache, everyday people, and clients signed in as them."""
+"""Shared fixtures: the pinned clock, a clean cache, everyday people, and clients signed in as them."""
 
 from __future__ import annotations
 
@@ -13,9 +13,19 @@ from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from time_machine import TimeMachineFixture
 
 from portal.factories import PatientFactory, StaffMemberFactory, UserFactory
 from portal.models import User
+from tests.clock import PINNED, Clock
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine: TimeMachineFixture) -> Clock:
+    """Every test runs on the pinned clock (tests/clock.py); a test that needs another time moves it."""
+    pinned = Clock(time_machine)
+    pinned.move_to(PINNED)
+    return pinned
 
 # The role tests run as, made by `manage.py db_roles` exactly as production's web and workers' role is.
 APP_ROLE = "portal_app_test"

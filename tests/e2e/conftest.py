@@ -4,6 +4,11 @@ The pages are served by pytest-django's `live_server`: a thread of this same pro
 so `settings` changes and `django.core.mail.outbox` are shared with it. Because
 django.contrib.staticfiles is installed, it serves /static/ from the app and
 STATICFILES_DIRS folders itself, with DEBUG off and nothing collected.
+
+Being a thread of this process, the live server also runs on the suite's pinned clock
+(tests/clock.py: time-machine patches the process, threads included). Chromium keeps its own
+clock, which may disagree by years: the portal's JavaScript uses Date.now() only to measure
+durations, and Django's cookies expire by Max-Age, so nothing depends on the two agreeing.
 """
 
 from __future__ import annotations

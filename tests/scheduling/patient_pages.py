@@ -1,5 +1,5 @@
-"""Helpers of the patient scheduling page tests: open times from the real clock (the pages read
-it), booking one, and a waitlist offer with the link that was sent."""
+"""Helpers of the patient scheduling page tests: open times from the pinned clock (the pages read
+it, tests/clock.py), booking one, and a waitlist offer with the link that was sent."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Arranging the staff scheduling pages' data on the real clock (the pages ask timezone.now()):
+"""Arranging the staff scheduling pages' data on the pinned clock (the pages ask timezone.now()):
 visits today and in the past through the booking path, and requests made as the patient."""
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from portal.factories import OrganizationFactory
 from portal.models import AuditEvent
@@ -24,6 +23,7 @@ from scheduling.factories import ProviderFactory, ProviderOfferingFactory, Visit
 from scheduling.models import Appointment, AppointmentRequest, VisitType, WaitlistEntry, WaitlistOffer
 from scheduling.services.changes import appointment_cancel
 from scheduling.services.waitlist import offers_sweep
+from tests.clock import Clock
 from tests.conftest import sign_in
 from tests.scheduling.conftest import NOW, Clinic, at, weekday_mornings
 from tests.scheduling.test_waitlist import token_of
@@ -35,21 +35,14 @@ TUESDAY_9 = at(2026, 3, 3, 9)
 KEY = {"Idempotency-Key": "tap-1"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def advance(self, seconds: int = 1) -> None:
-        """A retry comes a moment later."""
-        self.now += timedelta(seconds=seconds)
+# A retry comes a moment later.
+A_MOMENT = timedelta(seconds=1)
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Every service and view asks django.utils.timezone.now(): start it at the fixture's morning."""
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: clock.now)
-    return clock
+def _monday_morning(clock: Clock) -> None:
+    """Every service and view asks the clock: stop it at the fixture's morning, so times are exact."""
+    clock.move_to(NOW, tick=False)
 
 
 def instant(value: str) -> datetime:
@@ -282,7 +275,7 @@ def test_booking_a_hold_books_it_once_however_often_it_is_sent(api: Client, clin
     hold = post(api, url("api_holds", clinic), slot(clinic, TUESDAY_9)).json()
 
     first = post(api, url("api_appointments", clinic), {"hold": hold["id"]})
-    clock.advance()
+    clock.shift(A_MOMENT)
     again = post(api, url("api_appointments", clinic), {"hold": hold["id"]})
 
     assert (first.status_code, again.status_code) == (201, 200)
@@ -293,7 +286,7 @@ def test_booking_a_hold_books_it_once_however_often_it_is_sent(api: Client, clin
 
 def test_a_direct_booking_with_an_idempotency_key_books_once(api: Client, clinic: Clinic, clock: Clock) -> None:
     first = post(api, url("api_appointments", clinic), slot(clinic, TUESDAY_9), **KEY)
-    clock.advance()
+    clock.shift(A_MOMENT)
     again = post(api, url("api_appointments", clinic), slot(clinic, TUESDAY_9), **KEY)
     # The key may come as a field instead of the header.
     field = post(api, url("api_appointments", clinic), {**slot(clinic, TUESDAY_9), "idempotency_key": "tap-1"})
@@ -579,7 +572,7 @@ def test_asking_for_a_visit_the_clinic_books(api: Client, clinic: Clinic, clock:
     therapy = VisitTypeFactory(organization=clinic.organization, booking_mode=VisitType.BookingMode.REQUEST)
 
     first = post(api, url("api_visit_requests", clinic), {"visit_type": therapy.pk, "note": "Mornings please"})
-    clock.advance()
+    clock.shift(A_MOMENT)
     again = post(api, url("api_visit_requests", clinic), {"visit_type": therapy.pk})
 
     assert (first.status_code, again.status_code) == (201, 200)

@@ -12,7 +12,6 @@ import pytest
 from django.apps import apps
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
-from django.utils import timezone
 
 from portal.models import Scope
 from portal.services.tokens import token_hash
@@ -26,6 +25,7 @@ from scheduling.factories import (
 )
 from scheduling.models import Appointment, VisitType, WaitlistEntry, WaitlistOffer
 from tests.authz import ACTORS, ALLOWED, PROXY_WITH_SCOPE, SELF, Endpoint, World, check_endpoint
+from tests.clock import Clock
 from tests.scheduling.conftest import NOW, at
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +36,9 @@ WEDNESDAY_10 = at(2026, 3, 4, 10)
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def _monday_morning(clock: Clock) -> None:
     """Monday 2 March 2026, 07:00 at the clinic: the times below are open and ahead."""
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    clock.move_to(NOW, tick=False)
 
 
 def _scheduling_rows() -> dict[str, list[str]]:

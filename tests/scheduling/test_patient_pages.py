@@ -1,7 +1,7 @@
 """The patient's scheduling pages: the appointments home, finding a time by visit type (book, ask,
 call; reasons), holding and booking (and losing a time to someone else), a visit (calendar file,
 directions), cancel and reschedule by policy, the waitlist and its offers, reminder links.
-Times come from the real clock, as the pages read it."""
+Times come from the pinned clock (tests/clock.py), as the pages read it."""
 
 from __future__ import annotations
 
