@@ -15,7 +15,7 @@ from scheduling.api.idempotency import KEY_MAX
 from scheduling.api.selectors import MAX_DAYS
 from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry
 from scheduling.services.eligibility import Eligibility
-from scheduling.services.requests import NOTE_MAX
+from scheduling.services.notes import NOTE_MAX
 from scheduling.services.slots import Slot, SlotSearch
 
 
