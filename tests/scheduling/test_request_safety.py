@@ -137,9 +137,7 @@ def test_a_finding_added_after_the_guidance_asks_again(clinic: Clinic, nurse: St
     assert AppointmentRequest.objects.count() == 0
 
 
-def test_a_late_cancellation_note_with_red_flags_is_refused_until_confirmed(
-    clinic: Clinic, nurse: StaffMember
-) -> None:
+def test_a_late_cancellation_note_with_red_flags_is_refused_until_confirmed(clinic: Clinic, nurse: StaffMember) -> None:
     visit = clinic.book(SOON)
     common: dict[str, Any] = {
         "access": clinic.access(),
