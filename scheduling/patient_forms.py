@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from scheduling.services.requests import NOTE_MAX
+from scheduling.services.notes import NOTE_MAX
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from messaging.models import Attachment, Message, Thread
-from messaging.safety import RED_FLAGS
+from messaging.safety import RED_FLAGS, Unconfirmed
 from messaging.services.threads import BODY_MAX, KEY_MAX, SUBJECT_MAX
 
 
@@ -116,6 +116,19 @@ class SafetyRefusalSerializer(serializers.Serializer[dict[str, Any]]):
     emergency_numbers = serializers.ListField(
         child=serializers.CharField(), help_text='Numbers to offer as call buttons: "911", and "988" for suicide.'
     )
+
+
+def safety_refusal(refusal: Unconfirmed) -> dict[str, Any]:
+    """The 422 body for words the screen refused: the same in every API that takes a patient's
+    words (messaging, scheduling notes)."""
+    body = {
+        "code": "safety_confirmation_required",
+        "detail": refusal.message,
+        "safety_flags": refusal.flags,
+        "labels": [str(label) for label in refusal.labels],
+        "emergency_numbers": ["911", "988"] if "suicide" in refusal.flags else ["911"],
+    }
+    return SafetyRefusalSerializer(body).data
 
 
 class ThreadStartedSerializer(ThreadSerializer):

@@ -28,6 +28,7 @@ from messaging.api.serializers import (
     ThreadSerializer,
     ThreadStartedSerializer,
     ThreadStartSerializer,
+    safety_refusal,
 )
 from messaging.models import CATEGORY_GUIDANCE, Category
 from messaging.selectors_patient import urgent_cover
@@ -48,15 +49,7 @@ UNPROCESSABLE = status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
 def _refused(refusal: safety.Unconfirmed) -> Response:
-    numbers = ["911", "988"] if "suicide" in refusal.flags else ["911"]
-    body = {
-        "code": "safety_confirmation_required",
-        "detail": refusal.message,
-        "safety_flags": refusal.flags,
-        "labels": [str(label) for label in refusal.labels],
-        "emergency_numbers": numbers,
-    }
-    return Response(SafetyRefusalSerializer(body).data, status=UNPROCESSABLE)
+    return Response(safety_refusal(refusal), status=UNPROCESSABLE)
 
 
 class CategoriesView(APIView):

@@ -10,12 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from messaging.safety import RED_FLAGS
 from portal.models import StaffMember
 from scheduling.api.idempotency import KEY_MAX
 from scheduling.api.selectors import MAX_DAYS
 from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry
 from scheduling.services.eligibility import Eligibility
-from scheduling.services.requests import NOTE_MAX
+from scheduling.services.notes import NOTE_MAX
 from scheduling.services.slots import Slot, SlotSearch
 
 
@@ -116,6 +117,30 @@ def slot_days(search: SlotSearch) -> list[dict[str, Any]]:
     return days
 
 
+def _note() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=NOTE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The patient's own words for the clinic. They pass the safety screen (see the 422 answer).",
+    )
+
+
+def _confirmed_flags() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(RED_FLAGS)),
+        required=False,
+        default=list,
+        source="confirmed_flags",
+        help_text=(
+            "The safety screen's findings the patient was shown (the `safety_flags` of a 422 answer) and chose "
+            "to send anyway. Without them a note whose words suggest an emergency is refused, and nothing is "
+            "done; with them, the note also goes to a nurse as urgent."
+        ),
+    )
+
+
 class SlotChoiceSerializer(serializers.Serializer[Any]):
     """One open time, as the slot search gave it."""
 
@@ -131,7 +156,8 @@ class TimeChoiceSerializer(serializers.Serializer[Any]):
     provider = serializers.IntegerField()
     location = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
-    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    note = _note()
+    confirmed_safety_flags = _confirmed_flags()
 
 
 class BookSerializer(serializers.Serializer[Any]):
@@ -162,7 +188,8 @@ class BookSerializer(serializers.Serializer[Any]):
 
 
 class CancelSerializer(serializers.Serializer[Any]):
-    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    note = _note()
+    confirmed_safety_flags = _confirmed_flags()
 
 
 class RequestSerializer(serializers.ModelSerializer[AppointmentRequest]):
@@ -186,7 +213,8 @@ class RequestSerializer(serializers.ModelSerializer[AppointmentRequest]):
 
 class VisitRequestSerializer(serializers.Serializer[Any]):
     visit_type = serializers.IntegerField()
-    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    note = _note()
+    confirmed_safety_flags = _confirmed_flags()
 
 
 class AppointmentSerializer(serializers.ModelSerializer[Appointment]):

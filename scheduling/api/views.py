@@ -4,7 +4,9 @@ instead (404 here). Views parse, call one selector or service, and shape the ans
 
 Answers: 400 with field errors for bad input or a rule the patient does not meet (in plain words);
 409 when the time was taken first, with other open times nearby; 202 when a cancel or move came
-after the online cut-off and became a request for the clinic.
+after the online cut-off and became a request for the clinic; 422 with the emergency guidance when
+a note's words suggest an emergency (messaging's safety screen, applied by the services, the same
+answer as messaging's API): the app shows it and may send again with the findings confirmed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging import safety
+from messaging.api.serializers import SafetyRefusalSerializer, safety_refusal
 from portal.access import Access, Action, access_patient
 from portal.api.pagination import PAGE_PARAMETERS, page_of
 from portal.models import AuditEvent, User
@@ -52,6 +56,7 @@ from scheduling.services import booking, changes, requests, waitlist
 from scheduling.services.changes import ChangeOutcome
 
 CONFLICT = {409: ConflictSerializer}
+SCREENED = {422: SafetyRefusalSerializer}
 
 
 def _patient_side(request: Request, patient_id: Any) -> tuple[Access, User]:
@@ -62,10 +67,12 @@ def _patient_side(request: Request, patient_id: Any) -> tuple[Access, User]:
 
 
 class SchedulingView(APIView):
-    """Turns a lost race into 409 with nearby times, a booking already on its way into 409, and a
-    bad or someone else's link into 404."""
+    """Turns a lost race into 409 with nearby times, a booking already on its way into 409, a
+    bad or someone else's link into 404, and a note refused by the safety screen into 422."""
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, safety.Unconfirmed):
+            return Response(safety_refusal(exc), status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         if isinstance(exc, booking.SlotUnavailable):
             providers = selectors.slot_providers(exc.alternatives)
             data = {"detail": exc.message, "alternatives": exc.alternatives}
@@ -227,11 +234,12 @@ class AppointmentView(SchedulingView):
 class RescheduleView(SchedulingView):
     @extend_schema(
         request=TimeChoiceSerializer,
-        responses={200: AppointmentSerializer, 202: ChangeRequestedSerializer, **CONFLICT},
+        responses={200: AppointmentSerializer, 202: ChangeRequestedSerializer, **CONFLICT, **SCREENED},
     )
     def post(self, request: Request, patient_id: Any, appointment_id: int) -> Response:
         """Move a booked visit to another open time (the answer is the new visit). After the
-        cut-off it becomes a request (202) and the visit stays as it is until the clinic answers."""
+        cut-off it becomes a request (202) and the visit stays as it is until the clinic answers.
+        A note whose words suggest an emergency answers 422 with the guidance until confirmed."""
         access, actor = _patient_side(request, patient_id)
         payload = TimeChoiceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -244,6 +252,7 @@ class RescheduleView(SchedulingView):
             location_id=data["location"],
             starts_at=data["starts_at"],
             note=data["note"],
+            confirmed_flags=data["confirmed_flags"],
         )
         return _changed(
             access, outcome, _("It is too close to the visit to change it online, so this became a request.")
@@ -251,15 +260,23 @@ class RescheduleView(SchedulingView):
 
 
 class CancelView(SchedulingView):
-    @extend_schema(request=CancelSerializer, responses={200: AppointmentSerializer, 202: ChangeRequestedSerializer})
+    @extend_schema(
+        request=CancelSerializer,
+        responses={200: AppointmentSerializer, 202: ChangeRequestedSerializer, **SCREENED},
+    )
     def post(self, request: Request, patient_id: Any, appointment_id: int) -> Response:
         """Cancel a visit (or a hold). After the cut-off it becomes a request (202) and the visit
-        stays booked until the clinic answers."""
+        stays booked until the clinic answers. A note whose words suggest an emergency answers 422
+        with the guidance until confirmed."""
         access, actor = _patient_side(request, patient_id)
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         outcome = changes.appointment_cancel(
-            access=access, actor=actor, appointment_id=appointment_id, note=payload.validated_data["note"]
+            access=access,
+            actor=actor,
+            appointment_id=appointment_id,
+            note=payload.validated_data["note"],
+            confirmed_flags=payload.validated_data["confirmed_flags"],
         )
         return _changed(
             access, outcome, _("It is too close to the visit to cancel it online, so this became a request.")
@@ -350,10 +367,13 @@ class OfferAcceptView(SchedulingView):
 
 
 class VisitRequestsView(SchedulingView):
-    @extend_schema(request=VisitRequestSerializer, responses={201: RequestSerializer, 200: RequestSerializer})
+    @extend_schema(
+        request=VisitRequestSerializer, responses={201: RequestSerializer, 200: RequestSerializer, **SCREENED}
+    )
     def post(self, request: Request, patient_id: Any) -> Response:
         """Ask for a visit of a type the clinic books (request mode). Asking again while the first
-        request waits answers 200 with that request."""
+        request waits answers 200 with that request. A note whose words suggest an emergency
+        answers 422 with the guidance until confirmed."""
         access, actor = _patient_side(request, patient_id)
         payload = VisitRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -363,6 +383,7 @@ class VisitRequestsView(SchedulingView):
             actor=actor,
             visit_type_id=payload.validated_data["visit_type"],
             note=payload.validated_data["note"],
+            confirmed_flags=payload.validated_data["confirmed_flags"],
             now=now,
         )
         return Response(

@@ -1,9 +1,14 @@
 """After booking: cancel and reschedule by the visit type's policy (after the cut-off a patient's
 change becomes a request the clinic handles), staff marking arrived / no-show / completed, the
-patient confirming from a reminder's link, and the sweep that expires holds."""
+patient confirming from a reminder's link, and the sweep that expires holds.
+
+A patient's note with a cancel or move passes the safety screen (scheduling.services.notes),
+late or in time: a change done online keeps no note, so confirmed red flags are the only words
+of it that go anywhere (to nurse triage, at once)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +33,7 @@ from scheduling.services.common import (
     require_staff,
     system_audit,
 )
+from scheduling.services.notes import Note, note_escalate, note_screened
 from scheduling.services.requests import late_change_request
 
 Status = Appointment.Status
@@ -63,6 +69,27 @@ def _own_organization(access: Access, appointment: Appointment) -> None:
         raise Http404
 
 
+def _screened(access: Access, note: str, confirmed_flags: Collection[str]) -> Note | None:
+    # Staff write no note here; the patient side's words are screened before anything is written.
+    return note_screened(note, confirmed_flags=confirmed_flags) if patient_side(access) else None
+
+
+def _escalate(
+    access: Access, actor: User | None, note: Note | None, kind: str, appointment: Appointment, now: datetime
+) -> None:
+    if note is not None:
+        note_escalate(
+            access,
+            actor,
+            note=note,
+            kind=kind,
+            visit_type=appointment.visit_type,
+            appointment=appointment,
+            about=f"visit-{appointment.pk}",
+            now=now,
+        )
+
+
 def cancel_now(appointment: Appointment, *, actor: User | None, now: datetime, offer_freed: bool = True) -> None:
     was_booked = appointment.status == Status.BOOKED
     move(appointment, Status.CANCELLED)
@@ -75,11 +102,17 @@ def cancel_now(appointment: Appointment, *, actor: User | None, now: datetime, o
 
 @transaction.atomic
 def appointment_cancel(
-    *, access: Access, actor: User | None, appointment_id: int, note: str = "", now: datetime | None = None
+    *,
+    access: Access,
+    actor: User | None,
+    appointment_id: int,
+    note: str = "",
+    confirmed_flags: Collection[str] = (),
+    now: datetime | None = None,
 ) -> ChangeOutcome:
     """Cancel a held or booked visit. A patient's cancellation after the visit type's cut-off
     becomes a request (the visit stays booked until staff handle it). The freed time is offered
-    to the waitlist."""
+    to the waitlist. A patient's note: `safety.Unconfirmed` until its findings are confirmed."""
     now = now or timezone.now()
     appointment = locked_appointment(access, appointment_id)
     _own_organization(access, appointment)
@@ -87,11 +120,19 @@ def appointment_cancel(
         raise InvalidTransition(_("This visit can no longer be cancelled."))
     if patient_side(access) and appointment.status == Status.BOOKED and _late(appointment, now):
         request = late_change_request(
-            access, actor, appointment=appointment, kind=AppointmentRequest.Kind.CANCEL, note=note, now=now
+            access,
+            actor,
+            appointment=appointment,
+            kind=AppointmentRequest.Kind.CANCEL,
+            note=note,
+            confirmed_flags=confirmed_flags,
+            now=now,
         )
         return ChangeOutcome(appointment, request)
+    screened = _screened(access, note, confirmed_flags)
     cancel_now(appointment, actor=actor, now=now)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=appointment)
+    _escalate(access, actor, screened, AppointmentRequest.Kind.CANCEL, appointment, now)
     return ChangeOutcome(appointment)
 
 
@@ -105,11 +146,13 @@ def appointment_reschedule(
     location_id: int,
     starts_at: datetime,
     note: str = "",
+    confirmed_flags: Collection[str] = (),
     now: datetime | None = None,
 ) -> ChangeOutcome:
     """Move a booked visit to another time, in one transaction: the old one is cancelled and the
     new one booked, or neither (the loser of a race keeps the old visit and is offered others).
-    After the cut-off a patient's move becomes a request."""
+    After the cut-off a patient's move becomes a request. A patient's note:
+    `safety.Unconfirmed` until its findings are confirmed."""
     now = now or timezone.now()
     patient = locked_patient(access)
     old = locked_appointment(access, appointment_id)
@@ -117,12 +160,19 @@ def appointment_reschedule(
     if old.status != Status.BOOKED or old.starts_at <= now:
         raise InvalidTransition(_("This visit can no longer be changed."))
     visit_type = old.visit_type
+    if patient_side(access) and _late(old, now):
+        request = late_change_request(
+            access,
+            actor,
+            appointment=old,
+            kind=AppointmentRequest.Kind.RESCHEDULE,
+            note=note,
+            confirmed_flags=confirmed_flags,
+            now=now,
+        )
+        return ChangeOutcome(old, request)
+    screened = _screened(access, note, confirmed_flags)
     if patient_side(access):
-        if _late(old, now):
-            request = late_change_request(
-                access, actor, appointment=old, kind=AppointmentRequest.Kind.RESCHEDULE, note=note, now=now
-            )
-            return ChangeOutcome(old, request)
         cancel_now(old, actor=actor, now=now, offer_freed=False)
         check_bookable(
             patient=patient,
@@ -153,6 +203,7 @@ def appointment_reschedule(
     reminders.schedule_reminders(appointment=new, now=now)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=old)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=new)
+    _escalate(access, actor, screened, AppointmentRequest.Kind.RESCHEDULE, old, now)
     return ChangeOutcome(new)
 
 

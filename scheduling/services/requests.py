@@ -1,8 +1,10 @@
 """Requests the clinic's staff handle: a visit the patient asked for (visit types in request mode),
-and a cancellation or change that came after the online cut-off."""
+and a cancellation or change that came after the online cut-off. The patient's note passes the
+safety screen first (scheduling.services.notes)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -17,25 +19,43 @@ from portal.services.errors import InvalidTransition, ServiceError
 from scheduling.models import Appointment, AppointmentRequest
 from scheduling.services.common import load_visit_type, locked_patient, patient_side, require_scheduling, require_staff
 from scheduling.services.eligibility import check_eligibility
+from scheduling.services.notes import Note, note_escalate, note_screened
 
 Kind = AppointmentRequest.Kind
 RequestStatus = AppointmentRequest.Status
-NOTE_MAX = 2000
 
 
-def _note(note: str) -> str:
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise ServiceError(_("Please shorten this to %(limit)s characters.") % {"limit": NOTE_MAX}, field="note")
-    return note
+def _escalate(access: Access, actor: User | None, request: AppointmentRequest, note: Note, now: datetime) -> None:
+    """Confirmed red flags in the note reach a nurse now, also when the request was already
+    waiting (the words are new even if the request is not)."""
+    note_escalate(
+        access,
+        actor,
+        note=note,
+        kind=request.kind,
+        visit_type=request.visit_type,
+        appointment=request.appointment,
+        about=f"request-{request.pk}",
+        now=now,
+    )
 
 
 def late_change_request(
-    access: Access, actor: User | None, *, appointment: Appointment, kind: str, note: str, now: datetime
+    access: Access,
+    actor: User | None,
+    *,
+    appointment: Appointment,
+    kind: str,
+    note: str,
+    confirmed_flags: Collection[str] = (),
+    now: datetime,
 ) -> AppointmentRequest:
-    """The open request to cancel or change `appointment` (made now, or the one already waiting)."""
+    """The open request to cancel or change `appointment` (made now, or the one already waiting).
+    The note passes the safety screen: `safety.Unconfirmed` until its findings are confirmed."""
+    screened = note_screened(note, confirmed_flags=confirmed_flags)
     existing = AppointmentRequest.objects.filter(appointment=appointment, kind=kind, status=RequestStatus.OPEN).first()
     if existing is not None:
+        _escalate(access, actor, existing, screened, now)
         return existing
     request = AppointmentRequest.objects.create(
         organization_id=appointment.organization_id,
@@ -43,12 +63,13 @@ def late_change_request(
         visit_type=appointment.visit_type,
         kind=kind,
         appointment=appointment,
-        note=_note(note),
+        note=screened.text,
         created_by=actor,
         created_at=now,
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=request)
     _open_thread(access, actor, request, now)
+    _escalate(access, actor, request, screened, now)
     return request
 
 
@@ -61,13 +82,24 @@ def _open_thread(access: Access, actor: User | None, request: AppointmentRequest
 
 @transaction.atomic
 def visit_request(
-    *, access: Access, actor: User, visit_type_id: int, note: str, now: datetime | None = None
+    *,
+    access: Access,
+    actor: User,
+    visit_type_id: int,
+    note: str,
+    confirmed_flags: Collection[str] = (),
+    now: datetime | None = None,
 ) -> AppointmentRequest:
     """A patient (or caregiver) asks for a visit of a type staff book. Asking again while the
-    first request waits returns that one."""
+    first request waits returns that one.
+
+    The note passes the safety screen before anything else is checked or written:
+    `safety.Unconfirmed` until the sender confirms its findings (`confirmed_flags`); confirmed,
+    the words also go to nurse triage in an urgent thread."""
     require_scheduling(access)
     if not patient_side(access):
         raise Http404
+    screened = note_screened(note, confirmed_flags=confirmed_flags)
     now = now or timezone.now()
     patient = locked_patient(access)
     visit_type = load_visit_type(visit_type_id)
@@ -80,6 +112,7 @@ def visit_request(
         patient=patient, visit_type=visit_type, kind=Kind.BOOK, status=RequestStatus.OPEN
     ).first()
     if existing is not None:
+        _escalate(access, actor, existing, screened, now)
         return existing
     try:
         with transaction.atomic():
@@ -88,7 +121,7 @@ def visit_request(
                 patient=patient,
                 visit_type=visit_type,
                 kind=Kind.BOOK,
-                note=_note(note),
+                note=screened.text,
                 created_by=actor,
                 created_at=now,
             )
@@ -96,6 +129,7 @@ def visit_request(
         raise ServiceError(_("You have already asked for this visit.")) from error
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=request)
     _open_thread(access, actor, request, now)
+    _escalate(access, actor, request, screened, now)
     return request
 
 

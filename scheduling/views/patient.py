@@ -1,7 +1,10 @@
 """The patient's scheduling pages, for the patient or a caregiver with the scheduling scope: the
 appointments home, finding a time (by visit type: book, ask, or call), holding and confirming a
 time, a visit with its calendar file, directions, change and cancel, and the waitlist. Times read
-in the clinic's time zone. Staff book from their own pages: 404 here."""
+in the clinic's time zone. Staff book from their own pages: 404 here.
+
+A note whose words suggest an emergency comes back with the emergency guidance (messaging's safety
+screen, applied by the services) and everything typed, and is sent only with "Send it anyway"."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from messaging import safety
 from portal.access import Access, Action
 from portal.models import User
 from portal.services.errors import ServiceError
@@ -58,6 +62,23 @@ def _start(request: HttpRequest) -> date | None:
 def _posted(request: HttpRequest) -> Any:
     # An empty POST (a button with no fields filled) is still a submitted form.
     return request.POST if request.method == "POST" else None
+
+
+def _screened(refusal: safety.Unconfirmed) -> dict[str, Any]:
+    """What the pages show of a refused note: the guidance and the "Send it anyway" button."""
+    return {"safety_flags": refusal.flags, "safety_labels": refusal.labels, "screened": " ".join(refusal.flags)}
+
+
+def _sent_anyway(request: HttpRequest, note: str) -> None:
+    # The service opened the urgent thread; the patient is told where the words went.
+    if safety.screen(note):
+        messages.warning(
+            request,
+            _(
+                "We have sent your words to the clinic's care team as urgent. If this is an emergency, "
+                "call 911 now: do not wait for an answer."
+            ),
+        )
 
 
 def _home(access: Access) -> HttpResponse:
@@ -161,17 +182,25 @@ def hold_page(request: HttpRequest, access: Access, hold_id: int) -> HttpRespons
 @require_POST
 def visit_request(request: HttpRequest, access: Access, visit_type_id: int) -> HttpResponse:
     form = RequestForm(request.POST)
+    screened: dict[str, Any] = {}
     if form.is_valid():
         try:
             requests.visit_request(
-                access=access, actor=_actor(request), visit_type_id=visit_type_id, note=form.cleaned_data["note"]
+                access=access,
+                actor=_actor(request),
+                visit_type_id=visit_type_id,
+                note=form.cleaned_data["note"],
+                confirmed_flags=safety.confirmed_in(request.POST),
             )
+        except safety.Unconfirmed as refusal:
+            screened = _screened(refusal)
         except ServiceError as error:
             form.add_error("note" if error.field == "note" else None, error.message)
         else:
             messages.success(request, _("We have your request. The clinic will contact you to book a time."))
+            _sent_anyway(request, form.cleaned_data["note"])
             return _home(access)
-    return _type_page(request, access, visit_type_id, request_form=form)
+    return _type_page(request, access, visit_type_id, request_form=form, **screened)
 
 
 @scheduling_page
@@ -255,11 +284,18 @@ def _late_change_said(request: HttpRequest, asked: AppointmentRequest) -> None:
 def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpResponse:
     appointment, _requests = selectors.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
     form = NoteForm(_posted(request))
+    screened: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
         try:
             outcome = changes.appointment_cancel(
-                access=access, actor=_actor(request), appointment_id=appointment_id, note=form.cleaned_data["note"]
+                access=access,
+                actor=_actor(request),
+                appointment_id=appointment_id,
+                note=form.cleaned_data["note"],
+                confirmed_flags=safety.confirmed_in(request.POST),
             )
+        except safety.Unconfirmed as refusal:
+            screened = _screened(refusal)
         except ServiceError as error:
             form.add_error("note" if error.field == "note" else None, error.message)
         else:
@@ -267,6 +303,7 @@ def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpRes
                 _late_change_said(request, outcome.request)
             else:
                 messages.success(request, _("Your visit is cancelled."))
+            _sent_anyway(request, form.cleaned_data["note"])
             return _visit(access, appointment)
     now = timezone.now()
     context = {
@@ -275,6 +312,7 @@ def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpRes
         "form": form,
         "changeable": selectors.changeable(appointment, now),
         "late": selectors.too_late_online(appointment, now),
+        **screened,
     }
     return render(request, "scheduling/patient/cancel.html", context)
 
@@ -316,6 +354,7 @@ def _move(
     request: HttpRequest, access: Access, appointment: Appointment, form: NoteForm, to: Slot
 ) -> HttpResponse | dict[str, Any]:
     """Move the visit (or, late, ask the clinic to): a redirect, or what to show of the refusal."""
+    note = form.cleaned_data.get("note", "")
     try:
         outcome = changes.appointment_reschedule(
             access=access,
@@ -324,14 +363,18 @@ def _move(
             provider_id=to.provider_id,
             location_id=to.location_id,
             starts_at=to.starts_at,
-            note=form.cleaned_data.get("note", ""),
+            note=note,
+            confirmed_flags=safety.confirmed_in(request.POST),
         )
+    except safety.Unconfirmed as refusal:
+        return _screened(refusal)
     except ServiceError as error:
         return _lost(error)
     if outcome.request is not None:
         _late_change_said(request, outcome.request)
     else:
         messages.success(request, _("Your visit has moved to the new time. We have cancelled the old one."))
+    _sent_anyway(request, note)
     return _visit(access, outcome.appointment)
 
 
