@@ -20,8 +20,8 @@ from django.urls import reverse
 from messaging import safety
 from messaging.factories import PoolFactory
 from messaging.models import Category, Pool, Thread
-from portal.factories import StaffMemberFactory
-from portal.models import StaffMember, StaffRole
+from portal.factories import ProxyGrantFactory, StaffMemberFactory
+from portal.models import AuditEvent, Scope, StaffMember, StaffRole
 from scheduling.factories import VisitTypeFactory
 from scheduling.models import Appointment, AppointmentRequest, VisitType
 from scheduling.services.changes import appointment_cancel, appointment_reschedule
@@ -230,6 +230,23 @@ def test_a_note_with_a_move_in_time_is_screened_too(clinic: Clinic, nurse: Staff
 
     assert moved.appointment.starts_at == WEDNESDAY_9
     assert "Seizures again since Friday" in _body(_urgent(nurse, ["seizure"]))
+
+
+def test_a_caregiver_without_the_messaging_scope_still_reaches_the_nurse(
+    clinic: Clinic, nurse: StaffMember, asked: VisitType
+) -> None:
+    caregiver = ProxyGrantFactory(patient=clinic.patient, scopes=[Scope.SCHEDULING]).grantee
+
+    visit_request(
+        access=clinic.access(caregiver),
+        actor=caregiver,
+        visit_type_id=asked.pk,
+        note="She passed out this morning",
+        confirmed_flags=["unconscious"],
+    )
+
+    message = _urgent(nurse, ["unconscious"]).messages.get()
+    assert (message.author, message.acting_as) == (caregiver, AuditEvent.ActingAs.PROXY)
 
 
 def test_a_plain_note_opens_no_urgent_thread(clinic: Clinic, nurse: StaffMember) -> None:
