@@ -281,7 +281,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # User.language and Patient.preferred_language share LANGUAGES: one enum in the schema.
     # Thread.Status and ProxyGrant.Status are both "status": name the thread's.
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES, "ThreadStatusEnum": "messaging.models.Thread.Status"},
+    # An audit event and a message both say who acted ("acting_as"), from different choices.
+    # Both APIs' safety-screen findings are one enum.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": LANGUAGES,
+        "ThreadStatusEnum": "messaging.models.Thread.Status",
+        "AuditActingAsEnum": "portal.models.audit.AuditEvent.ActingAs",
+        "MessageActingAsEnum": "messaging.models.Message.ActingAs",
+        "SafetyFlagEnum": "messaging.api.serializers.SAFETY_FLAG_CHOICES",
+    },
 }
 
 # --- SMART on FHIR: OAuth2 for patient-facing apps (django-oauth-toolkit) -----------

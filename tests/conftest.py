@@ -27,6 +27,7 @@ def clock(time_machine: TimeMachineFixture) -> Clock:
     pinned.move_to(PINNED)
     return pinned
 
+
 # The role tests run as, made by `manage.py db_roles` exactly as production's web and workers' role is.
 APP_ROLE = "portal_app_test"
 

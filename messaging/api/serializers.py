@@ -74,15 +74,22 @@ class ThreadDetailSerializer(ThreadSerializer):
         fields = (*ThreadSerializer.Meta.fields, "messages")
 
 
-def _confirmed_flags() -> serializers.ListField:
+# One name for the screen's findings in the schema, whichever API names them (settings' ENUM_NAME_OVERRIDES).
+SAFETY_FLAG_CHOICES = sorted(RED_FLAGS)
+
+
+def confirmed_flags_field(
+    after: str = "Without them a message whose words suggest an emergency is refused.",
+) -> serializers.ListField:
+    """The findings a patient saw and chose to send anyway; every API that screens words takes them so."""
     return serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(RED_FLAGS)),
+        child=serializers.ChoiceField(choices=SAFETY_FLAG_CHOICES),
         required=False,
         default=list,
         source="confirmed_flags",
         help_text=(
             "The safety screen's findings the patient was shown (the `safety_flags` of a 422 answer) and "
-            "chose to send anyway. Without them a message whose words suggest an emergency is refused."
+            f"chose to send anyway. {after}"
         ),
     )
 
@@ -94,14 +101,14 @@ class ThreadStartSerializer(serializers.Serializer[Thread]):
     urgency = serializers.ChoiceField(choices=Thread.Urgency.choices, default=Thread.Urgency.NORMAL)
     # Made once per compose screen by the app: a retried request finds the thread it started.
     idempotency_key = serializers.CharField(max_length=KEY_MAX)
-    confirmed_safety_flags = _confirmed_flags()
+    confirmed_safety_flags = confirmed_flags_field()
 
 
 class ReplySerializer(serializers.Serializer[Message]):
     body = serializers.CharField(max_length=BODY_MAX)
     # Optional, made once per reply by the app: a retried request finds the message it sent.
     idempotency_key = serializers.CharField(max_length=KEY_MAX, required=False, default="")
-    confirmed_safety_flags = _confirmed_flags()
+    confirmed_safety_flags = confirmed_flags_field()
 
 
 class SafetyRefusalSerializer(serializers.Serializer[dict[str, Any]]):
@@ -111,7 +118,7 @@ class SafetyRefusalSerializer(serializers.Serializer[dict[str, Any]]):
 
     code = serializers.CharField(help_text='Always "safety_confirmation_required".')
     detail = serializers.CharField(help_text="The emergency guidance, in the patient's language.")
-    safety_flags = serializers.ListField(child=serializers.ChoiceField(choices=sorted(RED_FLAGS)))
+    safety_flags = serializers.ListField(child=serializers.ChoiceField(choices=SAFETY_FLAG_CHOICES))
     labels = serializers.ListField(child=serializers.CharField(), help_text="What each finding means, in words.")
     emergency_numbers = serializers.ListField(
         child=serializers.CharField(), help_text='Numbers to offer as call buttons: "911", and "988" for suicide.'

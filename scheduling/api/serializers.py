@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from messaging.safety import RED_FLAGS
+from messaging.api.serializers import confirmed_flags_field
 from portal.models import StaffMember
 from scheduling.api.idempotency import KEY_MAX
 from scheduling.api.selectors import MAX_DAYS
@@ -128,16 +128,9 @@ def _note() -> serializers.CharField:
 
 
 def _confirmed_flags() -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(RED_FLAGS)),
-        required=False,
-        default=list,
-        source="confirmed_flags",
-        help_text=(
-            "The safety screen's findings the patient was shown (the `safety_flags` of a 422 answer) and chose "
-            "to send anyway. Without them a note whose words suggest an emergency is refused, and nothing is "
-            "done; with them, the note also goes to a nurse as urgent."
-        ),
+    return confirmed_flags_field(
+        "Without them a note whose words suggest an emergency is refused, and nothing is done; with them, "
+        "the note also goes to a nurse as urgent."
     )
 
 
