@@ -76,11 +76,13 @@ PAST_VISITS = (
     ("LPC-100006", "Follow-up visit", 2),
 )
 # (MRN, visit type, physician, days ahead): upcoming visits the front desk booked.
+# (MRN, visit type, physician, days ahead, hour). The two with Dr Okafor have different hours:
+# from a Wednesday, 10 days ahead is a Saturday, moved to the Monday that is also 12 days ahead.
 UPCOMING = (
-    ("LPC-100001", "Follow-up visit", "samuel.okafor@lakeside.example", 10),
+    ("LPC-100001", "Follow-up visit", "samuel.okafor@lakeside.example", 10, 10),
     # Two days ahead, so her online check-in is open in the demo.
-    ("LPC-100002", "Video visit", "rosa.martinez@lakeside.example", 2),
-    ("LPC-100006", "Follow-up visit", "samuel.okafor@lakeside.example", 12),
+    ("LPC-100002", "Video visit", "rosa.martinez@lakeside.example", 2, 10),
+    ("LPC-100006", "Follow-up visit", "samuel.okafor@lakeside.example", 12, 11),
 )
 HOURS = ((time(9), time(12)), (time(13), time(17)))
 
@@ -164,7 +166,7 @@ def ensure_visits(
         )
         tally["Appointment"] += 1
     desk = staff[FRONT_DESK]
-    for mrn, name, email, days in UPCOMING:
+    for mrn, name, email, days, hour in UPCOMING:
         patient = patients[mrn]
         visit_type = visit_types[name]
         upcoming = Appointment.objects.filter(
@@ -180,7 +182,7 @@ def ensure_visits(
                 visit_type_id=visit_type.pk,
                 provider_id=staff[email].pk,
                 location_id=location.pk,
-                starts_at=_weekday_at(today + timedelta(days=days), 10, zone),
+                starts_at=_weekday_at(today + timedelta(days=days), hour, zone),
             )
         except ServiceError:
             continue  # someone trying the portal took that time; the demo does without this visit
