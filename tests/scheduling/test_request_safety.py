@@ -158,7 +158,7 @@ def test_a_late_cancellation_note_with_red_flags_is_refused_until_confirmed(clin
     assert visit.status == Status.BOOKED
     assert outcome.request is not None and outcome.request.note == "I want to die"
     assert _body(_urgent(nurse, ["suicide"])) == (
-        "Written with a cancellation of the visit (Follow-up visit) on March 2, 2026, 10 a.m.:\n\nI want to die"
+        "Written with a cancellation of the visit (Follow-up visit) on Mon 2 Mar 2026, 10:00 a.m.:\n\nI want to die"
     )
 
 
@@ -184,7 +184,7 @@ def test_a_late_change_note_with_red_flags_is_refused_until_confirmed(clinic: Cl
 
     assert outcome.request is not None and outcome.request.kind == AppointmentRequest.Kind.RESCHEDULE
     assert _body(_urgent(nurse, ["anaphylaxis"])).startswith(
-        "Written with a change of the visit (Follow-up visit) on March 2, 2026, 10 a.m.:"
+        "Written with a change of the visit (Follow-up visit) on Mon 2 Mar 2026, 10:00 a.m.:"
     )
 
 
