@@ -24,6 +24,8 @@ TICK_GAPS = 4
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 
 Range = tuple[Decimal | None, Decimal | None]
+# Up to this span the time axis names days; beyond it, months (three labels "Nov 2026" would not tell apart).
+DAYS_LABELLED_BY_DATE = 62
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,13 @@ def lines_chart(
     ranges: Sequence[Range] | None = None,
     band_labels: Sequence[str] | None = None,
     *,
-    label: Callable[[datetime], str] = dates.format_month,
+    label: Callable[[datetime], str] | None = None,
 ) -> LinesChart | None:
     """Several series on one time axis and one scale (blood pressure: the top and the bottom number),
     each oldest first; None unless some series has two points. `ranges` are the usual (low, high)
     of each series, drawn as bands where both ends are known, named by `band_labels` if given.
-    `label` writes the time axis's dates (months for years of results, days for weeks of home
-    readings), in the portal's one style."""
+    `label` writes the time axis's dates in the portal's one style: by default days over two months
+    or less (weeks of readings), months over longer spans (years of results)."""
     drawn = [points for points in series if points]
     if max((len(points) for points in drawn), default=0) < 2:
         return None
@@ -124,6 +126,8 @@ def lines_chart(
     lowest, highest = ticks[0], ticks[-1]
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     first, last = everything[0].when.timestamp(), everything[-1].when.timestamp()
+    if label is None:
+        label = dates.format_date if last - first <= DAYS_LABELLED_BY_DATE * 86400 else dates.format_month
     left, right, top, bottom = PAD_LEFT, WIDTH - PAD_RIGHT, PAD_TOP, HEIGHT - PAD_BOTTOM
 
     def x_of(point: Point) -> float:

@@ -118,7 +118,7 @@ def test_after_hours_a_flagged_thread_goes_to_the_on_call_pool_on_the_wall_clock
     with time_machine.travel(MONDAY_9PM, tick=False):
         cover = urgent_cover(thread)
     assert cover == (
-        "The clinic is closed now. Sam Lee, MD is on call and will answer by today at 11 p.m. CST. "
+        "The clinic is closed now. Sam Lee, MD is on call and will answer by today at 11:00 p.m. CST. "
         "If this is an emergency, call 911 now: do not wait for an answer."
     )
 
@@ -132,7 +132,7 @@ def test_after_hours_without_an_on_call_pool_the_patient_is_told_nobody_reads_it
     with time_machine.travel(MONDAY_9PM, tick=False):
         cover = urgent_cover(thread)
     assert cover == (
-        "The clinic is closed now: nobody will read your message before tomorrow at 8 a.m. CST. "
+        "The clinic is closed now: nobody will read your message before tomorrow at 8:00 a.m. CST. "
         "If this is an emergency, call 911 now: do not wait for an answer."
     )
 
@@ -288,7 +288,7 @@ def test_api_start_answers_422_with_the_guidance_until_confirmed(clinic: Clinic)
     )
     assert sent.json()["safety_flags"] == ["chest_pain", "breathing"]
     assert sent.json()["urgent_cover"] == (
-        "Ana Lopez, RN will answer by today at 11 a.m. CST. "
+        "Ana Lopez, RN will answer by today at 11:00 a.m. CST. "
         "If this is an emergency, call 911 now: do not wait for an answer."
     )
 
@@ -362,7 +362,7 @@ def test_the_page_tells_who_covers_a_flagged_message_after_hours(clinic: Clinic)
         page = client.post(reverse("messages_start", kwargs={"patient_id": clinic.patient.pk}), data, follow=True)
 
     body = page.content.decode()
-    assert "Sam Lee, MD is on call and will answer by today at 11 p.m. CST." in body
+    assert "Sam Lee, MD is on call and will answer by today at 11:00 p.m. CST." in body
     assert Thread.objects.get().pool.kind == Pool.Kind.ON_CALL
 
 

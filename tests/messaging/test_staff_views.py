@@ -180,7 +180,8 @@ def test_the_chart_panel_puts_a_reading_logged_a_minute_ago_first_flagged_in_wor
         systolic=182,
         diastolic=124,
     )
-    thread = clinic.start(body="Chest pain since this morning.", now=timezone.now())
+    # The patient saw the safety screen's guidance and sent it anyway.
+    thread = clinic.start(body="Chest pain since this morning.", now=timezone.now(), confirmed_flags=["chest_pain"])
 
     partial = client_for(clinic.nurse_ana.user).get(url("staff_thread_chart", thread), **HTMX).content.decode()
 

@@ -222,4 +222,5 @@ def test_chart_dates_are_in_the_pages_language(client, patient) -> None:
 
     chart = client.get(_url(patient, "results/4548-4/")).context["chart"]
 
-    assert [label for _x, label, _anchor in chart.x_ticks] == ["03/11/2026", "25/11/2026", "14/11/2026"]
+    # Three weeks of results: the axis names days, in Spanish.
+    assert [label for _x, label, _anchor in chart.x_ticks] == ["mar 3 nov 2026", "mié 25 nov 2026", "sáb 14 nov 2026"]

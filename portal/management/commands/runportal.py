@@ -60,8 +60,10 @@ def port_is_free(port: int) -> bool:
 
 def start_children(port: int) -> list[Child]:
     # process_group=0: a terminal's Ctrl-C goes to this runner only, so shutdown happens in our order.
+    # As in production, web and workers never hold the owner's credentials (only migrations do).
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_OWNER_URL"}
     return [
-        (name, subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ.copy(), process_group=0))  # noqa: S603
+        (name, subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment, process_group=0))  # noqa: S603
         for name, command in child_commands(port)
     ]
 
