@@ -31,6 +31,10 @@ from records.fhir_api.resource_types import (
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
+# Far past any real search, far below PostgreSQL's bigint: a larger _offset once reached the
+# database as OFFSET and failed there (500 "bigint out of range").
+MAX_OFFSET = 1_000_000_000
+WHOLE_NUMBER = re.compile(r"[0-9]+")
 PREFIXES = ("eq", "ne", "ge", "gt", "le", "lt")
 FHIR_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
 
@@ -67,16 +71,27 @@ class PatientQuery:
 
 
 def page_of(params: QueryDict) -> Page:
-    return Page(count=min(_integer(params, "_count", DEFAULT_COUNT), MAX_COUNT), offset=_integer(params, "_offset", 0))
+    # A _count above MAX_COUNT is read as MAX_COUNT (FHIR lets a server page less than asked);
+    # an _offset above MAX_OFFSET cannot be honoured, so it is refused.
+    count = _integer(params, "_count", DEFAULT_COUNT, MAX_COUNT, clamp=True)
+    return Page(count=count, offset=_integer(params, "_offset", 0, MAX_OFFSET, clamp=False))
 
 
-def _integer(params: QueryDict, name: str, default: int) -> int:
+def _integer(params: QueryDict, name: str, default: int, ceiling: int, *, clamp: bool) -> int:
+    """A whole number of 0 to `ceiling`: above it, `ceiling` (clamp) or a SearchError. ASCII digits
+    only: str.isdigit() also passes '²', which int() then rejects."""
     value = params.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not WHOLE_NUMBER.fullmatch(value):
         raise SearchError(name, "must be a whole number of 0 or more.")
-    return int(value)
+    # Compare lengths first: int() refuses a string of thousands of digits (and is slow on it).
+    digits = value.lstrip("0") or "0"
+    if len(digits) <= len(str(ceiling)) and int(digits) <= ceiling:
+        return int(digits)
+    if clamp:
+        return ceiling
+    raise SearchError(name, f"must be at most {ceiling}.")
 
 
 def patient_reference(param: str, value: str) -> str:
