@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import QueryDict
 
+from portal.lookups import NOTHING, fits
 from records.fhir_api.resource_types import (
     ALL_TYPES,
     CATEGORY,
@@ -28,6 +29,7 @@ from records.fhir_api.resource_types import (
     DATE,
     PATIENT_PARAM,
 )
+from records.models import RecordItem
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -189,6 +191,8 @@ def _token(name: str, value: str) -> tuple[str | None, str]:
 
 def _code_filter(name: str, value: str) -> Q:
     system, code = _token(name, value)
+    if not fits(RecordItem, "code", code) or (system is not None and not fits(RecordItem, "code_system", system)):
+        return NOTHING
     found = Q()
     if system is not None:
         found &= Q(item__code_system=system)
@@ -202,7 +206,7 @@ def _category_filter(name: str, value: str) -> Q:
     _system, code = _token(name, value)
     if not code:
         raise SearchError(name, "needs a code.")
-    return Q(item__category=code)
+    return Q(item__category=code) if fits(RecordItem, "category", code) else NOTHING
 
 
 def _date_filter(name: str, value: str) -> Q:
