@@ -21,7 +21,7 @@ _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 def fits(model: type[models.Model], field: str, value: str) -> bool:
     """Whether `value` is short enough to be stored in `model.field` (so it can match a row)."""
-    max_length = model._meta.get_field(field).max_length
+    max_length = getattr(model._meta.get_field(field), "max_length", None)
     return max_length is None or len(value) <= max_length
 
 
