@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import Access, Action
+from portal.lookups import fits
 from portal.services.errors import ServiceError
 from portal.templatetags.portal_tags import unit_label
 from portal.views.decorators import patient_view
@@ -129,6 +130,9 @@ def _trend_chart(code: str, points: list[RecordItem]) -> tuple[LinesChart | None
 
 @patient_view(Action.RECORDS)
 def result_trend(request: HttpRequest, access: Access, code: str) -> HttpResponse:
+    if not fits(RecordItem, "code", code):
+        # No result has a code longer than the column; asking PostgreSQL would be an error (500).
+        raise Http404
     points = selectors.trend(access=access, actor=request.user, code=code)  # type: ignore[arg-type]
     if not points:
         raise Http404

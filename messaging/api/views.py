@@ -13,7 +13,6 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,7 +33,7 @@ from messaging.models import CATEGORY_GUIDANCE, Category
 from messaging.selectors_patient import urgent_cover
 from messaging.services import threads
 from portal.access import Access, Action, access_patient
-from portal.api.pagination import PAGE_PARAMETERS, page_of
+from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.models import AuditEvent, User
 
 
@@ -67,7 +66,7 @@ class ThreadsView(APIView):
     )
     def get(self, request: Request, patient_id: Any) -> Response:
         access, actor = _patient_side(request, patient_id)
-        paginator = LimitOffsetPagination()
+        paginator = PortalPagination()
         page = paginator.paginate_queryset(thread_selectors.patient_threads(access=access, actor=actor), request, self)
         return paginator.get_paginated_response(ThreadSerializer(page, many=True).data)
 

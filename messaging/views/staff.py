@@ -37,6 +37,7 @@ from messaging.staff_forms import (
 )
 from messaging.views.files import attachment_response
 from portal.access import Access, Action, access_patient, resolve
+from portal.lookups import as_id
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
 from portal.views.decorators import staff_view
@@ -256,7 +257,7 @@ def reassign(request: HttpRequest, access: Access, thread_id: int) -> HttpRespon
             access=access,
             actor=_actor(request),
             thread_id=thread_id,
-            to_staff_id=int(to_staff) if to_staff.isdigit() else 0,
+            to_staff_id=as_id(to_staff) or 0,
             note=form.data.get(form.add_prefix("note"), ""),
         )
     except ServiceError as error:

@@ -6,14 +6,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import selectors
 from portal.access import Action, access_patient
-from portal.api.pagination import PAGE_PARAMETERS, page_of
+from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.api.serializers import (
     AuditEventSerializer,
     MeSerializer,
@@ -52,7 +51,7 @@ class ActivityView(APIView):
     def get(self, request: Request, patient_id: Any) -> Response:
         access = access_patient(request.user, patient_id, Action.ACTIVITY)
         events = selectors.activity_for(access=access, actor=request.user)  # type: ignore[arg-type]
-        paginator = LimitOffsetPagination()
+        paginator = PortalPagination()
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(AuditEventSerializer(page, many=True).data)
 

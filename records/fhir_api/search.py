@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import QueryDict
 
+from portal.lookups import NOTHING, fits
 from records.fhir_api.resource_types import (
     ALL_TYPES,
     CATEGORY,
@@ -28,9 +29,14 @@ from records.fhir_api.resource_types import (
     DATE,
     PATIENT_PARAM,
 )
+from records.models import RecordItem
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
+# Far past any real search, far below PostgreSQL's bigint: a larger _offset once reached the
+# database as OFFSET and failed there (500 "bigint out of range").
+MAX_OFFSET = 1_000_000_000
+WHOLE_NUMBER = re.compile(r"[0-9]+")
 PREFIXES = ("eq", "ne", "ge", "gt", "le", "lt")
 FHIR_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
 
@@ -67,16 +73,27 @@ class PatientQuery:
 
 
 def page_of(params: QueryDict) -> Page:
-    return Page(count=min(_integer(params, "_count", DEFAULT_COUNT), MAX_COUNT), offset=_integer(params, "_offset", 0))
+    # A _count above MAX_COUNT is read as MAX_COUNT (FHIR lets a server page less than asked);
+    # an _offset above MAX_OFFSET cannot be honoured, so it is refused.
+    count = _integer(params, "_count", DEFAULT_COUNT, MAX_COUNT, clamp=True)
+    return Page(count=count, offset=_integer(params, "_offset", 0, MAX_OFFSET, clamp=False))
 
 
-def _integer(params: QueryDict, name: str, default: int) -> int:
+def _integer(params: QueryDict, name: str, default: int, ceiling: int, *, clamp: bool) -> int:
+    """A whole number of 0 to `ceiling`: above it, `ceiling` (clamp) or a SearchError. ASCII digits
+    only: str.isdigit() also passes '²', which int() then rejects."""
     value = params.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not WHOLE_NUMBER.fullmatch(value):
         raise SearchError(name, "must be a whole number of 0 or more.")
-    return int(value)
+    # Compare lengths first: int() refuses a string of thousands of digits (and is slow on it).
+    digits = value.lstrip("0") or "0"
+    if len(digits) <= len(str(ceiling)) and int(digits) <= ceiling:
+        return int(digits)
+    if clamp:
+        return ceiling
+    raise SearchError(name, f"must be at most {ceiling}.")
 
 
 def patient_reference(param: str, value: str) -> str:
@@ -174,6 +191,8 @@ def _token(name: str, value: str) -> tuple[str | None, str]:
 
 def _code_filter(name: str, value: str) -> Q:
     system, code = _token(name, value)
+    if not fits(RecordItem, "code", code) or (system is not None and not fits(RecordItem, "code_system", system)):
+        return NOTHING
     found = Q()
     if system is not None:
         found &= Q(item__code_system=system)
@@ -187,7 +206,7 @@ def _category_filter(name: str, value: str) -> Q:
     _system, code = _token(name, value)
     if not code:
         raise SearchError(name, "needs a code.")
-    return Q(item__category=code)
+    return Q(item__category=code) if fits(RecordItem, "category", code) else NOTHING
 
 
 def _date_filter(name: str, value: str) -> Q:

@@ -17,7 +17,8 @@ from django.http import Http404
 
 from portal import audit
 from portal.access import Access, Action, active_grants, patients_for
-from portal.models import AuditEvent, Patient, User
+from portal.lookups import NOTHING, as_id, fits
+from portal.models import AuditEvent, Organization, Patient, User
 from records.fhir_api import bundles, resources
 from records.fhir_api.auth import Caller
 from records.fhir_api.bundles import Location
@@ -77,11 +78,11 @@ def patient_read(*, caller: Caller, patient_id: str) -> dict[str, Any]:
 def clinical_read(*, caller: Caller, resource_type: str, resource_id: str) -> dict[str, Any]:
     caller.require(resource_type)
     record = (
-        SourceRecord.objects.filter(pk=int(resource_id), resource_type=resource_type, item__isnull=False)
+        SourceRecord.objects.filter(pk=record_id, resource_type=resource_type, item__isnull=False)
         .exclude(patient=None)
         .select_related("item", "source")
         .first()
-        if resource_id.isdigit()
+        if (record_id := as_id(resource_id)) is not None
         else None
     )
     if record is None:
@@ -101,7 +102,7 @@ def clinical_search(*, caller: Caller, resource_type: str, query: SearchQuery, l
     access = caller.access(patient_id)
     records = _visible(access, [resource_type]).filter(query.filters)
     if query.ids:
-        records = records.filter(pk__in=[int(i) for i in query.ids if i.isdigit()])
+        records = records.filter(pk__in=[pk for i in query.ids if (pk := as_id(i)) is not None])
     page = query.page
     total = records.count()
     found = list(records[page.offset : page.offset + page.count]) if page.count else []
@@ -143,12 +144,17 @@ def patient_search(*, caller: Caller, query: PatientQuery, location: Location) -
         people = people.filter(pk__in=[i for i in query.ids if _is_uuid(i)])
     if query.identifier is not None:
         system, value = query.identifier
-        people = people.filter(mrn=value)
+        people = people.filter(Q(mrn=value) if fits(Patient, "mrn", value) else NOTHING)
         if system is not None:
             # The system the Patient resource names: the clinic's own, or the portal's stand-in for it.
+            slug = system.removeprefix("urn:portal:mrn:")
             people = people.filter(
-                Q(home_organization__mrn_system=system)
-                | Q(home_organization__mrn_system="", home_organization__slug=system.removeprefix("urn:portal:mrn:"))
+                (Q(home_organization__mrn_system=system) if fits(Organization, "mrn_system", system) else NOTHING)
+                | (
+                    Q(home_organization__mrn_system="", home_organization__slug=slug)
+                    if fits(Organization, "slug", slug)
+                    else NOTHING
+                )
             )
     page = query.page
     people = people.select_related("home_organization").order_by("family_name", "given_name", "pk")

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +27,7 @@ from rest_framework.views import APIView
 from messaging import safety
 from messaging.api.serializers import SafetyRefusalSerializer, safety_refusal
 from portal.access import Access, Action, access_patient
-from portal.api.pagination import PAGE_PARAMETERS, page_of
+from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidToken
 from scheduling import selectors as scheduling_selectors
@@ -176,7 +175,7 @@ class AppointmentsView(SchedulingView):
         if when not in ("upcoming", "past"):
             return Response({"when": [_("Choose upcoming or past.")]}, status=status.HTTP_400_BAD_REQUEST)
         visits = selectors.appointments_for(access=access, actor=actor, past=when == "past", now=timezone.now())
-        paginator = LimitOffsetPagination()
+        paginator = PortalPagination()
         page = paginator.paginate_queryset(visits, request, self)
         return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)
 

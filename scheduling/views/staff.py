@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal import selectors as portal_selectors
 from portal.access import Access, Action, access_patient
 from portal.forms import PatientSearchForm
+from portal.lookups import as_id
 from portal.models import User
 from portal.services.errors import ServiceError
 from portal.views.decorators import staff_view
@@ -176,7 +177,7 @@ def _times(request: HttpRequest, access: Access, visit_type_id: int | None = Non
 def _posted_visit_type(request: HttpRequest) -> int | None:
     """After a refused booking, the visit type whose times to show again."""
     posted = request.POST.get("visit_type", "")
-    return int(posted) if posted.isdigit() else None
+    return as_id(posted)
 
 
 @clinic_patient

@@ -213,3 +213,14 @@ def test_the_schema_describes_the_messaging_api(client: Client, clinic: Clinic) 
         "/api/v1/patients/{patient_id}/threads/{thread_id}/reopen/",
     } <= set(schema["paths"])
     assert "ThreadStatusEnum" in schema["components"]["schemas"]
+
+
+def test_thread_paging_with_numbers_past_bigint_answers_a_page_or_400_not_500(client: Client, clinic: Clinic) -> None:
+    sign_in(client, clinic.patient.user)
+    post(client, threads_url(clinic), start_payload())
+
+    huge_limit = client.get(threads_url(clinic), {"limit": "99999999999999999999"})
+    huge_offset = client.get(threads_url(clinic), {"offset": "99999999999999999999"})
+
+    assert (huge_limit.status_code, len(huge_limit.json()["results"])) == (200, 1)
+    assert (huge_offset.status_code, list(huge_offset.json())) == (400, ["offset"])

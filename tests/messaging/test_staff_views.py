@@ -300,6 +300,18 @@ def test_reassign_keeps_the_reason_and_refusal_keeps_input(clinic: Clinic) -> No
     assert OwnershipChange.objects.filter(thread=thread).latest("at", "pk").note == "Ben knows her."
 
 
+@pytest.mark.parametrize("to_staff", ["²", "99999999999999999999"])
+def test_reassign_to_an_id_no_colleague_can_have_is_refused_not_a_500(clinic: Clinic, to_staff: str) -> None:
+    # isdigit() passed "²", which int() refused: a 500 once.
+    thread = clinic.start()
+    client = client_for(clinic.nurse_ana.user)
+
+    refused = client.post(url("staff_thread_reassign", thread), {"reassign-to_staff": to_staff, "reassign-note": "x"})
+
+    assert refused.status_code == 400
+    assert "Choose a colleague who answers messages here." in refused.content.decode()
+
+
 def test_escalate(clinic: Clinic) -> None:
     thread = clinic.start()
     client = client_for(clinic.nurse_ana.user)

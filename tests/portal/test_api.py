@@ -84,3 +84,37 @@ def test_openapi_schema_describes_the_api(client, patient) -> None:
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
 
     assert {"/api/v1/me/", "/api/v1/patients/{patient_id}/proxy-grants/"} <= set(schema["paths"])
+
+
+# Past PostgreSQL's bigint: once reached the database as LIMIT/OFFSET and answered 500.
+HUGE = "99999999999999999999"
+
+
+def test_a_huge_limit_is_read_as_the_largest_page(client, patient) -> None:
+    sign_in(client, patient.user)
+    for _ in range(3):
+        client.get(f"/api/v1/patients/{patient.pk}/")
+
+    response = client.get(f"/api/v1/patients/{patient.pk}/activity/", {"limit": HUGE})
+
+    assert response.status_code == 200
+    assert (response.json()["count"], len(response.json()["results"])) == (4, 4)
+
+
+@pytest.mark.parametrize("offset", [HUGE, "1000000001", "-1", "ten", "²", "9" * 5000])
+def test_an_offset_that_is_not_a_whole_number_in_range_answers_400_naming_it(client, patient, offset) -> None:
+    sign_in(client, patient.user)
+
+    response = client.get(f"/api/v1/patients/{patient.pk}/activity/", {"offset": offset})
+
+    assert response.status_code == 400
+    assert response.json() == {"offset": ["Offset must be a whole number from 0 to 1000000000."]}
+
+
+def test_the_largest_offset_answers_an_empty_page(client, patient) -> None:
+    sign_in(client, patient.user)
+
+    response = client.get(f"/api/v1/patients/{patient.pk}/activity/", {"offset": "1000000000", "limit": "2"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []

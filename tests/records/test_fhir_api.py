@@ -333,6 +333,12 @@ def test_dates_of_every_precision_and_repeated_date_parameters(imported, me) -> 
         ("Observation?patient={p}&code=|", "code"),
         ("Observation?patient={p}&_count=ten", "_count"),
         ("Observation?patient={p}&_offset=-1", "_offset"),
+        # Past PostgreSQL's bigint: once reached the database as OFFSET and answered 500.
+        ("Observation?patient={p}&_offset=99999999999999999999", "_offset"),
+        ("Patient/{p}/$everything?_offset=1000000001", "_offset"),
+        # isdigit() passes a superscript two, which int() refuses (once a 500).
+        ("Observation?patient={p}&_offset=²", "_offset"),
+        ("Observation?patient={p}&_count=²", "_count"),
         ("Condition?patient={p}&date=2020", "date"),
         ("Observation", "patient"),
         ("Observation?patient=Practitioner/1", "patient"),
@@ -375,6 +381,8 @@ def test_count_is_capped_and_zero_gives_the_total_only(imported, me) -> None:
 
     assert len(capped["entry"]) == 59
     assert "_count=200" in capped["link"][0]["url"]
+    huge = get(me, f"Observation?patient={imported.pk}&_count={'9' * 5000}").json()
+    assert (len(huge["entry"]), "_count=200" in huge["link"][0]["url"]) == (59, True)
     assert (counted["total"], "entry" in counted) == (59, False)
     Bundle.model_validate(counted)
 
@@ -748,3 +756,30 @@ def test_a_token_cannot_be_had_without_pkce(imported, me, app) -> None:
     assert answer.status_code == 302
     assert "error=invalid_request" in answer["Location"]
     assert Grant.objects.count() == 0
+
+
+LONG = "x" * 300  # longer than any code, category or MRN column
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Compared with varchar(64)/(200) columns, these once answered 500 ("value too long").
+        f"Observation?patient={{p}}&code={LONG}",
+        f"Observation?patient={{p}}&code={LONG}|4548-4",
+        f"Observation?patient={{p}}&category={LONG}",
+        f"Patient?identifier={LONG}",
+        f"Patient?identifier={LONG}|1",
+        f"Patient?identifier=urn:portal:mrn:{LONG}|1",
+        # Past bigint in an IN list: once a 500; a superscript digit: once a ValueError.
+        "Observation?patient={p}&_id=99999999999999999999",
+        "Observation?patient={p}&_id=²",
+    ],
+)
+def test_a_value_no_record_can_have_finds_nothing(imported, me, query) -> None:
+    assert total(me, query.format(p=imported.pk)) == 0
+
+
+@pytest.mark.parametrize("resource_id", ["99999999999999999999", "²", "9" * 5000])
+def test_reading_an_id_no_record_can_have_answers_404(imported, me, resource_id) -> None:
+    assert get(me, f"Observation/{resource_id}").status_code == 404

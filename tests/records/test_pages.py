@@ -80,6 +80,15 @@ def test_trend_page_draws_a_chart_and_a_table_of_the_same_values(client, patient
     assert table.index("6.1") < table.index("6.8")  # the table lists newest first
 
 
+def test_a_result_code_longer_than_any_code_answers_404(client, patient) -> None:
+    # Compared with the varchar(64) column, it once answered 500 ("value too long").
+    sign_in(client, patient.user)
+
+    assert client.get(_url(patient, f"results/{'7' * 300}/")).status_code == 404
+    assert not AuditEvent.objects.filter(object_type="records.Trend").exists()  # nothing was read
+    assert client.get(_url(patient, f"results/{'7' * 64}/")).status_code == 404  # fits, matches nothing
+
+
 def test_filters_by_source_and_date(client, patient) -> None:
     lab, clinic = OrganizationFactory(name="Northgate Labs"), OrganizationFactory(name="Lakeside")
     old = RecordItemFactory(patient=patient, source=lab, effective_at=timezone.now() - timedelta(days=400))

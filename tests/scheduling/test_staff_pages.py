@@ -252,6 +252,18 @@ def test_a_taken_time_is_refused_and_the_times_shown_again(desk, clinic: Clinic)
     assert not Appointment.objects.filter(patient=clinic.patient).exists()
 
 
+@pytest.mark.parametrize("visit_type", ["²", "99999999999999999999"])
+def test_a_posted_visit_type_no_row_can_have_is_refused_not_a_500(desk, clinic: Clinic, visit_type: str) -> None:
+    # isdigit() passed "²", which int() refused when the times were shown again: a 500 once.
+    response = desk.post(
+        reverse("staff_schedule_book", args=[clinic.patient.pk]),
+        {"provider": clinic.dr_lee.pk, "location": clinic.location.pk, "visit_type": visit_type},
+    )
+
+    assert response.status_code == 400
+    assert "Choose one of the open times." in response.content.decode()
+
+
 # -- requests and their conversations -----------------------------------------------------------------
 
 
