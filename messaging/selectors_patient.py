@@ -23,7 +23,7 @@ from messaging.models import Attachment, Message, OwnershipChange, Pool, Thread
 from messaging.templatetags.messaging_patient import when
 from portal import audit
 from portal.access import Access, Action
-from portal.models import AuditEvent, Organization, Patient, User
+from portal.models import AuditEvent, Organization, User
 
 PAGE_SIZE = 20
 

@@ -50,9 +50,14 @@ CONFIDENTIAL_BUILTINS = frozenset({Questionnaire.Builtin.PHQ9, Questionnaire.Bui
 
 
 def hidden_from(access: Access, questionnaire: Questionnaire) -> bool:
-    """Whether this questionnaire does not exist for `access` (a teenager's caregiver and a
-    mental-health instrument): no check-in line, no answered page, no answering it for her."""
-    return access.hides_confidential and questionnaire.builtin in CONFIDENTIAL_BUILTINS
+    """Whether this questionnaire does not exist for `access` (a 12-17-year-old's caregiver and
+    a mental-health instrument): no check-in line, no answered page, no answering it for her.
+    An adult's caregiver still helps with them, as before."""
+    return (
+        access.hides_confidential
+        and questionnaire.builtin in CONFIDENTIAL_BUILTINS
+        and threads.confidential_care(access.patient)
+    )
 
 
 def questionnaires_for(appointment: Appointment) -> list[Questionnaire]:

@@ -13,8 +13,8 @@ from messaging.home_card import unread_replies_card
 from messaging.models import Notice, Thread
 from messaging.selectors_patient import unread_total
 from messaging.services.threads import safety_thread_open, thread_mark_read, thread_reply
-from portal.factories import ProxyGrantFactory, UserFactory, born_years_ago
 from portal.access import Action
+from portal.factories import ProxyGrantFactory, UserFactory, born_years_ago
 from portal.models import Scope, User
 from tests.conftest import sign_in
 from tests.messaging.conftest import Clinic, at
@@ -34,9 +34,7 @@ def teen(clinic: Clinic) -> Clinic:
 @pytest.fixture
 def dad(teen: Clinic) -> User:
     user = UserFactory(notify_by_email=True, email="dad@example.org")
-    ProxyGrantFactory(
-        patient=teen.patient, grantee=user, scopes=[Scope.MESSAGING, Scope.SCHEDULING], is_guardian=True
-    )
+    ProxyGrantFactory(patient=teen.patient, grantee=user, scopes=[Scope.MESSAGING, Scope.SCHEDULING], is_guardian=True)
     return user
 
 

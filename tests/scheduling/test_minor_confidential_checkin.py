@@ -35,9 +35,7 @@ def visit() -> Appointment:
 
 @pytest.fixture
 def dad(visit: Appointment) -> User:
-    grant = ProxyGrantFactory(
-        patient=visit.patient, scopes=[Scope.MESSAGING, Scope.SCHEDULING], is_guardian=True
-    )
+    grant = ProxyGrantFactory(patient=visit.patient, scopes=[Scope.MESSAGING, Scope.SCHEDULING], is_guardian=True)
     return grant.grantee
 
 
@@ -113,3 +111,14 @@ def test_she_and_her_nurse_still_see_everything(visit: Appointment, dad: User) -
     staff = sign_in(Client(), nurse.user, second_factor=True)
     thread = staff.get(reverse("staff_thread", kwargs={"thread_id": row["id"]}))
     assert thread.status_code == 200 and "PHQ-9 question 9" in thread.content.decode()
+
+
+def test_an_adults_caregiver_still_helps_with_them() -> None:
+    adult = PatientFactory(birth_date=born_years_ago(70))
+    visit = booked_visit(adult, timezone.now() + timedelta(days=1))
+    ask(visit.visit_type, "phq9")
+    daughter = ProxyGrantFactory(patient=adult, scopes=[Scope.SCHEDULING]).grantee
+
+    page = sign_in(Client(), daughter).get(_url("checkin", visit)).content.decode()
+
+    assert "PHQ-9" in page
