@@ -5,7 +5,10 @@ nurse see everything. Each attack here once worked."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
@@ -153,3 +156,13 @@ def test_the_teen_and_her_nurse_still_see_everything(teen: Clinic, dad: User) ->
     nurse = sign_in(Client(), teen.nurse_ana.user, second_factor=True)
     staff_page = nurse.get(reverse("staff_thread", kwargs={"thread_id": hers.pk}))
     assert staff_page.status_code == 200 and "sertraline" in staff_page.content.decode()
+
+
+def test_the_migration_flags_threads_written_before_the_flag(teen: Clinic, dad: User) -> None:
+    hers, his = _threads(teen, dad)
+    Thread.objects.update(confidential=False)  # as they were before migration 0006
+    migration = importlib.import_module("messaging.migrations.0006_thread_confidential")
+
+    migration.flag_teens_own_threads(apps, None)
+
+    assert Thread.objects.filter(confidential=True).get() == hers
