@@ -12,4 +12,4 @@ from portal.models import User
 
 
 def unread_replies_card(*, access: Access, actor: User, now: datetime) -> HomeCard:
-    return HomeCard("messaging/patient/_home_card.html", {"unread_messages": unread_total(access.patient)})
+    return HomeCard("messaging/patient/_home_card.html", {"unread_messages": unread_total(access)})

@@ -351,6 +351,10 @@ class Thread(models.Model):
     # The safety screen's findings when the patient sent anyway (red-flag groups, e.g.
     # "chest_pain"): staff see why the thread is urgent. Empty when nothing matched.
     safety_flags = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    # Confidential care of a 12-17-year-old (one she started herself, or the clinic opened from
+    # her own words or a mental-health questionnaire): her caregivers never see it. Set once at
+    # creation by `messaging.services.threads.confidential_start`, never recomputed.
+    confidential = models.BooleanField(default=False)
     # From the form that started the thread: a double click or a retry finds this thread again.
     idempotency_key = models.CharField(max_length=64)
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from messaging.models import Message, Notice, OwnershipChange
+from messaging.models import Message, Notice, OwnershipChange, Thread
 from portal.access import Action, active_grants
 from portal.models import Patient, StaffMember, User
 
@@ -138,16 +138,19 @@ def sla_breached(breaches: Iterable[tuple[int, int | None]]) -> None:
     log.info("messaging: answer late notices", extra={"notices": count})
 
 
-def _patient_side_users(patient_id: object) -> list[User]:
-    """The patient's own account and every caregiver whose active grant has the messaging scope."""
+def _patient_side_users(patient_id: object, *, confidential: bool = False) -> list[User]:
+    """The patient's own account and every caregiver whose active grant has the messaging scope
+    (only the patient's own for a confidential thread: a caregiver must not learn it exists)."""
     patient = Patient.objects.select_related("user").get(pk=patient_id)  # type: ignore[misc]
+    users = [patient.user] if patient.user is not None and patient.user.is_active else []
+    if confidential:
+        return users
     grants = (
         active_grants()
         .filter(patient_id=patient.pk, scopes__contains=[Action.MESSAGING], grantee__is_active=True)
         .select_related("grantee")
         .order_by("pk")
     )
-    users = [patient.user] if patient.user is not None and patient.user.is_active else []
     users += [grant.grantee for grant in grants if grant.grantee is not None]
     return list({user.pk: user for user in users}.values())
 
@@ -169,6 +172,7 @@ def reply_waiting(*, thread_id: int, patient_id: object) -> None:
     )
     if reply is None:
         return
+    confidential = Thread.objects.filter(pk=thread_id, confidential=True).exists()
     pending = set(
         Notice.objects.filter(thread_id=thread_id, kind=Kind.REPLY_WAITING, sent_at__isnull=True).values_list(
             "user_id", "channel"
@@ -182,7 +186,7 @@ def reply_waiting(*, thread_id: int, patient_id: object) -> None:
             thread_id=thread_id,
             key=f"reply:{reply}:{user.pk}:{channel}",
         )
-        for user in _patient_side_users(patient_id)
+        for user in _patient_side_users(patient_id, confidential=confidential)
         for channel in _channels(user)
         if (user.pk, channel) not in pending
     ]

@@ -23,7 +23,7 @@ from messaging.models import Attachment, Message, OwnershipChange, Pool, Thread
 from messaging.templatetags.messaging_patient import when
 from portal import audit
 from portal.access import Access, Action
-from portal.models import AuditEvent, Organization, Patient, User
+from portal.models import AuditEvent, Organization, User
 
 PAGE_SIZE = 20
 
@@ -44,15 +44,26 @@ def _require_messaging(access: Access) -> None:
         raise Http404
 
 
-def _threads(patient: Patient) -> QuerySet[Thread]:
-    return Thread.objects.filter(patient=patient).select_related("owner__user", "organization", "pool")
+def visible_threads(access: Access) -> QuerySet[Thread]:
+    """The patient's threads this access may see: all of them, except that a teenager's
+    confidential threads (`Thread.confidential`) do not exist for her caregivers. Every read and
+    write of the patient side starts here."""
+    threads = Thread.objects.filter(patient=access.patient)
+    if access.hides_confidential:
+        threads = threads.filter(confidential=False)
+    return threads
 
 
-def threads_with_unread(patient: Patient) -> QuerySet[Thread]:
-    """The patient's threads, the newest activity first, each with `unread` (a count of unseen
-    staff replies, derived in the same query). Shared by the pages and the API; not audited."""
+def _threads(access: Access) -> QuerySet[Thread]:
+    return visible_threads(access).select_related("owner__user", "organization", "pool")
+
+
+def threads_with_unread(access: Access) -> QuerySet[Thread]:
+    """The patient's threads this access may see, the newest activity first, each with `unread`
+    (a count of unseen staff replies, derived in the same query). Shared by the pages and the
+    API; not audited."""
     return (
-        _threads(patient)
+        _threads(access)
         .annotate(unread=Count("messages", filter=_unread("messages__")))
         .order_by("-last_message_at", "-pk")
     )
@@ -62,15 +73,15 @@ def thread_list(*, access: Access, actor: User, page_number: str | None = None) 
     """One page of the patient's threads with their unread counts (`Thread.late` says whether a
     waiting one is overdue). A constant number of queries however many threads."""
     _require_messaging(access)
-    page = Paginator(threads_with_unread(access.patient), PAGE_SIZE).get_page(page_number)
+    page = Paginator(threads_with_unread(access), PAGE_SIZE).get_page(page_number)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.ThreadList")
     return page
 
 
-def unread_total(patient: Patient) -> int:
-    """Staff replies waiting unseen across all of the patient's threads (one query). For a page
-    already granted to someone with the messaging scope (the patient home's card)."""
-    return Message.objects.filter(_unread(), thread__patient=patient).count()
+def unread_total(access: Access) -> int:
+    """Staff replies waiting unseen across the patient's threads this access may see (one
+    query). For a page already granted to someone with the messaging scope (the home card)."""
+    return Message.objects.filter(_unread(), thread__in=visible_threads(access)).count()
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ class Conversation:
 def conversation(*, access: Access, actor: User, thread_id: int) -> Conversation:
     """The thread `thread_id` of this patient (404 otherwise), audited as viewed."""
     _require_messaging(access)
-    thread = _threads(access.patient).filter(pk=thread_id).first()
+    thread = _threads(access).filter(pk=thread_id).first()
     if thread is None:
         raise Http404
     messages = list(

@@ -16,7 +16,7 @@ from portal.models import AuditEvent, User
 def threads_of(access: Access) -> QuerySet[Thread]:
     """The patient's threads with their owner and unread count (no audit: for callers that just
     wrote and return what they wrote)."""
-    return threads_with_unread(access.patient)
+    return threads_with_unread(access)
 
 
 def patient_threads(*, access: Access, actor: User) -> QuerySet[Thread]:

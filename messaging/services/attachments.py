@@ -155,6 +155,8 @@ def attachment_for(access: Access, attachment_id: int) -> Attachment:
     found = Attachment.objects.select_related("message__thread").filter(
         pk=attachment_id, message__thread__patient=access.patient
     )
+    if access.hides_confidential:
+        found = found.filter(message__thread__confidential=False)
     if access.acting_as != AuditEvent.ActingAs.STAFF:
         found = found.filter(message__is_internal_note=False)
     attachment = found.first()

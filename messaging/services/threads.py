@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 
 from messaging import notifications, protocols, safety
 from messaging.models import Message, OwnershipChange, Pool, SlaEvent, Thread
+from messaging.selectors_patient import visible_threads
 from messaging.services.attachments import ValidUpload, save_attachments
 from messaging.services.routing import Plan, may_answer, owner_for, plan_thread, raise_alerts
 from portal import audit
-from portal.access import Access, Action
-from portal.models import AuditEvent, StaffMember, User
+from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action
+from portal.models import AuditEvent, Patient, StaffMember, User
 from portal.services.errors import InvalidTransition, ServiceError
 
 Status = Thread.Status
@@ -57,6 +58,17 @@ def _patient_side(access: Access) -> bool:
     return access.acting_as in (ActingAs.SELF, ActingAs.PROXY)
 
 
+def confidential_care(patient: Patient) -> bool:
+    """A 12-17-year-old's own care is confidential from her caregivers (as record items are)."""
+    return MINOR_CONFIDENTIAL_FROM <= patient.age_on(timezone.localdate()) < ADULT_AT
+
+
+def confidential_start(access: Access) -> bool:
+    """A thread a teenager opens herself (or the clinic opens from her own words) is hers alone:
+    the flag is set at creation, so what a caregiver sees never depends on a later guess."""
+    return access.acting_as == ActingAs.SELF and confidential_care(access.patient)
+
+
 def _require_messaging(access: Access) -> None:
     # The access must have been granted for messaging: a caregiver without the messaging scope
     # never gets such an Access, and one granted for another action does not stand in for it.
@@ -66,7 +78,8 @@ def _require_messaging(access: Access) -> None:
 
 def _locked_thread(access: Access, thread_id: int) -> Thread:
     _require_messaging(access)
-    thread = Thread.objects.select_for_update().filter(pk=thread_id, patient=access.patient).first()
+    # A caregiver acting on a teenager's confidential thread gets the same 404 as a stranger.
+    thread = visible_threads(access).select_for_update().filter(pk=thread_id).first()
     if thread is None:
         raise Http404
     return thread
@@ -228,6 +241,7 @@ def _open(
                 last_message_at=now,
                 idempotency_key=idempotency_key,
                 safety_flags=flags,
+                confidential=confidential_start(access),
             )
     except IntegrityError:
         # The same form was submitted twice at once: the other request made the thread.
@@ -522,8 +536,7 @@ def thread_mark_read(*, access: Access, thread_id: int) -> int:
     if not _patient_side(access):
         return 0
     return Message.objects.filter(
-        thread_id=thread_id,
-        thread__patient=access.patient,
+        thread__in=visible_threads(access).filter(pk=thread_id),
         acting_as=ActingAs.STAFF,
         is_internal_note=False,
         patient_read_at__isnull=True,

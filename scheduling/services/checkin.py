@@ -95,10 +95,14 @@ def _appointment(access: Access, appointment_id: int, *, lock: bool = False) -> 
     return appointment
 
 
-def _state(appointment: Appointment, now: datetime) -> State:
+def _state(access: Access, appointment: Appointment, now: datetime) -> State:
     check_in = CheckIn.objects.filter(appointment=appointment).first() or CheckIn(appointment=appointment)
     answered = {r.questionnaire_id: r for r in QuestionnaireResponse.objects.filter(appointment=appointment)}
-    steps = [Step(q, answered.get(q.pk)) for q in questionnaires.questionnaires_for(appointment)]
+    steps = [
+        Step(q, answered.get(q.pk))
+        for q in questionnaires.questionnaires_for(appointment)
+        if not questionnaires.hidden_from(access, q)
+    ]
     return State(appointment, window(appointment, now), check_in, steps)
 
 
@@ -106,7 +110,7 @@ def checkin_state(*, access: Access, actor: User, appointment_id: int, now: date
     """Where the check-in of this visit stands (audited as a view of the appointment)."""
     appointment = _appointment(access, appointment_id)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, obj=appointment)
-    return _state(appointment, now or timezone.now())
+    return _state(access, appointment, now or timezone.now())
 
 
 def _open(access: Access, appointment_id: int, now: datetime) -> tuple[Appointment, CheckIn]:
@@ -268,7 +272,7 @@ def answer(
     now = now or timezone.now()
     appointment, _check_in = _open(access, appointment_id, now)
     questionnaire = Questionnaire.objects.filter(pk=questionnaire_id).first()
-    if questionnaire is None:
+    if questionnaire is None or questionnaires.hidden_from(access, questionnaire):
         raise Http404
     return questionnaires.response_submit(
         access=access,
@@ -285,7 +289,7 @@ def answer(
 def checkin_finish(*, access: Access, actor: User, appointment_id: int, now: datetime | None = None) -> Appointment:
     now = now or timezone.now()
     appointment, _check_in = _open(access, appointment_id, now)
-    if not _state(appointment, now).ready:
+    if not _state(access, appointment, now).ready:
         raise ServiceError(_("Some steps are not done yet."))
     appointment.checked_in_at = now
     appointment.save(update_fields=["checked_in_at"])

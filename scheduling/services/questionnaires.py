@@ -44,6 +44,22 @@ LOINC = "http://loinc.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 
+# The mental-health instruments: a teenager's answers, scores and even whether she answered
+# are confidential from her caregivers, like the record item they file.
+CONFIDENTIAL_BUILTINS = frozenset({Questionnaire.Builtin.PHQ9, Questionnaire.Builtin.GAD7})
+
+
+def hidden_from(access: Access, questionnaire: Questionnaire) -> bool:
+    """Whether this questionnaire does not exist for `access` (a 12-17-year-old's caregiver and
+    a mental-health instrument): no check-in line, no answered page, no answering it for her.
+    An adult's caregiver still helps with them, as before."""
+    return (
+        access.hides_confidential
+        and questionnaire.builtin in CONFIDENTIAL_BUILTINS
+        and threads.confidential_care(access.patient)
+    )
+
+
 def questionnaires_for(appointment: Appointment) -> list[Questionnaire]:
     """The active questionnaires the visit type asks for, in the administrators' order."""
     return list(
@@ -141,6 +157,8 @@ def _alert_staff(access: Access, actor: User, response: QuestionnaireResponse, i
         last_message_at=now,
         idempotency_key=f"questionnaire-alert-{response.pk}",
         safety_flags=["suicide"],
+        # A teenager's mental-health answers are hers: her caregivers never see this thread.
+        confidential=threads.confidential_care(patient),
     )
     body = _(
         'Sent by the check-in for the visit on %(date)s. To PHQ-9 question 9, "%(question)s", the answer was '
