@@ -117,8 +117,13 @@ def chromium() -> Iterator[Chromium]:
 
 
 @pytest.fixture
-def new_context(chromium: Chromium, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+def new_context(
+    chromium: Chromium, live_server: Any, transactional_db: None, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Any]]:
     """Make a fresh browser context (its own cookies: one person) at a viewport; all are closed after the test.
+
+    It asks for the database first so that its pages close before the database is emptied: a page
+    still polling (the inbox's refresh, e-visit heartbeats) made the emptying deadlock under load.
 
     Every page opened in them is watched: a JavaScript error, a stylesheet or script under
     /static/ that fails to load, or anything the Content-Security-Policy refused, fails the test.
