@@ -353,8 +353,9 @@ class Thread(models.Model):
     safety_flags = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     # Confidential care of a 12-17-year-old (one she started herself, or the clinic opened from
     # her own words or a mental-health questionnaire): her caregivers never see it. Set once at
-    # creation by `messaging.services.threads.confidential_start`, never recomputed.
-    confidential = models.BooleanField(default=False)
+    # creation by `messaging.services.threads.confidential_start`, never recomputed. The database
+    # default lets set-based inserts (the SLA benchmark's COPY) leave it out.
+    confidential = models.BooleanField(default=False, db_default=False)
     # From the form that started the thread: a double click or a retry finds this thread again.
     idempotency_key = models.CharField(max_length=64)
 
