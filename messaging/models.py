@@ -354,7 +354,7 @@ class Thread(models.Model):
     # Confidential care of a 12-17-year-old (one she started herself, or the clinic opened from
     # her own words or a mental-health questionnaire): her caregivers never see it. Set once at
     # creation by `messaging.services.threads.confidential_start`, never recomputed. The database
-    # default lets set-based inserts (the SLA benchmark's COPY) leave it out.
+    # default lets set-based inserts (the SLA benchmark's INSERT ... SELECT) leave it out.
     confidential = models.BooleanField(default=False, db_default=False)
     # From the form that started the thread: a double click or a retry finds this thread again.
     idempotency_key = models.CharField(max_length=64)
