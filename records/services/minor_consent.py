@@ -149,7 +149,7 @@ def _audit_marked(rows: list[tuple[int, Any]]) -> None:
         )
         event.patient_id = patient_id
         events.append(event)
-    AuditEvent.objects.bulk_create(events)
+    audit.record_many(events)
 
 
 def _classify_chunk() -> int:
