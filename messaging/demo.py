@@ -32,6 +32,7 @@ from messaging.models import (
 from messaging.services.sla import sla_sweep
 from messaging.services.threads import thread_close, thread_reply, thread_start
 from portal.access import Access, Action, resolve
+from portal.demo_builders import DemoChanges, DemoClinic
 from portal.models import Organization, Patient, StaffMember, User
 
 # Business minutes: urgent within 2 business hours; clinical questions within one business day;
@@ -342,13 +343,12 @@ def _answer_time(started: datetime) -> datetime:
     return min(started + timedelta(hours=2), timezone.now())
 
 
-def build_demo_messaging(
-    organization: Organization, staff: dict[str, StaffMember], patients: dict[str, Patient], today: date
-) -> Counter[str]:
-    """Set up messaging at the demo home clinic; returns how many rows of each kind were created."""
+def build_demo_messaging(clinic: DemoClinic) -> DemoChanges:
+    """Set up messaging at the demo home clinic; returns how many rows of each kind were created.
+    Registered with the portal's demo builders (messaging/apps.py)."""
     tally: Counter[str] = Counter()
-    ensure_calendar(organization, today, tally)
-    ensure_pools(organization, staff, tally)
-    ensure_history(patients, timezone.now(), tally)
-    ensure_conversations(patients, tally)
-    return tally
+    ensure_calendar(clinic.home, clinic.today, tally)
+    ensure_pools(clinic.home, clinic.staff, tally)
+    ensure_history(clinic.patients, timezone.now(), tally)
+    ensure_conversations(clinic.patients, tally)
+    return DemoChanges(created=tally)

@@ -1,5 +1,8 @@
 """The cards other apps offer the patient's home page. Each app registers a card provider in its
-AppConfig.ready, so the portal core asks for them without importing any app above it.
+AppConfig.ready; the home page (summaries/views/patient.py) asks for them without importing any app.
+
+The registry stays in portal, the bottom layer every app already imports, while the page lives in
+summaries, the top: apps register here and never import summaries, so no import runs upward.
 
 A provider reads what its card shows (scoped by the access policy, audited, a constant number of
 queries) and returns the template that draws it; the home page calls only the providers whose

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "records.fhir_api",
     "messaging",
     "scheduling",
+    "summaries",
 ]
 
 MIDDLEWARE = [

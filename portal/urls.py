@@ -6,10 +6,9 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
 from portal.views import account, errors, health, patient, sharing, staff, two_factor
-from records.fhir_api.views import smart_configuration_view
 
 patient_urls: list[URLPattern | URLResolver] = [
-    path("", patient.patient_home, name="patient_home"),
+    path("", include("summaries.urls")),
     path("activity/", patient.activity, name="activity"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<int:grant_id>/revoke/", sharing.revoke, name="sharing_revoke"),
@@ -65,7 +64,7 @@ urlpatterns = [
     path("staff/", include(staff_urls)),
     path("fhir/R4/", include("records.fhir_api.urls")),
     path("o/", include("records.fhir_api.oauth_urls")),
-    path(".well-known/smart-configuration", smart_configuration_view, name="smart_configuration"),
+    path(".well-known/", include("records.fhir_api.well_known_urls")),
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/", include("messaging.api.urls")),
     path("api/v1/", include("scheduling.api.urls")),

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from portal.demo_builders import DemoChanges, DemoClinic
 from portal.models import CareTeamMembership, Organization, Patient
 from records.fhir.projection import SUBJECT_ELEMENT
 from records.models import ImportRun
@@ -1146,3 +1147,12 @@ def import_demo_records(patients: Iterable[Patient], *, today: date) -> Counter[
     if outcomes["failed"]:
         log.warning("demo records: resources failed to import", extra={"failed": outcomes["failed"]})
     return outcomes
+
+
+def build_demo_records(clinic: DemoClinic) -> DemoChanges:
+    """Each demo patient's record from the clinic, the lab, the cardiologist and the hospital, through
+    the importer. Registered with the portal's demo builders (records/apps.py)."""
+    outcomes = import_demo_records(clinic.patients.values(), today=clinic.today)
+    return DemoChanges(
+        created=Counter(SourceRecord=outcomes["created"]), updated=Counter(SourceRecord=outcomes["updated"])
+    )

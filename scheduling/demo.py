@@ -17,6 +17,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
 from portal.access import Action, resolve
+from portal.demo_builders import DemoChanges, DemoClinic
 from portal.models import Organization, Patient, StaffMember
 from portal.services.errors import ServiceError
 from scheduling.models import (
@@ -189,15 +190,14 @@ def ensure_visits(
         tally["Appointment"] += 1
 
 
-def build_demo_scheduling(
-    organization: Organization, staff: dict[str, StaffMember], patients: dict[str, Patient], today: date
-) -> Counter[str]:
-    """Set up scheduling at the demo home clinic; returns how many rows of each kind were created."""
+def build_demo_scheduling(clinic: DemoClinic) -> DemoChanges:
+    """Set up scheduling at the demo home clinic; returns how many rows of each kind were created.
+    Registered with the portal's demo builders (scheduling/apps.py)."""
     tally: Counter[str] = Counter()
-    location, visit_types = ensure_configuration(organization, staff, today, tally)
+    location, visit_types = ensure_configuration(clinic.home, clinic.staff, clinic.today, tally)
     ensure_questionnaires(visit_types, tally)
-    ensure_visits(location, visit_types, staff, patients, today, tally)
-    return tally
+    ensure_visits(location, visit_types, clinic.staff, clinic.patients, clinic.today, tally)
+    return DemoChanges(created=tally)
 
 
 # Visit types whose patients answer the built-in PHQ-9 and GAD-7 before the visit (at check-in).

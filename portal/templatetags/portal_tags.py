@@ -1,19 +1,17 @@
-"""Template filters for plain-language times and device names."""
+"""Template filters for plain-language times, measures, statuses and device names (the plain-language
+explanations of tests are records' own tags: records/templatetags/plain_language_tags.py)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-
-from records.plain_language import DISCLAIMER, Explanation, explain, normalize_language
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -59,17 +57,6 @@ def ago(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(moment)}
-
-
-@register.filter
-def explanation_text(explanation: Explanation, field: str) -> str:
-    """A plain-language explanation's `field`, in the language of the page."""
-    return explanation.text(field, get_language())
-
-
-@register.filter
-def disclaimer(explanation: Explanation) -> str:
-    return DISCLAIMER.get(normalize_language(get_language()), DISCLAIMER["en"])
 
 
 @register.filter
@@ -142,10 +129,3 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """A record item's status in plain words ("in remission" for "remission")."""
     return str(STATUS_LABELS.get(status, status))
-
-
-@register.filter
-def plain_name(item: Any) -> str:
-    """A test's plain-language name ("Thyroid test (TSH)") where there is one, else the source's name."""
-    explanation = explain(getattr(item, "code", "") or "")
-    return explanation.text("name", get_language()) if explanation else str(getattr(item, "display", ""))

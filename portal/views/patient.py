@@ -1,4 +1,5 @@
-"""The patient's pages: home, the sections later apps fill, activity."""
+"""The patient's pages in the portal shell: where "/" sends each person, the sections later apps
+fill, activity. The patient's home page itself is the summaries app's (summaries/views/patient.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import home_cards, selectors
+from portal import selectors
 from portal.access import Access, Action, is_staff_user
 from portal.activity import page_lines
 from portal.views.decorators import patient_view
@@ -60,21 +61,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_staff_user(request.user):
         return redirect("staff_home")
     return redirect("welcome")
-
-
-@patient_view(Action.PROFILE)
-def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
-    patient = selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
-    request.session["acting_for"] = str(patient.pk)
-    # Each live section's card comes from its app (portal/home_cards.py); the others are still coming.
-    content = home_cards.cards_for(access=access, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
-    cards = [
-        {"slug": slug, "title": title, "text": text, "live": home_cards.is_live(slug), "content": content.get(slug)}
-        for slug, (action, title, text) in SECTIONS.items()
-        if action in access.scopes
-    ]
-    context = {"access": access, "patient": patient, "cards": cards}
-    return render(request, "portal/patient_home.html", context)
 
 
 def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse:

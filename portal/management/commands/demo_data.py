@@ -21,11 +21,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from messaging.demo import build_demo_messaging
+from portal import demo_builders
 from portal.access import ADULT_AT
 from portal.models import CareTeamMembership, Organization, Patient, ProxyGrant, Scope, StaffMember, StaffRole, User
-from records.demo import import_demo_records
-from scheduling.demo import build_demo_scheduling
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - public on purpose, like the key below
 # Published on purpose so anyone can sign in as demo staff: the RFC 6238 test secret
@@ -382,13 +380,13 @@ def build_demo_clinic(today: date | None = None) -> Tally:
     staff = ensure_staff(tally, password_hash, organizations)
     patients = ensure_patients(tally, password_hash, organizations[HOME_SLUG], staff, today)
     ensure_proxies(tally, password_hash, patients, staff[FRONT_DESK_EMAIL].user, today)
-    # Each patient's record from the clinic, the lab, the cardiologist and the hospital, through the importer.
-    records = import_demo_records(patients.values(), today=today)
-    tally.created += Counter(SourceRecord=records["created"])
-    tally.updated += Counter(SourceRecord=records["updated"])
-    # Messaging last: its demo conversations are written by patients and answered by staff above.
-    tally.created += build_demo_messaging(organizations[HOME_SLUG], staff, patients, today)
-    tally.created += build_demo_scheduling(organizations[HOME_SLUG], staff, patients, today)
+    # Then each app's stories on these people, in the order the apps registered (portal/demo_builders.py):
+    # the records through the importer, then the conversations and the visits.
+    clinic = demo_builders.DemoClinic(home=organizations[HOME_SLUG], staff=staff, patients=patients, today=today)
+    for build in demo_builders.builders():
+        changes = build(clinic)
+        tally.created += changes.created
+        tally.updated += changes.updated
     return tally
 
 

@@ -132,8 +132,8 @@ def test_a_teens_confidential_result_stays_off_the_parents_home_and_activity(cli
 
 
 def test_the_portal_home_asks_apps_for_cards_without_importing_them() -> None:
-    root = Path(settings.BASE_DIR) / "portal"
-    sources = [root / "views" / "patient.py", root / "home_cards.py"]
+    root = Path(settings.BASE_DIR)
+    sources = [root / "summaries" / "views" / "patient.py", root / "portal" / "home_cards.py"]
 
     imports = [
         line for path in sources for line in path.read_text().splitlines() if line.startswith(("from ", "import "))

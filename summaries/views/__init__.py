@@ -1,0 +1,1 @@
+"""Summaries pages: the patient's home (patient.py)."""
