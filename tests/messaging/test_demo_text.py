@@ -6,26 +6,18 @@ No database: the loader reads a TOML file.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from messaging.demo import CONTENT, DEMO_TEXT, DemoTextError, load_demo_text
 from messaging.models import Category
+from tests.files import copy_of, replace_once
 
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.toml"
-    shutil.copy(CONTENT, path)
-    return path
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy_of(CONTENT, tmp_path)
 
 
 def test_the_shipped_text_loads_with_categories_and_both_languages() -> None:
@@ -48,6 +40,6 @@ def test_the_shipped_text_loads_with_categories_and_both_languages() -> None:
     ],
 )
 def test_a_mistake_is_refused_naming_the_file(copy: Path, old: str, new: str, message: str) -> None:
-    _replace(copy, old, new)
+    replace_once(copy, old, new)
     with pytest.raises(DemoTextError, match=r"demo\.toml: " + message):
         load_demo_text(copy)

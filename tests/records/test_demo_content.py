@@ -6,7 +6,6 @@ No database: the loaders read TOML files and build dataclasses.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,13 @@ from records.demo import (
     load_stories,
     load_vocabulary,
 )
+from tests.files import copy_of, replace_once
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """A copy of the shipped files to break one of."""
-    copy = tmp_path / "demo"
-    shutil.copytree(CONTENT, copy)
-    return copy
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy_of(CONTENT, tmp_path)
 
 
 def test_the_shipped_files_load_into_the_modules_data() -> None:
@@ -65,27 +57,27 @@ def test_a_story_naming_what_does_not_exist_is_refused_naming_the_file(
     folder: Path, old: str, new: str, message: str
 ) -> None:
     path = folder / "stories.toml"
-    _replace(path, old, new)
+    replace_once(path, old, new)
     with pytest.raises(DemoDataError, match=r"stories\.toml: .*" + message):
         load_stories(VOCABULARY, path)
 
 
 def test_a_stay_with_an_unknown_vital_sign_is_refused(folder: Path) -> None:
     path = folder / "stories.toml"
-    _replace(path, "vitals = { 8867-4 = 124", "vitals = { 8867-5 = 124")
+    replace_once(path, "vitals = { 8867-4 = 124", "vitals = { 8867-5 = 124")
     with pytest.raises(DemoDataError, match=r"stories\.LPC-100005\.stay\.vitals: unknown vital signs"):
         load_stories(VOCABULARY, path)
 
 
 def test_a_vocabulary_entry_without_its_display_is_refused(folder: Path) -> None:
     path = folder / "vocabulary.toml"
-    _replace(path, 'hypertension = ["59621000", "Essential hypertension"]', 'hypertension = ["59621000"]')
+    replace_once(path, 'hypertension = ["59621000", "Essential hypertension"]', 'hypertension = ["59621000"]')
     with pytest.raises(DemoDataError, match=r"vocabulary\.toml: problems\.hypertension: expected 2"):
         load_vocabulary(path)
 
 
 def test_a_schedule_naming_an_unknown_vaccine_is_refused(folder: Path) -> None:
     path = folder / "vocabulary.toml"
-    _replace(path, '["hepb", 0]', '["hepc", 0]')
+    replace_once(path, '["hepb", 0]', '["hepc", 0]')
     with pytest.raises(DemoDataError, match=r"childhood_schedule: unknown vaccines \['hepc'\]"):
         load_vocabulary(path)

@@ -6,7 +6,6 @@ No database: the loader reads TOML files with the standard library.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,13 @@ from records.plain_language import (
     content,
     load,
 )
+from tests.files import copy_of, replace_once
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """A copy of the shipped content to break one file of."""
-    copy = tmp_path / "plain_language"
-    shutil.copytree(CONTENT, copy)
-    return copy
+    return copy_of(CONTENT, tmp_path)
 
 
 def test_every_shipped_file_validates_and_each_code_has_one_file() -> None:
@@ -52,55 +50,44 @@ def test_the_folder_has_a_readme_for_reviewers_and_translators() -> None:
         assert topic in readme
 
 
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def test_a_missing_spanish_text_is_refused_naming_the_file(folder: Path) -> None:
     path = folder / "loinc" / "2339-0.toml"
-    _replace(path, 'es = "Azúcar', 'fr = "Sucre')
+    replace_once(path, 'es = "Azúcar', 'fr = "Sucre')
     with pytest.raises(ContentError, match=r"2339-0\.toml: name: missing \['es'\], unknown \['fr'\]"):
         load(folder)
 
 
-def test_an_empty_translation_is_refused(folder: Path) -> None:
-    _replace(folder / "loinc" / "2339-0.toml", 'es = "Azúcar en la sangre (glucosa)"', 'es = ""')
-    with pytest.raises(ContentError, match=r"2339-0\.toml: name\.es: expected non-empty text"):
-        load(folder)
-
-
 def test_a_file_that_is_not_toml_is_refused_naming_it(folder: Path) -> None:
-    _replace(folder / "guidance.toml", "[disclaimer]", "[disclaimer")
+    replace_once(folder / "guidance.toml", "[disclaimer]", "[disclaimer")
     with pytest.raises(ContentError, match=r"guidance\.toml: "):
         load(folder)
 
 
 def test_a_code_explained_in_two_files_is_refused(folder: Path) -> None:
-    _replace(folder / "loinc" / "2339-0.toml", 'codes = ["2339-0"]', 'codes = ["2339-0", "4548-4"]')
+    replace_once(folder / "loinc" / "2339-0.toml", 'codes = ["2339-0"]', 'codes = ["2339-0", "4548-4"]')
     with pytest.raises(ContentError, match=r"4548-4\.toml: codes: 4548-4 is already explained in .*2339-0\.toml"):
         load(folder)
 
 
 def test_a_placeholder_missing_from_a_translation_is_refused(folder: Path) -> None:
     path = folder / "loinc" / "2339-0.toml"
-    _replace(path, 'en = "Blood sugar', 'en = "Blood sugar {value}')
-    _replace(path, 'es = "Azúcar', 'es = "Azúcar {valor}')
+    replace_once(path, 'en = "Blood sugar', 'en = "Blood sugar {value}')
+    replace_once(path, 'es = "Azúcar', 'es = "Azúcar {valor}')
     with pytest.raises(ContentError, match=r"2339-0\.toml: name\.es: placeholders \['\{valor\}'\] differ"):
         load(folder)
 
 
 def test_the_same_placeholders_in_every_language_load(folder: Path) -> None:
     path = folder / "loinc" / "2339-0.toml"
-    _replace(path, 'en = "Blood sugar', 'en = "Blood sugar %(unit)s')
-    _replace(path, 'es = "Azúcar', 'es = "Azúcar %(unit)s')
+    replace_once(path, 'en = "Blood sugar', 'en = "Blood sugar %(unit)s')
+    replace_once(path, 'es = "Azúcar', 'es = "Azúcar %(unit)s')
     assert load(folder).explanations["2339-0"].name["es"].startswith("Azúcar %(unit)s")
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
+        ('es = "Azúcar en la sangre (glucosa)"', 'es = ""', r"name\.es: expected non-empty text"),
         ('next_step = "', 'next_step = "soon', "next_step must be one of"),
         ('system = "http://loinc.org"', 'system = "http://snomed.info/sct"', "system: expected"),
         ('codes = ["2339-0"]', 'codes = ["2339"]', "is not a LOINC code"),
@@ -111,7 +98,7 @@ def test_the_same_placeholders_in_every_language_load(folder: Path) -> None:
     ],
 )
 def test_a_malformed_file_is_refused_naming_it(folder: Path, old: str, new: str, message: str) -> None:
-    _replace(folder / "loinc" / "2339-0.toml", old, new)
+    replace_once(folder / "loinc" / "2339-0.toml", old, new)
     with pytest.raises(ContentError, match=r"2339-0\.toml: .*" + message):
         load(folder)
 
