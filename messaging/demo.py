@@ -5,14 +5,19 @@ few conversations started and answered through the real services.
 Idempotent: configuration rows are found by their natural keys; conversations by their
 idempotency keys (a second `thread_start` with the same key returns the thread it made), and a
 reply is added only when the conversation has none yet.
+
+What the demo's people write (quick replies, conversations, past subjects) is data in
+messaging/content/demo.toml, checked when this module is imported.
 """
 
 from __future__ import annotations
 
 import random
+import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -77,46 +82,6 @@ ROUTES = {
     Category.BILLING: "Billing office",
 }
 
-# (language, title, text, categories)
-QUICK_REPLIES = [
-    (
-        "en",
-        "Refill sent",
-        "Your refill has been sent to your pharmacy. It is usually ready within a day.",
-        [Category.REFILL],
-    ),
-    (
-        "es",
-        "Receta enviada",
-        "Enviamos su receta a su farmacia. Normalmente está lista en un día.",
-        [Category.REFILL],
-    ),
-    (
-        "en",
-        "Please book a visit",
-        "This is best looked at in person. Please book a visit, or reply here and we will book one for you.",
-        [],
-    ),
-    (
-        "es",
-        "Por favor pida una cita",
-        "Es mejor verlo en persona. Pida una cita, o responda aquí y se la reservamos.",
-        [],
-    ),
-    (
-        "en",
-        "Result is normal",
-        "Your result is within the normal range. No change to your care is needed.",
-        [Category.TEST_RESULT],
-    ),
-    (
-        "es",
-        "Resultado normal",
-        "Su resultado está dentro de lo normal. No hace falta cambiar nada en su cuidado.",
-        [Category.TEST_RESULT],
-    ),
-]
-
 
 @dataclass(frozen=True)
 class DemoConversation:
@@ -131,34 +96,85 @@ class DemoConversation:
     answer: str = ""
 
 
-CONVERSATIONS = [
-    DemoConversation(
-        "demo-sarah-refill",
-        "LPC-100001",
-        Category.REFILL,
-        "Lisinopril refill",
-        "I have five tablets left. Could you send a refill to my usual pharmacy?",
-        days_ago=6,
-        answered=True,
-        answer="Done: the refill went to your pharmacy this morning. It should be ready after 4 pm.",
-    ),
-    DemoConversation(
-        "demo-sarah-result",
-        "LPC-100001",
-        Category.TEST_RESULT,
-        "Cholesterol result",
-        "My LDL looks higher than last year. Should I be worried?",
-        days_ago=0,
-    ),
-    DemoConversation(
-        "demo-lucia-appointment",
-        "LPC-100002",
-        Category.APPOINTMENT,
-        "Cambiar mi cita",
-        "¿Puedo cambiar mi cita del jueves a la semana próxima?",
-        days_ago=0,
-    ),
-]
+CONTENT = Path(__file__).resolve().parent / "content" / "demo.toml"
+LANGUAGES = ("en", "es")
+
+
+class DemoTextError(ValueError):
+    """The demo's text file is malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class DemoText:
+    """What the demo's people write (messaging/content/demo.toml)."""
+
+    quick_replies: list[tuple[str, str, str, list[str]]]  # (language, title, text, categories)
+    conversations: list[DemoConversation]
+    history_writers: list[tuple[str, str | None, str]]  # (MRN, caregiver's email or None, language)
+    history_subjects: dict[str, tuple[str, str]]  # category -> (English, Spanish)
+    history_answer: dict[str, str]  # language -> the reply that closes a past conversation
+
+
+def load_demo_text(path: Path = CONTENT) -> DemoText:
+    """Read and check the file; a mistake raises DemoTextError saying where it is."""
+
+    def fail(where: str, message: object) -> DemoTextError:
+        return DemoTextError(f"{path}: {where}: {message}")
+
+    def category(where: str, value: object) -> str:
+        if value not in Category.values:
+            raise fail(where, f"{value!r} is not one of {Category.values}")
+        return Category(value)
+
+    def language(where: str, value: object) -> str:
+        if value not in LANGUAGES:
+            raise fail(where, f"{value!r} is not one of {LANGUAGES}")
+        return str(value)
+
+    def both_languages(where: str, value: object) -> dict[str, str]:
+        if not isinstance(value, dict) or set(value) != set(LANGUAGES) or not all(value.values()):
+            raise fail(where, f"needs text in each of {LANGUAGES}, and only those")
+        return {key: str(value[key]) for key in LANGUAGES}
+
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+        replies = [
+            (
+                language(f"quick_replies[{n}].language", spec["language"]),
+                spec["title"],
+                spec["body"],
+                [category(f"quick_replies[{n}].categories", value) for value in spec["categories"]],
+            )
+            for n, spec in enumerate(document["quick_replies"])
+        ]
+        conversations = []
+        for n, spec in enumerate(document["conversations"]):
+            try:
+                conversation = DemoConversation(**spec)
+            except TypeError as error:
+                raise fail(f"conversations[{n}]", error) from error
+            conversations.append(replace(conversation, category=category(f"conversations[{n}]", spec["category"])))
+        history = document["history"]
+        writers = [
+            (spec["mrn"], spec.get("caregiver"), language(f"history.writers[{n}]", spec["language"]))
+            for n, spec in enumerate(history["writers"])
+        ]
+        subjects = {}
+        for key, value in history["subjects"].items():
+            texts = both_languages(f"history.subjects.{key}", value)
+            subjects[category(f"history.subjects.{key}", key)] = (texts["en"], texts["es"])
+        answer = both_languages("history.answer", history["answer"])
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise DemoTextError(f"{path}: {error}") from error
+    except KeyError as error:
+        raise DemoTextError(f"{path}: missing {error}") from error
+    return DemoText(replies, conversations, writers, subjects, answer)
+
+
+DEMO_TEXT = load_demo_text()
+QUICK_REPLIES = DEMO_TEXT.quick_replies
+CONVERSATIONS = DEMO_TEXT.conversations
 
 
 def ensure_calendar(organization: Organization, today: date, tally: Counter[str]) -> None:
@@ -259,22 +275,10 @@ def ensure_conversations(patients: dict[str, Patient], tally: Counter[str]) -> N
         tally["Message"] += 1
 
 
-# Four weeks of past conversations, so the response-times page has a history to show: who wrote
-# (MRN, and the caregiver's email when a caregiver wrote), what about, and in which language.
-HISTORY_WRITERS = [
-    ("LPC-100001", None, "en"),
-    ("LPC-100002", None, "es"),
-    ("LPC-100003", None, "en"),
-    ("LPC-100006", "karen.mitchell@example.com", "en"),
-]
-HISTORY_SUBJECTS = {
-    Category.REFILL: ("Refill request", "Solicitud de resurtido"),
-    Category.TEST_RESULT: ("Question about my result", "Pregunta sobre mi resultado"),
-    Category.NEW_SYMPTOM: ("A new problem", "Un problema nuevo"),
-    Category.APPOINTMENT: ("About my appointment", "Sobre mi cita"),
-    Category.BILLING: ("Question about a bill", "Pregunta sobre una factura"),
-    Category.FORM_LETTER: ("A form for work", "Un formulario para el trabajo"),
-}
+# Four weeks of past conversations, so the response-times page has a history to show (who wrote, what
+# about, and in which language: messaging/content/demo.toml).
+HISTORY_WRITERS = DEMO_TEXT.history_writers
+HISTORY_SUBJECTS = DEMO_TEXT.history_subjects
 HISTORY_DAYS = 28
 HISTORY_COUNT = 24
 # One in five answers comes late: the sweep hands those to the team lead, as it would live.
@@ -326,11 +330,8 @@ def _answer_and_close(thread: Thread, access: Access, writer: User, answered_at:
     staff_access = resolve(member.user, thread.patient, Action.MESSAGING) if member else None
     if member is None or staff_access is None:
         return
-    body = (
-        "Gracias por escribir. Ya lo resolvimos."
-        if thread.patient.preferred_language == "es"
-        else ("Thank you for writing. This is taken care of.")
-    )
+    answers = DEMO_TEXT.history_answer
+    body = answers.get(thread.patient.preferred_language) or answers["en"]
     thread_reply(access=staff_access, actor=member.user, thread_id=thread.pk, body=body, now=answered_at)
     thread_close(
         access=access, actor=writer, thread_id=thread.pk, now=min(answered_at + timedelta(hours=2), timezone.now())

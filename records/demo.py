@@ -4,6 +4,11 @@ For every demo patient this builds one Bundle per source system (the home clinic
 patients the cardiologist and the hospital), writes it to a temporary file and imports it through the real
 importer, so matching, upserts, release rules and de-duplication run exactly as for a real feed.
 
+The stories (each patient's problems, medicines, visits, results and the notes of their outside care) and
+the codes they use are data: records/content/demo/stories.toml and vocabulary.toml, loaded and checked
+when this module is imported (a name the vocabulary lacks raises DemoDataError naming the file). The
+measures and panels stay here, because the code builds on their reference ranges.
+
 Deterministic: resource ids are uuid5 of (source, MRN, key), values come from random generators seeded by
 the MRN, and dates count back from the Monday of the current week, so the record always looks recent. A
 second run in the same week writes identical JSON, so the importer finds every content hash unchanged and
@@ -22,6 +27,7 @@ import json
 import logging
 import random
 import tempfile
+import tomllib
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -51,131 +57,6 @@ NOTE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreferenc
 
 Resource = dict[str, Any]
 Code = tuple[str, str]  # (code, display)
-
-# -- vocabulary ---------------------------------------------------------------------------------------------
-# fmt: off
-
-# SNOMED CT. Home clinic, cardiologist and hospital use the same code, so the record lists a problem once.
-PROBLEMS: dict[str, Code] = {
-    "hypertension": ("59621000", "Essential hypertension"),
-    "diabetes": ("44054006", "Type 2 diabetes mellitus"),
-    "prediabetes": ("15777000", "Prediabetes"),
-    "hyperlipidemia": ("55822004", "Hyperlipidemia"),
-    "afib": ("49436004", "Atrial fibrillation"),
-    "heart_failure": ("88805009", "Chronic congestive heart failure"),
-    "ckd3": ("433144002", "Chronic kidney disease stage 3"),
-    "knee_oa": ("239873007", "Osteoarthritis of knee"),
-    "hypothyroidism": ("40930008", "Hypothyroidism"),
-    "child_asthma": ("233678006", "Childhood asthma"),
-    "asthma": ("195967001", "Asthma"),
-    "rhinitis": ("367498001", "Seasonal allergic rhinitis"),
-    "anxiety": ("197480006", "Anxiety disorder"),
-    "gad": ("21897009", "Generalized anxiety disorder"),
-    "iron_anemia": ("87522002", "Iron deficiency anemia"),
-    "migraine": ("37796009", "Migraine"),
-    "sleep_apnea": ("78275009", "Obstructive sleep apnea syndrome"),
-    "obesity": ("162864005", "Body mass index 30+ - obesity"),
-    "bph": ("266569009", "Benign prostatic hyperplasia"),
-    "vitamin_d": ("34713006", "Vitamin D deficiency"),
-    "back_pain": ("278860009", "Chronic low back pain"),
-    "eczema": ("24079001", "Atopic dermatitis"),
-    "pneumonia": ("385093006", "Community acquired pneumonia"),
-    "hand_laceration": ("284549007", "Laceration of hand"),
-    "ankle_sprain": ("44465007", "Sprain of ankle"),
-}
-
-# RxNorm clinical drugs, with the instructions on the label.
-ONCE_A_DAY = "Take 1 tablet by mouth once a day."
-MEDICATIONS: dict[str, tuple[str, str, str]] = {
-    "lisinopril": ("314076", "lisinopril 10 MG Oral Tablet", ONCE_A_DAY),
-    "amlodipine5": ("197361", "amlodipine 5 MG Oral Tablet", ONCE_A_DAY),
-    "amlodipine10": ("308135", "amlodipine 10 MG Oral Tablet", ONCE_A_DAY),
-    "losartan": ("979492", "losartan potassium 50 MG Oral Tablet", ONCE_A_DAY),
-    "atorvastatin20": ("617310", "atorvastatin 20 MG Oral Tablet", "Take 1 tablet by mouth at bedtime."),
-    "atorvastatin40": ("617311", "atorvastatin 40 MG Oral Tablet", "Take 1 tablet by mouth at bedtime."),
-    "metformin": ("861004", "metformin hydrochloride 1000 MG Oral Tablet", "Take 1 tablet twice a day with meals."),
-    "metformin_er": ("860975", "24 HR metformin hydrochloride 500 MG Extended Release Oral Tablet",
-                     "Take 2 tablets by mouth with the evening meal."),
-    "empagliflozin": ("1545658", "empagliflozin 10 MG Oral Tablet", "Take 1 tablet by mouth every morning."),
-    "glipizide": ("310490", "glipizide 5 MG Oral Tablet", "Take 1 tablet by mouth 30 minutes before breakfast."),
-    "levothyroxine": ("966222", "levothyroxine sodium 0.05 MG Oral Tablet",
-                      "Take 1 tablet every morning on an empty stomach."),
-    "apixaban5": ("1364445", "apixaban 5 MG Oral Tablet", "Take 1 tablet by mouth twice a day."),
-    "apixaban2.5": ("1364435", "apixaban 2.5 MG Oral Tablet", "Take 1 tablet by mouth twice a day."),
-    "metoprolol": ("866427", "24 HR metoprolol succinate 25 MG Extended Release Oral Tablet", ONCE_A_DAY),
-    "carvedilol": ("200032", "carvedilol 6.25 MG Oral Tablet", "Take 1 tablet by mouth twice a day with food."),
-    "furosemide": ("310429", "furosemide 20 MG Oral Tablet", "Take 1 tablet by mouth every morning."),
-    "tamsulosin": ("863669", "tamsulosin hydrochloride 0.4 MG Oral Capsule", "Take 1 capsule at bedtime."),
-    "aspirin": ("243670", "aspirin 81 MG Oral Tablet", ONCE_A_DAY),
-    "acetaminophen": ("313782", "acetaminophen 325 MG Oral Tablet",
-                      "Take 2 tablets every 6 hours as needed for knee pain. No more than 8 tablets a day."),
-    "albuterol": ("745679", "200 ACTUAT albuterol 0.09 MG/ACTUAT Metered Dose Inhaler",
-                  "Inhale 2 puffs every 4 to 6 hours as needed for wheezing or cough."),
-    "fluticasone": ("895994", "120 ACTUAT fluticasone propionate 0.044 MG/ACTUAT Metered Dose Inhaler",
-                    "Inhale 2 puffs twice a day with the spacer. Rinse your mouth afterwards."),
-    "epinephrine": ("1870230", "0.3 ML epinephrine 1 MG/ML Auto-Injector",
-                    "Inject into the outer thigh for a severe allergic reaction, then call 911."),
-    "loratadine": ("311372", "loratadine 10 MG Oral Tablet", "Take 1 tablet once a day in allergy season."),
-    "cetirizine": ("1014678", "cetirizine hydrochloride 10 MG Oral Tablet", ONCE_A_DAY),
-    "sertraline": ("312941", "sertraline 50 MG Oral Tablet", ONCE_A_DAY),
-    "ferrous_sulfate": ("310325", "ferrous sulfate 325 MG Oral Tablet", "Take 1 tablet once a day with orange juice."),
-    "ibuprofen": ("197806", "ibuprofen 400 MG Oral Tablet", "Take 1 tablet with food at the start of a headache."),
-    "naproxen": ("849574", "naproxen sodium 220 MG Oral Tablet", "Take 1 tablet twice a day with food as needed."),
-}
-
-
-@dataclass(frozen=True)
-class Allergy:
-    system: str
-    code: str
-    display: str
-    category: str  # medication, food, environment
-    reaction: Code  # SNOMED CT manifestation
-    kind: str = "allergy"  # or "intolerance"
-    criticality: str = "low"
-
-
-HIVES, RASH, SNEEZING = ("126485001", "Hives"), ("271807003", "Skin rash"), ("76067001", "Sneezing")
-ALLERGIES: dict[str, Allergy] = {
-    "penicillin": Allergy(SNOMED, "764146007", "Penicillin", "medication", HIVES),
-    "sulfa": Allergy(RXNORM, "10831", "sulfamethoxazole / trimethoprim", "medication", RASH),
-    "codeine": Allergy(RXNORM, "2670", "codeine", "medication", ("422587007", "Nausea"), "intolerance"),
-    "ace_inhibitor": Allergy(RXNORM, "29046", "lisinopril", "medication", ("49727002", "Cough"), "intolerance"),
-    "peanut": Allergy(SNOMED, "256349002", "Peanut", "food", ("39579001", "Anaphylaxis"), criticality="high"),
-    "latex": Allergy(SNOMED, "111088007", "Latex", "environment", RASH),
-    "cat": Allergy(SNOMED, "264287008", "Animal dander", "environment", SNEEZING),
-    "bee": Allergy(SNOMED, "288328004", "Bee venom", "environment", HIVES, criticality="high"),
-    "pollen": Allergy(SNOMED, "782576004", "Tree pollen", "environment", SNEEZING),
-}
-
-VACCINES: dict[str, Code] = {
-    "flu": ("140", "Influenza, seasonal, injectable, preservative free"),
-    "flu_high_dose": ("197", "Influenza, high-dose, quadrivalent"),
-    "covid": ("213", "SARS-COV-2 (COVID-19) vaccine, unspecified formulation"),
-    "tdap": ("115", "Tdap"), "zoster": ("187", "Zoster vaccine recombinant"), "pcv20": ("216", "Pneumococcal PCV20"),
-    "hepb": ("08", "Hep B, adolescent or pediatric"), "rotavirus": ("119", "Rotavirus, monovalent"),
-    "dtap": ("20", "DTaP"), "hib": ("49", "Hib (PRP-OMP)"), "pcv13": ("133", "Pneumococcal conjugate PCV 13"),
-    "ipv": ("10", "IPV"), "mmr": ("03", "MMR"), "varicella": ("21", "Varicella"),
-    "hepa": ("83", "Hep A, ped/adol, 2 dose"), "menacwy": ("114", "Meningococcal MCV4P"), "hpv": ("165", "HPV9"),
-}
-# The routine childhood schedule, by age in months.
-CHILDHOOD_SCHEDULE = (
-    ("hepb", 0), ("hepb", 1), ("hepb", 6), ("rotavirus", 2), ("rotavirus", 4),
-    ("dtap", 2), ("dtap", 4), ("dtap", 6), ("dtap", 15), ("dtap", 48),
-    ("hib", 2), ("hib", 4), ("hib", 12), ("pcv13", 2), ("pcv13", 4), ("pcv13", 6), ("pcv13", 12),
-    ("ipv", 2), ("ipv", 4), ("ipv", 6), ("ipv", 48), ("mmr", 12), ("mmr", 48), ("varicella", 12), ("varicella", 48),
-    ("hepa", 12), ("hepa", 18), ("tdap", 132), ("menacwy", 132), ("menacwy", 192), ("hpv", 132), ("hpv", 138),
-)
-
-PROCEDURES: dict[str, Code] = {
-    "echo": ("433236007", "Transthoracic echocardiography"),
-    "ecg": ("29303009", "Electrocardiographic procedure"),
-    "chest_xray": ("399208008", "Plain chest X-ray"),
-    "sutures": ("288086009", "Suture open wound"),
-    "nebulizer": ("56251003", "Nebulizer therapy"),
-    "splint": ("79321009", "Application of splint"),
-}
-# fmt: on
 
 # -- measurements: one description serves vital signs and lab results ------------------------------------------
 
@@ -333,210 +214,141 @@ class Story:
     treats: dict[str, str] = field(default_factory=dict)  # MEDICATIONS key -> the PROBLEMS key it is for
 
 
-DIABETES_PANELS = ("a1c", "cmp", "lipids", "cbc")
-# fmt: off
-STORIES: dict[str, Story] = {
-    "LPC-100001": Story(  # Sarah Johnson, 45
-        "Follow-up for high blood pressure and thyroid.",
-        "Blood pressure is now at goal on lisinopril. Keep walking 30 minutes most days. "
-        "Thyroid dose stays the same. Recheck kidney and thyroid tests in 12 months.",
-        (("hypertension", 2.4), ("hypothyroidism", 8), ("rhinitis", 15)),
-        ("lisinopril", "levothyroxine", "loratadine"), ("penicillin",), visits=5, weight=(176, 167), height=(65, 65),
-        blood_pressure=((146, 94), (128, 82)), pulse=(76, 72), panels=("bmp", "lipids", "cbc", "tsh"),
-        labs={TSH: (3.9, 2.6, 2.1)},
-    ),
-    "LPC-100002": Story(  # Lucía Hernández, 52
-        "Diabetes, blood pressure and cholesterol check.",
-        "A1c came down from 8.9% to 7.3% since empagliflozin was added. Keep all diabetes medicines the same. "
-        "Eye exam and foot check are due this year. Next A1c in 3 months.",
-        (("diabetes", 6), ("hypertension", 5), ("hyperlipidemia", 5)),
-        ("metformin", "empagliflozin", "lisinopril", "atorvastatin20"), ("sulfa",), visits=6,
-        weight=(184, 171), height=(62, 62), blood_pressure=((138, 86), (126, 78)), pulse=(80, 76),
-        draws=4, panels=DIABETES_PANELS,
-        labs={A1C: (7.4, 8.3, 8.9, 7.3), GLUCOSE: (146, 171, 188, 131), LDL: (128, 112, 96, 88)},
-    ),
-    "LPC-100003": Story(  # Michael Thompson, 44
-        "Yearly check-up; cholesterol and blood sugar follow-up.",
-        "A1c is in the prediabetes range. Aim for 150 minutes of activity a week and fewer sweet drinks. "
-        "LDL cholesterol is much better on atorvastatin.",
-        (("prediabetes", 2), ("hyperlipidemia", 2.8)), ("atorvastatin20",), visits=3, weight=(212, 204),
-        height=(70.5, 70.5), blood_pressure=((128, 82), (124, 80)), pulse=(70, 68), panels=DIABETES_PANELS,
-        labs={A1C: (5.9, 6.1, 5.8), LDL: (162, 118, 104), CHOLESTEROL: (238, 192, 181)},
-    ),
-    "LPC-100004": Story(  # Emma Thompson, 15
-        "Follow-up for worry and trouble sleeping.",
-        "Feeling better with weekly counseling. Sleep and screen-time plan reviewed. "
-        "Return in 3 months, or sooner if mood gets worse.",
-        (("anxiety", 1), ("rhinitis", 5)), ("sertraline", "cetirizine"), visits=4, weight=(92, 116),
-        height=(59.5, 64), blood_pressure=((104, 64), (108, 68)), pulse=(84, 78), draws=1, panels=("cbc", "tsh"),
-        labs={HEMOGLOBIN: (11.7,), TSH: (1.8,)}, treats={"sertraline": "anxiety"},
-    ),
-    "LPC-100005": Story(  # Noah Thompson, 8
-        "Asthma check after an emergency visit for wheezing.",
-        "Asthma is controlled again on the daily fluticasone inhaler. Use the spacer every time. "
-        "Keep the EpiPen at school and at home. Flu shot every fall.",
-        (("child_asthma", 4),), ("fluticasone", "albuterol", "epinephrine"), ("peanut",), visits=4,
-        weight=(40, 57), height=(43, 50), blood_pressure=((96, 58), (100, 62)), pulse=(98, 88), draws=0,
-        stay=Stay(150, 0, "child_asthma", "nebulizer",
-                  ((HEART_RATE, 124), (SPO2, 93), (BREATHING, 32), (TEMPERATURE, 99.1)),
-                  "Came in with wheezing and shortness of breath after a cold. Oxygen level 93% on room air. "
-                  "Better after three albuterol nebulizer treatments and a dose of oral steroid. "
-                  "Sent home on prednisolone for 3 more days. See the primary care doctor within a week."),
-    ),
-    "LPC-100006": Story(  # Dorothy Williams, 84
-        "Follow-up after the hospital stay for pneumonia; heart rhythm, blood pressure and knee pain.",
-        "Breathing is back to normal after pneumonia. Heart rate is well controlled. Continue apixaban. "
-        "Kidney function is stable. Use a cane outdoors; physical therapy for the knees twice a week.",
-        (("hypertension", 20), ("afib", 3.5), ("knee_oa", 10), ("ckd3", 4)),
-        ("apixaban2.5", "metoprolol", "amlodipine5", "acetaminophen"), ("codeine",), visits=6,
-        weight=(134, 126), height=(61.5, 61.5), blood_pressure=((142, 78), (134, 72)), pulse=(74, 70),
-        panels=("bmp", "cbc"), labs={CREATININE: (1.18, 1.26, 1.31), HEMOGLOBIN: (12.1, 11.6, 11.8)},
-        consult=Consult(200, "afib", "apixaban2.5", 56, 380,
-                        "Atrial fibrillation, permanent, with a controlled heart rate. No chest pain or fainting. "
-                        "Echocardiogram: normal pumping strength, mildly enlarged left atrium. Stroke risk is high, "
-                        "so blood thinning continues; the lower apixaban dose is right for her age and weight. "
-                        "Follow up in 6 months."),
-        stay=Stay(95, 3, "pneumonia", "chest_xray",
-                  ((HEART_RATE, 104), (SPO2, 90), (BREATHING, 24), (TEMPERATURE, 101.6)),
-                  "Admitted with pneumonia: fever, cough and low oxygen (90% on room air). Chest X-ray showed "
-                  "pneumonia in the right lower lung. Treated with IV ceftriaxone and azithromycin, then "
-                  "amoxicillin-clavulanate by mouth to finish 7 days. Oxygen stopped on day 2. Apixaban continued. "
-                  "Discharged home with her daughter. Follow up with her primary care doctor within a week."),
-    ),
-    "LPC-100007": Story(  # Robert Brown, 67
-        "Diabetes and blood pressure follow-up after seeing cardiology.",
-        "Blood pressure is lower on the higher amlodipine dose. A1c improved but is still above 7%: "
-        "continue metformin and walk after dinner. Recheck A1c in 3 months.",
-        (("hypertension", 12), ("diabetes", 8), ("hyperlipidemia", 10)),
-        ("lisinopril", "amlodipine10", "metformin", "atorvastatin40", "aspirin"), (), visits=5, weight=(221, 214),
-        height=(70, 70), blood_pressure=((156, 92), (138, 84)), pulse=(78, 74), draws=4, panels=DIABETES_PANELS,
-        labs={A1C: (7.1, 7.9, 8.4, 7.6), GLUCOSE: (138, 160, 174, 149)},
-        consult=Consult(120, "hypertension", "amlodipine10", 60, 95,
-                        "Referred for blood pressure that stays high on two medicines. Echocardiogram: mild "
-                        "thickening of the heart muscle from high blood pressure, normal pumping strength. "
-                        "Amlodipine increased to 10 mg. Home blood pressure log for 2 weeks, then follow up in "
-                        "3 months."),
-    ),
-    "LPC-100008": Story(  # James Wilson, 58
-        "Wound check after stitches at St. Mary's; cholesterol follow-up.",
-        "The hand wound has healed well. Tetanus shot is up to date. Continue atorvastatin. "
-        "Keep using the CPAP machine every night.",
-        (("hyperlipidemia", 6), ("sleep_apnea", 3)), ("atorvastatin20",), ("bee",), visits=4, weight=(198, 195),
-        height=(71, 71), blood_pressure=((130, 84), (126, 80)), pulse=(70, 68), labs={LDL: (142, 104, 98)},
-        stay=Stay(110, 0, "hand_laceration", "sutures", ((HEART_RATE, 92), (SPO2, 98), (TEMPERATURE, 98.4)),
-                  "Cut on the left palm from a kitchen knife, 3 cm long, no damage to tendons or nerves. "
-                  "Wound cleaned and closed with 5 stitches. Tetanus booster (Tdap) given. Keep it clean and dry; "
-                  "stitches out in 10 to 14 days at the primary care clinic.",
-                  vaccine="tdap"),
-    ),
-    "LPC-100009": Story(  # Linda Davis, 71
-        "Heart rhythm, blood pressure and thyroid follow-up.",
-        "No more racing heartbeat since the emergency visit. Continue apixaban and metoprolol. "
-        "Thyroid test is normal on the current dose.",
-        (("afib", 5), ("hypertension", 9), ("hypothyroidism", 12)), ("apixaban5", "metoprolol", "levothyroxine"),
-        (), visits=5, weight=(158, 161), height=(64, 64), blood_pressure=((134, 80), (130, 76)), pulse=(72, 68),
-        panels=("bmp", "lipids", "cbc", "tsh"), labs={TSH: (2.4, 3.1, 2.2)},
-        consult=Consult(45, "afib", "apixaban5", 58, 310,
-                        "Paroxysmal atrial fibrillation, one episode with a fast heart rate treated in the "
-                        "emergency department. Now in normal rhythm. Echocardiogram: normal pumping strength and "
-                        "valves. Continue apixaban and metoprolol. Follow up in 6 months, sooner for palpitations."),
-        stay=Stay(240, 0, "afib", "ecg", ((HEART_RATE, 138), (SPO2, 97), (TEMPERATURE, 98.2)),
-                  "Came in with a racing heartbeat for 3 hours. ECG showed atrial fibrillation with a fast rate. "
-                  "Heart rate slowed with IV diltiazem and the rhythm went back to normal on its own. "
-                  "Started on apixaban and metoprolol. Follow up with cardiology within 2 weeks."),
-    ),
-    "LPC-100010": Story(  # José Martínez, 63
-        "Diabetes and blood pressure follow-up.",
-        "A1c is better after adding glipizide. Carry a snack in case of low blood sugar. "
-        "Keep working on weight with the dietitian. Next A1c in 3 months.",
-        (("diabetes", 9), ("hypertension", 7), ("obesity", 9)), ("metformin", "glipizide", "losartan"),
-        ("ace_inhibitor",), visits=5, weight=(236, 224), height=(67, 67), blood_pressure=((140, 88), (130, 82)),
-        pulse=(80, 76), draws=4, panels=DIABETES_PANELS,
-        labs={A1C: (7.8, 8.6, 9.1, 7.9), GLUCOSE: (156, 181, 197, 152)},
-    ),
-    "LPC-100011": Story(  # Carmen Ruiz, 38
-        "Follow-up for low iron.",
-        "Hemoglobin is back to normal on iron tablets. Continue iron for 3 more months, then stop. "
-        "Gynecology follow-up for heavy periods as planned.",
-        (("iron_anemia", 2.2),), ("ferrous_sulfate",), (), visits=4, weight=(148, 150), height=(63, 63),
-        blood_pressure=((112, 72), (114, 72)), panels=("cbc", "bmp"),
-        labs={HEMOGLOBIN: (10.6, 11.9, 12.8), RBC: (3.9, 4.3, 4.5)},
-    ),
-    "LPC-100012": Story(  # Aisha Patel, 29
-        "Thyroid follow-up.",
-        "TSH is now normal on levothyroxine 50 mcg. Take it every morning on an empty stomach. "
-        "Recheck TSH in 6 months.",
-        (("hypothyroidism", 2.5),), ("levothyroxine",), ("latex",), visits=4, weight=(138, 134), height=(66, 66),
-        blood_pressure=((110, 70), (112, 70)), panels=("tsh", "cbc"), labs={TSH: (7.8, 3.4, 1.9)},
-    ),
-    "LPC-100013": Story(  # Kevin Nguyen, 34
-        "Yearly check-up.",
-        "Asthma is well controlled; albuterol needed about once a month. Healthy weight and blood pressure.",
-        (("asthma", 15), ("rhinitis", 12)), ("albuterol", "cetirizine"), ("cat",), visits=3, weight=(165, 167),
-        height=(68, 68), blood_pressure=((118, 76), (120, 78)), draws=2,
-    ),
-    "LPC-100014": Story(  # Olivia Smith, 22
-        "Follow-up for headaches.",
-        "Headaches are down to two a month. Keep the headache diary. Take ibuprofen early in a headache, "
-        "no more than 3 days a week.",
-        (("migraine", 4),), ("ibuprofen",), ("pollen",), visits=3, weight=(132, 131), height=(65, 65),
-        blood_pressure=((108, 68), (110, 70)), draws=1, panels=("cbc", "bmp"),
-    ),
-    "LPC-100015": Story(  # Daniel Anderson, 50
-        "Blood pressure and sleep apnea follow-up.",
-        "Blood pressure is at goal on losartan. Using CPAP every night and sleeping better. "
-        "Weight is down 9 pounds: keep going.",
-        (("hypertension", 3), ("sleep_apnea", 2), ("obesity", 6)), ("losartan",), (), visits=4, weight=(248, 239),
-        height=(72, 72), blood_pressure=((150, 96), (132, 84)), pulse=(82, 76), panels=DIABETES_PANELS,
-        labs={A1C: (5.8, 5.9, 5.7)},
-    ),
-    "LPC-100016": Story(  # Fatima Ahmed, 41
-        "Follow-up for low back pain and vitamin D.",
-        "Back pain is better with physical therapy exercises. Vitamin D is normal now: keep taking 1000 units "
-        "a day. Use naproxen only on bad days.",
-        (("back_pain", 3), ("vitamin_d", 2)), ("naproxen",), (), visits=4, weight=(152, 150), height=(64, 64),
-        blood_pressure=((116, 74), (118, 74)), draws=2,
-    ),
-    "LPC-100017": Story(  # Miguel Torres, 19
-        "Sports physical and ankle follow-up.",
-        "Ankle sprain has healed. Cleared for soccer. Do the balance exercises to prevent another sprain.",
-        (), (), (), visits=3, weight=(158, 166), height=(69.5, 70), blood_pressure=((116, 70), (118, 72)),
-        pulse=(64, 62), draws=0,
-        stay=Stay(120, 0, "ankle_sprain", "splint", ((HEART_RATE, 84), (SPO2, 99), (TEMPERATURE, 98.6)),
-                  "Twisted the right ankle playing soccer. Swelling on the outer ankle; X-ray shows no fracture. "
-                  "Ankle splint and crutches. Rest, ice and raise the leg; ibuprofen for pain. "
-                  "See the primary care doctor if not better in 2 weeks."),
-    ),
-    "LPC-100018": Story(  # Alex Morgan, 31
-        "Follow-up for anxiety and eczema.",
-        "Anxiety is much better on sertraline; continue the same dose. Eczema is quiet with daily moisturizer.",
-        (("gad", 1.5), ("eczema", 10)), ("sertraline",), ("pollen",), visits=3, weight=(150, 152), height=(67, 67),
-        blood_pressure=((114, 74), (116, 74)), draws=2,
-    ),
-    "LPC-100019": Story(  # Harold Jenkins, 88
-        "Heart failure, kidney and prostate follow-up.",
-        "Less ankle swelling and no shortness of breath at rest. Weigh every morning and call if up 3 pounds "
-        "in a day or 5 in a week. Keep salt low. Kidney function is stable.",
-        (("heart_failure", 4), ("hypertension", 25), ("ckd3", 5), ("bph", 10)),
-        ("furosemide", "carvedilol", "lisinopril", "tamsulosin"), (), visits=6, weight=(172, 165), height=(68, 68),
-        blood_pressure=((128, 70), (118, 66)), pulse=(70, 66), panels=("bmp", "cbc"),
-        labs={CREATININE: (1.42, 1.51, 1.48)},
-        consult=Consult(30, "heart_failure", "carvedilol", 35, 2450,
-                        "Heart failure with reduced pumping strength, stable. Mild ankle swelling, no shortness of "
-                        "breath at rest. Echocardiogram: ejection fraction 35%, unchanged. NT-proBNP is high but "
-                        "lower than last year. Continue carvedilol, lisinopril and furosemide. Follow up in 3 months."),
-    ),
-    "LPC-100020": Story(  # Guadalupe Flores, 76
-        "Diabetes, blood pressure and knee pain follow-up.",
-        "A1c is back near goal. Keep walking with the group at church. Acetaminophen for knee pain; "
-        "avoid ibuprofen because of the kidneys. Next A1c in 3 months.",
-        (("diabetes", 11), ("hypertension", 11), ("knee_oa", 7)), ("metformin_er", "lisinopril", "acetaminophen"),
-        ("penicillin",), visits=5, weight=(162, 158), height=(60, 60), blood_pressure=((138, 78), (132, 76)),
-        pulse=(74, 72), draws=4, panels=DIABETES_PANELS,
-        labs={A1C: (6.9, 7.6, 8.0, 7.1), GLUCOSE: (128, 149, 158, 126)},
-    ),
-}
-# fmt: on
+@dataclass(frozen=True)
+class Allergy:
+    system: str
+    code: str
+    display: str
+    category: str  # medication, food, environment
+    reaction: Code  # SNOMED CT manifestation
+    kind: str = "allergy"  # or "intolerance"
+    criticality: str = "low"
+
+
+class DemoDataError(ValueError):
+    """A demo data file is malformed or names something that does not exist; the message names the file."""
+
+
+CONTENT = Path(__file__).resolve().parent / "content" / "demo"
+VOCABULARY_FILE, STORIES_FILE = CONTENT / "vocabulary.toml", CONTENT / "stories.toml"
+# The measures a hospital stay's vital signs name, by LOINC code.
+VITAL_SIGNS = {m.code: m for m in (SYSTOLIC, DIASTOLIC, HEART_RATE, WEIGHT, HEIGHT, BMI, SPO2, TEMPERATURE, BREATHING)}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The codes the demo records use, by the short names the stories use."""
+
+    problems: dict[str, Code]  # SNOMED CT
+    medications: dict[str, tuple[str, str, str]]  # RxNorm code, display, the instructions on the label
+    allergies: dict[str, Allergy]
+    vaccines: dict[str, Code]  # CVX
+    childhood_schedule: tuple[tuple[str, int], ...]  # (vaccine, age in months)
+    procedures: dict[str, Code]  # SNOMED CT
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise DemoDataError(f"{path}: {error}") from error
+
+
+def _tuples(value: Any) -> Any:
+    """TOML arrays as the tuples the code compares and unpacks."""
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
+
+
+def _build(path: Path, where: str, kind: Callable[..., Any], spec: Any, **fields: Any) -> Any:
+    if not isinstance(spec, dict):
+        raise DemoDataError(f"{path}: {where}: expected a table")
+    try:
+        return kind(**{name: _tuples(value) for name, value in spec.items()} | fields)
+    except TypeError as error:  # a missing or unknown field
+        raise DemoDataError(f"{path}: {where}: {error}") from error
+
+
+def _known(path: Path, where: str, names: Iterable[str], known: Iterable[str], what: str) -> None:
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise DemoDataError(f"{path}: {where}: unknown {what} {unknown}")
+
+
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    document = _read(path)
+    try:
+        vocabulary = Vocabulary(
+            problems={name: _tuples(code) for name, code in document["problems"].items()},
+            medications={name: _tuples(drug) for name, drug in document["medications"].items()},
+            allergies={
+                name: _build(path, f"allergies.{name}", Allergy, spec) for name, spec in document["allergies"].items()
+            },
+            vaccines={name: _tuples(code) for name, code in document["vaccines"].items()},
+            childhood_schedule=_tuples(document["childhood_schedule"]),
+            procedures={name: _tuples(code) for name, code in document["procedures"].items()},
+        )
+    except KeyError as error:
+        raise DemoDataError(f"{path}: missing {error}") from error
+    for table in ("problems", "medications", "vaccines", "procedures"):
+        size = 3 if table == "medications" else 2
+        for name, entry in getattr(vocabulary, table).items():
+            if len(entry) != size or not all(isinstance(part, str) and part for part in entry):
+                raise DemoDataError(f"{path}: {table}.{name}: expected {size} non-empty strings")
+    schedule = [vaccine for vaccine, _months in vocabulary.childhood_schedule]
+    _known(path, "childhood_schedule", schedule, vocabulary.vaccines, "vaccines")
+    return vocabulary
+
+
+def _story(path: Path, mrn: str, spec: Any, vocabulary: Vocabulary) -> Story:
+    where = f"stories.{mrn}"
+    if not isinstance(spec, dict):
+        raise DemoDataError(f"{path}: {where}: expected a table")
+    spec = dict(spec)
+    extra: dict[str, Any] = {"problems": tuple(spec.pop("problems", {}).items())}
+    if "consult" in spec:
+        extra["consult"] = _build(path, f"{where}.consult", Consult, spec.pop("consult"))
+    if "stay" in spec:
+        stay = dict(spec.pop("stay"))
+        vitals = stay.pop("vitals", {})
+        _known(path, f"{where}.stay.vitals", vitals, VITAL_SIGNS, "vital signs")
+        stay["vitals"] = tuple((VITAL_SIGNS[code], value) for code, value in vitals.items())
+        extra["stay"] = _build(path, f"{where}.stay", Stay, stay)
+    if "labs" in spec:
+        extra["labs"] = {code: _tuples(values) for code, values in spec.pop("labs").items()}
+    story: Story = _build(path, where, Story, spec, **extra)
+    problems = [name for name, _years in story.problems]
+    _known(path, f"{where}.problems", problems, vocabulary.problems, "problems")
+    _known(path, f"{where}.medications", story.medications, vocabulary.medications, "medications")
+    _known(path, f"{where}.allergies", story.allergies, vocabulary.allergies, "allergies")
+    _known(path, f"{where}.panels", story.panels, PANELS, "panels")
+    _known(path, f"{where}.labs", story.labs, TESTS, "tests")
+    _known(path, f"{where}.treats", story.treats, story.medications, "medications (not in its medications)")
+    _known(path, f"{where}.treats", story.treats.values(), problems, "problems (not in its problems)")
+    if story.consult:
+        _known(path, f"{where}.consult", [story.consult.problem], problems, "problems (not in its problems)")
+        _known(path, f"{where}.consult", [story.consult.medication], story.medications, "medications")
+    if story.stay:
+        _known(path, f"{where}.stay", [story.stay.problem], vocabulary.problems, "problems")
+        _known(path, f"{where}.stay", [story.stay.procedure], vocabulary.procedures, "procedures")
+        _known(
+            path, f"{where}.stay", [story.stay.vaccine] if story.stay.vaccine else [], vocabulary.vaccines, "vaccines"
+        )
+    return story
+
+
+def load_stories(vocabulary: Vocabulary, path: Path = STORIES_FILE) -> dict[str, Story]:
+    """Each demo patient's story by MRN, checked against the vocabulary."""
+    stories = _read(path).get("stories")
+    if not isinstance(stories, dict) or not stories:
+        raise DemoDataError(f"{path}: no [stories.<MRN>] tables")
+    return {mrn: _story(path, mrn, spec, vocabulary) for mrn, spec in stories.items()}
+
+
+VOCABULARY = load_vocabulary()
+PROBLEMS, MEDICATIONS, ALLERGIES = VOCABULARY.problems, VOCABULARY.medications, VOCABULARY.allergies
+VACCINES, CHILDHOOD_SCHEDULE, PROCEDURES = VOCABULARY.vaccines, VOCABULARY.childhood_schedule, VOCABULARY.procedures
+STORIES: dict[str, Story] = load_stories(VOCABULARY)
 
 # -- a bundle and its resources, one helper per resource type ------------------------------------------------
 
