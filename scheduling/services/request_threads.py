@@ -2,9 +2,10 @@
 handling a request: book it (or move or cancel the visit) or decline it, and answer and close
 its conversation with what was done, all in one transaction.
 
-A request's thread is routed and promised like any patient thread (messaging.services.routing:
-owner, SLA policy, business calendar), but into the organization's scheduling pool, else its
-front desk pool, else wherever messaging routes appointment questions. A request about a visit
+A request's thread is opened by messaging's service for other apps (threads.thread_open_for),
+routed and promised like any patient thread (owner, SLA policy, business calendar), but into
+the organization's scheduling pool, else its front desk pool, else wherever messaging routes
+appointment questions. A request about a visit
 is promised an answer before the visit (`answer_deadline`); when the clinic cannot answer by
 then, no thread is opened and no time promised: the patient is told to call (`must_call`), and
 the request waits in the staff list and on the day's schedule.
@@ -22,13 +23,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging import notifications, protocols
-from messaging.models import Category, Message, OwnershipChange, Pool, SetupAlert, Thread
+from messaging import protocols
+from messaging.models import Category, Pool, Thread
 from messaging.services import threads
-from messaging.services.routing import NoTimeToAnswer, owner_for, plan_thread, raise_alerts
-from portal import audit, dates
+from messaging.services.routing import NoTimeToAnswer
+from portal import dates
 from portal.access import Access, Action, resolve
-from portal.models import AuditEvent, User
+from portal.models import User
 from portal.services.errors import ServiceError
 from scheduling.models import Appointment, AppointmentRequest
 from scheduling.services import requests
@@ -42,8 +43,6 @@ Kind = AppointmentRequest.Kind
 RequestStatus = AppointmentRequest.Status
 # The pools a request goes to, first found wins; none: messaging's own routing for appointments.
 POOL_ORDER = (Pool.Kind.SCHEDULING, Pool.Kind.FRONT_DESK)
-# Alerts about the pool messaging's routing chose, moot when a request goes to a pool of its own.
-POOL_ALERTS = frozenset({SetupAlert.Kind.UNROUTED, SetupAlert.Kind.UNSTAFFED_POOL, SetupAlert.Kind.NO_OWNER})
 REASON_MAX = 1000
 # A cancellation or change must be answered this long before the visit, for the answer to help.
 ANSWER_BEFORE_VISIT = timedelta(hours=1)
@@ -97,51 +96,25 @@ def request_thread_open(access: Access, actor: User | None, request: Appointment
     author = actor or request.patient.user
     if author is None or request.thread_id is not None:
         return
-    organization = request.patient.home_organization
+    subject, body = _opening(request)
     try:
-        plan = plan_thread(
-            organization=organization,
-            patient=request.patient,
+        thread = threads.thread_open_for(
+            access=access,
+            author=author,
+            actor=actor,
             category=Category.APPOINTMENT,
-            urgency=Thread.Urgency.NORMAL,
-            now=now,
+            subject=subject,
+            body=body,
+            idempotency_key=f"appointment-request-{request.pk}",
+            pool_kinds=POOL_ORDER,
             due_by=answer_deadline(request),
+            now=now,
         )
     except NoTimeToAnswer:
         log.info("scheduling: request too close to its visit for a thread", extra={"request_id": request.pk})
         return
-    pools = Pool.objects.select_related("lead").filter(organization=organization, kind__in=POOL_ORDER).order_by("pk")
-    pool = min(pools, key=lambda found: POOL_ORDER.index(found.kind), default=None)
-    if pool is not None and pool.pk != plan.pool.pk:
-        alerts = [alert for alert in plan.alerts if alert not in POOL_ALERTS]
-        plan.owner, plan.owner_reason = owner_for(pool, request.patient, alerts)
-        plan.pool, plan.alerts = pool, alerts
-    subject, body = _opening(request)
-    thread = Thread.objects.create(
-        patient=request.patient,
-        organization=organization,
-        category=Category.APPOINTMENT,
-        subject=subject,
-        pool=plan.pool,
-        owner=plan.owner,
-        owner_reason=plan.owner_reason,
-        first_response_due_at=plan.first_response_due_at,
-        at_risk_at=plan.at_risk_at,
-        created_at=now,
-        last_message_at=now,
-        idempotency_key=f"appointment-request-{request.pk}",
-    )
-    message = Message.objects.create(
-        thread=thread, author=author, acting_as=access.acting_as, body=body, created_at=now
-    )
-    OwnershipChange.objects.create(
-        thread=thread, from_owner=None, to_owner=plan.owner, reason=plan.owner_reason or Thread.OwnerReason.POOL, at=now
-    )
-    raise_alerts(thread, plan.alerts)
     request.thread = thread
     request.save(update_fields=["thread"])
-    audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
-    notifications.thread_started(thread_id=thread.pk, pool_id=thread.pool_id, owner_id=thread.owner_id)
 
 
 def _answer_thread(request: AppointmentRequest, actor: User, text: str, now: datetime) -> None:
