@@ -88,7 +88,8 @@ def test_safety_flags_make_it_urgent_for_a_nurse(clinic: Clinic) -> None:
 
 
 def test_no_time_to_answer_before_due_by_writes_nothing(clinic: Clinic) -> None:
+    saturday = MONDAY_9AM - timedelta(days=2)  # the clinic is closed all weekend
     with pytest.raises(NoTimeToAnswer):
-        _open(clinic, due_by=MONDAY_9AM + timedelta(minutes=5))
+        _open(clinic, now=saturday, due_by=saturday + timedelta(days=1))
 
     assert (Thread.objects.count(), Message.objects.count(), AuditEvent.objects.count()) == (0, 0, 0)
