@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.forms import PortalForm
 from portal.models import StaffMember
 from scheduling.models import Appointment, VisitType
-from scheduling.services.request_threads import REASON_MAX
+from scheduling.services.changes import REASON_MAX
 
 DAY, WEEK = "day", "week"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})

@@ -12,7 +12,7 @@ urgent, carries the findings and is with someone whose protocol handles urgent t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from messaging import notifications, protocols, safety
-from messaging.models import Message, OwnershipChange, Pool, SlaEvent, Thread
+from messaging.models import Message, OwnershipChange, Pool, SetupAlert, SlaEvent, Thread
 from messaging.selectors_patient import visible_threads
 from messaging.services.attachments import ValidUpload, save_attachments
 from messaging.services.routing import Plan, may_answer, owner_for, plan_thread, raise_alerts
@@ -44,6 +44,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
 KEY_MAX = 64
+# Alerts about the pool routing chose, moot when the caller names pools of its own (`pool_kinds`).
+POOL_ALERTS = frozenset({SetupAlert.Kind.UNROUTED, SetupAlert.Kind.UNSTAFFED_POOL, SetupAlert.Kind.NO_OWNER})
 
 
 def _move(thread: Thread, to: str) -> None:
@@ -157,6 +159,7 @@ def thread_start(
         flags=flags,
         attachments=attachments or [],
         now=now or timezone.now(),
+        actor=actor,
     )
 
 
@@ -197,12 +200,88 @@ def safety_thread_open(
         flags=flags,
         attachments=[],
         now=now or timezone.now(),
+        actor=actor,
     )
+
+
+@transaction.atomic
+def thread_open_for(
+    *,
+    access: Access,
+    author: User,
+    actor: User | None,
+    category: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    urgency: str = Thread.Urgency.NORMAL,
+    safety_flags: Collection[str] = (),
+    pool_kinds: Sequence[str] = (),
+    due_by: datetime | None = None,
+    confidential: bool = False,
+    now: datetime | None = None,
+) -> Thread:
+    """The one way another app opens a thread on the clinic's behalf: scheduling's appointment
+    requests and check-in alerts today; refills, billing and summaries will use it too. Outside
+    messaging's own services no code creates Thread, Message or OwnershipChange rows.
+
+    It runs `thread_start`'s sequence (in the caller's transaction): routing (routing.plan_thread,
+    with `safety_flags` routed to a nurse or physician), the ownership row, the answer-time
+    promise, routing and setup alerts, notices (messaging.notifications) and audit (the thread's
+    creation and its first message). `access` is the patient's for the caller's own action
+    (scheduling, refills...): its `acting_as` is the first message's. `author` writes the first
+    message (the patient's words, or the person whose answers raised an alert); `actor` is the
+    signed-in user audited (None for a signed link).
+
+    `pool_kinds`: the pools of these kinds (first found wins) take the thread instead of the one
+    routing chose; none found, routing's choice stands. `due_by`: the answer must come by then,
+    else `routing.NoTimeToAnswer` is raised and nothing written. `confidential`: the patient's
+    caregivers never see it (a teenager's own care). The same `idempotency_key` for the patient
+    returns the thread it opened, writing nothing."""
+    flags = safety.checked(list(safety_flags))
+    if flags:
+        urgency = Thread.Urgency.URGENT
+    existing = _existing(access, idempotency_key)
+    if existing is not None:
+        return existing
+    thread = _open(
+        access,
+        author,
+        category=category,
+        subject=subject[:SUBJECT_MAX],
+        body=body[:BODY_MAX],
+        urgency=urgency,
+        idempotency_key=idempotency_key,
+        flags=flags,
+        attachments=[],
+        now=now or timezone.now(),
+        actor=actor,
+        pool_kinds=pool_kinds,
+        due_by=due_by,
+        confidential=confidential,
+    )
+    # Opened for the clinic, not written in a conversation: the creation itself is on record.
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=thread)
+    return thread
+
+
+def _pool_instead(plan: Plan, patient: Patient, organization_id: int, pool_kinds: Sequence[str]) -> None:
+    """Send the plan to the first pool of `pool_kinds` at the organization, if there is one. The
+    alerts about routing's own pool are moot then (the pool found decides who answers)."""
+    if not pool_kinds:
+        return
+    pools = Pool.objects.select_related("lead").filter(organization=organization_id, kind__in=pool_kinds)
+    pool = min(pools.order_by("pk"), key=lambda found: list(pool_kinds).index(found.kind), default=None)
+    if pool is None or pool.pk == plan.pool.pk:
+        return
+    alerts = [alert for alert in plan.alerts if alert not in POOL_ALERTS]
+    plan.owner, plan.owner_reason = owner_for(pool, patient, alerts)
+    plan.pool, plan.alerts = pool, alerts
 
 
 def _open(
     access: Access,
-    actor: User,
+    author: User,
     *,
     category: str,
     subject: str,
@@ -212,8 +291,14 @@ def _open(
     flags: list[str],
     attachments: list[ValidUpload],
     now: datetime,
+    actor: User | None,
+    pool_kinds: Sequence[str] = (),
+    due_by: datetime | None = None,
+    confidential: bool | None = None,
 ) -> Thread:
-    """Route, promise and write a new thread with its first message (in the caller's transaction)."""
+    """Route, promise and write a new thread with its first message (in the caller's transaction).
+    `author` writes the message; `actor` is audited. `confidential`
+    None: as the sender's access says (`confidential_start`)."""
     patient = access.patient
     organization = patient.home_organization
     plan = plan_thread(
@@ -223,7 +308,9 @@ def _open(
         urgency=urgency,
         now=now,
         safety_flagged=bool(flags),
+        due_by=due_by,
     )
+    _pool_instead(plan, patient, organization.pk, pool_kinds)
     try:
         with transaction.atomic():  # a savepoint: losing a race on the key leaves the outer work usable
             thread = Thread.objects.create(
@@ -241,7 +328,7 @@ def _open(
                 last_message_at=now,
                 idempotency_key=idempotency_key,
                 safety_flags=flags,
-                confidential=confidential_start(access),
+                confidential=confidential_start(access) if confidential is None else confidential,
             )
     except IntegrityError:
         # The same form was submitted twice at once: the other request made the thread.
@@ -249,7 +336,9 @@ def _open(
         if existing is None:
             raise
         return existing
-    message = Message.objects.create(thread=thread, author=actor, acting_as=access.acting_as, body=body, created_at=now)
+    message = Message.objects.create(
+        thread=thread, author=author, acting_as=access.acting_as, body=body, created_at=now
+    )
     save_attachments(message, attachments)
     OwnershipChange.objects.create(
         thread=thread, from_owner=None, to_owner=plan.owner, reason=plan.owner_reason or Thread.OwnerReason.POOL, at=now

@@ -1,6 +1,10 @@
-"""The care team works its tasks (out-of-range home readings, reported mistakes): open -> done."""
+"""The care team works its tasks (out-of-range home readings, reported mistakes): open -> done.
+Other apps open one through `care_task_open` (scheduling's check-in today); they never write the
+table themselves."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db import transaction
 from django.http import Http404
@@ -8,14 +12,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import audit
-from portal.access import Action, resolve
+from portal.access import Access, Action, resolve
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidTransition, ServiceError
-from records.models import CareTask
+from records.models import CareTask, RecordItem
 
 Status = CareTask.Status
 # The only move a task makes; anything else is refused.
 TRANSITIONS: dict[str, frozenset[str]] = {Status.OPEN: frozenset({Status.DONE}), Status.DONE: frozenset()}
+
+
+@transaction.atomic
+def care_task_open(
+    *,
+    access: Access,
+    actor: User,
+    kind: str,
+    text: str,
+    item: RecordItem | None = None,
+    now: datetime | None = None,
+) -> CareTask:
+    """Put the patient's words (`text`, about `item` if any) in the care team's queue, audited.
+    The caller has checked who may send them and that `item` is one `access` may see."""
+    task = CareTask.objects.create(
+        patient=access.patient, kind=kind, item=item, text=text, created_by=actor, created_at=now or timezone.now()
+    )
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=task)
+    return task
 
 
 @transaction.atomic

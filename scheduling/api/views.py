@@ -51,7 +51,7 @@ from scheduling.api.serializers import (
     WaitlistJoinSerializer,
     slot_days,
 )
-from scheduling.services import booking, changes, requests, waitlist
+from scheduling.services import booking, changes, waitlist
 from scheduling.services.changes import ChangeOutcome
 
 CONFLICT = {409: ConflictSerializer}
@@ -377,7 +377,7 @@ class VisitRequestsView(SchedulingView):
         payload = VisitRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()
-        made = requests.visit_request(
+        made = changes.visit_request(
             access=access,
             actor=actor,
             visit_type_id=payload.validated_data["visit_type"],

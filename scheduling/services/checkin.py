@@ -27,6 +27,7 @@ from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
 from records.models import CareTask, RecordItem
 from records.selectors import visible_items
+from records.services.care_tasks import care_task_open
 from scheduling.models import Appointment, CheckIn, Insurance, Questionnaire, QuestionnaireResponse
 from scheduling.services import questionnaires
 
@@ -232,18 +233,9 @@ def medicines_review(
         if text.strip():
             texts.append((None, f"{label} ({visit}): {text.strip()}"))
     tasks = [
-        CareTask.objects.create(
-            patient=access.patient,
-            kind=CareTask.Kind.CORRECTION,
-            item=item,
-            text=text,
-            created_by=actor,
-            created_at=now,
-        )
+        care_task_open(access=access, actor=actor, kind=CareTask.Kind.CORRECTION, item=item, text=text, now=now)
         for item, text in texts
     ]
-    for task in tasks:
-        audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=task)
     if flags:
         threads.safety_thread_open(
             access=access,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.http import Http404
 
-from portal import audit
+from portal import audit, dates
 from portal.access import Access, Action
 from portal.models import AuditEvent, Patient
 from scheduling.models import Appointment, SchedulingSettings, VisitType
@@ -48,6 +49,11 @@ def locked_appointment(access: Access, appointment_id: int) -> Appointment:
     if appointment is None:
         raise Http404
     return appointment
+
+
+def when(appointment: Appointment) -> str:
+    """The visit's start at the clinic, in words ("Mon 2 Mar 2026, 9:00 a.m.")."""
+    return dates.format_datetime(appointment.starts_at, zone=ZoneInfo(appointment.visit_type.organization.time_zone))
 
 
 def load_visit_type(visit_type_id: int) -> VisitType:

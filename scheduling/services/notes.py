@@ -23,6 +23,7 @@ from portal.access import Access
 from portal.models import User
 from portal.services.errors import ServiceError
 from scheduling.models import Appointment, AppointmentRequest, VisitType
+from scheduling.services.common import when
 
 NOTE_MAX = 2000
 Kind = AppointmentRequest.Kind
@@ -47,9 +48,6 @@ def note_screened(note: str, *, confirmed_flags: Collection[str] = ()) -> Note:
 
 def _context(kind: str, visit_type: VisitType, appointment: Appointment | None) -> str:
     """What the words came with, for the nurse who reads them."""
-    # Imported here: request_threads imports requests, which imports this module.
-    from scheduling.services.request_threads import when
-
     if kind == Kind.BOOK or appointment is None:
         return _("Written with a request for a visit (%(visit)s):") % {"visit": visit_type.label}
     values = {"visit": visit_type.label, "when": when(appointment)}

@@ -1,9 +1,10 @@
 """Answering a visit's questionnaires: validate, score, file the result in the record, and raise
 the safety alert.
 
-Results land in the record as patient-entered data: a `SourceRecord` holding a FHIR Observation
-(category survey, performer the patient, LOINC 44261-6 PHQ-9 total or 70274-6 GAD-7 total) and
-its `RecordItem`, so the score shows on the patient's results page and trends like any other.
+Results land in the record as patient-entered data, filed by records.services.patient_entered:
+a `SourceRecord` holding a FHIR Observation (category survey, performer the patient, LOINC
+44261-6 PHQ-9 total or 70274-6 GAD-7 total) and its `RecordItem`, so the score shows on the
+patient's results page and trends like any other.
 For a patient aged 12-17 the item is confidential: a teenager's caregivers do not see it.
 
 PHQ-9 item 9 above 0 alerts staff at once, in the same transaction as the answers. Decision: an
@@ -17,8 +18,6 @@ that confirms the answers, whatever the hour.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
@@ -28,15 +27,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging import notifications, safety
-from messaging.models import Category, Message, OwnershipChange, Thread
+from messaging import safety
+from messaging.models import Category, Thread
 from messaging.services import threads
-from messaging.services.routing import plan_thread, raise_alerts
 from portal import audit
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
-from records.models import RecordItem, SourceRecord
+from records.models import RecordItem
+from records.services.patient_entered import file_patient_observation
 from scheduling.models import Appointment, Questionnaire, QuestionnaireField, QuestionnaireResponse
 from scheduling.questionnaires import INSTRUMENTS, Instrument
 
@@ -97,30 +96,18 @@ def _observation(response: QuestionnaireResponse, instrument: Instrument, band_k
 
 
 def _file_in_record(
-    access: Access, response: QuestionnaireResponse, instrument: Instrument, band_key: str
+    access: Access, actor: User, response: QuestionnaireResponse, instrument: Instrument, band_key: str
 ) -> RecordItem:
-    patient = access.patient
-    raw = _observation(response, instrument, band_key)
-    source_record = SourceRecord.objects.create(
-        source=patient.home_organization,
-        resource_type="Observation",
-        resource_id=raw["id"],
-        patient=patient,
-        raw=raw,
-        content_hash=hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest(),
-    )
-    age = patient.age_on(timezone.localdate())
-    return RecordItem.objects.create(
-        record=source_record,
-        patient=patient,
-        source=patient.home_organization,
-        kind=RecordItem.Kind.OBSERVATION,
+    age = access.patient.age_on(timezone.localdate())
+    return file_patient_observation(
+        access=access,
+        actor=actor,
+        raw=_observation(response, instrument, band_key),
         code_system=LOINC,
         code=instrument.loinc_total,
         # Stored words, not translated: every other imported item is stored the same way.
         display=f"{instrument.total_display} (answered by the patient)",
         category="survey",
-        status="final",
         effective_at=response.submitted_at,
         value_number=Decimal(response.score or 0),
         value_text=band_key,
@@ -130,36 +117,8 @@ def _file_in_record(
 
 def _alert_staff(access: Access, actor: User, response: QuestionnaireResponse, instrument: Instrument) -> Thread:
     """The urgent thread that puts PHQ-9 item 9 in front of the nurse triage pool now."""
-    patient = access.patient
-    now = response.submitted_at
-    plan = plan_thread(
-        organization=patient.home_organization,
-        patient=patient,
-        category=Category.NEW_SYMPTOM,
-        urgency=Thread.Urgency.URGENT,
-        now=now,
-        safety_flagged=True,  # to a nurse or physician, never a role whose protocol cannot close it
-    )
     item = instrument.safety_item or 0
     value = response.answers[str(item)]
-    thread = Thread.objects.create(
-        patient=patient,
-        organization=patient.home_organization,
-        category=Category.NEW_SYMPTOM,
-        subject=_("Check-in answer needs a call today"),
-        urgency=Thread.Urgency.URGENT,
-        pool=plan.pool,
-        owner=plan.owner,
-        owner_reason=plan.owner_reason,
-        first_response_due_at=plan.first_response_due_at,
-        at_risk_at=plan.at_risk_at,
-        created_at=now,
-        last_message_at=now,
-        idempotency_key=f"questionnaire-alert-{response.pk}",
-        safety_flags=["suicide"],
-        # A teenager's mental-health answers are hers: her caregivers never see this thread.
-        confidential=threads.confidential_care(patient),
-    )
     body = _(
         'Sent by the check-in for the visit on %(date)s. To PHQ-9 question 9, "%(question)s", the answer was '
         '"%(answer)s" (%(value)s of 3). Total score %(score)s.'
@@ -170,14 +129,20 @@ def _alert_staff(access: Access, actor: User, response: QuestionnaireResponse, i
         "value": value,
         "score": response.score,
     }
-    Message.objects.create(thread=thread, author=actor, acting_as=access.acting_as, body=body, created_at=now)
-    OwnershipChange.objects.create(
-        thread=thread, from_owner=None, to_owner=plan.owner, reason=plan.owner_reason or Thread.OwnerReason.POOL, at=now
+    return threads.thread_open_for(
+        access=access,
+        author=actor,
+        actor=actor,
+        category=Category.NEW_SYMPTOM,
+        subject=_("Check-in answer needs a call today"),
+        body=body,
+        idempotency_key=f"questionnaire-alert-{response.pk}",
+        # Urgent, to a nurse or physician: never a role whose protocol cannot close it.
+        safety_flags=["suicide"],
+        # A teenager's mental-health answers are hers: her caregivers never see this thread.
+        confidential=threads.confidential_care(access.patient),
+        now=response.submitted_at,
     )
-    raise_alerts(thread, plan.alerts)
-    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=thread)
-    notifications.thread_started(thread_id=thread.pk, pool_id=thread.pool_id, owner_id=thread.owner_id)
-    return thread
 
 
 def _written(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[tuple[str, str]]:
@@ -260,7 +225,7 @@ def response_submit(
     except IntegrityError:
         raise ServiceError(_("These answers were already sent.")) from None
     if instrument is not None:
-        response.record_item = _file_in_record(access, response, instrument, band_key)
+        response.record_item = _file_in_record(access, actor, response, instrument, band_key)
         if follow_up:
             response.needs_safety_follow_up = True
             response.alert_thread = _alert_staff(access, actor, response, instrument)

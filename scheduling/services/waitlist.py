@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -153,9 +154,8 @@ def offer_freed_time(*, appointment: Appointment, now: datetime) -> list[Waitlis
 
 
 def _send_offers_soon() -> None:
-    from scheduling.tasks import send_waitlist_offers
-
-    send_waitlist_offers.delay()
+    # By the task's name: scheduling.tasks imports this module (its sweep), so it is not imported here.
+    current_app.send_task("scheduling.send_waitlist_offers")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from scheduling import selectors_patient as selectors
 from scheduling.models import Appointment, AppointmentRequest
 from scheduling.patient_forms import NoteForm, RequestForm, SlotForm, WaitlistForm
 from scheduling.selectors import appointment_calendar_file
-from scheduling.services import booking, changes, checkin, request_threads, requests, waitlist
+from scheduling.services import booking, changes, checkin, waitlist
 from scheduling.services.booking import SlotUnavailable
 from scheduling.services.common import patient_side
 from scheduling.services.slots import Slot
@@ -185,7 +185,7 @@ def visit_request(request: HttpRequest, access: Access, visit_type_id: int) -> H
     screened: dict[str, Any] = {}
     if form.is_valid():
         try:
-            requests.visit_request(
+            changes.visit_request(
                 access=access,
                 actor=_actor(request),
                 visit_type_id=visit_type_id,
@@ -261,7 +261,7 @@ def calendar(request: HttpRequest, access: Access, appointment_id: int) -> HttpR
 
 
 def _late_change_said(request: HttpRequest, asked: AppointmentRequest) -> None:
-    if request_threads.must_call(asked):
+    if changes.must_call(asked):
         # Too close to the visit for the clinic to answer in writing before it: no promise, a number.
         clinic = asked.visit_type.organization
         if clinic.phone:

@@ -33,9 +33,8 @@ from portal.services.errors import ServiceError
 from portal.views.decorators import staff_view
 from scheduling import staff_selectors as selectors
 from scheduling.models import Appointment, AppointmentRequest
-from scheduling.services import request_threads
+from scheduling.services import changes
 from scheduling.services.booking import appointment_book
-from scheduling.services.changes import appointment_mark
 from scheduling.services.slots import local_date
 from scheduling.staff_forms import WEEK, DeclineForm, MarkForm, ScheduleForm, SlotForm, VisitChoiceForm
 
@@ -117,7 +116,7 @@ def mark(request: HttpRequest, appointment_id: int) -> HttpResponse:
         messages.error(request, _("Choose arrived, no-show or completed."))
         return redirect(back)
     try:
-        appointment_mark(
+        changes.appointment_mark(
             access=access, actor=_actor(request), appointment_id=appointment_id, status=form.cleaned_data["status"]
         )
     except ServiceError as error:
@@ -283,7 +282,7 @@ def request_book(request: HttpRequest, access: Access, request_id: int) -> HttpR
         return _request_page(request, access, request_id, error=ServiceError(_("Choose one of the open times.")))
     slot = form.cleaned_data
     try:
-        request_threads.request_book(
+        changes.request_book(
             access=access,
             actor=_actor(request),
             request_id=request_id,
@@ -301,7 +300,7 @@ def request_book(request: HttpRequest, access: Access, request_id: int) -> HttpR
 def request_cancel(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
     """Do the late cancellation the patient asked for."""
     try:
-        request_threads.request_cancel_done(access=access, actor=_actor(request), request_id=request_id)
+        changes.request_cancel_done(access=access, actor=_actor(request), request_id=request_id)
     except ServiceError as error:
         return _request_page(request, access, request_id, error=error)
     return _handled(request, _("The visit is cancelled, and the patient was told in their messages."))
@@ -314,7 +313,7 @@ def request_decline(request: HttpRequest, access: Access, request_id: int) -> Ht
     form = DeclineForm(request.POST)
     if form.is_valid():
         try:
-            request_threads.request_decline(
+            changes.request_decline(
                 access=access, actor=_actor(request), request_id=request_id, reason=form.cleaned_data["reason"]
             )
         except ServiceError as error:

@@ -12,7 +12,7 @@ from portal.access import Action, resolve
 from portal.models import Patient, StaffMember, User
 from scheduling.models import Appointment, AppointmentRequest, VisitType
 from scheduling.services.booking import insert_appointment
-from scheduling.services.requests import visit_request
+from scheduling.services.changes import visit_request
 from tests.scheduling.conftest import CHICAGO
 
 

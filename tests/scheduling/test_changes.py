@@ -16,9 +16,9 @@ from scheduling.services.changes import (
     appointment_confirm_by_link,
     appointment_mark,
     appointment_reschedule,
+    must_call,
+    request_resolve,
 )
-from scheduling.services.request_threads import must_call
-from scheduling.services.requests import request_resolve
 from tests.scheduling.conftest import NOW, Clinic, at
 
 Status = Appointment.Status

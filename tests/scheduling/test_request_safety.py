@@ -24,8 +24,7 @@ from portal.factories import ProxyGrantFactory, StaffMemberFactory
 from portal.models import AuditEvent, Scope, StaffMember, StaffRole
 from scheduling.factories import VisitTypeFactory
 from scheduling.models import Appointment, AppointmentRequest, VisitType
-from scheduling.services.changes import appointment_cancel, appointment_reschedule
-from scheduling.services.requests import visit_request
+from scheduling.services.changes import appointment_cancel, appointment_reschedule, visit_request
 from tests.conftest import sign_in
 from tests.scheduling.conftest import NOW, Clinic, at
 
