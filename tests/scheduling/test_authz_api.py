@@ -42,8 +42,9 @@ def _monday_morning(clock: Clock) -> None:
 
 
 def _scheduling_rows() -> dict[str, list[str]]:
-    """Every scheduling row as it stands. tests/authz.py counts portal and messaging rows; a refused
-    caller must not add or change these either (a cancel changes a row without adding one)."""
+    """Every scheduling row as it stands: a refused caller must not add or change one (tests/authz.py
+    checks every table as well), and an allowed write must change one (a cancel changes a row without
+    adding one)."""
     return {
         model._meta.label: sorted(map(repr, model.objects.values_list()))
         for model in apps.get_app_config("scheduling").get_models()

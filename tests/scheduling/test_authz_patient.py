@@ -198,7 +198,7 @@ def _scheduling_rows() -> dict[str, int]:
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_patient_scheduling_authorization(endpoint: Endpoint, actor: str) -> None:
-    # The harness counts portal and messaging rows; a refused request must not write scheduling ones either.
+    # A refused request writes no scheduling row (the harness checks every table too; this names the app).
     rows: dict[str, dict[str, int]] = {}
     original = endpoint.arrange
 
