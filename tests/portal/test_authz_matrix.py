@@ -170,3 +170,17 @@ def test_a_teens_parent_cannot_mark_an_item_confidential_or_show_it_again(client
 
     assert response.status_code == 404
     assert (database_rows(), AuditEvent.objects.count(), bool(queued)) == (before, audit_before, False)
+
+
+def test_the_harness_catches_a_task_queued_after_commit_and_one_sent_by_name() -> None:
+    from celery import current_app
+    from django.db import transaction
+
+    from records.tasks import import_run
+
+    with queued_work() as queued:
+        transaction.on_commit(lambda: import_run.delay(1))
+        current_app.send_task("records.some_task")
+
+    assert queued.tasks == ["records.some_task", "records.import_run"]
+    assert len(queued.on_commit) == 1
