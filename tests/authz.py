@@ -1,21 +1,31 @@
 """The authorization-matrix harness: every patient-data URL, every kind of actor, one exact answer.
 
-Later apps add their endpoints to ENDPOINTS (or their own list using `Endpoint`)
-and run them through `check_endpoint`. The expectations here are written out
-by hand, not computed from portal/access.py, so a change of policy has to be
-made twice: once in the code and once here, on purpose.
+Later apps add their endpoints to ENDPOINTS (or their own list using `Endpoint`, in a module named
+`test_authz*.py`) and run them through `check_endpoint`. The expectations here are written out
+by hand, not computed from portal/access.py, so a change of policy has to be made twice: once in
+the code and once here, on purpose.
+
+Each endpoint names its route (`Url`): tests/portal/test_authz_matrix.py finds every URL that takes
+a patient id and fails for any route no matrix asks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
+from celery import Celery
+from celery.app.task import Task
 from django.apps import apps
+from django.conf import settings
 from django.core import mail
-from django.test import Client
-from django.urls import reverse
+from django.db.models import Model
+from django.test import Client, TestCase
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from portal.factories import (
@@ -117,10 +127,32 @@ def build_world(scope: str) -> World:
 
 
 @dataclass(frozen=True)
+class Url:
+    """A matrix URL: its route (the URL name, as `resolve().view_name` gives it) is known without a
+    world, so the coverage test can list the routes asked; the path is built at test time."""
+
+    route: str
+    build: Callable[[World], str]
+
+    def __call__(self, world: World) -> str:
+        return self.build(world)
+
+
+def patient_url(route: str, **kwargs: Callable[[World], Any]) -> Url:
+    """`route` reversed with the world's patient id and each keyword computed from the world."""
+    return Url(
+        route,
+        lambda world: reverse(
+            route, kwargs={"patient_id": world.patient.pk, **{key: get(world) for key, get in kwargs.items()}}
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Endpoint:
     name: str
     access: str  # a key of ALLOWED
-    url: Callable[[World], str]
+    url: Url
     method: str = "get"
     data: Callable[[World], dict[str, Any]] = lambda world: {}
     api: bool = False
@@ -134,17 +166,47 @@ class Endpoint:
     # What an anonymous caller gets when not the default (login redirect, or 403 on the API):
     # e.g. 401 with a Bearer challenge on the FHIR API.
     anonymous_status: int | None = None
+    # Actors the access policy lets in but the service turns away with a message (e.g. staff asking
+    # to renew what only the patient may renew), and the status they get. Nothing may change.
+    declined: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def route(self) -> str:
+        return self.url.route
 
     def __str__(self) -> str:
         return self.name
 
 
-def _p(name: str, **kwargs: Any) -> Callable[[World], str]:
-    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, **kwargs})
+def _p(name: str, **kwargs: Any) -> Url:
+    """`name` reversed with the patient's id and fixed keywords."""
+    return patient_url(name, **{key: (lambda world, value=value: value) for key, value in kwargs.items()})
+
+
+def _item(key: str) -> Callable[[World], Any]:
+    """The id of `world.items[key]`, for a URL keyword."""
+    return lambda world: world.items[key].pk
 
 
 def _invite(world: World) -> dict[str, Any]:
     return {"name": "New Helper", "email": "helper@example.org", "relationship": "son", "scopes": ["records"]}
+
+
+def _a_grant_ended_at_18(world: World) -> None:
+    """A caregiver whose access ended when the (now adult) patient turned 18: the patient may renew it."""
+    world.items["ended_at_18"] = ProxyGrantFactory(
+        patient=world.patient,
+        status=ProxyGrant.Status.EXPIRED,
+        end_reason=ProxyGrant.EndReason.TURNED_18,
+        ended_at=timezone.now(),
+    )
+
+
+def _without_account(world: World) -> None:
+    """The clinic invites a patient who has no account yet; the SELF actor is then a former
+    account holder, refused like anyone else who is not staff."""
+    world.patient.user = None
+    world.patient.save(update_fields=["user"])
 
 
 ENDPOINTS = [
@@ -162,23 +224,40 @@ ENDPOINTS = [
     Endpoint(
         "sharing revoke",
         "sharing",
-        lambda world: reverse(
-            "sharing_revoke", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}
-        ),
+        patient_url("sharing_revoke", grant_id=lambda world: world.open_grant.pk),
         method="post",
         ok_status=302,
     ),
     Endpoint(
+        "sharing renew",
+        "sharing",
+        patient_url("sharing_renew", grant_id=_item("ended_at_18")),
+        method="post",
+        ok_status=302,
+        arrange=_a_grant_ended_at_18,
+        # Staff reach the sharing page, but only the patient renews: staff are told so and nothing changes.
+        declined={CLINIC_STAFF: 302, CARE_TEAM_STAFF: 302},
+    ),
+    Endpoint(
         "sharing reinvite",
         "sharing",
-        lambda world: reverse(
-            "sharing_reinvite", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}
-        ),
+        patient_url("sharing_reinvite", grant_id=lambda world: world.open_grant.pk),
         method="post",
         ok_status=302,
     ),
     Endpoint("staff patient page", "staff_only", _p("staff_patient")),
     Endpoint("staff guardian form", "staff_only", _p("staff_guardian_grant")),
+    # A GET only goes back to the staff patient page; the POST sends the activation link.
+    Endpoint("staff patient invite page", "staff_only", _p("staff_patient_invite"), ok_status=302, audited=False),
+    Endpoint(
+        "staff patient invite",
+        "staff_only",
+        _p("staff_patient_invite"),
+        method="post",
+        data=lambda world: {"email": "quillon@example.org"},
+        ok_status=302,
+        arrange=_without_account,
+    ),
     Endpoint("api patient", "profile", _p("api_patient"), api=True),
     Endpoint("api activity", "activity", _p("api_activity"), api=True),
     Endpoint("api proxy grants", "sharing", _p("api_proxy_grants"), api=True),
@@ -186,23 +265,68 @@ ENDPOINTS = [
     Endpoint(
         "api revoke",
         "sharing",
-        lambda world: reverse(
-            "api_proxy_grant_revoke", kwargs={"patient_id": world.patient.pk, "grant_id": world.open_grant.pk}
-        ),
+        patient_url("api_proxy_grant_revoke", grant_id=lambda world: world.open_grant.pk),
         method="post",
         api=True,
     ),
 ]
 
 
-def _row_counts() -> dict[str, int]:
-    """Rows of patient data and access. The actor's own signed-in-session row is theirs, not the patient's."""
-    return {
-        model._meta.label: model.objects.count()
-        for label in ("portal", "messaging", "scheduling")
-        for model in apps.get_app_config(label).get_models()
-        if model is not UserSession
-    }
+def project_models() -> list[type[Model]]:
+    """Every model of the project's own apps (portal, records, messaging, scheduling and any later
+    one), found from django.apps so a new app is counted without being named here. Third-party
+    apps (auth backends, OAuth tokens, Django's sessions) are not the project's data.
+
+    Left out, on purpose:
+    - AuditEvent: append-only, and where a refusal may one day legitimately be recorded;
+      `check_endpoint` checks it on its own.
+    - UserSession: the actor's own signed-in browser, touched by every request they make.
+    """
+    return [
+        model
+        for config in apps.get_app_configs()
+        if (Path(settings.BASE_DIR) / config.name.partition(".")[0]).is_dir()
+        for model in config.get_models()
+        if model not in (AuditEvent, UserSession)
+    ]
+
+
+def database_rows() -> dict[str, list[str]]:
+    """Every row of every project table as it stands: a refusal must neither add, remove nor change one."""
+    return {model._meta.label: sorted(map(repr, model.objects.order_by().values_list())) for model in project_models()}
+
+
+@dataclass
+class QueuedWork:
+    """Work a request asked to happen later: Celery tasks and `transaction.on_commit` callbacks."""
+
+    tasks: list[str] = field(default_factory=list)
+    on_commit: list[Callable[[], Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.tasks or self.on_commit)
+
+
+@contextmanager
+def queued_work() -> Iterator[QueuedWork]:
+    """Catch every Celery task queued (`delay`, `apply_async`, `send_task`) and every on-commit
+    callback registered inside the block. Nothing is sent to a broker; the callbacks are run on
+    leaving (the test's transaction never commits), so a task queued by one is caught too."""
+    queued = QueuedWork()
+
+    def apply_async(task: Task, *args: Any, **kwargs: Any) -> None:
+        queued.tasks.append(task.name)
+
+    def send_task(app: Celery, name: str, *args: Any, **kwargs: Any) -> None:
+        queued.tasks.append(name)
+
+    with (
+        mock.patch.object(Task, "apply_async", autospec=True, side_effect=apply_async),
+        mock.patch.object(Celery, "send_task", autospec=True, side_effect=send_task),
+        TestCase.captureOnCommitCallbacks(execute=True) as callbacks,
+    ):
+        yield queued
+    queued.on_commit = list(callbacks)
 
 
 def check_endpoint(endpoint: Endpoint, actor: str) -> None:
@@ -211,15 +335,15 @@ def check_endpoint(endpoint: Endpoint, actor: str) -> None:
     endpoint.arrange(world)
     client = world.client_for(actor)
     url = endpoint.url(world)
-    allowed = actor in ALLOWED[endpoint.access]
-    before = _row_counts()
+    assert resolve(url.split("?")[0]).view_name == endpoint.route, f"{endpoint.name} does not ask {endpoint.route}"
+    allowed = actor in ALLOWED[endpoint.access] and actor not in endpoint.declined
+    before = database_rows()
     audit_before = AuditEvent.objects.count()
     mail.outbox.clear()
     kwargs: dict[str, Any] = {"content_type": "application/json"} if endpoint.api else {}
     payload = endpoint.data(world)
-    response = getattr(client, endpoint.method)(url, payload, **kwargs)
-
     if allowed:
+        response = getattr(client, endpoint.method)(url, payload, **kwargs)
         assert response.status_code == endpoint.ok_status, (endpoint.name, actor, response.status_code)
         new_events = list(AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - audit_before])
         if not endpoint.audited:
@@ -230,7 +354,11 @@ def check_endpoint(endpoint: Endpoint, actor: str) -> None:
         assert {event.patient_id for event in new_events} == {world.patient.pk}
         return
 
-    if actor == ANONYMOUS:
+    with queued_work() as queued:
+        response = getattr(client, endpoint.method)(url, payload, **kwargs)
+    if actor in endpoint.declined:
+        assert response.status_code == endpoint.declined[actor], (endpoint.name, actor, response.status_code)
+    elif actor == ANONYMOUS:
         expected = endpoint.anonymous_status or (403 if endpoint.api else 302)
         assert response.status_code == expected, (endpoint.name, actor, response.status_code)
         if expected == 302:
@@ -241,7 +369,10 @@ def check_endpoint(endpoint: Endpoint, actor: str) -> None:
         body = response.content.decode()
         assert world.patient.family_name not in body
         assert str(world.patient.pk) not in body.replace(url, "")
-    assert _row_counts() == before, f"{endpoint.name} as {actor} wrote to the database"
+    assert database_rows() == before, f"{endpoint.name} as {actor} wrote to the database"
+    # No refusal is audited today; one that is will be an event of its own kind, checked here.
+    assert AuditEvent.objects.count() == audit_before, f"{endpoint.name} as {actor} wrote an audit event"
+    assert not queued, f"{endpoint.name} as {actor} queued work: {queued}"
     assert mail.outbox == []
 
 
@@ -259,45 +390,58 @@ def _a_result(world: World) -> None:
     )
 
 
-def _record(name: str, **kwargs: Any) -> Callable[[World], str]:
-    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, **kwargs})
-
-
 ENDPOINTS += [
-    Endpoint("record overview", "scoped", _record("record_overview"), arrange=_a_result),
-    Endpoint("record results", "scoped", _record("record_results"), arrange=_a_result),
-    Endpoint("record trend", "scoped", _record("record_trend", code="4548-4"), arrange=_a_result),
+    Endpoint("record overview", "scoped", _p("record_overview"), arrange=_a_result),
+    Endpoint("record results", "scoped", _p("record_results"), arrange=_a_result),
+    Endpoint("record trend", "scoped", _p("record_trend", code="4548-4"), arrange=_a_result),
     *[
-        Endpoint(f"record {page}", "scoped", _record("record_list", page=page), arrange=_a_result)
+        Endpoint(f"record {page}", "scoped", _p("record_list", page=page), arrange=_a_result)
         for page in ("problems", "medications", "allergies", "immunizations", "visits", "procedures", "documents")
     ],
     Endpoint(
         "record document",
         "scoped",
-        lambda world: reverse(
-            "record_document", kwargs={"patient_id": world.patient.pk, "item_id": world.items["document"].pk}
-        ),
+        patient_url("record_document", item_id=_item("document")),
         arrange=_a_result,
     ),
 ]
 
 
-def _fhir(path: Callable[[World], str], **kwargs: Any) -> dict[str, Any]:
-    return {"url": lambda world: f"/fhir/R4/{path(world)}", "api": True, "anonymous_status": 401, **kwargs}
+def _fhir(route: str, kwargs: Callable[[World], dict[str, Any]], query: str = "", **fields: Any) -> dict[str, Any]:
+    """A FHIR API endpoint: `query` is formatted with the world (e.g. "?patient={world.patient.pk}")."""
+    url = Url(route, lambda world: reverse(route, kwargs=kwargs(world)) + query.format(world=world))
+    return {"url": url, "api": True, "anonymous_status": 401, **fields}
 
 
 ENDPOINTS += [
-    Endpoint("fhir patient", "scoped", **_fhir(lambda world: f"Patient/{world.patient.pk}")),
+    Endpoint(
+        "fhir patient",
+        "scoped",
+        **_fhir("fhir_read", lambda world: {"resource_type": "Patient", "resource_id": world.patient.pk}),
+    ),
     Endpoint(
         "fhir read",
         "scoped",
-        **_fhir(lambda world: f"Observation/{world.items['result'].record_id}", arrange=_a_result),
+        **_fhir(
+            "fhir_read",
+            lambda world: {"resource_type": "Observation", "resource_id": world.items["result"].record_id},
+            arrange=_a_result,
+        ),
     ),
     Endpoint(
-        "fhir search", "scoped", **_fhir(lambda world: f"Observation?patient={world.patient.pk}", arrange=_a_result)
+        "fhir search",
+        "scoped",
+        **_fhir(
+            "fhir_search",
+            lambda world: {"resource_type": "Observation"},
+            "?patient={world.patient.pk}",
+            arrange=_a_result,
+        ),
     ),
     Endpoint(
-        "fhir everything", "scoped", **_fhir(lambda world: f"Patient/{world.patient.pk}/$everything", arrange=_a_result)
+        "fhir everything",
+        "scoped",
+        **_fhir("fhir_everything", lambda world: {"patient_id": world.patient.pk}, arrange=_a_result),
     ),
 ]
 
@@ -321,21 +465,28 @@ def _a_held_result(world: World) -> None:
 
 
 ENDPOINTS += [
-    Endpoint("record release preferences", "patient_only", _record("record_release_preferences")),
+    Endpoint("record release preferences", "patient_only", _p("record_release_preferences")),
     Endpoint(
         "record release preferences save",
         "patient_only",
-        _record("record_release_preferences"),
+        _p("record_release_preferences"),
         method="post",
         data=lambda world: {"after_review": ["hiv_sti", "genetic"]},
         ok_status=302,
     ),
     Endpoint(
+        "record confidential",
+        "staff_only",
+        patient_url("record_confidential", item_id=_item("result")),
+        method="post",
+        data=lambda world: {"confidential": "1", "reason": "Asked by the patient at the visit."},
+        ok_status=302,
+        arrange=_a_result,
+    ),
+    Endpoint(
         "staff release result",
         "staff_only",
-        lambda world: reverse(
-            "records_release", kwargs={"patient_id": world.patient.pk, "item_id": world.items["held"].pk}
-        ),
+        patient_url("records_release", item_id=_item("held")),
         method="post",
         data=lambda world: {"comment": "Within the usual range."},
         ok_status=302,
@@ -397,34 +548,35 @@ def _blood_pressure_form(world: World) -> dict[str, Any]:
     return {"systolic": 128, "diastolic": 82, "taken_at": taken.strftime("%Y-%m-%dT%H:%M"), "note": ""}
 
 
-def _with_item(name: str, key: str, kwarg: str) -> Callable[[World], str]:
-    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, kwarg: world.items[key].pk})
-
-
 ENDPOINTS += [
-    Endpoint("home readings", "scoped", _record("record_readings"), arrange=_a_home_reading),
+    Endpoint("home readings", "scoped", _p("record_readings"), arrange=_a_home_reading),
     Endpoint(
         "home readings of a kind",
         "scoped",
-        _record("record_reading_kind", slug="blood-pressure"),
+        _p("record_reading_kind", slug="blood-pressure"),
         arrange=_a_home_reading,
     ),
-    Endpoint("home reading", "scoped", _with_item("record_reading", "reading", "reading_id"), arrange=_a_home_reading),
+    Endpoint(
+        "home reading", "scoped", patient_url("record_reading", reading_id=_item("reading")), arrange=_a_home_reading
+    ),
     Endpoint(
         "home reading entry",
         "patient_side",
-        _record("record_reading_kind", slug="blood-pressure"),
+        _p("record_reading_kind", slug="blood-pressure"),
         method="post",
         data=_blood_pressure_form,
         ok_status=302,
     ),
     Endpoint(
-        "correction form", "patient_side", _with_item("record_correction", "allergy", "item_id"), arrange=_an_allergy
+        "correction form",
+        "patient_side",
+        patient_url("record_correction", item_id=_item("allergy")),
+        arrange=_an_allergy,
     ),
     Endpoint(
         "correction send",
         "patient_side",
-        _with_item("record_correction", "allergy", "item_id"),
+        patient_url("record_correction", item_id=_item("allergy")),
         method="post",
         data=lambda world: {"text": "I stopped taking this in 2023."},
         ok_status=302,
@@ -433,7 +585,7 @@ ENDPOINTS += [
     Endpoint(
         "correction sent",
         "scoped",
-        _with_item("record_correction_sent", "correction", "task_id"),
+        patient_url("record_correction_sent", task_id=_item("correction")),
         arrange=_an_allergy,
     ),
     Endpoint("staff reading limits", "staff_only", _p("staff_reading_thresholds")),
@@ -448,7 +600,10 @@ ENDPOINTS += [
     Endpoint(
         "staff care task done",
         "staff_only",
-        lambda world: reverse("staff_care_task_done", kwargs={"task_id": world.items["reading_task"].pk}),
+        Url(
+            "staff_care_task_done",
+            lambda world: reverse("staff_care_task_done", kwargs={"task_id": world.items["reading_task"].pk}),
+        ),
         method="post",
         data=lambda world: {f"task-{world.items['reading_task'].pk}-resolution": "Called the patient."},
         ok_status=302,
@@ -480,11 +635,11 @@ def _download_form(fmt: str) -> Callable[[World], dict[str, Any]]:
 # Downloads: anyone who may read the record. Share links: the patient only (the public
 # /shared/<token>/ page has no signed-in actor and is tested in tests/records/test_share_links.py).
 ENDPOINTS += [
-    Endpoint("record download page", "scoped", _record("record_download"), audited=False),
+    Endpoint("record download page", "scoped", _p("record_download"), audited=False),
     Endpoint(
         "record download pdf",
         "scoped",
-        _record("record_download"),
+        _p("record_download"),
         method="post",
         data=_download_form("pdf"),
         arrange=_a_result,
@@ -492,16 +647,16 @@ ENDPOINTS += [
     Endpoint(
         "record download fhir",
         "scoped",
-        _record("record_download"),
+        _p("record_download"),
         method="post",
         data=_download_form("fhir"),
         arrange=_a_result,
     ),
-    Endpoint("record share links", "patient_only", _record("record_share"), arrange=_a_share_link),
+    Endpoint("record share links", "patient_only", _p("record_share"), arrange=_a_share_link),
     Endpoint(
         "record share link create",
         "patient_only",
-        _record("record_share"),
+        _p("record_share"),
         method="post",
         data=lambda world: {"label": "Dr. Patel", "sections": ["results"], "days": 7},
         arrange=_a_result,
@@ -509,9 +664,7 @@ ENDPOINTS += [
     Endpoint(
         "record share link revoke",
         "patient_only",
-        lambda world: reverse(
-            "record_share_revoke", kwargs={"patient_id": world.patient.pk, "link_id": world.items["share_link"].pk}
-        ),
+        patient_url("record_share_revoke", link_id=_item("share_link")),
         method="post",
         ok_status=302,
         arrange=_a_share_link,

@@ -4,17 +4,15 @@ trace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from messaging.factories import ThreadFactory
 from messaging.models import Thread
 from portal.models import Scope
-from tests.authz import ACTORS, ALLOWED, PROXY_WITH_SCOPE, SELF, Endpoint, World, check_endpoint
+from tests.authz import ACTORS, ALLOWED, PROXY_WITH_SCOPE, SELF, Endpoint, Url, World, check_endpoint, patient_url
 
 pytestmark = pytest.mark.django_db
 
@@ -26,23 +24,23 @@ def _threads(world: World) -> None:
     world.items["closed"] = ThreadFactory(patient=world.patient, status=Thread.Status.CLOSED, closed_at=timezone.now())
 
 
-def _thread_url(name: str, key: str = "thread") -> Callable[[World], str]:
-    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, "thread_id": world.items[key].pk})
+def _thread_url(name: str, key: str = "thread") -> Url:
+    return patient_url(name, thread_id=lambda world: world.items[key].pk)
 
 
 def _start(world: World) -> dict[str, Any]:
     return {"category": "other", "subject": "A question", "body": "Hello", "idempotency_key": "authz-1"}
 
 
-def _api(name: str, url: Callable[[World], str], **kwargs: Any) -> Endpoint:
+def _api(name: str, url: Url, **kwargs: Any) -> Endpoint:
     return Endpoint(name, "patient_side", url, api=True, scope=Scope.MESSAGING, arrange=_threads, **kwargs)
 
 
 ENDPOINTS = [
-    _api("api threads", lambda world: reverse("api_threads", kwargs={"patient_id": world.patient.pk})),
+    _api("api threads", patient_url("api_threads")),
     _api(
         "api thread start",
-        lambda world: reverse("api_threads", kwargs={"patient_id": world.patient.pk}),
+        patient_url("api_threads"),
         method="post",
         data=_start,
         ok_status=201,

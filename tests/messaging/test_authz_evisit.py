@@ -4,7 +4,6 @@ and nothing is written for them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from django.urls import reverse
 from messaging.factories import MessageFactory, ThreadFactory
 from portal.factories import PatientFactory, ProxyGrantFactory, StaffMemberFactory
 from portal.models import Scope, StaffRole
-from tests.authz import ACTORS, Endpoint, World, check_endpoint
+from tests.authz import ACTORS, Endpoint, Url, World, check_endpoint
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +25,8 @@ def _a_thread(world: World) -> None:
     world.items["thread"] = thread
 
 
-def _thread_url(name: str) -> Callable[[World], str]:
-    return lambda world: reverse(name, args=[world.items["thread"].pk])
+def _thread_url(name: str) -> Url:
+    return Url(name, lambda world: reverse(name, args=[world.items["thread"].pk]))
 
 
 ENDPOINTS = [

@@ -21,6 +21,7 @@ from tests.authz import (
     CLINIC_STAFF,
     OTHER_ORG_STAFF,
     Endpoint,
+    Url,
     World,
     build_world,
     check_endpoint,
@@ -52,7 +53,11 @@ def _threads(world: World) -> None:
 
 
 METRICS = Endpoint(
-    "messaging metrics", "staff_metrics", lambda world: reverse("messaging_metrics"), audited=False, arrange=_threads
+    "messaging metrics",
+    "staff_metrics",
+    Url("messaging_metrics", lambda world: reverse("messaging_metrics")),
+    audited=False,
+    arrange=_threads,
 )
 
 

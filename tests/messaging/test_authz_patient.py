@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.urls import resolve, reverse
+from django.urls import resolve
 from django.utils import timezone
 
 from messaging.factories import MessageFactory, StaffReplyFactory, ThreadFactory
 from messaging.models import Category, Thread
 from messaging.services.attachments import save_attachments, validate_uploads
 from portal.models import Scope
-from tests.authz import ACTORS, ALLOWED, Endpoint, World, build_world, check_endpoint
+from tests.authz import ACTORS, ALLOWED, Endpoint, Url, World, build_world, check_endpoint, patient_url
 from tests.messaging.uploads import PNG, upload
 
 assert "patient_side" in ALLOWED  # defined by tests/authz.py for pages only the patient side uses
@@ -44,12 +44,12 @@ def _a_closed_thread(world: World) -> None:
     _a_thread(world, closed=True)
 
 
-def _thread_url(name: str) -> Any:
-    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, "thread_id": world.items["thread"].pk})
+def _thread_url(name: str) -> Url:
+    return patient_url(name, thread_id=lambda world: world.items["thread"].pk)
 
 
-def _page(name: str) -> Any:
-    return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk})
+def _page(name: str) -> Url:
+    return patient_url(name)
 
 
 def _new_message(world: World) -> dict[str, Any]:
@@ -102,10 +102,7 @@ ENDPOINTS = [
     Endpoint(
         "messages file download",
         "patient_side",
-        lambda world: reverse(
-            "messages_attachment",
-            kwargs={"patient_id": world.patient.pk, "attachment_id": world.items["attachment"].pk},
-        ),
+        patient_url("messages_attachment", attachment_id=lambda world: world.items["attachment"].pk),
         scope=Scope.MESSAGING,
         arrange=_a_thread,
     ),

@@ -6,7 +6,6 @@ they are asked as every actor below them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
@@ -30,6 +29,7 @@ from tests.authz import (
     STAFF,
     STRANGERS,
     Endpoint,
+    Url,
     World,
     build_world,
     check_endpoint,
@@ -70,8 +70,8 @@ def _a_thread(world: World, *, closed: bool = False) -> None:
     [world.items["attachment"]] = save_attachments(thread.messages.get(), validate_uploads([upload("rash.png", PNG)]))
 
 
-def _thread_url(name: str) -> Callable[[World], str]:
-    return lambda world: reverse(name, args=[world.items["thread"].pk])
+def _thread_url(name: str) -> Url:
+    return Url(name, lambda world: reverse(name, args=[world.items["thread"].pk]))
 
 
 def _clinic_nurse(world: World) -> dict[str, Any]:
@@ -99,7 +99,12 @@ ENDPOINTS = [
     Endpoint(
         "staff attachment",
         "staff_only",
-        lambda world: reverse("staff_thread_attachment", args=[world.items["thread"].pk, world.items["attachment"].pk]),
+        Url(
+            "staff_thread_attachment",
+            lambda world: reverse(
+                "staff_thread_attachment", args=[world.items["thread"].pk, world.items["attachment"].pk]
+            ),
+        ),
         scope=Scope.MESSAGING,
         arrange=_a_thread,
     ),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+import importlib
+import pkgutil
+from collections.abc import Iterator
 
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+import tests
 from portal import audit
 from portal.factories import PatientFactory, ProxyGrantFactory, born_years_ago
 from portal.models import AuditEvent, Scope
-from tests.authz import ACTORS, ENDPOINTS, Endpoint, check_endpoint
+from records.factories import RecordItemFactory
+from tests.authz import ACTORS, ENDPOINTS, Endpoint, Url, check_endpoint, database_rows, queued_work
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +87,100 @@ def test_guardian_of_child_under_12_sees_everything(client) -> None:
     response = client.get(f"/api/v1/patients/{child.pk}/activity/")
 
     assert secret.pk in [event["id"] for event in response.json()["results"]]
+
+
+# --- Every patient URL is in a matrix ----------------------------------------------------------
+
+# FHIR routes that take a Patient id without naming it in the path: `Patient/<id>` is a read, and
+# a search takes `?patient=<id>`. Each must stay a route (checked below), so this list cannot go stale.
+FHIR_PATIENT_ROUTES = {"fhir_read", "fhir_search"}
+
+
+def _routes(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[tuple[str, set[str]]]:
+    """Every named route with the names of the URL parameters it takes, namespaced like resolve().view_name."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from ((name, params | _params(pattern)) for name, params in _routes(pattern.url_patterns, inner))
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", _params(pattern)
+
+
+def _params(pattern: URLPattern | URLResolver) -> set[str]:
+    route = pattern.pattern
+    return set(getattr(route, "converters", {})) | set(route.regex.groupindex)
+
+
+def patient_routes() -> set[str]:
+    routes = dict(_routes(get_resolver().url_patterns))
+    assert set(routes) >= FHIR_PATIENT_ROUTES, "a FHIR route named here is gone: update FHIR_PATIENT_ROUTES"
+    return {
+        name for name, params in routes.items() if any("patient" in param for param in params)
+    } | FHIR_PATIENT_ROUTES
+
+
+def matrix_endpoints() -> list[Endpoint]:
+    """Every endpoint of every matrix: tests/authz.py and the `test_authz*` modules of each app."""
+    modules = [tests.authz] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(tests.__path__, "tests.")
+        if info.name.rpartition(".")[2].startswith("test_authz")
+    ]
+    found: list[Endpoint] = []
+    for module in modules:
+        for value in vars(module).values():
+            values = value if isinstance(value, list | tuple) else [value]
+            found += [endpoint for endpoint in values if isinstance(endpoint, Endpoint)]
+    return found
+
+
+def test_every_matrix_endpoint_names_its_route() -> None:
+    assert [endpoint.name for endpoint in matrix_endpoints() if not isinstance(endpoint.url, Url)] == []
+
+
+def test_every_url_taking_a_patient_id_is_in_a_matrix() -> None:
+    asked = {endpoint.route for endpoint in matrix_endpoints() if isinstance(endpoint.url, Url)}
+
+    missing = patient_routes() - asked
+
+    assert missing == set(), f"in no authorization matrix: {sorted(missing)}"
+
+
+def test_the_coverage_check_finds_the_routes_it_must() -> None:
+    routes = patient_routes()
+
+    assert {"record_confidential", "sharing_renew", "staff_patient_invite", "fhir_everything"} <= routes
+    assert {"staff_schedule_book", "api_threads", "fhir_read"} <= routes
+    assert "staff_home" not in routes
+
+
+# --- A teen's parent --------------------------------------------------------------------------
+
+
+def test_a_teens_parent_cannot_mark_an_item_confidential_or_show_it_again(client) -> None:
+    teen = PatientFactory(birth_date=born_years_ago(15))
+    parent = ProxyGrantFactory(patient=teen, is_guardian=True, scopes=list(Scope.values)).grantee
+    item = RecordItemFactory(patient=teen, source=teen.home_organization, confidential=True)
+    sign_in(client, parent)
+    before, audit_before = database_rows(), AuditEvent.objects.count()
+    url = reverse("record_confidential", kwargs={"patient_id": teen.pk, "item_id": item.pk})
+
+    with queued_work() as queued:
+        response = client.post(url, {"confidential": "0", "reason": "I am the parent."})
+
+    assert response.status_code == 404
+    assert (database_rows(), AuditEvent.objects.count(), bool(queued)) == (before, audit_before, False)
+
+
+def test_the_harness_catches_a_task_queued_after_commit_and_one_sent_by_name() -> None:
+    from celery import current_app
+    from django.db import transaction
+
+    from records.tasks import import_run
+
+    with queued_work() as queued:
+        transaction.on_commit(lambda: import_run.delay(1))
+        current_app.send_task("records.some_task")
+
+    assert queued.tasks == ["records.some_task", "records.import_run"]
+    assert len(queued.on_commit) == 1

@@ -24,7 +24,7 @@ from scheduling.factories import (
     VisitTypeFactory,
 )
 from scheduling.models import Appointment, VisitType, WaitlistEntry, WaitlistOffer
-from tests.authz import ACTORS, ALLOWED, PROXY_WITH_SCOPE, SELF, Endpoint, World, check_endpoint
+from tests.authz import ACTORS, ALLOWED, PROXY_WITH_SCOPE, SELF, Endpoint, Url, World, check_endpoint, patient_url
 from tests.clock import Clock
 from tests.scheduling.conftest import NOW, at
 
@@ -42,8 +42,9 @@ def _monday_morning(clock: Clock) -> None:
 
 
 def _scheduling_rows() -> dict[str, list[str]]:
-    """Every scheduling row as it stands. tests/authz.py counts portal and messaging rows; a refused
-    caller must not add or change these either (a cancel changes a row without adding one)."""
+    """Every scheduling row as it stands: a refused caller must not add or change one (tests/authz.py
+    checks every table as well), and an allowed write must change one (a cancel changes a row without
+    adding one)."""
     return {
         model._meta.label: sorted(map(repr, model.objects.values_list()))
         for model in apps.get_app_config("scheduling").get_models()
@@ -126,17 +127,15 @@ def _time(world: World, starts_at: Any = WEDNESDAY_10) -> dict[str, Any]:
     }
 
 
-def _p(name: str, **kwargs: Callable[[World], Any]) -> Callable[[World], str]:
-    return lambda world: reverse(
-        name, kwargs={"patient_id": world.patient.pk, **{key: get(world) for key, get in kwargs.items()}}
-    )
+def _p(name: str, **kwargs: Callable[[World], Any]) -> Url:
+    return patient_url(name, **kwargs)
 
 
 def _visit(world: World) -> int:
     return world.items["visit"].pk
 
 
-def _api(name: str, url: Callable[[World], str], arrange: Callable[[World], None] = _clinic, **kwargs: Any) -> Endpoint:
+def _api(name: str, url: Url, arrange: Callable[[World], None] = _clinic, **kwargs: Any) -> Endpoint:
     return Endpoint(name, "patient_side", url, api=True, scope=Scope.SCHEDULING, arrange=_snapshot(arrange), **kwargs)
 
 
@@ -144,8 +143,11 @@ ENDPOINTS = [
     _api("api visit types", _p("api_visit_types")),
     _api(
         "api slots",
-        lambda world: (
-            _p("api_slots", visit_type_id=lambda w: w.items["follow_up"].pk)(world) + "?from=2026-03-03&days=3"
+        Url(
+            "api_slots",
+            lambda world: (
+                _p("api_slots", visit_type_id=lambda w: w.items["follow_up"].pk)(world) + "?from=2026-03-03&days=3"
+            ),
         ),
     ),
     _api("api hold", _p("api_holds"), method="post", data=_time, ok_status=201),
@@ -188,7 +190,7 @@ ENDPOINTS = [
     ),
     _api(
         "api offer accept",
-        lambda world: reverse("api_offer_accept", kwargs={"token": world.items["token"]}),
+        Url("api_offer_accept", lambda world: reverse("api_offer_accept", kwargs={"token": world.items["token"]})),
         arrange=_waiting,
         method="post",
     ),

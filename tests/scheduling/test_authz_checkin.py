@@ -15,7 +15,7 @@ from portal.access import Action
 from portal.access import resolve as resolve_access
 from portal.models import Scope
 from scheduling.services import checkin
-from tests.authz import ACTORS, Endpoint, World, build_world, check_endpoint
+from tests.authz import ACTORS, Endpoint, Url, World, build_world, check_endpoint
 from tests.scheduling.checkin_fixtures import ask, booked_visit, phq9_answers
 
 
@@ -48,14 +48,14 @@ def _ready(world: World) -> None:
     checkin.medicines_review(**common, changes={})
 
 
-def _url(name: str, **extra: Any) -> Any:
+def _url(name: str, **extra: Any) -> Url:
     def url(world: World) -> str:
         kwargs = {"patient_id": world.patient.pk, "appointment_id": world.items["visit"].pk}
         if "questionnaire_id" in extra:
             kwargs["questionnaire_id"] = world.items["phq9"].pk
         return reverse(name, kwargs=kwargs)
 
-    return url
+    return Url(name, url)
 
 
 def _endpoint(name: str, url_name: str, method: str = "get", **kwargs: Any) -> Endpoint:

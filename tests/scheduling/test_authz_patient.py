@@ -31,7 +31,18 @@ from scheduling.patient_forms import slot_value
 from scheduling.services.booking import appointment_book, appointment_hold
 from scheduling.services.slots import find_slots, local_date
 from scheduling.services.waitlist import waitlist_join
-from tests.authz import ACTORS, ALLOWED, PROXY_WITH_SCOPE, SELF, Endpoint, World, build_world, check_endpoint
+from tests.authz import (
+    ACTORS,
+    ALLOWED,
+    PROXY_WITH_SCOPE,
+    SELF,
+    Endpoint,
+    Url,
+    World,
+    build_world,
+    check_endpoint,
+    patient_url,
+)
 
 assert "patient_side" in ALLOWED
 
@@ -106,13 +117,11 @@ def _offer(world: World) -> None:
     world.items["token"] = token
 
 
-def _page(name: str, **items: str) -> Any:
-    return lambda world: reverse(
-        name, kwargs={"patient_id": world.patient.pk, **{key: world.items[item].pk for key, item in items.items()}}
-    )
+def _page(name: str, **items: str) -> Url:
+    return patient_url(name, **{key: (lambda world, item=item: world.items[item].pk) for key, item in items.items()})
 
 
-def _endpoint(name: str, url: Any, **kwargs: Any) -> Endpoint:
+def _endpoint(name: str, url: Url, **kwargs: Any) -> Endpoint:
     return Endpoint(name, "patient_side", url, scope=Scope.SCHEDULING, arrange=kwargs.pop("arrange", _clinic), **kwargs)
 
 
@@ -172,7 +181,10 @@ ENDPOINTS = [
     ),
     _endpoint(
         "waitlist offer",
-        lambda world: reverse("appointments_offer_accept", kwargs={"token": world.items["token"]}),
+        Url(
+            "appointments_offer_accept",
+            lambda world: reverse("appointments_offer_accept", kwargs={"token": world.items["token"]}),
+        ),
         arrange=_with_offer,
     ),
 ]
@@ -186,7 +198,7 @@ def _scheduling_rows() -> dict[str, int]:
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_patient_scheduling_authorization(endpoint: Endpoint, actor: str) -> None:
-    # The harness counts portal and messaging rows; a refused request must not write scheduling ones either.
+    # A refused request writes no scheduling row (the harness checks every table too; this names the app).
     rows: dict[str, dict[str, int]] = {}
     original = endpoint.arrange
 
