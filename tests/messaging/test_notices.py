@@ -17,18 +17,19 @@ from django.utils import timezone
 
 from messaging import notifications
 from messaging.links import read_link
-from messaging.models import Message, Notice, Thread
-from messaging.services import notices
-from messaging.services.notices import MAX_ATTEMPTS, notice_deliver, notice_sweep, staff_digest
+from messaging.models import Message, Thread
 from messaging.services.threads import thread_claim, thread_reassign, thread_reply
+from portal import outbox
 from portal.factories import ProxyGrantFactory
-from portal.models import ProxyGrant, Scope
+from portal.models import Notice, ProxyGrant, Scope
 from tests.messaging.conftest import Clinic
 
 pytestmark = pytest.mark.django_db
 
-Kind = Notice.Kind
+Kind = notifications.Kind
 Channel = Notice.Channel
+MAX_ATTEMPTS = outbox.MAX_ATTEMPTS
+notice_deliver, notice_sweep, staff_digest = outbox.deliver, outbox.sweep, outbox.staff_digest
 
 
 def staff_reply(clinic: Clinic, thread: Thread, body: str = "Here is the answer") -> Message:
@@ -154,7 +155,7 @@ def test_a_failed_send_is_counted_and_retried_by_the_sweep_after_a_wait(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     notice = one_waiting_email(clinic)
-    monkeypatch.setattr(notices, "send_mail", lambda *args: (_ for _ in ()).throw(ConnectionRefusedError("x@y.z")))
+    monkeypatch.setattr(outbox, "send_mail", lambda *args: (_ for _ in ()).throw(ConnectionRefusedError("x@y.z")))
 
     assert notice_deliver(notice.pk) is False
     notice.refresh_from_db()
@@ -193,10 +194,7 @@ def test_a_worker_dying_mid_send_loses_nothing(clinic: Clinic) -> None:
         "EMAIL_BACKEND": "tests.messaging.crash_mail.DyingEmailBackend",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
-    code = (
-        "import django; django.setup(); "
-        f"from messaging.services.notices import notice_deliver; notice_deliver({notice.pk})"
-    )
+    code = f"import django; django.setup(); from portal.outbox import deliver; deliver({notice.pk})"
 
     # A real second process locks the row, starts sending, and dies without a word.
     died = subprocess.run([sys.executable, "-c", code], env=env, cwd=Path(settings.BASE_DIR), timeout=60, check=False)
@@ -212,14 +210,14 @@ def test_a_worker_dying_mid_send_loses_nothing(clinic: Clinic) -> None:
 def test_two_workers_delivering_at_once_send_once(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> None:
     notice = one_waiting_email(clinic)
     sending, finish = threading.Event(), threading.Event()
-    real_send_mail = notices.send_mail
+    real_send_mail = outbox.send_mail
 
     def slow_send_mail(*args: object) -> int:
         sending.set()
         finish.wait(10)  # the first worker is mid-send, holding the row's lock
         return real_send_mail(*args)
 
-    monkeypatch.setattr(notices, "send_mail", slow_send_mail)
+    monkeypatch.setattr(outbox, "send_mail", slow_send_mail)
     results: list[bool] = []
 
     def first_worker() -> None:
@@ -245,7 +243,7 @@ def test_two_workers_delivering_at_once_send_once(clinic: Clinic, monkeypatch: p
 
 
 def staff_notices(kind: str) -> list[tuple[int, int]]:
-    return sorted(Notice.objects.filter(kind=kind, channel=Channel.IN_APP).values_list("thread_id", "user_id"))
+    return sorted(Notice.objects.filter(kind=kind, channel=Channel.IN_APP).values_list("target_id", "user_id"))
 
 
 def test_a_new_thread_tells_the_active_members_of_its_pool_and_its_owner(clinic: Clinic) -> None:
@@ -285,7 +283,7 @@ def test_the_digest_counts_what_is_new_for_each_person_once_and_names_nobody(cli
     with transaction.atomic():
         notifications.sla_at_risk([(first.pk, clinic.nurse_ana.pk)])
     read = Notice.objects.filter(user=clinic.nurse_ben.user).first()
-    notices.notice_mark_read(user=clinic.nurse_ben.user, notice_id=read.pk)
+    outbox.mark_read(user=clinic.nurse_ben.user, notice_id=read.pk)
 
     assert staff_digest() == {"sent": 2, "failed": 0}
 
@@ -304,8 +302,8 @@ def test_the_digest_counts_what_is_new_for_each_person_once_and_names_nobody(cli
 
 def test_no_digest_for_anyone_with_nothing_new(clinic: Clinic) -> None:
     clinic.start()
-    notices.notices_mark_all_read(user=clinic.nurse_ana.user)
-    notices.notices_mark_all_read(user=clinic.nurse_ben.user)
+    outbox.mark_all_read(user=clinic.nurse_ana.user)
+    outbox.mark_all_read(user=clinic.nurse_ben.user)
 
     assert staff_digest() == {"sent": 0, "failed": 0}
     assert mail.outbox == []
@@ -313,14 +311,14 @@ def test_no_digest_for_anyone_with_nothing_new(clinic: Clinic) -> None:
 
 def test_one_persons_failed_digest_is_kept_for_the_next_run(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> None:
     clinic.start()
-    real_send_mail = notices.send_mail
+    real_send_mail = outbox.send_mail
 
     def send_mail(subject: str, body: str, sender: None, to: list[str]) -> int:
         if to == [clinic.nurse_ana.user.email]:
             raise ConnectionResetError
         return real_send_mail(subject, body, sender, to)
 
-    monkeypatch.setattr(notices, "send_mail", send_mail)
+    monkeypatch.setattr(outbox, "send_mail", send_mail)
 
     assert staff_digest() == {"sent": 1, "failed": 1}
     assert Notice.objects.filter(user=clinic.nurse_ana.user, digested_at__isnull=True).count() == 1
