@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from portal.links import absolute
+
 log = logging.getLogger(__name__)
 
 
@@ -25,10 +27,6 @@ class LogSmsBackend:
 def send_sms(*, to: str, body: str) -> None:
     backend = import_string(settings.SMS_BACKEND)()
     backend.send(to=to, body=body)
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def send_invitation(*, email: str, kind: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:

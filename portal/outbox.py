@@ -196,14 +196,19 @@ def enqueue(
     channels: Sequence[str] | None = None,
     patient_id: object = None,
     target_id: int | None = None,
+    link: str = "",
     language: str = "",
     quiet: QuietHours | None = None,
     now: datetime | None = None,
+    send_now: bool = False,
 ) -> list[int]:
     """Notices of `kind` to one person (a user, or an email address for someone without an
     account), by the channels they chose (or those of `channels` they chose), each keyed
     "<key>:<channel>". Texts wait for the end of the quiet hours (`quiet`, or the clinic's).
-    Returns the ids handed to the worker after commit (those due now and not already sent)."""
+    Returns the ids of those due now and not already sent, handed to the worker after commit;
+    or, with `send_now`, sent at once inside the caller's transaction: for a sweep that is itself
+    the worker and stamps its own row as sent in that transaction (a send that dies rolls both
+    back, so the next sweep sends it again; one that fails is retried by the outbox's sweep)."""
     _require_transaction()
     _kind(kind)
     now = now or timezone.now()
@@ -218,6 +223,7 @@ def enqueue(
             channel=channel,
             patient_id=patient_id,
             target_id=target_id,
+            link=link,
             language=language,
             key=f"{key}:{channel}",
             created_at=now,
@@ -226,7 +232,15 @@ def enqueue(
         for channel in wanted
     ]
     Notice.objects.bulk_create(notices, ignore_conflicts=True)
-    return _deliver_after_commit([notice.key for notice in notices], now)
+    keys = [notice.key for notice in notices]
+    if send_now:
+        ids = list(
+            Notice.objects.filter(key__in=keys, sent_at__isnull=True, due_at__lte=now).values_list("pk", flat=True)
+        )
+        for pk in ids:
+            deliver(pk, now)
+        return ids
+    return _deliver_after_commit(keys, now)
 
 
 def enqueue_in_app(kind: str, rows: Iterable[tuple[int, object, int, str]]) -> int:
@@ -267,9 +281,9 @@ def enqueue_in_app_to_staff(kind: str, rows: Iterable[tuple[int, object, int | N
         cursor.execute(
             f"""
             INSERT INTO {Notice._meta.db_table}
-                (user_id, email, kind, channel, patient_id, target_id, language, key,
+                (user_id, email, kind, channel, patient_id, target_id, link, language, key,
                  created_at, due_at, sent_at, attempts, last_error)
-            SELECT staff.user_id, '', %(kind)s::text, %(channel)s::text, due.patient_id, due.target_id, '',
+            SELECT staff.user_id, '', %(kind)s::text, %(channel)s::text, due.patient_id, due.target_id, '', '',
                    %(kind)s::text || ':' || due.target_id,
                    %(now)s, %(now)s, %(now)s, 0, ''
             FROM unnest(%(targets)s::bigint[], %(patients)s::uuid[], %(staff)s::bigint[])
@@ -333,8 +347,8 @@ def deliver(notice_id: int, now: datetime | None = None) -> bool:
             log.warning("outbox: notice not sent", extra={"notice_id": notice.pk, "attempts": notice.attempts})
             return False
         notice.sent_at = timezone.now()
-        notice.last_error = ""
-        notice.save(update_fields=["attempts", "sent_at", "last_error"])
+        notice.last_error = notice.link = ""
+        notice.save(update_fields=["attempts", "sent_at", "last_error", "link"])
     log.info("outbox: notice sent", extra={"notice_id": notice.pk, "kind": notice.kind, "channel": notice.channel})
     return True
 

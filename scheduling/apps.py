@@ -10,5 +10,8 @@ class SchedulingConfig(AppConfig):
         from portal import home_cards
         from portal.access import Action
         from scheduling.home_card import next_visit_card
+        from scheduling.notifications import register_kinds
 
         home_cards.register("appointments", Action.SCHEDULING, next_visit_card)
+        # Reminders and offers go through the portal's outbox, which asks this app for their words.
+        register_kinds()

@@ -6,9 +6,9 @@ from django.db import migrations
 
 COPY = """
 INSERT INTO portal_notice
-    (id, user_id, email, kind, channel, patient_id, target_id, language, key,
+    (id, user_id, email, kind, channel, patient_id, target_id, link, language, key,
      created_at, due_at, sent_at, attempts, last_error, read_at, digested_at)
-SELECT notice.id, notice.user_id, '', notice.kind, notice.channel, thread.patient_id, notice.thread_id, '',
+SELECT notice.id, notice.user_id, '', notice.kind, notice.channel, thread.patient_id, notice.thread_id, '', '',
        notice.key, notice.created_at, notice.created_at, notice.sent_at, notice.attempts, notice.last_error,
        notice.read_at, notice.digested_at
 FROM messaging_notice notice

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(max_length=32)),
                 ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'Text message'), ('in_app', 'In the portal')], max_length=8)),
                 ('target_id', models.BigIntegerField(blank=True, null=True)),
+                ('link', models.CharField(blank=True, max_length=400)),
                 ('language', models.CharField(blank=True, max_length=8)),
                 ('key', models.CharField(max_length=120, unique=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -40,6 +40,9 @@ class Notice(models.Model):
         "portal.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
     )
     target_id = models.BigIntegerField(null=True, blank=True)
+    # A signed link that must be the one sent (a waitlist offer accepts only its own), made when
+    # the notice was written; blanked once sent, so the table keeps no working link.
+    link = models.CharField(max_length=400, blank=True)
     # The recipient's language when there is no account to ask (an invitation); else the user's.
     language = models.CharField(max_length=8, blank=True)
     # What makes the notice unique (e.g. "reply:<message id>:<user>:email"): a retry finds it sent.
