@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -48,19 +48,19 @@ def _users_of(staff_ids: Iterable[int | None]) -> dict[int, int]:
     )
 
 
-def _patient_of(thread_id: int) -> int:
-    return Thread.objects.values_list("patient_id", flat=True).get(pk=thread_id)
-
-
 def thread_started(*, thread_id: int, pool_id: int, owner_id: int | None) -> None:
     """The pool's active members (and the named owner) have a new patient thread."""
     reach = Q(message_pools=pool_id) | Q(pk=owner_id) if owner_id is not None else Q(message_pools=pool_id)
+    # The thread's patient comes with the staff in the same query (the pages are scoped by it).
+    patient = Subquery(Thread.objects.filter(pk=thread_id).values("patient_id")[:1])
     users = set(
-        StaffMember.objects.filter(reach, is_active=True, user__is_active=True).values_list("user_id", flat=True)
+        StaffMember.objects.filter(reach, is_active=True, user__is_active=True)
+        .annotate(thread_patient=patient)
+        .values_list("user_id", "thread_patient")
     )
-    patient_id = _patient_of(thread_id)
     count = outbox.enqueue_in_app(
-        Kind.NEW_THREAD, [(user, patient_id, thread_id, f"new:{thread_id}:{user}") for user in sorted(users)]
+        Kind.NEW_THREAD,
+        [(user, patient_id, thread_id, f"new:{thread_id}:{user}") for user, patient_id in sorted(users)],
     )
     log.info("messaging: new thread notices", extra={"thread_id": thread_id, "pool_id": pool_id, "notices": count})
 
@@ -68,29 +68,36 @@ def thread_started(*, thread_id: int, pool_id: int, owner_id: int | None) -> Non
 def owner_changed(*, thread_id: int, owner_id: int | None) -> None:
     """A thread has a new owner, who hears of it, unless they took it themselves."""
     user_id = _users_of([owner_id]).get(owner_id) if owner_id is not None else None
-    change = OwnershipChange.objects.filter(thread_id=thread_id).order_by("-at", "-pk").first()
+    change = (
+        OwnershipChange.objects.filter(thread_id=thread_id)
+        .annotate(patient_id=F("thread__patient_id"))
+        .order_by("-at", "-pk")
+        .first()
+    )
     if user_id is None or change is None or change.changed_by_id == user_id:
         return
-    outbox.enqueue_in_app(Kind.ASSIGNED, [(user_id, _patient_of(thread_id), thread_id, f"assigned:{change.pk}")])
+    outbox.enqueue_in_app(
+        Kind.ASSIGNED,
+        [(user_id, change.patient_id, thread_id, f"assigned:{change.pk}")],  # type: ignore[attr-defined]
+    )
     log.info("messaging: new owner notice", extra={"thread_id": thread_id, "owner_id": owner_id})
 
 
-def _owner_notices(kind: str, pairs: Iterable[tuple[int, int | None]]) -> int:
+def _owner_notices(kind: str, rows: Iterable[tuple[int, int | None, object]]) -> int:
     """An in-app notice to each thread's owner, keyed "<kind>:<thread>" (one statement for a
-    sweep's thousands of threads, and one query for their patients)."""
-    pairs = [(thread, owner) for thread, owner in pairs if owner is not None]
-    patients = dict(Thread.objects.filter(pk__in=[thread for thread, _owner in pairs]).values_list("pk", "patient_id"))
-    return outbox.enqueue_in_app_to_staff(kind, [(thread, patients[thread], owner) for thread, owner in pairs])
+    sweep's thousands of threads)."""
+    return outbox.enqueue_in_app_to_staff(kind, [(thread, patient, owner) for thread, owner, patient in rows])
 
 
-def sla_at_risk(warnings: Iterable[tuple[int, int | None]]) -> None:
-    """Each (thread id, owner id): the owner hears the first answer is due soon."""
+def sla_at_risk(warnings: Iterable[tuple[int, int | None, object]]) -> None:
+    """Each (thread id, owner id, patient id): the owner hears the first answer is due soon."""
     count = _owner_notices(Kind.AT_RISK, warnings)
     log.info("messaging: answer due soon notices", extra={"notices": count})
 
 
-def sla_breached(breaches: Iterable[tuple[int, int | None]]) -> None:
-    """Each (thread id, owner id now, after any escalation): the owner hears the answer is late."""
+def sla_breached(breaches: Iterable[tuple[int, int | None, object]]) -> None:
+    """Each (thread id, owner id now, after any escalation, patient id): the owner hears the
+    answer is late."""
     count = _owner_notices(Kind.BREACHED, breaches)
     log.info("messaging: answer late notices", extra={"notices": count})
 

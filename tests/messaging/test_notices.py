@@ -194,7 +194,11 @@ def test_a_worker_dying_mid_send_loses_nothing(clinic: Clinic) -> None:
         "EMAIL_BACKEND": "tests.messaging.crash_mail.DyingEmailBackend",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
-    code = f"import django; django.setup(); from portal.outbox import deliver; deliver({notice.pk})"
+    # The child process has no pinned clock: it sends at the notice's own time.
+    code = (
+        "import django; django.setup(); from datetime import datetime; from portal.outbox import deliver; "
+        f"deliver({notice.pk}, now=datetime.fromisoformat('{notice.due_at.isoformat()}'))"
+    )
 
     # A real second process locks the row, starts sending, and dies without a word.
     died = subprocess.run([sys.executable, "-c", code], env=env, cwd=Path(settings.BASE_DIR), timeout=60, check=False)
@@ -281,7 +285,7 @@ def test_the_digest_counts_what_is_new_for_each_person_once_and_names_nobody(cli
     first = clinic.start(subject="Rash on my arm")
     clinic.start(subject="Cough for a week")
     with transaction.atomic():
-        notifications.sla_at_risk([(first.pk, clinic.nurse_ana.pk)])
+        notifications.sla_at_risk([(first.pk, clinic.nurse_ana.pk, clinic.patient.pk)])
     read = Notice.objects.filter(user=clinic.nurse_ben.user).first()
     outbox.mark_read(user=clinic.nurse_ben.user, notice_id=read.pk)
 

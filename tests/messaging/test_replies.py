@@ -109,7 +109,7 @@ def test_a_late_first_answer_records_the_breach_even_before_the_sweep_sees_it(cl
 
     thread.refresh_from_db()
     assert (thread.status, thread.sla_state) == (Status.ANSWERED, Thread.SlaState.BREACHED)
-    assert list(SlaEvent.objects.values_list("target_id", "kind", "at", "owner")) == [
+    assert list(SlaEvent.objects.values_list("thread", "kind", "at", "owner")) == [
         (thread.pk, SlaEvent.Kind.BREACHED, at(2026, 3, 2, 13, 1), clinic.nurse_ana.pk)
     ]
 

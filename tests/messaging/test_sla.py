@@ -70,7 +70,7 @@ def test_a_thread_past_its_at_risk_time_is_marked_and_recorded_once(clinic: Clin
         clinic.nurse_ana,
         State.ON_TRACK,
     )
-    assert list(SlaEvent.objects.values_list("target_id", "kind", "at", "pool", "owner")) == [
+    assert list(SlaEvent.objects.values_list("thread", "kind", "at", "pool", "owner")) == [
         (thread.pk, SlaEvent.Kind.AT_RISK, NOW, clinic.triage.pk, clinic.nurse_ana.pk)
     ]
 
