@@ -26,7 +26,7 @@ def _me(request: HttpRequest) -> User:
 def notice_list(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     page = Paginator(notice_selectors.my_notices(user=me), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = notice_selectors.with_threads(page.object_list)
+    page.object_list = notice_selectors.with_threads(list(page.object_list))
     notice_selectors.audit_shown(user=me, notices=page.object_list)
     return render(request, "messaging/notices/list.html", {"page": page, "unread": notice_selectors.unread_count(me)})
 
@@ -38,7 +38,7 @@ def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
     if notice is None:
         raise Http404
     outbox.mark_read(user=_me(request), notice_id=notice.pk)
-    return redirect(staff_thread_path(notice.target_id))
+    return redirect(staff_thread_path(notice.target_id or 0))
 
 
 @staff_view

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from uuid import UUID
 
 from django.db import models
 from django.db.models import F, Q, Subquery
@@ -78,7 +79,7 @@ def owner_changed(*, thread_id: int, owner_id: int | None) -> None:
         return
     outbox.enqueue_in_app(
         Kind.ASSIGNED,
-        [(user_id, change.patient_id, thread_id, f"assigned:{change.pk}")],  # type: ignore[attr-defined]
+        [(user_id, change.patient_id, thread_id, f"assigned:{change.pk}")],
     )
     log.info("messaging: new owner notice", extra={"thread_id": thread_id, "owner_id": owner_id})
 
@@ -119,7 +120,7 @@ def _patient_side_users(patient_id: object, *, confidential: bool = False) -> li
     return list({user.pk: user for user in users}.values())
 
 
-def reply_waiting(*, thread_id: int, patient_id: object) -> None:
+def reply_waiting(*, thread_id: int, patient_id: UUID | str) -> None:
     """The patient and caregivers with the messaging scope hear a staff reply is waiting, by
     email and/or text as each chose. One still unsent for the thread covers a second reply."""
     reply = (
@@ -184,7 +185,7 @@ def digest_lines(notices: list[Notice]) -> list[str]:
             "pk", "pool__name"
         )
     )
-    new = Counter(pools[notice.target_id] for notice in notices if notice.kind == Kind.NEW_THREAD)
+    new = Counter(pools[notice.target_id or 0] for notice in notices if notice.kind == Kind.NEW_THREAD)
     others = Counter(notice.kind for notice in notices if notice.kind != Kind.NEW_THREAD)
     lines = [
         ngettext("%(count)s new message in %(pool)s", "%(count)s new messages in %(pool)s", count)

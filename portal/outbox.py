@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -194,7 +195,7 @@ def enqueue(
     user: User | None = None,
     email: str = "",
     channels: Sequence[str] | None = None,
-    patient_id: object = None,
+    patient_id: UUID | str | None = None,
     target_id: int | None = None,
     link: str = "",
     language: str = "",
@@ -243,7 +244,7 @@ def enqueue(
     return _deliver_after_commit(keys, now)
 
 
-def enqueue_in_app(kind: str, rows: Iterable[tuple[int, object, int, str]]) -> int:
+def enqueue_in_app(kind: str, rows: Iterable[tuple[int, UUID | str | None, int, str]]) -> int:
     """In-app notices (read in the portal, so delivered as written), each (user id, patient id,
     target id, key)."""
     _require_transaction()

@@ -142,7 +142,7 @@ def reminder_words(notice: Notice) -> outbox.Words:
     from scheduling import links
     from scheduling.models import Appointment
 
-    appointment = Appointment.objects.select_related("patient", "organization").get(pk=notice.target_id)
+    appointment = Appointment.objects.select_related("patient", "organization").get(pk=notice.target_id or 0)
     return _words(
         reminder_message(
             patient=appointment.patient,
@@ -158,7 +158,7 @@ def _offer(notice: Notice):  # type: ignore[no-untyped-def]
     from scheduling.models import WaitlistOffer
 
     return WaitlistOffer.objects.select_related("entry__patient", "entry__visit_type__organization").get(
-        pk=notice.target_id
+        pk=notice.target_id or 0
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -21,7 +22,7 @@ from scheduling.services.outbox import deliver
 BEFORE_QUIET = timedelta(minutes=15)
 
 
-def quiet_hours(patient_id: object, organization_id: int, zone: ZoneInfo) -> QuietHours:
+def quiet_hours(patient_id: UUID | str, organization_id: int, zone: ZoneInfo) -> QuietHours:
     """The patient's own quiet hours, or their clinic's."""
     quiet = ReminderPreference.objects.filter(patient_id=patient_id).first() or settings_for(organization_id)
     return QuietHours(quiet.quiet_from, quiet.quiet_until, zone)
