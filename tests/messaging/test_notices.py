@@ -121,6 +121,26 @@ def test_the_email_says_only_that_a_reply_is_waiting_with_a_link_for_that_person
     assert (target.user_id, target.thread_id, target.expired) == (clinic.patient.user.pk, thread.pk, False)
 
 
+def test_the_text_says_only_that_a_reply_is_waiting_with_a_link(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = clinic.patient.user
+    user.phone, user.notify_by_sms = "+15555550100", True
+    user.save()
+    thread = clinic.start(subject="Rash on my arm", body="It itches")
+    staff_reply(clinic, thread, "Use the cream twice a day")
+    texts: list[tuple[str, str]] = []
+    monkeypatch.setattr(outbox, "send_sms", lambda *, to, body: texts.append((to, body)))
+
+    assert notice_deliver(Notice.objects.get(kind=Kind.REPLY_WAITING, channel=Channel.SMS).pk) is True
+
+    [(to, body)] = texts
+    assert to == "+15555550100"
+    assert body.startswith(f"Patient portal: a reply is waiting for you. {settings.SITE_URL}/m/")
+    for secret in ("Rash", "itches", "cream", "Nurse", "triage", "Ana", "Lopez", clinic.patient.family_name):
+        assert secret not in body
+
+
 def test_each_person_reads_it_in_their_own_language(clinic: Clinic) -> None:
     carer = ProxyGrantFactory(patient=clinic.patient, scopes=[Scope.MESSAGING], grantee__language="es").grantee
     thread = clinic.start()
