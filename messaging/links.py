@@ -1,7 +1,8 @@
 """Signed links in notification emails and texts, and the portal paths they lead to.
 
 A link is bound to one recipient (user id) and one thread and expires: forwarded or leaked, it
-opens nothing for anyone else, and it carries no PHI (ids inside a signature only).
+opens nothing for anyone else, and it carries no PHI (ids inside a signature only). Signed by
+the portal's link builder (portal.links).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core import signing
 from django.urls import reverse
+
+from portal import links
 
 SALT = "messaging.notice-link"
 MAX_AGE = timedelta(days=14)
@@ -24,7 +26,7 @@ class LinkTarget:
 
 
 def link_token(*, user_id: int, thread_id: int) -> str:
-    return signing.dumps({"u": user_id, "t": thread_id}, salt=SALT, compress=True)
+    return links.sign({"u": user_id, "t": thread_id}, salt=SALT)
 
 
 def link_path(*, user_id: int, thread_id: int) -> str:
@@ -33,17 +35,11 @@ def link_path(*, user_id: int, thread_id: int) -> str:
 
 def read_link(token: str) -> LinkTarget | None:
     """Whom and what the link is for, and whether it has expired; None if it was not made by us."""
-    try:
-        payload = signing.loads(token, salt=SALT, max_age=MAX_AGE)
-        expired = False
-    except signing.SignatureExpired:
-        # The signature is ours, only too old: still say whose it was, so the page can explain.
-        payload = signing.loads(token, salt=SALT)
-        expired = True
-    except signing.BadSignature:
+    signed = links.unsign(token, salt=SALT, max_age=MAX_AGE)
+    if signed is None:
         return None
     try:
-        return LinkTarget(user_id=int(payload["u"]), thread_id=int(payload["t"]), expired=expired)
+        return LinkTarget(user_id=int(signed.payload["u"]), thread_id=int(signed.payload["t"]), expired=signed.expired)
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -678,62 +678,6 @@ class QuickReply(models.Model):
         return self.title
 
 
-class Notice(models.Model):
-    """One notification owed to one person, as a row (an outbox): made in the transaction that
-    caused it, sent by a worker after commit, never twice (`key` is unique, `sent_at` is stamped
-    under a row lock), never lost (a sweep retries what is unsent). Ids only: the text is made
-    when sending, and says only that something is waiting, never what.
-
-    Channels: email and SMS for patients and caregivers; for staff, `in_app` (read in the portal,
-    `read_at`) gathered into an email digest (`digested_at`)."""
-
-    class Kind(models.TextChoices):
-        REPLY_WAITING = "reply_waiting", _("A reply is waiting")
-        NEW_THREAD = "new_thread", _("New message in your team's inbox")
-        ASSIGNED = "assigned", _("A message was passed to you")
-        AT_RISK = "at_risk", _("An answer is due soon")
-        BREACHED = "breached", _("An answer is late")
-
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
-        SMS = "sms", _("Text message")
-        IN_APP = "in_app", _("In the portal")
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="notices")
-    # What makes the notice unique (e.g. "reply:<message id>:email"): a retry finds it sent.
-    key = models.CharField(max_length=120, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    digested_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering: ClassVar = ["-created_at", "-pk"]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=models.Q(channel__in=["email", "sms", "in_app"]), name="notice_channel_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(channel="in_app") | models.Q(read_at__isnull=True, digested_at__isnull=True),
-                name="notice_read_only_in_app",
-            ),
-        ]
-        indexes: ClassVar = [
-            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="notice_unsent"),
-            models.Index(
-                fields=["user", "-created_at"], condition=models.Q(channel="in_app"), name="notice_in_app_inbox"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Notice {self.pk}"
-
-
 class TimeEntry(models.Model):
     """Staff time on a thread, for e-visit billing: active time measured while the thread is
     open in front of them (reading, composing), or a manual adjustment with a reason."""

@@ -7,27 +7,29 @@ from collections.abc import Sequence
 
 from django.db.models import QuerySet
 
-from messaging.models import Notice
-from portal import audit
+from messaging.models import Thread
+from portal import audit, outbox
 from portal.access import Action, patients_for
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, Notice, User
 
 
 def my_notices(*, user: User) -> QuerySet[Notice]:
-    """My in-app notices, newest first, about patients whose messages I may still work with (one
-    who has left a clinic stops seeing its patients' names here)."""
-    return (
-        Notice.objects.filter(
-            user=user, channel=Notice.Channel.IN_APP, thread__patient__in=patients_for(user, Action.MESSAGING)
-        )
-        .select_related("thread__patient", "thread__pool")
-        .order_by("-created_at", "-pk")
-    )
+    """My in-app notices (from the portal's outbox), newest first, about patients whose messages
+    I may still work with (one who has left a clinic stops seeing its patients' names here)."""
+    return outbox.in_app(user).filter(patient__in=patients_for(user, Action.MESSAGING))
+
+
+def with_threads(notices: Sequence[Notice]) -> list[Notice]:
+    """The notices, each with its `thread` (patient and pool too), in one query."""
+    threads = Thread.objects.select_related("patient", "pool").in_bulk({notice.target_id for notice in notices})
+    for notice in notices:
+        notice.thread = threads[notice.target_id]  # type: ignore[attr-defined]
+    return list(notices)
 
 
 def audit_shown(*, user: User, notices: Sequence[Notice]) -> None:
     """The page shows each thread's subject and patient: one read event per thread, in one insert."""
-    threads = {notice.thread_id: notice.thread for notice in notices}
+    threads = {notice.target_id: notice.thread for notice in notices}  # type: ignore[attr-defined]
     AuditEvent.objects.bulk_create(
         [
             audit.build(
@@ -44,4 +46,4 @@ def audit_shown(*, user: User, notices: Sequence[Notice]) -> None:
 
 
 def unread_count(user: User) -> int:
-    return Notice.objects.filter(user=user, channel=Notice.Channel.IN_APP, read_at__isnull=True).count()
+    return outbox.unread_count(user)

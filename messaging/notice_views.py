@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 
 from messaging import notice_selectors
 from messaging.links import staff_thread_path
-from messaging.models import Notice
-from messaging.services import notices
+from portal import outbox
 from portal.models import User
 from portal.views.decorators import staff_view
 
@@ -27,7 +26,8 @@ def _me(request: HttpRequest) -> User:
 def notice_list(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     page = Paginator(notice_selectors.my_notices(user=me), PAGE_SIZE).get_page(request.GET.get("page"))
-    notice_selectors.audit_shown(user=me, notices=cast(list[Notice], page.object_list))
+    page.object_list = notice_selectors.with_threads(list(page.object_list))
+    notice_selectors.audit_shown(user=me, notices=page.object_list)
     return render(request, "messaging/notices/list.html", {"page": page, "unread": notice_selectors.unread_count(me)})
 
 
@@ -37,14 +37,14 @@ def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = notice_selectors.my_notices(user=_me(request)).filter(pk=notice_id).first()
     if notice is None:
         raise Http404
-    notices.notice_mark_read(user=_me(request), notice_id=notice.pk)
-    return redirect(staff_thread_path(notice.thread_id))
+    outbox.mark_read(user=_me(request), notice_id=notice.pk)
+    return redirect(staff_thread_path(notice.target_id or 0))
 
 
 @staff_view
 @require_POST
 def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
-    marked = notices.notice_mark_read(user=_me(request), notice_id=notice_id)
+    marked = outbox.mark_read(user=_me(request), notice_id=notice_id)
     if not marked and not notice_selectors.my_notices(user=_me(request)).filter(pk=notice_id).exists():
         raise Http404  # someone else's (or gone); one already read is fine
     return redirect("messaging_notices")
@@ -53,5 +53,5 @@ def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
 @staff_view
 @require_POST
 def notice_read_all(request: HttpRequest) -> HttpResponse:
-    notices.notices_mark_all_read(user=_me(request))
+    outbox.mark_all_read(user=_me(request))
     return redirect("messaging_notices")

@@ -1,63 +1,42 @@
-"""Telling people something is waiting, as `Notice` rows (an outbox).
+"""Telling people something is waiting, through the portal's outbox (portal.outbox).
 
-Services call these INSIDE the transaction of the change that causes them: the rows are written
-there (so a rollback un-says them) and email and text notices are handed to a worker after
-commit (`messaging.deliver_notices`); a beat sweep sends whatever that missed. Staff notices are
-in-app rows, shown in the portal and gathered into an email digest. Each notice's unique `key`
-makes writing it twice harmless. Logs carry ids only.
+Services call these INSIDE the transaction of the change that causes them: the outbox writes the
+rows there (so a rollback un-says them) and delivers them after commit. Staff notices are in-app
+rows, shown in the portal and gathered into the outbox's email digest. This module says who
+hears of what, and the words of messaging's kinds (registered from MessagingConfig.ready): only
+that something is waiting, with a signed link. Logs carry ids only.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
+from uuid import UUID
 
-from django.db import connection, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import models
+from django.db.models import F, Q, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from messaging.models import Message, Notice, OwnershipChange, Thread
+from messaging.links import MAX_AGE, link_path, staff_inbox_path
+from messaging.models import Message, OwnershipChange, Thread
+from portal import outbox
 from portal.access import Action, active_grants
-from portal.models import Patient, StaffMember, User
+from portal.links import absolute
+from portal.models import Notice, Patient, StaffMember, User
 
 log = logging.getLogger(__name__)
 
-Kind = Notice.Kind
 Channel = Notice.Channel
 
 
-def _require_transaction() -> None:
-    # Written outside a transaction, a notice could outlive a change that then failed.
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("notices are written inside the transaction of the change that causes them")
-
-
-def _deliver_after_commit(keys: list[str]) -> None:
-    """Hand the new, unsent notices to a worker once the transaction commits. If the broker is
-    down the change still stands (robust): the sweep delivers them later."""
-    if not keys:
-        return
-    ids = list(Notice.objects.filter(key__in=keys, sent_at__isnull=True).values_list("pk", flat=True))
-    if not ids:
-        return
-
-    def enqueue() -> None:
-        from messaging.tasks import deliver_notices
-
-        deliver_notices.delay(ids)
-
-    transaction.on_commit(enqueue, robust=True)
-
-
-def _in_app(kind: str, rows: Iterable[tuple[int, int, str]]) -> int:
-    """Staff notices (thread id, user id, key): read in the portal, so delivered as written."""
-    now = timezone.now()
-    notices = [
-        Notice(user_id=user_id, kind=kind, channel=Channel.IN_APP, thread_id=thread_id, key=key, sent_at=now)
-        for thread_id, user_id, key in rows
-    ]
-    Notice.objects.bulk_create(notices, ignore_conflicts=True)
-    return len(notices)
+class Kind(models.TextChoices):
+    REPLY_WAITING = "reply_waiting", gettext_lazy("A reply is waiting")
+    NEW_THREAD = "new_thread", gettext_lazy("New message in your team's inbox")
+    ASSIGNED = "assigned", gettext_lazy("A message was passed to you")
+    AT_RISK = "at_risk", gettext_lazy("An answer is due soon")
+    BREACHED = "breached", gettext_lazy("An answer is late")
 
 
 def _users_of(staff_ids: Iterable[int | None]) -> dict[int, int]:
@@ -72,68 +51,54 @@ def _users_of(staff_ids: Iterable[int | None]) -> dict[int, int]:
 
 def thread_started(*, thread_id: int, pool_id: int, owner_id: int | None) -> None:
     """The pool's active members (and the named owner) have a new patient thread."""
-    _require_transaction()
     reach = Q(message_pools=pool_id) | Q(pk=owner_id) if owner_id is not None else Q(message_pools=pool_id)
+    # The thread's patient comes with the staff in the same query (the pages are scoped by it).
+    patient = Subquery(Thread.objects.filter(pk=thread_id).values("patient_id")[:1])
     users = set(
-        StaffMember.objects.filter(reach, is_active=True, user__is_active=True).values_list("user_id", flat=True)
+        StaffMember.objects.filter(reach, is_active=True, user__is_active=True)
+        .annotate(thread_patient=patient)
+        .values_list("user_id", "thread_patient")
     )
-    count = _in_app(Kind.NEW_THREAD, [(thread_id, user, f"new:{thread_id}:{user}") for user in sorted(users)])
+    count = outbox.enqueue_in_app(
+        Kind.NEW_THREAD,
+        [(user, patient_id, thread_id, f"new:{thread_id}:{user}") for user, patient_id in sorted(users)],
+    )
     log.info("messaging: new thread notices", extra={"thread_id": thread_id, "pool_id": pool_id, "notices": count})
 
 
 def owner_changed(*, thread_id: int, owner_id: int | None) -> None:
     """A thread has a new owner, who hears of it, unless they took it themselves."""
-    _require_transaction()
     user_id = _users_of([owner_id]).get(owner_id) if owner_id is not None else None
-    change = OwnershipChange.objects.filter(thread_id=thread_id).order_by("-at", "-pk").first()
+    change = (
+        OwnershipChange.objects.filter(thread_id=thread_id)
+        .annotate(patient_id=F("thread__patient_id"))
+        .order_by("-at", "-pk")
+        .first()
+    )
     if user_id is None or change is None or change.changed_by_id == user_id:
         return
-    _in_app(Kind.ASSIGNED, [(thread_id, user_id, f"assigned:{change.pk}")])
+    outbox.enqueue_in_app(
+        Kind.ASSIGNED,
+        [(user_id, change.patient_id, thread_id, f"assigned:{change.pk}")],
+    )
     log.info("messaging: new owner notice", extra={"thread_id": thread_id, "owner_id": owner_id})
 
 
-def _owner_notices(kind: str, pairs: Iterable[tuple[int, int | None]]) -> int:
-    """An in-app notice to each thread's owner (active staff with an active account), keyed
-    "<kind>:<thread>". One set-based statement: the sweep passes thousands of threads at a time,
-    and building a model object for each cost more than the sweep's own work."""
-    pairs = [(thread, owner) for thread, owner in pairs if owner is not None]
-    if not pairs:
-        return 0
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {Notice._meta.db_table}
-                (user_id, kind, channel, thread_id, key, created_at, sent_at, attempts, last_error)
-            SELECT staff.user_id, %(kind)s::text, %(channel)s::text, due.thread_id,
-                   %(kind)s::text || ':' || due.thread_id,
-                   %(now)s, %(now)s, 0, ''
-            FROM unnest(%(threads)s::bigint[], %(owners)s::bigint[]) AS due(thread_id, owner_id)
-            JOIN {StaffMember._meta.db_table} staff ON staff.id = due.owner_id AND staff.is_active
-            JOIN {User._meta.db_table} account ON account.id = staff.user_id AND account.is_active
-            ON CONFLICT (key) DO NOTHING
-            """,  # noqa: S608 - table names from the models, values as parameters
-            {
-                "kind": kind,
-                "channel": Channel.IN_APP,
-                "now": now,
-                "threads": [thread for thread, _owner in pairs],
-                "owners": [owner for _thread, owner in pairs],
-            },
-        )
-        return cursor.rowcount
+def _owner_notices(kind: str, rows: Iterable[tuple[int, int | None, object]]) -> int:
+    """An in-app notice to each thread's owner, keyed "<kind>:<thread>" (one statement for a
+    sweep's thousands of threads)."""
+    return outbox.enqueue_in_app_to_staff(kind, [(thread, patient, owner) for thread, owner, patient in rows])
 
 
-def sla_at_risk(warnings: Iterable[tuple[int, int | None]]) -> None:
-    """Each (thread id, owner id): the owner hears the first answer is due soon."""
-    _require_transaction()
+def sla_at_risk(warnings: Iterable[tuple[int, int | None, object]]) -> None:
+    """Each (thread id, owner id, patient id): the owner hears the first answer is due soon."""
     count = _owner_notices(Kind.AT_RISK, warnings)
     log.info("messaging: answer due soon notices", extra={"notices": count})
 
 
-def sla_breached(breaches: Iterable[tuple[int, int | None]]) -> None:
-    """Each (thread id, owner id now, after any escalation): the owner hears the answer is late."""
-    _require_transaction()
+def sla_breached(breaches: Iterable[tuple[int, int | None, object]]) -> None:
+    """Each (thread id, owner id now, after any escalation, patient id): the owner hears the
+    answer is late."""
     count = _owner_notices(Kind.BREACHED, breaches)
     log.info("messaging: answer late notices", extra={"notices": count})
 
@@ -155,15 +120,9 @@ def _patient_side_users(patient_id: object, *, confidential: bool = False) -> li
     return list({user.pk: user for user in users}.values())
 
 
-def _channels(user: User) -> list[Channel]:
-    channels = [Channel.EMAIL] if user.notify_by_email and user.email else []
-    return channels + ([Channel.SMS] if user.notify_by_sms and user.phone else [])
-
-
-def reply_waiting(*, thread_id: int, patient_id: object) -> None:
+def reply_waiting(*, thread_id: int, patient_id: UUID | str) -> None:
     """The patient and caregivers with the messaging scope hear a staff reply is waiting, by
     email and/or text as each chose. One still unsent for the thread covers a second reply."""
-    _require_transaction()
     reply = (
         Message.objects.filter(thread_id=thread_id, acting_as=Message.ActingAs.STAFF, is_internal_note=False)
         .order_by("-pk")
@@ -173,23 +132,84 @@ def reply_waiting(*, thread_id: int, patient_id: object) -> None:
     if reply is None:
         return
     confidential = Thread.objects.filter(pk=thread_id, confidential=True).exists()
-    pending = set(
-        Notice.objects.filter(thread_id=thread_id, kind=Kind.REPLY_WAITING, sent_at__isnull=True).values_list(
-            "user_id", "channel"
+    pending: dict[int, set[str]] = {}
+    for user_id, channel in Notice.objects.filter(
+        kind=Kind.REPLY_WAITING, target_id=thread_id, sent_at__isnull=True
+    ).values_list("user_id", "channel"):
+        pending.setdefault(user_id, set()).add(channel)
+    count = 0
+    for user in _patient_side_users(patient_id, confidential=confidential):
+        channels = [c for c in outbox.channels_for(user) if c not in pending.get(user.pk, set())]
+        if channels:
+            count += len(
+                outbox.enqueue(
+                    kind=Kind.REPLY_WAITING,
+                    key=f"reply:{reply}:{user.pk}",
+                    user=user,
+                    channels=channels,
+                    patient_id=patient_id,
+                    target_id=thread_id,
+                )
+            )
+    log.info("messaging: reply waiting notices", extra={"thread_id": thread_id, "notices": count})
+
+
+# -- the words of messaging's notices (made by the outbox at sending, in the reader's language) --
+
+
+def reply_waiting_words(notice: Notice) -> outbox.Words:
+    if notice.user_id is None or notice.target_id is None:
+        raise ValueError("a reply notice is to a user about a thread")
+    link = absolute(link_path(user_id=notice.user_id, thread_id=notice.target_id))
+    body = "\n\n".join(
+        [
+            _("Your care team has replied to a message in the patient portal."),
+            _("Sign in to read it:"),
+            link,
+            _("This link is for you only and works for %(days)s days.") % {"days": MAX_AGE.days},
+            _(
+                "You get this email because you asked to hear when something is waiting for you. "
+                "You can change that in your account settings."
+            ),
+            _("Patient Portal"),
+        ]
+    )
+    sms = _("Patient portal: a reply is waiting for you. %(link)s") % {"link": link}
+    return outbox.Words(_("A reply is waiting in your patient portal"), body, sms)
+
+
+def digest_lines(notices: list[Notice]) -> list[str]:
+    """Counts by kind (new threads by team): no patient, no subject, nothing from a message."""
+    pools = dict(
+        Thread.objects.filter(pk__in={n.target_id for n in notices if n.kind == Kind.NEW_THREAD}).values_list(
+            "pk", "pool__name"
         )
     )
-    notices = [
-        Notice(
-            user=user,
-            kind=Kind.REPLY_WAITING,
-            channel=channel,
-            thread_id=thread_id,
-            key=f"reply:{reply}:{user.pk}:{channel}",
-        )
-        for user in _patient_side_users(patient_id, confidential=confidential)
-        for channel in _channels(user)
-        if (user.pk, channel) not in pending
+    new = Counter(pools[notice.target_id or 0] for notice in notices if notice.kind == Kind.NEW_THREAD)
+    others = Counter(notice.kind for notice in notices if notice.kind != Kind.NEW_THREAD)
+    lines = [
+        ngettext("%(count)s new message in %(pool)s", "%(count)s new messages in %(pool)s", count)
+        % {"count": count, "pool": pool}
+        for pool, count in sorted(new.items())
     ]
-    Notice.objects.bulk_create(notices, ignore_conflicts=True)
-    _deliver_after_commit([notice.key for notice in notices])
-    log.info("messaging: reply waiting notices", extra={"thread_id": thread_id, "notices": len(notices)})
+    texts = {
+        Kind.ASSIGNED: lambda n: ngettext("%(count)s message passed to you", "%(count)s messages passed to you", n),
+        Kind.AT_RISK: lambda n: ngettext("%(count)s answer due soon", "%(count)s answers due soon", n),
+        Kind.BREACHED: lambda n: ngettext("%(count)s answer is late", "%(count)s answers are late", n),
+    }
+    lines += [texts[kind](others[kind]) % {"count": others[kind]} for kind in texts if others[kind]]
+    return lines
+
+
+def digest_footer() -> str:
+    return _("Open your messages: %(link)s") % {"link": absolute(staff_inbox_path())}
+
+
+STAFF_DIGEST = outbox.Digest(lines=digest_lines, footer=digest_footer)
+
+
+def register_kinds() -> None:
+    """Messaging's kinds of notice, with the outbox (from MessagingConfig.ready)."""
+    outbox.register(Kind.REPLY_WAITING, Kind.REPLY_WAITING.label, render=reply_waiting_words)
+    for kind in (Kind.NEW_THREAD, Kind.ASSIGNED, Kind.AT_RISK, Kind.BREACHED):
+        outbox.register(kind, kind.label, digest=STAFF_DIGEST)

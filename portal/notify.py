@@ -1,18 +1,30 @@
-"""Notifications by email and SMS. They say only that something is waiting, with a link:
-never a name, a result or a message body (no PHI through side channels)."""
+"""The portal's own notices, through its outbox (portal.outbox): invitations to a caregiver or
+a patient and security notices about two-step sign-in, to an email address (an invited person
+has no account yet; a security notice goes whatever the preferences say). They say only that
+something is waiting, with a link: never a name, a result or a message body. Also the SMS
+backends and the sending of allauth's rendered account emails.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
-from django.utils import translation
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.links import absolute
 
 log = logging.getLogger(__name__)
+
+PROXY_INVITATION = "proxy_invitation"
+PATIENT_INVITATION = "patient_invitation"
+SECURITY_CHANGES = ("device_added", "device_removed", "recovery_codes")
 
 
 class LogSmsBackend:
@@ -27,57 +39,87 @@ def send_sms(*, to: str, body: str) -> None:
     backend.send(to=to, body=body)
 
 
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def invite(*, email: str, kind: str, path: str, target_id: int, language: str = settings.LANGUAGE_CODE) -> None:
+    """An invitation to a caregiver ("proxy") or a patient ("patient"), with its single-use link,
+    written into the outbox in the caller's transaction and sent after commit."""
+    from portal import outbox
+
+    outbox.enqueue(
+        kind=PROXY_INVITATION if kind == "proxy" else PATIENT_INVITATION,
+        # A new link is a new invitation: sending again with a fresh link is a new notice.
+        key=f"invitation:{kind}:{target_id}:{hashlib.sha256(path.encode()).hexdigest()[:32]}",
+        email=email,
+        target_id=target_id,
+        link=path,
+        language=language,
+    )
+    log.info("invitation queued", extra={"kind": kind})
 
 
-def send_invitation(*, email: str, kind: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:
-    """An invitation to a caregiver ("proxy") or a patient ("patient"), with a single-use link."""
-    with translation.override(language):
-        if kind == "proxy":
-            subject = _("You have been invited to help with someone's care")
-            intro = _(
-                "Someone has invited you to help with their care on the patient portal. "
-                "Sign in or create your own account to accept."
-            )
-        else:
-            subject = _("Activate your patient portal account")
-            intro = _("Your clinic has invited you to use the patient portal. Create your account to start.")
-        body = "\n\n".join(
-            [
-                intro,
-                absolute(path),
-                _("The link works once and expires in %(days)s days.") % {"days": settings.INVITATION_TTL_DAYS},
-                _("If you were not expecting this, you can ignore this email."),
-            ]
+def security_notice(*, email: str, change: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:
+    """Tell a person their two-step sign-in changed (in the caller's transaction, sent after commit)."""
+    from portal import outbox
+
+    outbox.enqueue(
+        kind=f"security_{change}", key=f"security:{uuid.uuid4().hex}", email=email, link=path, language=language
+    )
+    log.info("security notice queued", extra={"change": change})
+
+
+def invitation_words(notice: Any) -> Any:
+    from portal import outbox
+
+    if notice.kind == PROXY_INVITATION:
+        subject = _("You have been invited to help with someone's care")
+        intro = _(
+            "Someone has invited you to help with their care on the patient portal. "
+            "Sign in or create your own account to accept."
         )
-    send_mail(subject, body, None, [email])
-    log.info("invitation sent", extra={"kind": kind})
+    else:
+        subject = _("Activate your patient portal account")
+        intro = _("Your clinic has invited you to use the patient portal. Create your account to start.")
+    body = "\n\n".join(
+        [
+            intro,
+            absolute(notice.link),
+            _("The link works once and expires in %(days)s days.") % {"days": settings.INVITATION_TTL_DAYS},
+            _("If you were not expecting this, you can ignore this email."),
+        ]
+    )
+    return outbox.Words(subject, body, "")
 
 
-def send_security_notice(*, email: str, change: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:
-    """Tell a person their two-step sign-in changed, so a change they did not make is noticed.
-    Says what kind of change and when to look, never a code, a secret or a device's details."""
-    with translation.override(language):
-        changes = {
-            "device_added": _("An authenticator app was added to your account."),
-            "device_removed": _("An authenticator app was removed from your account."),
-            "recovery_codes": _("New recovery codes were made for your account. The old ones no longer work."),
-        }
-        body = "\n\n".join(
-            [
-                changes[change],
-                _("You can see your two-step sign-in settings here:"),
-                absolute(path),
-                _(
-                    "If you did not make this change, change your password now and tell your clinic: "
-                    "someone else may know it."
-                ),
-            ]
-        )
-        subject = _("Your two-step sign-in changed")
-    send_mail(subject, body, None, [email])
-    log.info("security notice sent", extra={"change": change})
+def security_words(notice: Any) -> Any:
+    """Says what kind of change and where to look, never a code, a secret or a device's details."""
+    from portal import outbox
+
+    changes = {
+        "device_added": _("An authenticator app was added to your account."),
+        "device_removed": _("An authenticator app was removed from your account."),
+        "recovery_codes": _("New recovery codes were made for your account. The old ones no longer work."),
+    }
+    body = "\n\n".join(
+        [
+            changes[notice.kind.removeprefix("security_")],
+            _("You can see your two-step sign-in settings here:"),
+            absolute(notice.link),
+            _(
+                "If you did not make this change, change your password now and tell your clinic: "
+                "someone else may know it."
+            ),
+        ]
+    )
+    return outbox.Words(_("Your two-step sign-in changed"), body, "")
+
+
+def register_kinds() -> None:
+    """The portal's own kinds of notice (from PortalConfig.ready)."""
+    from portal import outbox
+
+    outbox.register(PROXY_INVITATION, gettext_lazy("Invitation to help with someone's care"), render=invitation_words)
+    outbox.register(PATIENT_INVITATION, gettext_lazy("Invitation to the patient portal"), render=invitation_words)
+    for change in SECURITY_CHANGES:
+        outbox.register(f"security_{change}", gettext_lazy("Two-step sign-in changed"), render=security_words)
 
 
 def mail_as_data(message: EmailMessage) -> dict[str, Any]:

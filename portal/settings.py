@@ -338,12 +338,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DI
 CELERY_BEAT_SCHEDULE = {
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
+    # The one notification outbox: retries and texts that waited out quiet hours; the staff digest.
+    "portal-notice-sweep": {"task": "portal.notice_sweep", "schedule": 120, "options": {"expires": 110}},
+    "portal-staff-digest": {"task": "portal.staff_digest", "schedule": 30 * 60},
     "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
     "records-minor-consent-sweep": {"task": "records.minor_consent_sweep", "schedule": 15 * 60},
     # A sweep not started within the minute is dropped: the next one does the same work.
     "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
-    "messaging-notice-sweep": {"task": "messaging.notice_sweep", "schedule": 120, "options": {"expires": 110}},
-    "messaging-staff-digest": {"task": "messaging.staff_digest", "schedule": 30 * 60},
     "scheduling-expire-holds": {"task": "scheduling.expire_holds", "schedule": 60, "options": {"expires": 55}},
     "scheduling-send-reminders": {"task": "scheduling.send_reminders", "schedule": 60, "options": {"expires": 55}},
     "scheduling-offers": {"task": "scheduling.send_waitlist_offers", "schedule": 60, "options": {"expires": 55}},

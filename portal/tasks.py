@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
-from portal import notify
+from portal import notify, outbox
 from portal.services.accounts import sessions_clear_expired
 from portal.services.proxies import proxy_grants_sweep
 
@@ -20,6 +20,26 @@ def sweep_proxy_grants() -> dict[str, int]:
 @shared_task(name="portal.clear_expired_sessions", time_limit=300)
 def clear_expired_sessions() -> int:
     return sessions_clear_expired()
+
+
+@shared_task(name="portal.deliver_notices", acks_late=True, time_limit=120, soft_time_limit=100)
+def deliver_notices(notice_ids: list[int]) -> int:
+    """Send these email and text notices (enqueued after the commit that made them). Each is
+    sent at most once, under its row's lock; what fails waits for the sweep. Returns how many sent."""
+    return sum(outbox.deliver(pk) for pk in notice_ids)
+
+
+@shared_task(name="portal.notice_sweep", acks_late=True, time_limit=300, soft_time_limit=240)
+def notice_sweep() -> dict[str, int]:
+    """Send notices the after-commit delivery missed or that waited out quiet hours, with growing
+    waits (beat, every 2 minutes)."""
+    return outbox.sweep()
+
+
+@shared_task(name="portal.staff_digest", acks_late=True, time_limit=600, soft_time_limit=540)
+def staff_digest() -> dict[str, int]:
+    """Email each staff member a count of what waits for them in the portal (beat, every 30 minutes)."""
+    return outbox.staff_digest()
 
 
 # allauth's account emails (confirmations, resets, "you already have an account") are rendered in

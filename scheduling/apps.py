@@ -10,7 +10,10 @@ class SchedulingConfig(AppConfig):
         from portal import demo_builders, home_cards
         from portal.access import Action
         from scheduling.home_card import next_visit_card
+        from scheduling.notifications import register_kinds
 
         home_cards.register("appointments", Action.SCHEDULING, next_visit_card)
         # The demo's visits, after the records (10) and the conversations (20).
         demo_builders.register("scheduling", "scheduling.demo.build_demo_scheduling", order=30)
+        # Reminders and offers go through the portal's outbox, which asks this app for their words.
+        register_kinds()

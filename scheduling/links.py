@@ -12,7 +12,7 @@ import secrets
 from django.core import signing
 from django.utils.translation import gettext as _
 
-from portal.notify import absolute
+from portal.links import absolute
 from portal.services.errors import InvalidToken
 from portal.services.tokens import token_hash
 
@@ -45,8 +45,12 @@ def read_token(token: str, purpose: str, max_age: int = MAX_AGE_SECONDS) -> int:
     return object_id
 
 
+def path(purpose: str, token: str) -> str:
+    return PATHS[purpose].format(token=token)
+
+
 def link(purpose: str, token: str) -> str:
-    return absolute(PATHS[purpose].format(token=token))
+    return absolute(path(purpose, token))
 
 
 __all__ = ["ACCEPT", "CANCEL", "CONFIRM", "link", "make_token", "read_token", "token_hash"]

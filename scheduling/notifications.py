@@ -1,7 +1,10 @@
-"""What reminders and waitlist offers say, and sending them by email or text message.
+"""What reminders and waitlist offers say, and handing them to the portal's outbox.
 
 They say only that there is a visit (or a time on offer) at the clinic, when, and the links:
-never the visit type, the provider or anything clinical (no PHI through side channels).
+never the visit type, the provider or anything clinical (no PHI through side channels). The
+outbox (portal.outbox) sends them by the channels the patient chose, outside quiet hours, in the
+patient's language, and asks this module for the words when it sends (the kinds registered from
+SchedulingConfig.ready).
 """
 
 from __future__ import annotations
@@ -10,49 +13,61 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.core.mail import send_mail
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal import dates
-from portal.models import Organization, Patient
-from portal.notify import send_sms
-from scheduling.models import Reminder
+from portal import dates, outbox
+from portal.links import absolute
+from portal.models import Notice, Organization, Patient
 
 log = logging.getLogger(__name__)
 
-Channel = Reminder.Channel
+
+class Kind(models.TextChoices):
+    REMINDER = "appointment_reminder", gettext_lazy("Appointment reminder")
+    OFFER = "waitlist_offer", gettext_lazy("An earlier appointment is available")
+    OFFER_GONE = "waitlist_offer_gone", gettext_lazy("The time offered was taken")
 
 
-def channels_for(patient: Patient) -> list[str]:
-    """How the patient wants to hear: their account's choices; by email when they have no account."""
-    user = patient.user
-    if user is None:
-        return [Channel.EMAIL] if patient.email else []
-    channels: list[str] = []
-    if user.notify_by_email and user.email:
-        channels.append(Channel.EMAIL)
-    if user.notify_by_sms and user.phone:
-        channels.append(Channel.SMS)
-    return channels
+def enqueue(
+    *,
+    patient: Patient,
+    kind: str,
+    key: str,
+    target_id: int,
+    channels: list[str] | None = None,
+    link: str = "",
+    quiet: outbox.QuietHours | None = None,
+    now: datetime | None = None,
+    send_now: bool = False,
+) -> list[int]:
+    """A notice to the patient through the outbox: to their account, or by email to the address
+    the clinic has when they have none; in the patient's preferred language."""
+    return outbox.enqueue(
+        kind=kind,
+        key=key,
+        user=patient.user,
+        email=patient.email if patient.user is None else "",
+        channels=channels,
+        patient_id=patient.pk,
+        target_id=target_id,
+        link=link,
+        language=patient.preferred_language,
+        quiet=quiet,
+        now=now,
+        send_now=send_now,
+    )
 
 
-def address_for(patient: Patient, channel: str) -> str:
-    user = patient.user
-    if channel == Channel.SMS:
-        return user.phone if user else ""
-    return user.email if user else patient.email
+def reachable(patient: Patient) -> list[str]:
+    """The channels the patient can be reached by, as the outbox will choose them."""
+    return outbox.channels_for(patient.user, "" if patient.user else patient.email)
 
 
 def when(moment: datetime, organization: Organization) -> str:
     return dates.format_datetime(moment, zone=ZoneInfo(organization.time_zone))
-
-
-def send(*, channel: str, to: str, subject: str, body: str) -> None:
-    if channel == Channel.SMS:
-        send_sms(to=to, body=body)
-    else:
-        send_mail(subject, body, None, [to])
 
 
 def reminder_message(
@@ -101,28 +116,74 @@ def gone_message(*, patient: Patient, organization: Organization, starts_at: dat
     return subject, body
 
 
-def offers_gone(offer_ids: list[int]) -> None:
-    """Tell each patient whose offer someone else took (after the acceptance committed). Best
-    effort: a message that fails is logged, and the offer's link says the same when opened."""
+def offers_gone(offer_ids: list[int], now: datetime) -> None:
+    """Tell each patient whose offer someone else took: written in the acceptance's transaction,
+    sent after it commits. The offer's link says the same when opened."""
     from scheduling.models import WaitlistOffer
 
-    offers = WaitlistOffer.objects.filter(pk__in=offer_ids).select_related(
-        "entry__patient__user", "entry__visit_type__organization"
-    )
+    offers = WaitlistOffer.objects.filter(pk__in=offer_ids).select_related("entry__patient__user")
     for offer in offers:
-        patient = offer.entry.patient
-        subject, body = gone_message(
-            patient=patient, organization=offer.entry.visit_type.organization, starts_at=offer.during.lower
+        enqueue(
+            patient=offer.entry.patient, kind=Kind.OFFER_GONE, key=f"offer-gone:{offer.pk}", target_id=offer.pk, now=now
         )
-        for channel in channels_for(patient):
-            address = address_for(patient, channel)
-            if not address:
-                continue
-            try:
-                send(channel=channel, to=address, subject=subject, body=body)
-            except Exception as error:  # noqa: BLE001 - one failed message must not stop the others
-                log.warning(
-                    "scheduling: offer-gone message failed", extra={"offer_id": offer.pk, "error": type(error).__name__}
-                )
-                continue
-            log.info("scheduling: waitlist offer gone", extra={"offer_id": offer.pk, "channel": channel})
+        log.info("scheduling: waitlist offer gone", extra={"offer_id": offer.pk})
+
+
+# -- the words, made by the outbox when it sends ------------------------------------------------
+
+
+def _words(subject_body: tuple[str, str]) -> outbox.Words:
+    # A text says the same as the email's body: a time, a place, links; nothing clinical.
+    subject, body = subject_body
+    return outbox.Words(subject, body, body)
+
+
+def reminder_words(notice: Notice) -> outbox.Words:
+    from scheduling import links
+    from scheduling.models import Appointment
+
+    appointment = Appointment.objects.select_related("patient", "organization").get(pk=notice.target_id or 0)
+    return _words(
+        reminder_message(
+            patient=appointment.patient,
+            organization=appointment.organization,
+            starts_at=appointment.starts_at,
+            confirm=links.link(links.CONFIRM, links.make_token(links.CONFIRM, appointment.pk)),
+            cancel=links.link(links.CANCEL, links.make_token(links.CANCEL, appointment.pk)),
+        )
+    )
+
+
+def _offer(notice: Notice):  # type: ignore[no-untyped-def]
+    from scheduling.models import WaitlistOffer
+
+    return WaitlistOffer.objects.select_related("entry__patient", "entry__visit_type__organization").get(
+        pk=notice.target_id or 0
+    )
+
+
+def offer_words(notice: Notice) -> outbox.Words:
+    offer = _offer(notice)
+    return _words(
+        offer_message(
+            patient=offer.entry.patient,
+            organization=offer.entry.visit_type.organization,
+            starts_at=offer.during.lower,
+            accept=absolute(notice.link),
+        )
+    )
+
+
+def offer_gone_words(notice: Notice) -> outbox.Words:
+    offer = _offer(notice)
+    return _words(
+        gone_message(
+            patient=offer.entry.patient, organization=offer.entry.visit_type.organization, starts_at=offer.during.lower
+        )
+    )
+
+
+def register_kinds() -> None:
+    outbox.register(Kind.REMINDER, Kind.REMINDER.label, render=reminder_words)
+    outbox.register(Kind.OFFER, Kind.OFFER.label, render=offer_words)
+    outbox.register(Kind.OFFER_GONE, Kind.OFFER_GONE.label, render=offer_gone_words)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings as django_settings
@@ -15,6 +16,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from time_machine import TimeMachineFixture
 
+from portal.celery import app
 from portal.factories import PatientFactory, StaffMemberFactory, UserFactory
 from portal.models import User
 from tests.clock import PINNED, Clock
@@ -98,3 +100,13 @@ def sign_in(client: Client, user: User, *, second_factor: bool = False) -> Clien
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Queued tasks run at once in this process, so their email lands in the test outbox."""
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False

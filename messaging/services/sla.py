@@ -131,7 +131,7 @@ alerts AS (
     INSERT INTO messaging_setupalert (organization_id, kind, thread_id, pool_id, category, created_at)
     SELECT organization_id, %(alert)s, id, pool_id, category, %(now)s FROM plan WHERE no_lead ORDER BY id
 )
-SELECT id, CASE WHEN escalate THEN lead_id ELSE owner_id END, escalate FROM plan ORDER BY id
+SELECT id, CASE WHEN escalate THEN lead_id ELSE owner_id END, patient_id, escalate FROM plan ORDER BY id
 """
 
 AT_RISK_SQL = """
@@ -140,13 +140,14 @@ WITH warned (id, pool_id, owner_id) AS (
 ),
 marked AS (
     UPDATE messaging_thread AS thread SET sla_state = %(at_risk)s FROM warned WHERE thread.id = warned.id
+    RETURNING thread.id, thread.patient_id
 ),
 events AS (
     INSERT INTO messaging_slaevent (thread_id, kind, at, pool_id, owner_id)
     SELECT id, %(at_risk)s, %(now)s, pool_id, owner_id FROM warned ORDER BY id
     ON CONFLICT (thread_id, kind) DO NOTHING
 )
-SELECT id, owner_id FROM warned ORDER BY id
+SELECT warned.id, warned.owner_id, marked.patient_id FROM warned JOIN marked ON marked.id = warned.id ORDER BY warned.id
 """
 
 
@@ -200,7 +201,7 @@ def _breach_chunk(now: datetime) -> tuple[int, int]:
     )
     if not rows:
         return 0, 0
-    breaches = [(thread_id, owner_id) for thread_id, owner_id, _escalated in rows]
+    breaches = [(thread_id, owner_id, patient_id) for thread_id, owner_id, patient_id, _escalated in rows]
     notifications.sla_breached(breaches)
     return len(rows), sum(1 for *_ids, escalated in rows if escalated)
 
@@ -211,7 +212,7 @@ def _at_risk_chunk(now: datetime) -> int:
     rows = _run(AT_RISK_SQL, "warned", at_risk_chunk_query(now), {"now": now, "at_risk": State.AT_RISK})
     if not rows:
         return 0
-    warnings = [(thread_id, owner_id) for thread_id, owner_id in rows]
+    warnings = [(thread_id, owner_id, patient_id) for thread_id, owner_id, patient_id in rows]
     notifications.sla_at_risk(warnings)
     return len(rows)
 

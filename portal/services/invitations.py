@@ -32,9 +32,8 @@ def patient_invite(*, access: Access, actor: User, email: str) -> tuple[PatientI
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=invitation)
     path = reverse("activate", kwargs={"token": token})
-    language = patient.preferred_language
-    transaction.on_commit(
-        lambda: notify.send_invitation(email=invitation.email, kind="patient", path=path, language=language)
+    notify.invite(
+        email=invitation.email, kind="patient", path=path, target_id=invitation.pk, language=patient.preferred_language
     )
     return invitation, token
 

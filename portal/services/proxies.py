@@ -81,14 +81,13 @@ def proxy_invite(
         invitation_expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.GRANT, obj=grant)
-    _email_invitation(email, token)
+    _email_invitation(email, token, grant.pk)
     return grant, token
 
 
-def _email_invitation(email: str, token: str) -> None:
-    """Send the caregiver's link once the grant is committed (never from inside the transaction)."""
-    link = reverse("proxy_accept", kwargs={"token": token})
-    transaction.on_commit(lambda: notify.send_invitation(email=email, kind="proxy", path=link))
+def _email_invitation(email: str, token: str, grant_id: int) -> None:
+    """The caregiver's link, through the outbox: sent once the grant is committed."""
+    notify.invite(email=email, kind="proxy", path=reverse("proxy_accept", kwargs={"token": token}), target_id=grant_id)
 
 
 @transaction.atomic
@@ -115,7 +114,7 @@ def proxy_reinvite(*, access: Access, actor: User, grant_id: int) -> ProxyGrant:
     grant.invitation_expires_at = timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
     grant.save(update_fields=["token_hash", "invitation_expires_at"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.GRANT, obj=grant)
-    _email_invitation(grant.invited_email, token)
+    _email_invitation(grant.invited_email, token, grant.pk)
     return grant
 
 

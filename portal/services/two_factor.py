@@ -61,14 +61,11 @@ def _acting_as(user: User) -> str:
 
 def _record_change(*, user: User, action: str, device: Device, change: str) -> None:
     """Audit a change to the account's second factor and tell its owner by email after commit.
-    Sent whatever the notification preferences say: a change the owner did not make is how a
-    stolen password shows itself."""
+    Sent to the address whatever the notification preferences say: a change the owner did not
+    make is how a stolen password shows itself."""
     audit.record(actor=user, patient=None, action=action, obj=device, acting_as=_acting_as(user))
     if user.email:
-        email, language, path = user.email, user.language, reverse("security")
-        transaction.on_commit(
-            lambda: notify.send_security_notice(email=email, change=change, path=path, language=language)
-        )
+        notify.security_notice(email=user.email, change=change, path=reverse("security"), language=user.language)
 
 
 @transaction.atomic

@@ -1,10 +1,14 @@
-"""Sending rows that promise a message (reminders, waitlist offers) once each, and never losing one.
+"""Handing rows that promise a message (reminders, waitlist offers) to the portal's outbox once
+each, and never losing one. (The outbox sends them: `send` enqueues with `send_now`, inside the
+row's transaction, so a send that dies rolls the row back with it.)
 
 Each row is sent in its own transaction that holds the row's lock (FOR UPDATE SKIP LOCKED) while
 it sends and stamps `sent_at`: two sweeps at once never pick the same row, a row with `sent_at`
 is never picked again, and a worker that dies mid-send leaves its row unstamped (its transaction
-rolls back when its connection closes), so the next sweep sends it. A send that fails is counted
-(`attempts`, the error's class name) and retried by later sweeps up to MAX_ATTEMPTS.
+rolls back when its connection closes), so the next sweep sends it. A message the mail or SMS
+service refuses is the outbox's to retry (its notice keeps the attempts); a row that could not be
+handed over at all is counted here (`attempts`, the error's class name) and retried by later
+sweeps up to MAX_ATTEMPTS.
 """
 
 from __future__ import annotations

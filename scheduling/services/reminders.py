@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from scheduling import links, notifications
+from portal.outbox import QuietHours
+from scheduling import notifications
 from scheduling.models import Appointment, Reminder, ReminderPreference
 from scheduling.services.common import settings_for
 from scheduling.services.outbox import deliver
@@ -20,12 +22,10 @@ from scheduling.services.outbox import deliver
 BEFORE_QUIET = timedelta(minutes=15)
 
 
-def _in_quiet(at: time, quiet_from: time, quiet_until: time) -> bool:
-    if quiet_from == quiet_until:
-        return False
-    if quiet_from < quiet_until:
-        return quiet_from <= at < quiet_until
-    return at >= quiet_from or at < quiet_until  # overnight, e.g. 21:00-08:00
+def quiet_hours(patient_id: UUID | str, organization_id: int, zone: ZoneInfo) -> QuietHours:
+    """The patient's own quiet hours, or their clinic's."""
+    quiet = ReminderPreference.objects.filter(patient_id=patient_id).first() or settings_for(organization_id)
+    return QuietHours(quiet.quiet_from, quiet.quiet_until, zone)
 
 
 def outside_quiet_hours(
@@ -33,37 +33,30 @@ def outside_quiet_hours(
 ) -> datetime:
     """`due`, or the end of the quiet hours it falls in; if that is not before the visit, just
     before those quiet hours began (the caller drops a time already past)."""
-    local = due.astimezone(zone)
-    if not _in_quiet(local.timetz().replace(tzinfo=None), quiet_from, quiet_until):
-        return due
-    ends = datetime.combine(local.date(), quiet_until, tzinfo=zone)
-    if ends <= local:
-        ends += timedelta(days=1)
-    if ends < visit_starts:
+    quiet = QuietHours(quiet_from, quiet_until, zone)
+    ends = quiet.end_after(due)
+    if ends == due or ends < visit_starts:
         return ends
-    began = datetime.combine(local.date(), quiet_from, tzinfo=zone)
-    if began > local:
-        began -= timedelta(days=1)
-    return began - BEFORE_QUIET
+    return quiet.start_before(due) - BEFORE_QUIET
 
 
 def schedule_reminders(*, appointment: Appointment, now: datetime) -> list[Reminder]:
     """The reminder rows of a newly booked visit (none already due: the booking confirms it)."""
     patient = appointment.patient
-    channels = notifications.channels_for(patient)
+    channels = notifications.reachable(patient)
     if not channels:
         return []
     settings = settings_for(appointment.organization_id)
-    preference = ReminderPreference.objects.filter(patient=patient).first()
-    quiet = preference or settings
-    zone = ZoneInfo(appointment.visit_type.organization.time_zone)
+    quiet = quiet_hours(
+        patient.pk, appointment.organization_id, ZoneInfo(appointment.visit_type.organization.time_zone)
+    )
     rows = []
     for offset in sorted(set(settings.reminder_offsets_minutes), reverse=True):
         due = outside_quiet_hours(
             appointment.starts_at - timedelta(minutes=offset),
-            quiet_from=quiet.quiet_from,
-            quiet_until=quiet.quiet_until,
-            zone=zone,
+            quiet_from=quiet.starts,
+            quiet_until=quiet.ends,
+            zone=quiet.zone,
             visit_starts=appointment.starts_at,
         )
         if due <= now:
@@ -91,23 +84,29 @@ def due_reminders(now: datetime) -> QuerySet[Reminder]:
 
 
 def send_reminder(reminder: Reminder, now: datetime) -> str:
-    """Send one reminder (its row locked by the caller) and stamp it; or skip it if the visit is
-    no longer booked or already started, or the patient has no address for the channel."""
+    """Hand one reminder (its row locked by the caller) to the outbox, which sends it at once, and
+    stamp it; or skip it if the visit is no longer booked or already started, or the patient can
+    no longer be reached by its channel."""
     appointment = reminder.appointment
     patient = appointment.patient
-    address = notifications.address_for(patient, reminder.channel)
-    if appointment.status != Appointment.Status.BOOKED or appointment.starts_at <= now or not address:
+    if (
+        appointment.status != Appointment.Status.BOOKED
+        or appointment.starts_at <= now
+        or reminder.channel not in notifications.reachable(patient)
+    ):
         reminder.skipped_at = now
         reminder.save(update_fields=["skipped_at"])
         return "skipped"
-    subject, body = notifications.reminder_message(
+    notifications.enqueue(
         patient=patient,
-        organization=appointment.organization,
-        starts_at=appointment.starts_at,
-        confirm=links.link(links.CONFIRM, links.make_token(links.CONFIRM, appointment.pk)),
-        cancel=links.link(links.CANCEL, links.make_token(links.CANCEL, appointment.pk)),
+        kind=notifications.Kind.REMINDER,
+        key=f"reminder:{reminder.pk}",
+        target_id=appointment.pk,
+        channels=[reminder.channel],
+        quiet=quiet_hours(patient.pk, appointment.organization_id, ZoneInfo(appointment.organization.time_zone)),
+        now=now,
+        send_now=True,
     )
-    notifications.send(channel=reminder.channel, to=address, subject=subject, body=body)
     reminder.sent_at = now
     reminder.save(update_fields=["sent_at"])
     return "sent"

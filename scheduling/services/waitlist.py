@@ -240,7 +240,7 @@ def offer_accept(
     # The others who were sent this time hear it is gone (not this patient's own other offers).
     told = list(others.exclude(entry=entry).filter(sent_at__isnull=False).values_list("pk", flat=True))
     others.update(status=OfferStatus.GONE, responded_at=now)
-    transaction.on_commit(lambda: notifications.offers_gone(told))
+    notifications.offers_gone(told, now)
     reminders.schedule_reminders(appointment=appointment, now=now)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=appointment)
     return OfferOutcome(offer, _("This time is booked for you."))
@@ -255,25 +255,23 @@ def unsent_offers(now: datetime) -> QuerySet[WaitlistOffer]:
 
 
 def send_offer(offer: WaitlistOffer, now: datetime) -> str:
-    """Send one offer (its row locked by the caller) by each channel the patient wants, and stamp
-    it with the hash of the link sent: only that link accepts it."""
+    """Hand one offer (its row locked by the caller) to the outbox, which sends it at once by each
+    channel the patient wants, and stamp it with the hash of the link sent: only that link accepts it."""
     patient: Patient = offer.entry.patient
-    channels = [
-        channel for channel in notifications.channels_for(patient) if notifications.address_for(patient, channel)
-    ]
     token = links.make_token(links.ACCEPT, offer.pk)
     offer.token_hash, offer.sent_at = token_hash(token), now
     offer.save(update_fields=["token_hash", "sent_at"])
-    if not channels:
+    if not notifications.reachable(patient):
         return "unreachable"
-    subject, body = notifications.offer_message(
+    notifications.enqueue(
         patient=patient,
-        organization=offer.entry.visit_type.organization,
-        starts_at=offer.during.lower,
-        accept=links.link(links.ACCEPT, token),
+        kind=notifications.Kind.OFFER,
+        key=f"offer:{offer.pk}",
+        target_id=offer.pk,
+        link=links.path(links.ACCEPT, token),
+        now=now,
+        send_now=True,
     )
-    for channel in channels:
-        notifications.send(channel=channel, to=notifications.address_for(patient, channel), subject=subject, body=body)
     return "sent"
 
 

@@ -108,10 +108,11 @@ def test_staff_enrol_second_factor_on_first_sign_in(new_context, live_server) ->
     expect(heading(page)).to_have_text("Delgado, Rosa")
 
 
-def test_patient_grants_and_revokes_a_proxy(new_context, live_server, settings) -> None:
+def test_patient_grants_and_revokes_a_proxy(new_context, live_server, settings, eager_tasks) -> None:
     # pytest-django already swaps in the locmem backend for the test run; say so here because the
     # token is read from the outbox. The live server is a thread of this process: it sees this
-    # setting and appends to the same django.core.mail.outbox.
+    # setting and appends to the same django.core.mail.outbox (the invitation's delivery task
+    # runs at once there: `eager_tasks`).
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     patient = PatientFactory(given_name="Rosa", family_name="Delgado")
     carer = UserFactory(full_name="Marta Ruiz", email="marta.ruiz@example.org")

@@ -50,7 +50,7 @@ def test_notification_pages_have_no_axe_violations(new_context, live_server, vie
         for subject in ("Rash on my arm", "Cough for a week", "Question about my dose")
     ]
     with transaction.atomic():
-        notifications.sla_at_risk([(threads[0].pk, nurse.pk)])
+        notifications.sla_at_risk([(threads[0].pk, nurse.pk, threads[0].patient_id)])
     problems: list[str] = []
 
     def check(page, name: str) -> None:

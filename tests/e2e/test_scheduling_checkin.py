@@ -17,9 +17,9 @@ if reason := missing_tools():
 from playwright.sync_api import Page, expect
 
 from messaging.factories import PoolFactory, RoutingRuleFactory
-from messaging.models import Category, Notice, Pool, Thread
+from messaging.models import Category, Pool, Thread
 from portal.factories import PatientFactory, StaffMemberFactory
-from portal.models import StaffRole
+from portal.models import Notice, StaffRole
 from records.factories import RecordItemFactory
 from records.models import CareTask
 from scheduling.models import Appointment
@@ -101,7 +101,7 @@ def test_a_patient_checks_in_and_item_nine_reaches_a_nurse(new_context, live_ser
     _check(page, "phq9-crisis", problems)
     thread = Thread.objects.get(patient=patient)
     assert (thread.urgency, thread.pool, thread.owner) == (Thread.Urgency.URGENT, triage, nurse)
-    assert Notice.objects.filter(user=nurse.user, thread=thread).exists()
+    assert Notice.objects.filter(user=nurse.user, target_id=thread.pk).exists()
 
     page.get_by_role("link", name="Back to check-in").click()
     _submit(page, "Check in")

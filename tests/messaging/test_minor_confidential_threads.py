@@ -13,12 +13,12 @@ from django.test import Client
 from django.urls import reverse
 
 from messaging.home_card import unread_replies_card
-from messaging.models import Notice, Thread
+from messaging.models import Thread
 from messaging.selectors_patient import unread_total
 from messaging.services.threads import safety_thread_open, thread_mark_read, thread_reply
 from portal.access import Action
 from portal.factories import ProxyGrantFactory, UserFactory, born_years_ago
-from portal.models import Scope, User
+from portal.models import Notice, Scope, User
 from tests.conftest import sign_in
 from tests.messaging.conftest import Clinic, at
 
@@ -122,9 +122,9 @@ def test_no_reply_notice_goes_to_the_parent_for_her_thread(teen: Clinic, dad: Us
 
     hers, his = _threads(teen, dad)
 
-    assert not Notice.objects.filter(user=dad, thread=hers).exists()
-    assert Notice.objects.filter(user=dad, thread=his).exists()
-    assert Notice.objects.filter(user=her_account, thread=hers).exists()
+    assert not Notice.objects.filter(user=dad, target_id=hers.pk).exists()
+    assert Notice.objects.filter(user=dad, target_id=his.pk).exists()
+    assert Notice.objects.filter(user=her_account, target_id=hers.pk).exists()
 
 
 def test_a_safety_thread_from_her_words_is_confidential_from_the_parent(teen: Clinic, dad: User) -> None:

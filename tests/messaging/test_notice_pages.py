@@ -14,9 +14,8 @@ from django.urls import reverse
 
 from messaging import links
 from messaging.factories import ThreadFactory
-from messaging.models import Notice
 from portal.factories import PatientFactory, ProxyGrantFactory, StaffMemberFactory
-from portal.models import AuditEvent, ProxyGrant, Scope
+from portal.models import AuditEvent, Notice, ProxyGrant, Scope
 from tests.conftest import sign_in
 from tests.messaging.conftest import Clinic
 
@@ -125,20 +124,21 @@ def test_my_notifications_newest_first_with_thread_and_patient(
     staff_client(client, clinic)
     client.get(reverse("messaging_notices"))  # warm: session, second factor
 
-    # session, user, device, staff role, notice count, notices page, audit insert, unread count; the
-    # layout's people; saving the session (3 with its savepoint).
-    with django_assert_num_queries(13):
+    # session, user, device, staff role, notice count, notices page, their threads (the outbox's
+    # rows name a thread by id), audit insert, unread count; the layout's people; saving the
+    # session (3 with its savepoint).
+    with django_assert_num_queries(14):
         response = client.get(reverse("messaging_notices"))
     for _ in range(5):
         clinic.start()
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get(reverse("messaging_notices"))
 
     body = response.content.decode()
     assert body.index("Cough for a week") < body.index("Rash on my arm")
     assert clinic.patient.display_name in body
     assert "2 unread notifications." in body
-    newest = Notice.objects.get(thread=newer, user=clinic.nurse_ana.user)
+    newest = Notice.objects.get(target_id=newer.pk, user=clinic.nurse_ana.user)
     assert reverse("messaging_notice_open", args=[newest.pk]) in body
     assert set(
         AuditEvent.objects.filter(actor=clinic.nurse_ana.user, action=AuditEvent.Action.VIEW).values_list(

@@ -17,18 +17,19 @@ from django.utils import timezone
 
 from messaging import notifications
 from messaging.links import read_link
-from messaging.models import Message, Notice, Thread
-from messaging.services import notices
-from messaging.services.notices import MAX_ATTEMPTS, notice_deliver, notice_sweep, staff_digest
+from messaging.models import Message, Thread
 from messaging.services.threads import thread_claim, thread_reassign, thread_reply
+from portal import outbox
 from portal.factories import ProxyGrantFactory
-from portal.models import ProxyGrant, Scope
+from portal.models import Notice, ProxyGrant, Scope
 from tests.messaging.conftest import Clinic
 
 pytestmark = pytest.mark.django_db
 
-Kind = Notice.Kind
+Kind = notifications.Kind
 Channel = Notice.Channel
+MAX_ATTEMPTS = outbox.MAX_ATTEMPTS
+notice_deliver, notice_sweep, staff_digest = outbox.deliver, outbox.sweep, outbox.staff_digest
 
 
 def staff_reply(clinic: Clinic, thread: Thread, body: str = "Here is the answer") -> Message:
@@ -120,6 +121,26 @@ def test_the_email_says_only_that_a_reply_is_waiting_with_a_link_for_that_person
     assert (target.user_id, target.thread_id, target.expired) == (clinic.patient.user.pk, thread.pk, False)
 
 
+def test_the_text_says_only_that_a_reply_is_waiting_with_a_link(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = clinic.patient.user
+    user.phone, user.notify_by_sms = "+15555550100", True
+    user.save()
+    thread = clinic.start(subject="Rash on my arm", body="It itches")
+    staff_reply(clinic, thread, "Use the cream twice a day")
+    texts: list[tuple[str, str]] = []
+    monkeypatch.setattr(outbox, "send_sms", lambda *, to, body: texts.append((to, body)))
+
+    assert notice_deliver(Notice.objects.get(kind=Kind.REPLY_WAITING, channel=Channel.SMS).pk) is True
+
+    [(to, body)] = texts
+    assert to == "+15555550100"
+    assert body.startswith(f"Patient portal: a reply is waiting for you. {settings.SITE_URL}/m/")
+    for secret in ("Rash", "itches", "cream", "Nurse", "triage", "Ana", "Lopez", clinic.patient.family_name):
+        assert secret not in body
+
+
 def test_each_person_reads_it_in_their_own_language(clinic: Clinic) -> None:
     carer = ProxyGrantFactory(patient=clinic.patient, scopes=[Scope.MESSAGING], grantee__language="es").grantee
     thread = clinic.start()
@@ -154,7 +175,7 @@ def test_a_failed_send_is_counted_and_retried_by_the_sweep_after_a_wait(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     notice = one_waiting_email(clinic)
-    monkeypatch.setattr(notices, "send_mail", lambda *args: (_ for _ in ()).throw(ConnectionRefusedError("x@y.z")))
+    monkeypatch.setattr(outbox, "send_mail", lambda *args: (_ for _ in ()).throw(ConnectionRefusedError("x@y.z")))
 
     assert notice_deliver(notice.pk) is False
     notice.refresh_from_db()
@@ -193,9 +214,10 @@ def test_a_worker_dying_mid_send_loses_nothing(clinic: Clinic) -> None:
         "EMAIL_BACKEND": "tests.messaging.crash_mail.DyingEmailBackend",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
+    # The child process has no pinned clock: it sends at the notice's own time.
     code = (
-        "import django; django.setup(); "
-        f"from messaging.services.notices import notice_deliver; notice_deliver({notice.pk})"
+        "import django; django.setup(); from datetime import datetime; from portal.outbox import deliver; "
+        f"deliver({notice.pk}, now=datetime.fromisoformat('{notice.due_at.isoformat()}'))"
     )
 
     # A real second process locks the row, starts sending, and dies without a word.
@@ -212,14 +234,14 @@ def test_a_worker_dying_mid_send_loses_nothing(clinic: Clinic) -> None:
 def test_two_workers_delivering_at_once_send_once(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> None:
     notice = one_waiting_email(clinic)
     sending, finish = threading.Event(), threading.Event()
-    real_send_mail = notices.send_mail
+    real_send_mail = outbox.send_mail
 
     def slow_send_mail(*args: object) -> int:
         sending.set()
         finish.wait(10)  # the first worker is mid-send, holding the row's lock
         return real_send_mail(*args)
 
-    monkeypatch.setattr(notices, "send_mail", slow_send_mail)
+    monkeypatch.setattr(outbox, "send_mail", slow_send_mail)
     results: list[bool] = []
 
     def first_worker() -> None:
@@ -245,7 +267,7 @@ def test_two_workers_delivering_at_once_send_once(clinic: Clinic, monkeypatch: p
 
 
 def staff_notices(kind: str) -> list[tuple[int, int]]:
-    return sorted(Notice.objects.filter(kind=kind, channel=Channel.IN_APP).values_list("thread_id", "user_id"))
+    return sorted(Notice.objects.filter(kind=kind, channel=Channel.IN_APP).values_list("target_id", "user_id"))
 
 
 def test_a_new_thread_tells_the_active_members_of_its_pool_and_its_owner(clinic: Clinic) -> None:
@@ -283,9 +305,9 @@ def test_the_digest_counts_what_is_new_for_each_person_once_and_names_nobody(cli
     first = clinic.start(subject="Rash on my arm")
     clinic.start(subject="Cough for a week")
     with transaction.atomic():
-        notifications.sla_at_risk([(first.pk, clinic.nurse_ana.pk)])
+        notifications.sla_at_risk([(first.pk, clinic.nurse_ana.pk, clinic.patient.pk)])
     read = Notice.objects.filter(user=clinic.nurse_ben.user).first()
-    notices.notice_mark_read(user=clinic.nurse_ben.user, notice_id=read.pk)
+    outbox.mark_read(user=clinic.nurse_ben.user, notice_id=read.pk)
 
     assert staff_digest() == {"sent": 2, "failed": 0}
 
@@ -304,8 +326,8 @@ def test_the_digest_counts_what_is_new_for_each_person_once_and_names_nobody(cli
 
 def test_no_digest_for_anyone_with_nothing_new(clinic: Clinic) -> None:
     clinic.start()
-    notices.notices_mark_all_read(user=clinic.nurse_ana.user)
-    notices.notices_mark_all_read(user=clinic.nurse_ben.user)
+    outbox.mark_all_read(user=clinic.nurse_ana.user)
+    outbox.mark_all_read(user=clinic.nurse_ben.user)
 
     assert staff_digest() == {"sent": 0, "failed": 0}
     assert mail.outbox == []
@@ -313,14 +335,14 @@ def test_no_digest_for_anyone_with_nothing_new(clinic: Clinic) -> None:
 
 def test_one_persons_failed_digest_is_kept_for_the_next_run(clinic: Clinic, monkeypatch: pytest.MonkeyPatch) -> None:
     clinic.start()
-    real_send_mail = notices.send_mail
+    real_send_mail = outbox.send_mail
 
     def send_mail(subject: str, body: str, sender: None, to: list[str]) -> int:
         if to == [clinic.nurse_ana.user.email]:
             raise ConnectionResetError
         return real_send_mail(subject, body, sender, to)
 
-    monkeypatch.setattr(notices, "send_mail", send_mail)
+    monkeypatch.setattr(outbox, "send_mail", send_mail)
 
     assert staff_digest() == {"sent": 1, "failed": 1}
     assert Notice.objects.filter(user=clinic.nurse_ana.user, digested_at__isnull=True).count() == 1

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.http import Http404
 
+from messaging import notifications
 from messaging.factories import StaffReplyFactory
-from messaging.models import Message, Notice, OwnershipChange, SlaEvent, Thread
+from messaging.models import Message, OwnershipChange, SlaEvent, Thread
 from messaging.services.threads import (
     thread_claim,
     thread_close,
@@ -18,7 +19,7 @@ from messaging.services.threads import (
     thread_reply,
 )
 from portal.factories import PatientFactory, ProxyGrantFactory, StaffMemberFactory
-from portal.models import AuditEvent, Scope, StaffRole
+from portal.models import AuditEvent, Notice, Scope, StaffRole
 from portal.services.errors import InvalidTransition, ServiceError
 from tests.messaging.conftest import MONDAY_9AM, Clinic, at
 
@@ -120,14 +121,14 @@ def test_a_staff_reply_writes_the_patients_notice_in_its_transaction_and_nothing
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reply(clinic, thread, clinic.nurse_ana.user, "note", internal_note=True)
         reply(clinic, thread, clinic.patient.user, "more")
-    assert (Notice.objects.filter(kind=Notice.Kind.REPLY_WAITING).count(), callbacks) == (0, [])
+    assert (Notice.objects.filter(kind=notifications.Kind.REPLY_WAITING).count(), callbacks) == (0, [])
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reply(clinic, thread, clinic.nurse_ana.user, "Here is the answer")
 
-    assert list(Notice.objects.filter(kind=Notice.Kind.REPLY_WAITING).values_list("user", "channel", "sent_at")) == [
-        (clinic.patient.user.pk, Notice.Channel.EMAIL, None)
-    ]
+    assert list(
+        Notice.objects.filter(kind=notifications.Kind.REPLY_WAITING).values_list("user", "channel", "sent_at")
+    ) == [(clinic.patient.user.pk, Notice.Channel.EMAIL, None)]
     assert len(callbacks) == 1  # its delivery, handed to a worker once the reply is committed
 
 

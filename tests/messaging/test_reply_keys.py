@@ -14,10 +14,11 @@ from django.db import IntegrityError, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
-from messaging.models import Message, Notice, Thread
+from messaging import notifications
+from messaging.models import Message, Thread
 from messaging.services import threads
 from messaging.services.threads import thread_close, thread_reply
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notice
 from portal.services.errors import ServiceError
 from tests.conftest import sign_in
 from tests.messaging.conftest import Clinic, at
@@ -36,7 +37,7 @@ def counts(thread: Thread) -> tuple[int, int, int]:
     return (
         thread.messages.count(),
         AuditEvent.objects.count(),
-        Notice.objects.filter(kind=Notice.Kind.REPLY_WAITING).count(),
+        Notice.objects.filter(kind=notifications.Kind.REPLY_WAITING).count(),
     )
 
 

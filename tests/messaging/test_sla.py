@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections, transaction
 
+from messaging import notifications
 from messaging.factories import ThreadFactory
-from messaging.models import Notice, OwnershipChange, SetupAlert, SlaEvent, Thread
+from messaging.models import OwnershipChange, SetupAlert, SlaEvent, Thread
 from messaging.services import sla
 from messaging.services.sla import at_risk_candidates, breach_candidates, sla_sweep
 from portal.access import Action
 from portal.factories import StaffMemberFactory
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notice
 from tests.messaging.conftest import MONDAY_9AM, Clinic, at
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +80,8 @@ def test_the_owner_is_warned_in_the_portal_by_a_notice_written_with_the_mark(cli
 
     sla_sweep(now=NOW)
 
-    assert list(Notice.objects.values_list("thread", "user", "kind", "channel")) == [
-        (thread.pk, clinic.nurse_ana.user.pk, Notice.Kind.AT_RISK, Notice.Channel.IN_APP)
+    assert list(Notice.objects.values_list("target_id", "user", "kind", "channel")) == [
+        (thread.pk, clinic.nurse_ana.user.pk, notifications.Kind.AT_RISK, Notice.Channel.IN_APP)
     ]
 
 
@@ -182,9 +183,9 @@ def test_the_new_owner_hears_of_the_breach_in_the_portal(clinic: Clinic) -> None
 
     sla_sweep(now=NOW)
 
-    assert list(Notice.objects.filter(kind=Notice.Kind.BREACHED).values_list("thread", "user", "channel")) == [
-        (thread.pk, clinic.nurse_lead.user.pk, Notice.Channel.IN_APP)
-    ]
+    assert list(
+        Notice.objects.filter(kind=notifications.Kind.BREACHED).values_list("target_id", "user", "channel")
+    ) == [(thread.pk, clinic.nurse_lead.user.pk, Notice.Channel.IN_APP)]
 
 
 # -- what the sweep leaves alone, and running twice ------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from messaging import protocols
-from messaging.models import Category, Notice, OwnershipChange, Pool, SetupAlert, Thread
+from messaging import notifications, protocols
+from messaging.models import Category, OwnershipChange, Pool, SetupAlert, Thread
 from messaging.services.threads import thread_close, thread_escalate, thread_reopen
 from portal.factories import CareTeamMembershipFactory, StaffMemberFactory
-from portal.models import AuditEvent, StaffRole
+from portal.models import AuditEvent, Notice, StaffRole
 from portal.services.errors import InvalidTransition, ServiceError
 from tests.messaging.conftest import Clinic, at
 
@@ -78,7 +78,7 @@ def test_escalating_moves_the_thread_to_the_primary_care_physician_and_keeps_the
         str(thread.pk),
     )
     # The new owner hears of it in the portal: a notice row written with the change.
-    notice = Notice.objects.filter(thread=thread, kind=Notice.Kind.ASSIGNED).get()
+    notice = Notice.objects.filter(target_id=thread.pk, kind=notifications.Kind.ASSIGNED).get()
     assert (notice.user, notice.channel) == (clinic.dr_lee.user, Notice.Channel.IN_APP)
     assert callbacks == []  # in-app notices need no delivery after commit
 

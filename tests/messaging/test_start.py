@@ -10,13 +10,13 @@ import pytest
 from django.db import IntegrityError
 from django.http import Http404
 
+from messaging import notifications
 from messaging.factories import BusinessHoursFactory, HolidayFactory, PoolFactory, ThreadFactory
 from messaging.models import (
     BusinessCalendar,
     Category,
     Holiday,
     Message,
-    Notice,
     OwnershipChange,
     Pool,
     RoutingRule,
@@ -28,7 +28,7 @@ from messaging.services import threads
 from messaging.services.routing import NoTimeToAnswer, plan_thread
 from portal.access import Action, resolve
 from portal.factories import CareTeamMembershipFactory, PatientFactory, ProxyGrantFactory, StaffMemberFactory
-from portal.models import AuditEvent, Scope, StaffRole
+from portal.models import AuditEvent, Notice, Scope, StaffRole
 from portal.services.errors import ServiceError
 from tests.messaging.conftest import MONDAY_9AM, Clinic, at
 
@@ -366,8 +366,8 @@ def test_a_caregiver_with_the_messaging_scope_may_start_a_thread(clinic: Clinic)
 def test_the_pool_hears_of_a_new_thread_in_the_portal(clinic: Clinic) -> None:
     thread = clinic.start()
 
-    assert sorted(Notice.objects.values_list("thread", "user", "kind", "channel")) == sorted(
-        (thread.pk, staff.user.pk, Notice.Kind.NEW_THREAD, Notice.Channel.IN_APP)
+    assert sorted(Notice.objects.values_list("target_id", "user", "kind", "channel")) == sorted(
+        (thread.pk, staff.user.pk, notifications.Kind.NEW_THREAD, Notice.Channel.IN_APP)
         for staff in (clinic.nurse_ana, clinic.nurse_ben)
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +10,6 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 
-from portal.celery import app
 from portal.factories import PASSWORD
 from portal.models import User
 
@@ -33,16 +31,6 @@ def counted_hashing(settings) -> type[CountingHasher]:
     settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
     CountingHasher.calls = 0
     return CountingHasher
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Queued tasks run at once in this process, so their email lands in the test outbox."""
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
 
 
 def _sign_up(client, email: str) -> Any:

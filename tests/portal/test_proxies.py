@@ -27,7 +27,9 @@ def _invite(patient, **overrides):
     return proxies.proxy_invite(access=access, actor=access.staff.user if access.staff else patient.user, **fields)
 
 
-def test_invitation_email_has_a_link_and_no_health_details(django_capture_on_commit_callbacks, patient) -> None:
+def test_invitation_email_has_a_link_and_no_health_details(
+    django_capture_on_commit_callbacks, eager_tasks, patient
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         grant, token = _invite(patient)
 
@@ -187,7 +189,9 @@ def test_used_invitation_link_explains_itself(client, patient) -> None:
     assert "Ask the person who invited you" in response.content.decode()
 
 
-def test_sending_an_invitation_again_replaces_the_link(django_capture_on_commit_callbacks, patient) -> None:
+def test_sending_an_invitation_again_replaces_the_link(
+    django_capture_on_commit_callbacks, eager_tasks, patient
+) -> None:
     grant, old_token = _invite(patient)
     access = resolve(patient.user, patient, Action.SHARING)
 

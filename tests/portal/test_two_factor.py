@@ -226,7 +226,7 @@ def test_without_an_app_recovery_codes_are_refused(client, patient) -> None:
 
 
 def test_a_new_staff_member_enrols_their_first_app_and_is_told(
-    client, nurse, mailoutbox, django_capture_on_commit_callbacks
+    client, nurse, mailoutbox, django_capture_on_commit_callbacks, eager_tasks
 ) -> None:
     _log_in(client, nurse.user)
     sent_to_setup = client.get("/staff/")
@@ -259,7 +259,7 @@ def _assert_no_secrets(body: str, device: TOTPDevice, codes: list[str]) -> None:
 
 
 def test_a_verified_session_makes_new_codes_audited_and_emailed(
-    client, nurse, mailoutbox, django_capture_on_commit_callbacks
+    client, nurse, mailoutbox, django_capture_on_commit_callbacks, eager_tasks
 ) -> None:
     sign_in(client, nurse.user, second_factor=True)
     device = TOTPDevice.objects.get(user=nurse.user)
@@ -278,7 +278,9 @@ def test_a_verified_session_makes_new_codes_audited_and_emailed(
     _assert_no_secrets(mailoutbox[0].body, device, codes)
 
 
-def test_a_verified_session_adds_a_second_app(client, nurse, mailoutbox, django_capture_on_commit_callbacks) -> None:
+def test_a_verified_session_adds_a_second_app(
+    client, nurse, mailoutbox, django_capture_on_commit_callbacks, eager_tasks
+) -> None:
     sign_in(client, nurse.user, second_factor=True)
     page = client.get("/account/two-factor/setup/")
     new = TOTPDevice.objects.get(user=nurse.user, confirmed=False)
@@ -293,7 +295,7 @@ def test_a_verified_session_adds_a_second_app(client, nurse, mailoutbox, django_
 
 
 def test_a_verified_session_removes_a_device_audited_and_emailed(
-    client, nurse, mailoutbox, django_capture_on_commit_callbacks
+    client, nurse, mailoutbox, django_capture_on_commit_callbacks, eager_tasks
 ) -> None:
     sign_in(client, nurse.user, second_factor=True)
     second = TOTPDevice.objects.create(user=nurse.user, name="tablet", confirmed=True)

@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from messaging.factories import PoolFactory, RoutingRuleFactory
-from messaging.models import Category, Notice, Pool, Thread
+from messaging.models import Category, Pool, Thread
 from portal.access import Action, resolve
 from portal.factories import PatientFactory, ProxyGrantFactory, StaffMemberFactory
-from portal.models import AuditEvent, StaffRole
+from portal.models import AuditEvent, Notice, StaffRole
 from portal.services.errors import ServiceError
 from records.models import RecordItem
 from records.selectors import visible_items
@@ -127,7 +127,7 @@ def test_item_nine_alerts_nurse_triage_at_once(visit) -> None:  # type: ignore[n
         ["suicide"],
     )
     assert "Several days" in thread.messages.get().body
-    assert Notice.objects.filter(user=nurse.user, thread=thread).exists()
+    assert Notice.objects.filter(user=nurse.user, target_id=thread.pk).exists()
     assert AuditEvent.objects.filter(object_type="messaging.Thread", object_id=str(thread.pk)).exists()
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from scheduling import notifications
+from portal import outbox
 from scheduling.models import Reminder, ReminderPreference, SchedulingSettings
 from scheduling.services.reminders import outside_quiet_hours, reminders_sweep
 from tests.scheduling.conftest import CHICAGO, NOW, Clinic, at
@@ -80,21 +80,21 @@ def test_a_worker_dying_mid_sweep_loses_nothing_and_sends_nothing_twice(clinic: 
     patients = [clinic.patient] + [clinic.new_patient() for _ in range(3)]
     for index, patient in enumerate(patients):
         clinic.book(at(2026, 3, 10, 9) + timedelta(minutes=30 * index), patient=patient)
-    real_send = notifications.send
+    real_send = outbox.send_mail
     calls = {"count": 0}
 
-    def dies_on_the_third(**message: str) -> None:
+    def dies_on_the_third(*message: object) -> int:
         calls["count"] += 1
         if calls["count"] == 3:
             raise WorkerDied
-        real_send(**message)
+        return real_send(*message)
 
-    monkeypatch.setattr(notifications, "send", dies_on_the_third)
+    monkeypatch.setattr(outbox, "send_mail", dies_on_the_third)
     with pytest.raises(WorkerDied):
         reminders_sweep(at(2026, 3, 3, 12))  # the four week-before reminders are due
     assert Reminder.objects.filter(offset_minutes=10080, sent_at__isnull=False).count() == 2
 
-    monkeypatch.setattr(notifications, "send", real_send)
+    monkeypatch.setattr(outbox, "send_mail", real_send)
     assert dict(reminders_sweep(at(2026, 3, 3, 12, 1))) == {"sent": 2}
     assert sorted(message.to[0] for message in mail.outbox) == sorted(patient.user.email for patient in patients)
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from messaging.factories import PoolFactory
-from messaging.models import Message, Notice, Pool, Thread
+from messaging.models import Message, Pool, Thread
 from portal.access import Action, resolve
-from portal.models import AuditEvent, StaffRole
+from portal.models import AuditEvent, Notice, StaffRole
 from scheduling.factories import ProviderOfferingFactory, VisitTypeFactory
 from scheduling.models import Appointment, AppointmentRequest, WaitlistEntry
 from scheduling.services.changes import appointment_cancel, appointment_reschedule
@@ -281,7 +281,7 @@ def test_a_request_opens_a_conversation_in_the_front_desk_pool(clinic: Clinic, b
     assert message.body == "I would like to book a visit: New patient visit.\n\nMornings please"
     assert (message.author, message.acting_as) == (clinic.patient.user, "self")
     assert thread.first_response_due_at > thread.created_at
-    assert Notice.objects.filter(thread=thread, user=clinic.front_desk.user, kind="new_thread").count() == 1
+    assert Notice.objects.filter(target_id=thread.pk, user=clinic.front_desk.user, kind="new_thread").count() == 1
     assert AuditEvent.objects.filter(object_type="messaging.Message", object_id=str(message.pk)).count() == 1
 
 
