@@ -23,17 +23,22 @@ from messaging.evisit_rules import (
     PERIOD,
     Entry,
     EvisitSuggestion,
-    Qualification,
     ThreadFacts,
     codes_up_to,
     duration,
-    qualification,
-    sees_evisit_report,
     suggest,
 )
 from messaging.models import EvisitClaim, Message, Thread, TimeEntry
 from portal import audit, dates
-from portal.access import Access, Action, access_patient, patients_for
+from portal.access import (
+    Access,
+    Action,
+    Qualification,
+    access_patient,
+    patients_for,
+    qualification,
+    sees_evisit_report,
+)
 from portal.models import AuditEvent, StaffMember, StaffRole, User
 from records.visits import visit_times
 
@@ -50,8 +55,7 @@ def staff_thread_access(user: User, thread_id: int) -> Access:
     if patient_id is None:
         raise Http404
     access = access_patient(user, patient_id, Action.MESSAGING)
-    if access.acting_as != AuditEvent.ActingAs.STAFF:
-        raise Http404
+    access.require(Action.MESSAGING, staff_side=True)
     return access
 
 

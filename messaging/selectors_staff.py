@@ -165,15 +165,10 @@ class ThreadPage:
     colleagues: list[StaffMember] = field(default_factory=list)
 
 
-def _require_staff(access: Access) -> None:
-    if access.acting_as != AuditEvent.ActingAs.STAFF or access.action != Action.MESSAGING:
-        raise Http404
-
-
 def staff_thread(access: Access, thread_id: int) -> Thread:
     """The thread with its patient, organization, pool and owner; 404 unless it is the
     patient's and the access is a staff member's (not audited: callers say what they read)."""
-    _require_staff(access)
+    access.require(Action.MESSAGING, staff_side=True)
     thread = (
         Thread.objects.select_related("patient", "organization", "pool", "owner__user")
         .filter(pk=thread_id, patient=access.patient)
@@ -245,8 +240,7 @@ def chart_summary(*, access: Access, actor: User, now: datetime) -> ChartSummary
     of range ones said so), current problems, medications and allergies, and the latest results.
     Read through the records selectors (each audits its read) and audited once more as the chart
     panel a message was answered from."""
-    if access.acting_as != AuditEvent.ActingAs.STAFF or access.action != Action.RECORDS:
-        raise Http404
+    access.require(Action.RECORDS, staff_side=True)
     filters = records.Filters()
 
     def current(kind: str) -> list[records.Grouped]:

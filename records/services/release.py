@@ -282,8 +282,7 @@ def _mark_released(holds: list[ReleaseHold], *, now: datetime, by: User | None =
 def release_item(*, access: Access, actor: User, item_id: int, comment: str = "") -> ReleaseHold:
     """A clinician releases a held result to the patient, with an optional comment the patient
     sees next to it. Only staff whose role may see records (the access policy decides)."""
-    if access.acting_as != AuditEvent.ActingAs.STAFF or access.action != Action.RECORDS:
-        raise Http404
+    access.require(Action.RECORDS, staff_side=True)
     hold = (
         ReleaseHold.objects.select_for_update(of=("self",))
         .select_related("item")

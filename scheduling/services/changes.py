@@ -29,7 +29,6 @@ from scheduling.services.booking import check_bookable, insert_appointment
 from scheduling.services.common import (
     locked_appointment,
     locked_patient,
-    patient_side,
     require_staff,
     system_audit,
 )
@@ -63,7 +62,7 @@ def _late(appointment: Appointment, now: datetime) -> bool:
 
 def _own_organization(access: Access, appointment: Appointment) -> None:
     # Staff reach a patient through the policy; they change only their own organization's visits.
-    if not patient_side(access) and (
+    if not access.is_patient_side and (
         access.staff is None or access.staff.organization_id != appointment.organization_id
     ):
         raise Http404
@@ -71,7 +70,7 @@ def _own_organization(access: Access, appointment: Appointment) -> None:
 
 def _screened(access: Access, note: str, confirmed_flags: Collection[str]) -> Note | None:
     # Staff write no note here; the patient side's words are screened before anything is written.
-    return note_screened(note, confirmed_flags=confirmed_flags) if patient_side(access) else None
+    return note_screened(note, confirmed_flags=confirmed_flags) if access.is_patient_side else None
 
 
 def _escalate(
@@ -118,7 +117,7 @@ def appointment_cancel(
     _own_organization(access, appointment)
     if appointment.status not in (Status.HELD, Status.BOOKED) or appointment.starts_at <= now:
         raise InvalidTransition(_("This visit can no longer be cancelled."))
-    if patient_side(access) and appointment.status == Status.BOOKED and _late(appointment, now):
+    if access.is_patient_side and appointment.status == Status.BOOKED and _late(appointment, now):
         request = late_change_request(
             access,
             actor,
@@ -160,7 +159,7 @@ def appointment_reschedule(
     if old.status != Status.BOOKED or old.starts_at <= now:
         raise InvalidTransition(_("This visit can no longer be changed."))
     visit_type = old.visit_type
-    if patient_side(access) and _late(old, now):
+    if access.is_patient_side and _late(old, now):
         request = late_change_request(
             access,
             actor,
@@ -172,7 +171,7 @@ def appointment_reschedule(
         )
         return ChangeOutcome(old, request)
     screened = _screened(access, note, confirmed_flags)
-    if patient_side(access):
+    if access.is_patient_side:
         cancel_now(old, actor=actor, now=now, offer_freed=False)
         check_bookable(
             patient=patient,

@@ -15,20 +15,11 @@ ActingAs = AuditEvent.ActingAs
 
 
 def require_scheduling(access: Access) -> None:
-    # An Access granted for another action (or a caregiver without the scheduling scope, who
-    # never gets one) does not stand in for scheduling.
-    if access.action != Action.SCHEDULING:
-        raise Http404
-
-
-def patient_side(access: Access) -> bool:
-    return access.acting_as in (ActingAs.SELF, ActingAs.PROXY)
+    access.require(Action.SCHEDULING)
 
 
 def require_staff(access: Access) -> None:
-    require_scheduling(access)
-    if access.acting_as != ActingAs.STAFF or access.staff is None:
-        raise Http404
+    access.require(Action.SCHEDULING, staff_side=True)
 
 
 def locked_patient(access: Access) -> Patient:

@@ -17,7 +17,7 @@ from portal.access import Access
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidTransition, ServiceError
 from scheduling.models import Appointment, AppointmentRequest
-from scheduling.services.common import load_visit_type, locked_patient, patient_side, require_scheduling, require_staff
+from scheduling.services.common import load_visit_type, locked_patient, require_scheduling, require_staff
 from scheduling.services.eligibility import check_eligibility
 from scheduling.services.notes import Note, note_escalate, note_screened
 
@@ -97,7 +97,7 @@ def visit_request(
     `safety.Unconfirmed` until the sender confirms its findings (`confirmed_flags`); confirmed,
     the words also go to nurse triage in an urgent thread."""
     require_scheduling(access)
-    if not patient_side(access):
+    if not access.is_patient_side:
         raise Http404
     screened = note_screened(note, confirmed_flags=confirmed_flags)
     now = now or timezone.now()
