@@ -331,17 +331,13 @@ def report(*, actor: User, scope: ReportScope, filters: ReportFilters, audit_act
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         counts[row.code][1 if row.claim else 0] += 1
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=row.thread.patient,
-            action=audit_action,
-            object_type=REPORT_OBJECT,
-            object_id=row.thread.pk,
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.MESSAGING,
-        )
-        for row in rows
+    audit.record_list(
+        (audit.Line(row.thread.patient_id, object_id=row.thread.pk) for row in rows),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=audit_action,
+        object_type=REPORT_OBJECT,
+        scope=Action.MESSAGING,
     )
     totals = [(code, counts[code][0], counts[code][1]) for code in sorted(counts)]
     return Report(rows=rows, totals=totals, truncated=truncated)

@@ -28,18 +28,12 @@ def my_notices(*, user: User) -> QuerySet[Notice]:
 def audit_shown(*, user: User, notices: Sequence[Notice]) -> None:
     """The page shows each thread's subject and patient: one read event per thread, in one insert."""
     threads = {notice.thread_id: notice.thread for notice in notices}
-    AuditEvent.objects.bulk_create(
-        [
-            audit.build(
-                actor=user,
-                patient=thread.patient,
-                action=AuditEvent.Action.VIEW,
-                obj=thread,
-                acting_as=AuditEvent.ActingAs.STAFF,
-                scope=Action.MESSAGING,
-            )
-            for thread in threads.values()
-        ]
+    audit.record_list(
+        (audit.Line(thread.patient_id, obj=thread) for thread in threads.values()),
+        actor=user,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        scope=Action.MESSAGING,
     )
 
 

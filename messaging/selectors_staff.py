@@ -130,17 +130,14 @@ def inbox_threads(*, actor: User, pool: Pool | None, filters: Filters, limit: in
     order = ("first_response_due_at", "pk") if filters.view == View.WAITING else ("-last_message_at", "-pk")
     shown = list(threads.select_related("patient", "organization", "owner__user", "pool").order_by(*order)[:limit])
     total = len(shown) if len(shown) < limit else threads.count()
-    patients = {thread.patient_id: thread.patient for thread in shown}
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=patient,
-            action=AuditEvent.Action.VIEW,
-            object_type="messaging.StaffInbox",
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.MESSAGING,
-        )
-        for patient in patients.values()
+    patients = dict.fromkeys(thread.patient_id for thread in shown)
+    audit.record_list(
+        (audit.Line(patient_id) for patient_id in patients),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        object_type="messaging.StaffInbox",
+        scope=Action.MESSAGING,
     )
     return InboxPage(shown, total)
 

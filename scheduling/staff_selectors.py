@@ -54,16 +54,12 @@ def require_clinic_staff(access: Access) -> StaffMember:
 
 
 def _audit_rows(actor: User, rows: Iterable[Model], patient_of: str = "patient") -> None:
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=getattr(row, patient_of),
-            action=AuditEvent.Action.VIEW,
-            obj=row,
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.SCHEDULING,
-        )
-        for row in rows
+    audit.record_list(
+        (audit.Line(getattr(row, f"{patient_of}_id"), obj=row) for row in rows),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        scope=Action.SCHEDULING,
     )
 
 

@@ -56,16 +56,10 @@ def settings_for(organization_id: int) -> SchedulingSettings:
 
 def system_audit(objects: Iterable[Appointment], action: str = AuditEvent.Action.UPDATE) -> None:
     """Audit changes the portal made by itself (expiring holds), one event per appointment."""
-    events = []
-    for obj in objects:
-        event = audit.build(
-            actor=None,
-            patient=None,
-            action=action,
-            obj=obj,
-            acting_as=ActingAs.SYSTEM,
-            scope=Action.SCHEDULING,
-        )
-        event.patient_id = obj.patient_id
-        events.append(event)
-    AuditEvent.objects.bulk_create(events)
+    audit.record_list(
+        (audit.Line(obj.patient_id, obj=obj) for obj in objects),
+        actor=None,
+        acting_as=ActingAs.SYSTEM,
+        action=action,
+        scope=Action.SCHEDULING,
+    )
