@@ -13,6 +13,10 @@ Actors and what they get:
 
 Another patient's data answers 404 (`access_patient` raises Http404), so
 the portal never confirms that someone else's record exists.
+
+Code holding an `Access` asks it, never `acting_as` by hand: `require(action,
+patient_side=..., staff_side=...)` (404 otherwise), `is_patient_side`,
+`is_staff_side`, `staff_member()`; role sets come from `roles_allowing(action)`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db import models
 
@@ -61,7 +62,7 @@ def record_many(events: list[AuditEvent]) -> None:
 class Line:
     """One line of a list someone read (or a batch the portal changed): whose it is, what it names."""
 
-    patient_id: object
+    patient_id: UUID | str | None
     obj: models.Model | None = None
     object_id: object = ""
     confidential: bool = False

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
@@ -440,7 +441,7 @@ def review_queue(*, actor: User, limit: int = QUEUE_LIMIT) -> tuple[list[Release
         .order_by(F("release_due_at").asc(nulls_last=True), "item__effective_at", "pk")[:limit]
     )
     total = len(holds) if len(holds) < limit else review_count(actor=actor)
-    by_patient: dict[object, list[ReleaseHold]] = {}
+    by_patient: dict[UUID | None, list[ReleaseHold]] = {}
     for hold in holds:
         by_patient.setdefault(hold.item.patient_id, []).append(hold)
     audit.record_list(
