@@ -19,6 +19,8 @@ non-physician professional's online assessment (98970-98972), which we apply as 
 - Physicians, nurse practitioners and physician assistants report 99421-99423; other qualified
   professionals who cannot report E/M (social workers, therapists, dietitians, speech-language
   pathologists, psychologists...) report 98970-98972. The two families' time is not mixed.
+  Who is which (from job and credentials) is `portal.access.qualification`, which also decides
+  who sees the e-visit report.
 - Under 5 minutes is not reported. Minutes are whole minutes completed (10 min 59 s is 10).
 - Not reported when the patient had a (possibly related) E/M visit at the organization in the 7
   days before writing, nor when a visit follows within the 7 days: that visit includes the work.
@@ -28,49 +30,22 @@ non-physician professional's online assessment (98970-98972), which we apply as 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from messaging.models import Category, EvisitClaim, Thread
 from portal import dates
-from portal.models import StaffMember, StaffRole
+from portal.access import Qualification, qualification
+from portal.models import StaffMember
 
 PERIOD = timedelta(days=7)
 MINIMUM_MINUTES = 5
 Code = EvisitClaim.Code
 
-
-class Qualification(models.TextChoices):
-    """Which codes a person's time counts toward, from their job and credentials."""
-
-    PHYSICIAN_OR_APP = "em", gettext_lazy("Physician, nurse practitioner or physician assistant")
-    OTHER_PROFESSIONAL = "qnhp", gettext_lazy("Other qualified health professional")
-    NONE = "none", gettext_lazy("Not billable on their own")
-
-
-# Nurse practitioners and physician assistants bill E/M like physicians (with MD/DO for
-# physicians recorded under another role).
-PHYSICIAN_OR_APP_CREDENTIALS = frozenset({"MD", "DO", "NP", "APRN", "FNP", "CNP", "PA", "PA-C"})
-# Licensed professionals who may not report E/M services. "PHD" on a clinic's staff record is
-# taken to mean a psychologist: correct the credentials where it does not.
-OTHER_PROFESSIONAL_CREDENTIALS = frozenset(
-    {
-        "LCSW", "LICSW", "LMSW", "LMFT", "LPC", "LPCC", "LMHC",  # social work and counselling
-        "PT", "DPT", "OT", "OTR", "OTR/L",  # physical and occupational therapy
-        "RD", "RDN",  # dietitians
-        "SLP", "CCC-SLP", "CCC-A", "AUD",  # speech-language pathology and audiology
-        "PHD", "PSYD",  # psychologists
-    }
-)  # fmt: skip
-# Whatever their credentials, these jobs are not clinical work.
-NON_CLINICAL_ROLES = frozenset({StaffRole.FRONT_DESK, StaffRole.BILLING, StaffRole.ADMINISTRATOR})
 
 # Scheduling, billing, forms and letters need no clinical judgement.
 ADMINISTRATIVE_CATEGORIES = frozenset({Category.APPOINTMENT, Category.BILLING, Category.FORM_LETTER})
@@ -87,30 +62,6 @@ def duration(seconds: int) -> str:
     """'12 min 5 s', for people reading time spent."""
     minutes, rest = divmod(max(seconds, 0), 60)
     return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": rest}
-
-
-def credentials_of(text: str) -> set[str]:
-    """'M.D., PhD' -> {'MD', 'PHD'}; 'OTR/L' stays whole."""
-    return {part.replace(".", "").upper() for part in re.split(r"[,;\s]+", text) if part.strip(" .")}
-
-
-def qualification(staff: StaffMember) -> str:
-    if staff.role in NON_CLINICAL_ROLES:
-        return Qualification.NONE
-    if staff.role == StaffRole.PHYSICIAN:
-        return Qualification.PHYSICIAN_OR_APP
-    held = credentials_of(staff.credentials)
-    if held & PHYSICIAN_OR_APP_CREDENTIALS:
-        return Qualification.PHYSICIAN_OR_APP
-    if held & OTHER_PROFESSIONAL_CREDENTIALS:
-        return Qualification.OTHER_PROFESSIONAL
-    return Qualification.NONE
-
-
-def sees_evisit_report(roles: Iterable[StaffMember]) -> bool:
-    """Whether the e-visit billing report has anything for someone with these (active) jobs:
-    billing staff see their practice's, qualified clinicians their own."""
-    return any(role.role == StaffRole.BILLING or qualification(role) != Qualification.NONE for role in roles)
 
 
 def code_for(family: str, minutes: int) -> str:

@@ -23,17 +23,22 @@ from messaging.evisit_rules import (
     PERIOD,
     Entry,
     EvisitSuggestion,
-    Qualification,
     ThreadFacts,
     codes_up_to,
     duration,
-    qualification,
-    sees_evisit_report,
     suggest,
 )
 from messaging.models import EvisitClaim, Message, Thread, TimeEntry
 from portal import audit, dates
-from portal.access import Access, Action, access_patient, patients_for
+from portal.access import (
+    Access,
+    Action,
+    Qualification,
+    access_patient,
+    patients_for,
+    qualification,
+    sees_evisit_report,
+)
 from portal.models import AuditEvent, StaffMember, StaffRole, User
 from records.visits import visit_times
 
@@ -50,8 +55,7 @@ def staff_thread_access(user: User, thread_id: int) -> Access:
     if patient_id is None:
         raise Http404
     access = access_patient(user, patient_id, Action.MESSAGING)
-    if access.acting_as != AuditEvent.ActingAs.STAFF:
-        raise Http404
+    access.require(Action.MESSAGING, staff_side=True)
     return access
 
 
@@ -327,17 +331,13 @@ def report(*, actor: User, scope: ReportScope, filters: ReportFilters, audit_act
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         counts[row.code][1 if row.claim else 0] += 1
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=row.thread.patient,
-            action=audit_action,
-            object_type=REPORT_OBJECT,
-            object_id=row.thread.pk,
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.MESSAGING,
-        )
-        for row in rows
+    audit.record_list(
+        (audit.Line(row.thread.patient_id, object_id=row.thread.pk) for row in rows),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=audit_action,
+        object_type=REPORT_OBJECT,
+        scope=Action.MESSAGING,
     )
     totals = [(code, counts[code][0], counts[code][1]) for code in sorted(counts)]
     return Report(rows=rows, totals=totals, truncated=truncated)

@@ -30,18 +30,12 @@ def with_threads(notices: Sequence[Notice]) -> list[Notice]:
 def audit_shown(*, user: User, notices: Sequence[Notice]) -> None:
     """The page shows each thread's subject and patient: one read event per thread, in one insert."""
     threads = {notice.target_id: notice.thread for notice in notices}  # type: ignore[attr-defined]
-    AuditEvent.objects.bulk_create(
-        [
-            audit.build(
-                actor=user,
-                patient=thread.patient,
-                action=AuditEvent.Action.VIEW,
-                obj=thread,
-                acting_as=AuditEvent.ActingAs.STAFF,
-                scope=Action.MESSAGING,
-            )
-            for thread in threads.values()
-        ]
+    audit.record_list(
+        (audit.Line(thread.patient_id, obj=thread) for thread in threads.values()),
+        actor=user,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        scope=Action.MESSAGING,
     )
 
 

@@ -39,11 +39,6 @@ def _unread(prefix: str = "") -> Q:
     )
 
 
-def _require_messaging(access: Access) -> None:
-    if access.action != Action.MESSAGING:
-        raise Http404
-
-
 def visible_threads(access: Access) -> QuerySet[Thread]:
     """The patient's threads this access may see: all of them, except that a teenager's
     confidential threads (`Thread.confidential`) do not exist for her caregivers. Every read and
@@ -72,7 +67,7 @@ def threads_with_unread(access: Access) -> QuerySet[Thread]:
 def thread_list(*, access: Access, actor: User, page_number: str | None = None) -> Page[Thread]:
     """One page of the patient's threads with their unread counts (`Thread.late` says whether a
     waiting one is overdue). A constant number of queries however many threads."""
-    _require_messaging(access)
+    access.require(Action.MESSAGING)
     page = Paginator(threads_with_unread(access), PAGE_SIZE).get_page(page_number)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.ThreadList")
     return page
@@ -112,7 +107,7 @@ class Conversation:
 
 def conversation(*, access: Access, actor: User, thread_id: int) -> Conversation:
     """The thread `thread_id` of this patient (404 otherwise), audited as viewed."""
-    _require_messaging(access)
+    access.require(Action.MESSAGING)
     thread = _threads(access).filter(pk=thread_id).first()
     if thread is None:
         raise Http404

@@ -130,17 +130,14 @@ def inbox_threads(*, actor: User, pool: Pool | None, filters: Filters, limit: in
     order = ("first_response_due_at", "pk") if filters.view == View.WAITING else ("-last_message_at", "-pk")
     shown = list(threads.select_related("patient", "organization", "owner__user", "pool").order_by(*order)[:limit])
     total = len(shown) if len(shown) < limit else threads.count()
-    patients = {thread.patient_id: thread.patient for thread in shown}
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=patient,
-            action=AuditEvent.Action.VIEW,
-            object_type="messaging.StaffInbox",
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.MESSAGING,
-        )
-        for patient in patients.values()
+    patients = dict.fromkeys(thread.patient_id for thread in shown)
+    audit.record_list(
+        (audit.Line(patient_id) for patient_id in patients),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        object_type="messaging.StaffInbox",
+        scope=Action.MESSAGING,
     )
     return InboxPage(shown, total)
 
@@ -165,15 +162,10 @@ class ThreadPage:
     colleagues: list[StaffMember] = field(default_factory=list)
 
 
-def _require_staff(access: Access) -> None:
-    if access.acting_as != AuditEvent.ActingAs.STAFF or access.action != Action.MESSAGING:
-        raise Http404
-
-
 def staff_thread(access: Access, thread_id: int) -> Thread:
     """The thread with its patient, organization, pool and owner; 404 unless it is the
     patient's and the access is a staff member's (not audited: callers say what they read)."""
-    _require_staff(access)
+    access.require(Action.MESSAGING, staff_side=True)
     thread = (
         Thread.objects.select_related("patient", "organization", "pool", "owner__user")
         .filter(pk=thread_id, patient=access.patient)
@@ -245,8 +237,7 @@ def chart_summary(*, access: Access, actor: User, now: datetime) -> ChartSummary
     of range ones said so), current problems, medications and allergies, and the latest results.
     Read through the records selectors (each audits its read) and audited once more as the chart
     panel a message was answered from."""
-    if access.acting_as != AuditEvent.ActingAs.STAFF or access.action != Action.RECORDS:
-        raise Http404
+    access.require(Action.RECORDS, staff_side=True)
     filters = records.Filters()
 
     def current(kind: str) -> list[records.Grouped]:

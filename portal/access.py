@@ -13,18 +13,26 @@ Actors and what they get:
 
 Another patient's data answers 404 (`access_patient` raises Http404), so
 the portal never confirms that someone else's record exists.
+
+Code holding an `Access` asks it, never `acting_as` by hand: `require(action,
+patient_side=..., staff_side=...)` (404 otherwise), `is_patient_side`,
+`is_staff_side`, `staff_member()`; role sets come from `roles_allowing(action)`.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from portal.models import AuditEvent, CareTeamMembership, Patient, ProxyGrant, Scope, StaffMember, StaffRole, User
 
@@ -89,8 +97,9 @@ def _staff_roles(user: User) -> QuerySet[StaffMember]:
     return StaffMember.objects.filter(user=user, is_active=True).select_related("organization")
 
 
-def _roles_allowing(action: str) -> list[str]:
-    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+def roles_allowing(action: str) -> tuple[str, ...]:
+    """The staff roles whose work includes `action` (in ROLE_ACTIONS' order)."""
+    return tuple(role for role, actions in ROLE_ACTIONS.items() if action in actions)
 
 
 def patients_for(user: Actor, action: str) -> QuerySet[Patient]:
@@ -103,7 +112,7 @@ def patients_for(user: Actor, action: str) -> QuerySet[Patient]:
         if action in SCOPED_ACTIONS:
             grants = grants.filter(scopes__contains=[action])
         reach |= Q(Exists(grants))
-    roles = _roles_allowing(action)
+    roles = roles_allowing(action)
     if roles:
         staff = StaffMember.objects.filter(user=user, is_active=True, role__in=roles)
         reach |= Q(home_organization__in=staff.values("organization"))
@@ -134,6 +143,37 @@ class Access:
             return frozenset(self.grant.scopes)
         return SCOPED_ACTIONS
 
+    @property
+    def is_patient_side(self) -> bool:
+        """The patient or their caregiver: the people the patient's own pages are for."""
+        return self.acting_as in PATIENT_SIDE
+
+    @property
+    def is_staff_side(self) -> bool:
+        """A staff member of the patient's clinic or care team (`staff` is then set)."""
+        return self.acting_as == AuditEvent.ActingAs.STAFF and self.staff is not None
+
+    def require(self, action: str, *, patient_side: bool = False, staff_side: bool = False) -> None:
+        """404 unless this access was granted for `action` (one granted for another action, or a
+        caregiver without the scope, who never gets one, does not stand in for it), and, when
+        asked, from that side: the other side has its own pages, and answers as a stranger."""
+        if self.action != action:
+            raise Http404
+        if patient_side and not self.is_patient_side:
+            raise Http404
+        if staff_side and not self.is_staff_side:
+            raise Http404
+
+    def staff_member(self) -> StaffMember:
+        """The staff member this access was granted to; 404 for the patient side."""
+        if self.acting_as != AuditEvent.ActingAs.STAFF or self.staff is None:
+            raise Http404
+        return self.staff
+
+
+# Who the patient's own pages are for: the patient and their caregivers.
+PATIENT_SIDE = frozenset({AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY})
+
 
 def resolve(user: Actor, patient: Patient, action: str) -> Access | None:
     """How `user` may do `action` for `patient`, or None if they may not."""
@@ -145,7 +185,7 @@ def resolve(user: Actor, patient: Patient, action: str) -> Access | None:
         grant = active_grants().filter(patient=patient, grantee=user).first()
         if grant is not None and (action not in SCOPED_ACTIONS or action in grant.scopes):
             return Access(patient, AuditEvent.ActingAs.PROXY, action, grant=grant)
-    roles = _roles_allowing(action)
+    roles = roles_allowing(action)
     if roles:
         staff = (
             _staff_roles(user)
@@ -231,3 +271,58 @@ def may_register(user: Actor) -> bool:
     if not isinstance(user, User) or not user.is_active:
         return False
     return user.is_superuser or _staff_roles(user).filter(role__in=REGISTRATION_ROLES).exists()
+
+
+# -- qualified clinicians ----------------------------------------------------------------------------
+# Whose time may be billed, from their job and credentials (messaging.evisit_rules applies it to
+# e-visits; the reading of CPT behind it is written there).
+
+
+class Qualification(models.TextChoices):
+    """Which codes a person's time counts toward, from their job and credentials."""
+
+    PHYSICIAN_OR_APP = "em", gettext_lazy("Physician, nurse practitioner or physician assistant")
+    OTHER_PROFESSIONAL = "qnhp", gettext_lazy("Other qualified health professional")
+    NONE = "none", gettext_lazy("Not billable on their own")
+
+
+# Nurse practitioners and physician assistants bill E/M like physicians (with MD/DO for
+# physicians recorded under another role).
+PHYSICIAN_OR_APP_CREDENTIALS = frozenset({"MD", "DO", "NP", "APRN", "FNP", "CNP", "PA", "PA-C"})
+# Licensed professionals who may not report E/M services. "PHD" on a clinic's staff record is
+# taken to mean a psychologist: correct the credentials where it does not.
+OTHER_PROFESSIONAL_CREDENTIALS = frozenset(
+    {
+        "LCSW", "LICSW", "LMSW", "LMFT", "LPC", "LPCC", "LMHC",  # social work and counselling
+        "PT", "DPT", "OT", "OTR", "OTR/L",  # physical and occupational therapy
+        "RD", "RDN",  # dietitians
+        "SLP", "CCC-SLP", "CCC-A", "AUD",  # speech-language pathology and audiology
+        "PHD", "PSYD",  # psychologists
+    }
+)  # fmt: skip
+# Whatever their credentials, these jobs are not clinical work.
+NON_CLINICAL_ROLES = frozenset({StaffRole.FRONT_DESK, StaffRole.BILLING, StaffRole.ADMINISTRATOR})
+
+
+def credentials_of(text: str) -> set[str]:
+    """'M.D., PhD' -> {'MD', 'PHD'}; 'OTR/L' stays whole."""
+    return {part.replace(".", "").upper() for part in re.split(r"[,;\s]+", text) if part.strip(" .")}
+
+
+def qualification(staff: StaffMember) -> str:
+    if staff.role in NON_CLINICAL_ROLES:
+        return Qualification.NONE
+    if staff.role == StaffRole.PHYSICIAN:
+        return Qualification.PHYSICIAN_OR_APP
+    held = credentials_of(staff.credentials)
+    if held & PHYSICIAN_OR_APP_CREDENTIALS:
+        return Qualification.PHYSICIAN_OR_APP
+    if held & OTHER_PROFESSIONAL_CREDENTIALS:
+        return Qualification.OTHER_PROFESSIONAL
+    return Qualification.NONE
+
+
+def sees_evisit_report(roles: Iterable[StaffMember]) -> bool:
+    """Whether the e-visit billing report has anything for someone with these (active) jobs:
+    billing staff see their practice's, qualified clinicians their own."""
+    return any(role.role == StaffRole.BILLING or qualification(role) != Qualification.NONE for role in roles)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db import models
 
@@ -53,6 +56,47 @@ def record(**fields: Any) -> AuditEvent:
 def record_many(events: list[AuditEvent]) -> None:
     """Append events made with `build` in one statement: the audit log is written only here."""
     AuditEvent.objects.bulk_create(events)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a list someone read (or a batch the portal changed): whose it is, what it names."""
+
+    patient_id: UUID | str | None
+    obj: models.Model | None = None
+    object_id: object = ""
+    confidential: bool = False
+    # Only where the relationship differs line by line (a FHIR search: self, proxy or staff).
+    acting_as: str = ""
+
+
+def record_list(
+    lines: Iterable[Line],
+    *,
+    actor: User | None,
+    acting_as: str,
+    action: str,
+    object_type: str = "",
+    scope: str = "",
+) -> None:
+    """Audit a list: one event per line, all in one statement (none for an empty list).
+    `object_type` names the list itself when a line names no object of its own."""
+    events = []
+    for line in lines:
+        event = build(
+            actor=actor,
+            patient=None,
+            action=action,
+            obj=line.obj,
+            object_type=object_type,
+            object_id=line.object_id,
+            acting_as=line.acting_as or acting_as,
+            scope=scope,
+            confidential=line.confidential,
+        )
+        event.patient_id = line.patient_id
+        events.append(event)
+    record_many(events)
 
 
 def record_access(

@@ -102,15 +102,11 @@ def patient_search(*, actor: User, query: str, birth_date: date | None) -> list[
             | Q(preferred_name__istartswith=word)
         )
     results = list(found.order_by("family_name", "given_name")[:SEARCH_LIMIT])
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=patient,
-            action=AuditEvent.Action.SEARCH,
-            obj=patient,
-            acting_as=AuditEvent.ActingAs.STAFF,
-        )
-        for patient in results
+    audit.record_list(
+        (audit.Line(patient.pk, obj=patient) for patient in results),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.SEARCH,
     )
     return results
 

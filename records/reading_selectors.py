@@ -160,17 +160,14 @@ def care_task_queue(*, actor: User) -> Queue:
         ]
     )
     total = open_tasks.count()
-    patients = {task.patient_id: task.patient for task in tasks}
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=patient,
-            action=AuditEvent.Action.VIEW,
-            object_type="records.CareTaskQueue",
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.RECORDS,
-        )
-        for patient in patients.values()
+    patients = dict.fromkeys(task.patient_id for task in tasks)
+    audit.record_list(
+        (audit.Line(patient_id) for patient_id in patients),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        object_type="records.CareTaskQueue",
+        scope=Action.RECORDS,
     )
     return Queue(tasks, total)
 

@@ -7,21 +7,18 @@ in their own clinic's time zone (the middleware's default is the portal's clinic
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal import dates
 from portal.access import Access, Action
-from portal.models import AuditEvent, User
+from portal.models import User
 from portal.services.errors import InvalidTransition, ServiceError
 from portal.views.decorators import View, patient_view, staff_view
 from records import reading_selectors as selectors
@@ -81,18 +78,6 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def in_clinic_time(view: View) -> View:
-    """Show and read times in the patient's own clinic's time zone (a patient page's `access`): a typed
-    "08:30" means 08:30 where the patient's clinic is."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(ZoneInfo(access.patient.home_organization.time_zone)):
-            return view(request, access, *args, **kwargs)
-
-    return wrapped
-
-
 def _kind_of(slug: str) -> tuple[str, Any, Any]:
     if slug not in KINDS:
         raise Http404
@@ -102,8 +87,7 @@ def _kind_of(slug: str) -> tuple[str, Any, Any]:
 # --- Home readings ---------------------------------------------------------------------------
 
 
-@patient_view(Action.RECORDS)
-@in_clinic_time
+@patient_view(Action.RECORDS, clinic_time=True)
 def reading_index(request: HttpRequest, access: Access) -> HttpResponse:
     summaries = {s.kind: s for s in selectors.readings_summary(access=access, actor=_actor(request))}
     limits = readings.effective_limits(access.patient)
@@ -132,8 +116,7 @@ def _chart(kind: str, history: selectors.History) -> Any:
     return lines_chart([points], bands, label=dates.format_date)
 
 
-@patient_view(Action.RECORDS)
-@in_clinic_time
+@patient_view(Action.RECORDS, clinic_time=True)
 def reading_kind(request: HttpRequest, access: Access, slug: str) -> HttpResponse:
     """One kind of reading: the form to add one, then the chart and every reading."""
     kind, title, text = _kind_of(slug)
@@ -169,8 +152,7 @@ def reading_kind(request: HttpRequest, access: Access, slug: str) -> HttpRespons
     return render(request, "records/readings/kind.html", context, status=400 if form and form.errors else 200)
 
 
-@patient_view(Action.RECORDS)
-@in_clinic_time
+@patient_view(Action.RECORDS, clinic_time=True)
 def reading_detail(request: HttpRequest, access: Access, reading_id: int) -> HttpResponse:
     """A saved reading and what to do now."""
     found = selectors.reading_detail(access=access, actor=_actor(request), reading_id=reading_id)
@@ -195,8 +177,7 @@ def reading_detail(request: HttpRequest, access: Access, reading_id: int) -> Htt
 # --- Reporting a mistake in the record ---------------------------------------------------------
 
 
-@patient_view(Action.RECORDS)
-@in_clinic_time
+@patient_view(Action.RECORDS, clinic_time=True)
 def correction(request: HttpRequest, access: Access, item_id: int) -> HttpResponse:
     """'This is wrong': the patient's note goes to the care team; the record itself stays as imported."""
     if not corrections.may_report(access):
@@ -218,8 +199,7 @@ def correction(request: HttpRequest, access: Access, item_id: int) -> HttpRespon
     return render(request, "records/corrections/form.html", context, status=400 if form.errors else 200)
 
 
-@patient_view(Action.RECORDS)
-@in_clinic_time
+@patient_view(Action.RECORDS, clinic_time=True)
 def correction_sent(request: HttpRequest, access: Access, task_id: int) -> HttpResponse:
     task = selectors.correction_detail(access=access, actor=_actor(request), task_id=task_id)
     if task is None:
@@ -280,14 +260,7 @@ def care_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 
 def _staff_patient(view: View) -> View:
     """A staff page about one patient: staff only, then the access policy, then staff-side access only."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
-        if access.acting_as != AuditEvent.ActingAs.STAFF:
-            raise Http404
-        return view(request, access, *args, **kwargs)
-
-    return staff_view(patient_view(Action.RECORDS)(wrapped))
+    return staff_view(patient_view(Action.RECORDS, staff_side=True)(view))
 
 
 @_staff_patient

@@ -20,7 +20,7 @@ from scheduling import links
 from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry, WaitlistOffer
 from scheduling.patient_forms import slot_value
 from scheduling.selectors import patient_appointments
-from scheduling.services.common import patient_side, require_scheduling
+from scheduling.services.common import require_scheduling
 from scheduling.services.eligibility import Eligibility, check_eligibility
 from scheduling.services.slots import Slot, SlotSearch, find_slots, local_date
 
@@ -218,7 +218,7 @@ def hold(*, access: Access, actor: User, hold_id: int) -> Appointment:
     """A time the patient holds (or held: a hold that ran out can still be confirmed if the time is open)."""
     require_scheduling(access)
     found = _visits(access).filter(pk=hold_id, source=Appointment.Source.SELF).first()
-    if found is None or not patient_side(access):
+    if found is None or not access.is_patient_side:
         raise Http404
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, obj=found)
     return found
@@ -265,7 +265,7 @@ def offer_for(*, token: str, user: User) -> tuple[WaitlistOffer, Access]:
     if offer is None or not offer.token_hash or offer.token_hash != token_hash(token):
         raise Http404
     access = resolve(user, offer.entry.patient, Action.SCHEDULING)
-    if access is None or not patient_side(access):
+    if access is None or not access.is_patient_side:
         raise Http404
     audit.record_access(access, actor=user, action=AuditEvent.Action.VIEW, obj=offer)
     return offer, access

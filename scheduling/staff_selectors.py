@@ -13,14 +13,14 @@ from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 
 from portal import audit
-from portal.access import ROLE_ACTIONS, Access, Action
+from portal.access import Access, Action, roles_allowing
 from portal.models import AuditEvent, Organization, Patient, StaffMember, User
 from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry
 from scheduling.services.common import require_staff
 from scheduling.services.slots import Slot, find_slots
 
 Status = Appointment.Status
-SCHEDULING_ROLES = [role for role, actions in ROLE_ACTIONS.items() if Action.SCHEDULING in actions]
+SCHEDULING_ROLES = roles_allowing(Action.SCHEDULING)
 # Shown on a schedule: everything that takes the provider's time except a patient's passing hold.
 SHOWN = [Status.BOOKED, Status.ARRIVED, Status.COMPLETED, Status.NO_SHOW]
 SLOT_DAYS = 7
@@ -54,16 +54,12 @@ def require_clinic_staff(access: Access) -> StaffMember:
 
 
 def _audit_rows(actor: User, rows: Iterable[Model], patient_of: str = "patient") -> None:
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=getattr(row, patient_of),
-            action=AuditEvent.Action.VIEW,
-            obj=row,
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.SCHEDULING,
-        )
-        for row in rows
+    audit.record_list(
+        (audit.Line(getattr(row, f"{patient_of}_id"), obj=row) for row in rows),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        scope=Action.SCHEDULING,
     )
 
 

@@ -7,9 +7,8 @@ with the findings confirmed."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -32,17 +31,10 @@ from messaging.api.serializers import (
 from messaging.models import CATEGORY_GUIDANCE, Category
 from messaging.selectors_patient import urgent_cover
 from messaging.services import threads
-from portal.access import Access, Action, access_patient
+from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
-from portal.models import AuditEvent, User
-
-
-def _patient_side(request: Request, patient_id: Any) -> tuple[Access, User]:
-    access = access_patient(request.user, patient_id, Action.MESSAGING)
-    if access.acting_as == AuditEvent.ActingAs.STAFF:
-        raise Http404
-    return access, cast(User, request.user)  # VerifiedUser: never anonymous
-
+from portal.api.permissions import patient_side_access
+from portal.models import User
 
 UNPROCESSABLE = status.HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -65,7 +57,7 @@ class ThreadsView(APIView):
         responses=page_of(ThreadSerializer), parameters=PAGE_PARAMETERS, operation_id="api_v1_patients_threads_list"
     )
     def get(self, request: Request, patient_id: Any) -> Response:
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
         paginator = PortalPagination()
         page = paginator.paginate_queryset(thread_selectors.patient_threads(access=access, actor=actor), request, self)
         return paginator.get_paginated_response(ThreadSerializer(page, many=True).data)
@@ -77,7 +69,7 @@ class ThreadsView(APIView):
     def post(self, request: Request, patient_id: Any) -> Response:
         """Start a thread. The same idempotency key again answers 200 with the thread it started.
         Words that suggest an emergency answer 422 with the guidance until confirmed."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
         payload = ThreadStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()
@@ -98,7 +90,7 @@ class ThreadView(APIView):
     @extend_schema(responses=ThreadDetailSerializer)
     def get(self, request: Request, patient_id: Any, thread_id: int) -> Response:
         """The thread and its messages; staff replies not seen before are marked read."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
         thread = thread_selectors.patient_thread(access=access, actor=actor, thread_id=thread_id)
         threads.thread_mark_read(access=access, thread_id=thread.pk)
         return Response(ThreadDetailSerializer(thread).data)
@@ -112,7 +104,7 @@ class ReplyView(APIView):
     def post(self, request: Request, patient_id: Any, thread_id: int) -> Response:
         """Reply. The same idempotency key again answers 200 with the message it sent. Words that
         suggest an emergency answer 422 with the guidance until confirmed."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
         payload = ReplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()
@@ -137,7 +129,7 @@ class _ThreadAction(APIView):
 
     @extend_schema(request=None, responses=ThreadSerializer)
     def post(self, request: Request, patient_id: Any, thread_id: int) -> Response:
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
         self.act(access, actor, thread_id)
         return Response(ThreadSerializer(thread_selectors.threads_of(access).get(pk=thread_id)).data)
 

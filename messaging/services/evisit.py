@@ -22,11 +22,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging.evisit_rules import EvisitSuggestion, Qualification, qualification
+from messaging.evisit_rules import EvisitSuggestion
 from messaging.evisit_selectors import confirm_refusal, confirmer, suggestion_for
 from messaging.models import EvisitClaim, Thread, TimeEntry
 from portal import audit
-from portal.access import Access, Action
+from portal.access import Access, Action, Qualification, qualification
 from portal.models import AuditEvent, StaffMember, User
 from portal.services.errors import ServiceError
 
@@ -41,8 +41,7 @@ RANK: dict[str, int] = {Qualification.PHYSICIAN_OR_APP: 0, Qualification.OTHER_P
 
 
 def _locked_thread(access: Access, thread_id: int) -> Thread:
-    if access.action != Action.MESSAGING or access.acting_as != AuditEvent.ActingAs.STAFF:
-        raise Http404
+    access.require(Action.MESSAGING, staff_side=True)
     thread = Thread.objects.select_for_update().filter(pk=thread_id, patient=access.patient).first()
     if thread is None:
         raise Http404

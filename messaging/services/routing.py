@@ -32,7 +32,7 @@ from messaging.calendar import (
     is_open,
 )
 from messaging.models import Pool, RoutingRule, SetupAlert, SlaPolicy, Thread
-from portal.access import ROLE_ACTIONS, Action
+from portal.access import Action, roles_allowing
 from portal.models import Organization, Patient, StaffMember
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ BUILT_IN_MINUTES: dict[str, int] = {Thread.Urgency.URGENT: 120, Thread.Urgency.N
 BUILT_IN_AT_RISK_FRACTION = Decimal("0.75")
 FALLBACK_POOL_NAME = "Fallback"
 
-MESSAGING_ROLES = frozenset(role for role, actions in ROLE_ACTIONS.items() if Action.MESSAGING in actions)
+MESSAGING_ROLES = frozenset(roles_allowing(Action.MESSAGING))
 # Who may own a safety-flagged thread: the roles whose protocol may close an urgent one.
 URGENT_ROLES = frozenset(
     role for role, protocol in protocols.PROTOCOLS.items() if protocol.urgent_outcomes and role in MESSAGING_ROLES

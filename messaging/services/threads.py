@@ -56,10 +56,6 @@ def _move(thread: Thread, to: str) -> None:
     thread.status = to
 
 
-def _patient_side(access: Access) -> bool:
-    return access.acting_as in (ActingAs.SELF, ActingAs.PROXY)
-
-
 def confidential_care(patient: Patient) -> bool:
     """A 12-17-year-old's own care is confidential from her caregivers (as record items are)."""
     return MINOR_CONFIDENTIAL_FROM <= patient.age_on(timezone.localdate()) < ADULT_AT
@@ -71,15 +67,8 @@ def confidential_start(access: Access) -> bool:
     return access.acting_as == ActingAs.SELF and confidential_care(access.patient)
 
 
-def _require_messaging(access: Access) -> None:
-    # The access must have been granted for messaging: a caregiver without the messaging scope
-    # never gets such an Access, and one granted for another action does not stand in for it.
-    if access.action != Action.MESSAGING:
-        raise Http404
-
-
 def _locked_thread(access: Access, thread_id: int) -> Thread:
-    _require_messaging(access)
+    access.require(Action.MESSAGING)
     # A caregiver acting on a teenager's confidential thread gets the same 404 as a stranger.
     thread = visible_threads(access).select_for_update().filter(pk=thread_id).first()
     if thread is None:
@@ -130,9 +119,8 @@ def thread_start(
 
     The same `idempotency_key` (from the form) for the same patient returns the thread it
     started, writing nothing: a double click or a retried request does not make two."""
-    _require_messaging(access)
-    if not _patient_side(access):
-        raise Http404  # staff start conversations with patients from their own pages (not yet)
+    # Staff start conversations with patients from their own pages (not yet).
+    access.require(Action.MESSAGING, patient_side=True)
     if category not in Thread.Category.values:
         raise ServiceError(_("Choose what your message is about."), field="category")
     if urgency not in Thread.Urgency.values:
@@ -181,7 +169,7 @@ def safety_thread_open(
     behalf, routed like any flagged message, so a nurse reads them now and not at the visit.
     `access` is the patient side's for the channel's own action (scheduling, refills). The same
     `idempotency_key` returns the thread it opened."""
-    if not _patient_side(access):
+    if not access.is_patient_side:
         raise Http404
     flags = safety.checked(flags)
     if not flags:
@@ -533,19 +521,13 @@ def _change_owner(
     return thread
 
 
-def _require_staff(access: Access) -> StaffMember:
-    if access.acting_as != ActingAs.STAFF or access.staff is None:
-        raise Http404
-    return access.staff
-
-
 @transaction.atomic
 def thread_reassign(
     *, access: Access, actor: User, thread_id: int, to_staff_id: int, note: str, now: datetime | None = None
 ) -> Thread:
     """Staff hand a thread to a colleague at the thread's organization, saying why (`note`,
     kept for staff). The answer time does not move: the promise was made to the patient."""
-    _require_staff(access)
+    access.require(Action.MESSAGING, staff_side=True)
     thread = _locked_thread(access, thread_id)
     note = _text(note, field="note", limit=1000, missing=_("Say why you are passing this on."))
     to = StaffMember.objects.select_related("user").filter(pk=to_staff_id, organization=thread.organization_id).first()
@@ -565,7 +547,7 @@ def thread_reassign(
 @transaction.atomic
 def thread_claim(*, access: Access, actor: User, thread_id: int, now: datetime | None = None) -> Thread:
     """A staff member of the thread's organization takes the thread."""
-    staff = _require_staff(access)
+    staff = access.staff_member()
     thread = _locked_thread(access, thread_id)
     me = staff if staff.organization_id == thread.organization_id else None
     me = me or StaffMember.objects.filter(user=actor, organization=thread.organization_id, is_active=True).first()
@@ -587,7 +569,7 @@ def thread_close(
     Staff say how it ended (`outcome`, a Thread.Outcome) and may close only what their role's
     protocol lets them resolve (messaging.protocols); the patient's side never gives an outcome."""
     thread = _locked_thread(access, thread_id)
-    if _patient_side(access):
+    if access.is_patient_side:
         if outcome:
             raise Http404
     else:
@@ -621,8 +603,8 @@ def thread_mark_read(*, access: Access, thread_id: int) -> int:
     """The patient or a caregiver has seen the thread: stamp the read receipt on staff replies
     not seen before. Staff reading changes nothing. One query; returns how many were stamped.
     (The read itself is audited by the selector that shows the thread.)"""
-    _require_messaging(access)
-    if not _patient_side(access):
+    access.require(Action.MESSAGING)
+    if not access.is_patient_side:
         return 0
     return Message.objects.filter(
         thread__in=visible_threads(access).filter(pk=thread_id),
@@ -649,7 +631,7 @@ def staff_roles_at(access: Access, actor: User, thread: Thread) -> set[str]:
 
 
 def _check_resolution(access: Access, actor: User, thread: Thread, outcome: str) -> None:
-    _require_staff(access)
+    access.require(Action.MESSAGING, staff_side=True)
     if outcome not in Thread.Outcome.values:
         raise ServiceError(_("Choose how this conversation ended."), field="outcome")
     reason = protocols.refusal(
@@ -664,7 +646,7 @@ def thread_escalate(*, access: Access, actor: User, thread_id: int, note: str, n
     """Staff ask for a physician's answer: the thread moves to the organization's physician inbox,
     owned by the patient's primary care provider if they are in it, else by its least busy
     member (routing.owner_for). The reason is kept for staff; the answer time does not move."""
-    _require_staff(access)
+    access.require(Action.MESSAGING, staff_side=True)
     thread = _locked_thread(access, thread_id)
     note = _text(note, field="note", limit=1000, missing=_("Say what the physician should look at."))
     if thread.status == Status.CLOSED:

@@ -10,12 +10,11 @@ shown. A flagged message sent tells who covers it now, and to call 911 in an eme
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 from uuid import uuid4
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -27,24 +26,13 @@ from messaging.patient_forms import ReplyForm, StartForm
 from messaging.services import attachments, threads
 from messaging.views.files import attachment_response
 from portal.access import Access, Action
-from portal.models import AuditEvent, User
+from portal.models import User
 from portal.services.errors import ServiceError
-from portal.views.decorators import View, patient_view
-from records.reading_views import in_clinic_time
+from portal.views.decorators import patient_view
 
-
-def messaging_page(view: View) -> View:
-    """A page of the patient side: the patient, or a caregiver with the messaging scope (the
-    access policy's answer for Action.MESSAGING), in the clinic's time zone. Staff, who may
-    reach the patient's messages too, work from their own pages: 404 here, as for anyone else."""
-
-    @wraps(view)
-    def only_patient_side(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
-        if access.acting_as not in (AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY):
-            raise Http404
-        return view(request, access, *args, **kwargs)
-
-    return patient_view(Action.MESSAGING)(in_clinic_time(only_patient_side))
+# A page of the patient side: the patient, or a caregiver with the messaging scope (the access
+# policy's answer for Action.MESSAGING), in the clinic's time zone. Staff work from their own pages.
+messaging_page = patient_view(Action.MESSAGING, patient_side=True, clinic_time=True)
 
 
 def _actor(request: HttpRequest) -> User:

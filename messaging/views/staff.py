@@ -38,7 +38,7 @@ from messaging.staff_forms import (
 from messaging.views.files import attachment_response
 from portal.access import Access, Action, access_patient, resolve
 from portal.lookups import as_id
-from portal.models import AuditEvent, User
+from portal.models import User
 from portal.services.errors import ServiceError
 from portal.views.decorators import staff_view
 
@@ -108,8 +108,7 @@ def staff_thread(view: ThreadView) -> ThreadView:
     @wraps(view)
     def wrapped(request: HttpRequest, thread_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
         access = access_patient(request.user, selectors.thread_patient_id(thread_id), Action.MESSAGING)
-        if access.acting_as != AuditEvent.ActingAs.STAFF:
-            raise Http404
+        access.require(Action.MESSAGING, staff_side=True)
         return view(request, access, thread_id, *args, **kwargs)
 
     return wrapped

@@ -10,9 +10,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging.evisit_rules import sees_evisit_report
 from portal import selectors
-from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action, may_register, staff_actions
+from portal.access import (
+    ADULT_AT,
+    MINOR_CONFIDENTIAL_FROM,
+    Access,
+    Action,
+    may_register,
+    sees_evisit_report,
+    staff_actions,
+)
 from portal.forms import GuardianGrantForm, PatientInviteForm, PatientSearchForm
 from portal.services import invitations, proxies
 from portal.services.errors import ServiceError

@@ -174,17 +174,13 @@ def _audit_each(actor: User, people: list[Patient]) -> None:
             return AuditEvent.ActingAs.SELF
         return AuditEvent.ActingAs.PROXY if person.pk in helped else AuditEvent.ActingAs.STAFF
 
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=person,
-            action=VIEW,
-            object_type="fhir.Patient",
-            object_id=person.pk,
-            acting_as=acting_as(person),
-            scope=Action.RECORDS,
-        )
-        for person in people
+    audit.record_list(
+        (audit.Line(person.pk, object_id=person.pk, acting_as=acting_as(person)) for person in people),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=VIEW,
+        object_type="fhir.Patient",
+        scope=Action.RECORDS,
     )
 
 

@@ -47,7 +47,7 @@ def care_task_resolve(*, actor: User, task_id: int, resolution: str) -> CareTask
     anyone else is told the task does not exist."""
     task = CareTask.objects.select_for_update().select_related("patient").filter(pk=task_id).first()
     access = resolve(actor, task.patient, Action.RECORDS) if task is not None else None
-    if task is None or access is None or access.acting_as != AuditEvent.ActingAs.STAFF:
+    if task is None or access is None or not access.is_staff_side:
         raise Http404
     if Status.DONE not in TRANSITIONS[task.status]:
         raise InvalidTransition(_("Someone has already marked this task done."))

@@ -20,7 +20,7 @@ REASON_MAX = 500
 @transaction.atomic
 def item_set_confidential(*, access: Access, actor: User, item_id: int, confidential: bool, reason: str) -> RecordItem:
     # Anyone but the care team gets the same 404 as a stranger.
-    if access.acting_as != AuditEvent.ActingAs.STAFF:
+    if not access.is_staff_side:
         raise Http404
     reason = reason.strip()
     if not reason:

@@ -28,7 +28,7 @@ MAX_LENGTH = 2000
 
 def may_report(access: Access) -> bool:
     """The patient and their caregivers report mistakes; staff correct them at the source."""
-    return access.acting_as in (AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY)
+    return access.is_patient_side
 
 
 @transaction.atomic

@@ -136,20 +136,14 @@ def follow_up(
 def _audit_marked(rows: list[tuple[int, Any]]) -> None:
     """One system event per patient; confidential, so a parent's activity view never shows it."""
     patients = sorted({patient_id for _pk, patient_id in rows}, key=str)
-    events = []
-    for patient_id in patients:
-        event = audit.build(
-            actor=None,
-            patient=None,
-            action=AuditEvent.Action.UPDATE,
-            object_type="records.Confidentiality",
-            acting_as=AuditEvent.ActingAs.SYSTEM,
-            scope=Action.RECORDS,
-            confidential=True,
-        )
-        event.patient_id = patient_id
-        events.append(event)
-    audit.record_many(events)
+    audit.record_list(
+        (audit.Line(patient_id, confidential=True) for patient_id in patients),
+        actor=None,
+        acting_as=AuditEvent.ActingAs.SYSTEM,
+        action=AuditEvent.Action.UPDATE,
+        object_type="records.Confidentiality",
+        scope=Action.RECORDS,
+    )
 
 
 def _classify_chunk() -> int:

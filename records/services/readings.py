@@ -202,7 +202,7 @@ class Recorded:
 
 def may_enter(access: Access) -> bool:
     """Home readings are the patient's own words: the patient and their caregivers enter them, staff read them."""
-    return access.acting_as in (AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY)
+    return access.is_patient_side
 
 
 @transaction.atomic
@@ -254,7 +254,7 @@ def reading_record(
 def thresholds_set(*, access: Access, actor: User, limits: dict[str, tuple[Decimal | None, Decimal | None]]) -> None:
     """Staff set this patient's own limits; a number left empty falls back to the clinic default,
     and a measure with both empty has no row of its own."""
-    if access.acting_as != AuditEvent.ActingAs.STAFF:
+    if not access.is_staff_side:
         raise ServiceError(_("Only the care team sets limits for home readings."))
     for measure, (low, high) in limits.items():
         if low is None and high is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
@@ -250,22 +251,18 @@ def release_follow_reports(*, results: Iterable[RecordItem], run_id: int) -> int
 # -- releasing -------------------------------------------------------------------------------------------
 
 
-def _release_events(holds: Iterable[ReleaseHold], *, actor: User | None, acting_as: str) -> list[AuditEvent]:
-    events = []
-    for hold in holds:
-        event = audit.build(
-            actor=actor,
-            patient=None,
-            action=AuditEvent.Action.UPDATE,
-            object_type="records.RecordItem",
-            object_id=hold.item_id,
-            acting_as=acting_as,
-            scope=Action.RECORDS,
-            confidential=hold.item.confidential,
-        )
-        event.patient_id = hold.item.patient_id
-        events.append(event)
-    return events
+def _audit_released(holds: Iterable[ReleaseHold], *, actor: User | None, acting_as: str) -> None:
+    audit.record_list(
+        (
+            audit.Line(hold.item.patient_id, object_id=hold.item_id, confidential=hold.item.confidential)
+            for hold in holds
+        ),
+        actor=actor,
+        acting_as=acting_as,
+        action=AuditEvent.Action.UPDATE,
+        object_type="records.RecordItem",
+        scope=Action.RECORDS,
+    )
 
 
 def _mark_released(holds: list[ReleaseHold], *, now: datetime, by: User | None = None, comment: str = "") -> None:
@@ -282,8 +279,7 @@ def _mark_released(holds: list[ReleaseHold], *, now: datetime, by: User | None =
 def release_item(*, access: Access, actor: User, item_id: int, comment: str = "") -> ReleaseHold:
     """A clinician releases a held result to the patient, with an optional comment the patient
     sees next to it. Only staff whose role may see records (the access policy decides)."""
-    if access.acting_as != AuditEvent.ActingAs.STAFF or access.action != Action.RECORDS:
-        raise Http404
+    access.require(Action.RECORDS, staff_side=True)
     hold = (
         ReleaseHold.objects.select_for_update(of=("self",))
         .select_related("item")
@@ -312,7 +308,7 @@ def release_item(*, access: Access, actor: User, item_id: int, comment: str = ""
         )
         if results:
             _mark_released(results, now=now, by=actor)
-            AuditEvent.objects.bulk_create(_release_events(results, actor=actor, acting_as=access.acting_as))
+            _audit_released(results, actor=actor, acting_as=access.acting_as)
     return hold
 
 
@@ -333,7 +329,7 @@ def release_sweep() -> int:
             if not holds:
                 return released
             _mark_released(holds, now=now)
-            AuditEvent.objects.bulk_create(_release_events(holds, actor=None, acting_as=AuditEvent.ActingAs.SYSTEM))
+            _audit_released(holds, actor=None, acting_as=AuditEvent.ActingAs.SYSTEM)
             released += len(holds)
 
 
@@ -412,7 +408,7 @@ def release_preferences_set(*, access: Access, actor: User, chosen: Iterable[str
         ReleaseHold.objects.bulk_update(changed, ["by_patient_choice", "release_due_at"])
     if to_release:
         _mark_released(to_release, now=now)
-        AuditEvent.objects.bulk_create(_release_events(to_release, actor=actor, acting_as=AuditEvent.ActingAs.SELF))
+        _audit_released(to_release, actor=actor, acting_as=AuditEvent.ActingAs.SELF)
     return len(to_release)
 
 
@@ -445,19 +441,18 @@ def review_queue(*, actor: User, limit: int = QUEUE_LIMIT) -> tuple[list[Release
         .order_by(F("release_due_at").asc(nulls_last=True), "item__effective_at", "pk")[:limit]
     )
     total = len(holds) if len(holds) < limit else review_count(actor=actor)
-    by_patient: dict[object, list[ReleaseHold]] = {}
+    by_patient: dict[UUID | None, list[ReleaseHold]] = {}
     for hold in holds:
         by_patient.setdefault(hold.item.patient_id, []).append(hold)
-    AuditEvent.objects.bulk_create(
-        audit.build(
-            actor=actor,
-            patient=shown[0].item.patient,
-            action=AuditEvent.Action.VIEW,
-            object_type="records.ReviewQueue",
-            acting_as=AuditEvent.ActingAs.STAFF,
-            scope=Action.RECORDS,
-            confidential=any(hold.item.confidential for hold in shown),
-        )
-        for shown in by_patient.values()
+    audit.record_list(
+        (
+            audit.Line(patient_id, confidential=any(hold.item.confidential for hold in shown))
+            for patient_id, shown in by_patient.items()
+        ),
+        actor=actor,
+        acting_as=AuditEvent.ActingAs.STAFF,
+        action=AuditEvent.Action.VIEW,
+        object_type="records.ReviewQueue",
+        scope=Action.RECORDS,
     )
     return holds, total

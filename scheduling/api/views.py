@@ -11,7 +11,7 @@ answer as messaging's API): the app shows it and may send again with the finding
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -26,9 +26,9 @@ from rest_framework.views import APIView
 
 from messaging import safety
 from messaging.api.serializers import SafetyRefusalSerializer, safety_refusal
-from portal.access import Access, Action, access_patient
+from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
-from portal.models import AuditEvent, User
+from portal.api.permissions import patient_side_access
 from portal.services.errors import InvalidToken
 from scheduling import selectors as scheduling_selectors
 from scheduling.api import selectors
@@ -56,13 +56,6 @@ from scheduling.services.changes import ChangeOutcome
 
 CONFLICT = {409: ConflictSerializer}
 SCREENED = {422: SafetyRefusalSerializer}
-
-
-def _patient_side(request: Request, patient_id: Any) -> tuple[Access, User]:
-    access = access_patient(request.user, patient_id, Action.SCHEDULING)
-    if access.acting_as == AuditEvent.ActingAs.STAFF:
-        raise Http404
-    return access, cast(User, request.user)  # VerifiedUser: never anonymous
 
 
 class SchedulingView(APIView):
@@ -101,7 +94,7 @@ class VisitTypesView(SchedulingView):
     def get(self, request: Request, patient_id: Any) -> Response:
         """The visit types of the patient's clinic: how each is booked (book, request, call us), and
         whether this patient may, with the reasons in plain words when not."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         rows = selectors.visit_types_for(access=access, actor=actor, now=timezone.now())
         return Response(VisitTypeSerializer(rows, many=True).data)  # type: ignore[arg-type]  # many=True takes a list
 
@@ -118,7 +111,7 @@ class SlotsView(SchedulingView):
     )
     def get(self, request: Request, patient_id: Any, visit_type_id: int) -> Response:
         """Open times by day and provider, within the visit type's booking window."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         search, first_day, last_day = selectors.open_slots(
@@ -144,7 +137,7 @@ class HoldsView(SchedulingView):
     def post(self, request: Request, patient_id: Any) -> Response:
         """Hold an open time for a few minutes (see hold_expires_at) while the patient confirms; a
         new hold lets go of the patient's earlier one."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         payload = SlotChoiceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -170,7 +163,7 @@ class AppointmentsView(SchedulingView):
     )
     def get(self, request: Request, patient_id: Any) -> Response:
         """Upcoming visits, soonest first, or past ones, latest first (paginated)."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         when = request.query_params.get("when", "upcoming")
         if when not in ("upcoming", "past"):
             return Response({"when": [_("Choose upcoming or past.")]}, status=status.HTTP_400_BAD_REQUEST)
@@ -194,7 +187,7 @@ class AppointmentsView(SchedulingView):
     def post(self, request: Request, patient_id: Any) -> Response:
         """Book the time a hold keeps, or an open time directly. Retrying is safe: booking a hold
         that is already booked, or repeating an idempotency key, answers 200 with the same visit."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         payload = BookSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -225,7 +218,7 @@ class AppointmentView(SchedulingView):
     @extend_schema(responses=AppointmentSerializer)
     def get(self, request: Request, patient_id: Any, appointment_id: int) -> Response:
         """One visit, with any request about it the clinic has not handled yet."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         visit = selectors.appointment_detail(access=access, actor=actor, appointment_id=appointment_id)
         return Response(AppointmentSerializer(visit).data)
 
@@ -239,7 +232,7 @@ class RescheduleView(SchedulingView):
         """Move a booked visit to another open time (the answer is the new visit). After the
         cut-off it becomes a request (202) and the visit stays as it is until the clinic answers.
         A note whose words suggest an emergency answers 422 with the guidance until confirmed."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         payload = TimeChoiceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -267,7 +260,7 @@ class CancelView(SchedulingView):
         """Cancel a visit (or a hold). After the cut-off it becomes a request (202) and the visit
         stays booked until the clinic answers. A note whose words suggest an emergency answers 422
         with the guidance until confirmed."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         outcome = changes.appointment_cancel(
@@ -298,7 +291,7 @@ class CalendarView(SchedulingView):
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
     def get(self, request: Request, patient_id: Any, appointment_id: int) -> HttpResponse:
         """The visit as an iCalendar file, in the clinic's time zone."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         name, text = scheduling_selectors.appointment_calendar_file(
             access=access, actor=actor, appointment_id=appointment_id, now=timezone.now()
         )
@@ -311,13 +304,13 @@ class WaitlistView(SchedulingView):
     @extend_schema(responses=WaitlistEntrySerializer(many=True))
     def get(self, request: Request, patient_id: Any) -> Response:
         """The waitlists the patient is on ("tell me if something earlier opens")."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         return Response(WaitlistEntrySerializer(selectors.waitlist_for(access=access, actor=actor), many=True).data)
 
     @extend_schema(request=WaitlistJoinSerializer, responses={201: WaitlistEntrySerializer})
     def post(self, request: Request, patient_id: Any) -> Response:
         """Join the waitlist of a visit type for a window of days; offers come by email or text."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         payload = WaitlistJoinSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -335,7 +328,7 @@ class WaitlistEntryView(SchedulingView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, patient_id: Any, entry_id: int) -> Response:
         """Leave a waitlist; offers still open for it are withdrawn."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         waitlist.waitlist_leave(access=access, actor=actor, entry_id=entry_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -354,7 +347,7 @@ class OfferAcceptView(SchedulingView):
         patient_id = waitlist.offer_patient_id(token)
         if patient_id is None:
             raise Http404
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         outcome = waitlist.offer_accept(token=token, access=access, actor=actor)
         visit = outcome.offer.appointment if outcome.accepted else None
         data = {
@@ -373,7 +366,7 @@ class VisitRequestsView(SchedulingView):
         """Ask for a visit of a type the clinic books (request mode). Asking again while the first
         request waits answers 200 with that request. A note whose words suggest an emergency
         answers 422 with the guidance until confirmed."""
-        access, actor = _patient_side(request, patient_id)
+        access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         payload = VisitRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()

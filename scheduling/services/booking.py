@@ -24,7 +24,6 @@ from scheduling.services import reminders
 from scheduling.services.common import (
     load_visit_type,
     locked_patient,
-    patient_side,
     require_scheduling,
     settings_for,
     system_audit,
@@ -203,7 +202,7 @@ def appointment_hold(
     """Hold an open time for a few minutes while the patient (or caregiver) confirms. A new hold
     lets go of the patient's earlier ones."""
     require_scheduling(access)
-    if not patient_side(access):
+    if not access.is_patient_side:
         raise Http404
     now = now or timezone.now()
     patient = locked_patient(access)
@@ -243,7 +242,7 @@ def appointment_confirm_hold(*, access: Access, actor: User, hold_id: int, now: 
     expiry (nobody else can have the time without expiring it first); a hold already expired
     is booked afresh if the time is still open. A second confirmation returns the booking."""
     require_scheduling(access)
-    if not patient_side(access):
+    if not access.is_patient_side:
         raise Http404
     now = now or timezone.now()
     patient = locked_patient(access)
@@ -303,7 +302,7 @@ def appointment_book(
     now = now or timezone.now()
     patient = locked_patient(access)
     visit_type = load_visit_type(visit_type_id)
-    if patient_side(access):
+    if access.is_patient_side:
         check_bookable(
             patient=patient,
             visit_type=visit_type,

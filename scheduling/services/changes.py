@@ -36,7 +36,6 @@ from scheduling.services.common import (
     load_visit_type,
     locked_appointment,
     locked_patient,
-    patient_side,
     require_scheduling,
     require_staff,
     system_audit,
@@ -81,7 +80,7 @@ def _late(appointment: Appointment, now: datetime) -> bool:
 
 def _own_organization(access: Access, appointment: Appointment) -> None:
     # Staff reach a patient through the policy; they change only their own organization's visits.
-    if not patient_side(access) and (
+    if not access.is_patient_side and (
         access.staff is None or access.staff.organization_id != appointment.organization_id
     ):
         raise Http404
@@ -89,7 +88,7 @@ def _own_organization(access: Access, appointment: Appointment) -> None:
 
 def _screened(access: Access, note: str, confirmed_flags: Collection[str]) -> Note | None:
     # Staff write no note here; the patient side's words are screened before anything is written.
-    return note_screened(note, confirmed_flags=confirmed_flags) if patient_side(access) else None
+    return note_screened(note, confirmed_flags=confirmed_flags) if access.is_patient_side else None
 
 
 def _escalate(
@@ -136,7 +135,7 @@ def appointment_cancel(
     _own_organization(access, appointment)
     if appointment.status not in (Status.HELD, Status.BOOKED) or appointment.starts_at <= now:
         raise InvalidTransition(_("This visit can no longer be cancelled."))
-    if patient_side(access) and appointment.status == Status.BOOKED and _late(appointment, now):
+    if access.is_patient_side and appointment.status == Status.BOOKED and _late(appointment, now):
         request = late_change_request(
             access,
             actor,
@@ -178,7 +177,7 @@ def appointment_reschedule(
     if old.status != Status.BOOKED or old.starts_at <= now:
         raise InvalidTransition(_("This visit can no longer be changed."))
     visit_type = old.visit_type
-    if patient_side(access) and _late(old, now):
+    if access.is_patient_side and _late(old, now):
         request = late_change_request(
             access,
             actor,
@@ -190,7 +189,7 @@ def appointment_reschedule(
         )
         return ChangeOutcome(old, request)
     screened = _screened(access, note, confirmed_flags)
-    if patient_side(access):
+    if access.is_patient_side:
         cancel_now(old, actor=actor, now=now, offer_freed=False)
         check_bookable(
             patient=patient,
@@ -373,7 +372,7 @@ def visit_request(
     `safety.Unconfirmed` until the sender confirms its findings (`confirmed_flags`); confirmed,
     the words also go to nurse triage in an urgent thread."""
     require_scheduling(access)
-    if not patient_side(access):
+    if not access.is_patient_side:
         raise Http404
     screened = note_screened(note, confirmed_flags=confirmed_flags)
     now = now or timezone.now()

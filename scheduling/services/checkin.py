@@ -32,7 +32,6 @@ from scheduling.models import Appointment, CheckIn, Insurance, Questionnaire, Qu
 from scheduling.services import questionnaires
 
 WINDOW = timedelta(days=3)
-PATIENT_SIDE = (AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY)
 # Record items no longer current: not shown for review.
 ENDED = ("stopped", "completed", "inactive", "resolved", "entered-in-error", "refuted")
 
@@ -85,7 +84,7 @@ class State:
 
 
 def _appointment(access: Access, appointment_id: int, *, lock: bool = False) -> Appointment:
-    if access.acting_as not in PATIENT_SIDE:
+    if not access.is_patient_side:
         raise Http404
     appointments = Appointment.objects.select_related("visit_type", "provider__user", "location")
     if lock:

@@ -16,20 +16,11 @@ ActingAs = AuditEvent.ActingAs
 
 
 def require_scheduling(access: Access) -> None:
-    # An Access granted for another action (or a caregiver without the scheduling scope, who
-    # never gets one) does not stand in for scheduling.
-    if access.action != Action.SCHEDULING:
-        raise Http404
-
-
-def patient_side(access: Access) -> bool:
-    return access.acting_as in (ActingAs.SELF, ActingAs.PROXY)
+    access.require(Action.SCHEDULING)
 
 
 def require_staff(access: Access) -> None:
-    require_scheduling(access)
-    if access.acting_as != ActingAs.STAFF or access.staff is None:
-        raise Http404
+    access.require(Action.SCHEDULING, staff_side=True)
 
 
 def locked_patient(access: Access) -> Patient:
@@ -71,16 +62,10 @@ def settings_for(organization_id: int) -> SchedulingSettings:
 
 def system_audit(objects: Iterable[Appointment], action: str = AuditEvent.Action.UPDATE) -> None:
     """Audit changes the portal made by itself (expiring holds), one event per appointment."""
-    events = []
-    for obj in objects:
-        event = audit.build(
-            actor=None,
-            patient=None,
-            action=action,
-            obj=obj,
-            acting_as=ActingAs.SYSTEM,
-            scope=Action.SCHEDULING,
-        )
-        event.patient_id = obj.patient_id
-        events.append(event)
-    AuditEvent.objects.bulk_create(events)
+    audit.record_list(
+        (audit.Line(obj.patient_id, obj=obj) for obj in objects),
+        actor=None,
+        acting_as=ActingAs.SYSTEM,
+        action=action,
+        scope=Action.SCHEDULING,
+    )

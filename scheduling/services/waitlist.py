@@ -28,7 +28,6 @@ from scheduling.services.booking import insert_appointment
 from scheduling.services.common import (
     load_visit_type,
     locked_patient,
-    patient_side,
     require_scheduling,
     settings_for,
 )
@@ -52,7 +51,7 @@ def waitlist_join(
 ) -> WaitlistEntry:
     """ "Tell me if something opens between these days" for a visit type the patient may book."""
     require_scheduling(access)
-    if not patient_side(access):
+    if not access.is_patient_side:
         raise Http404
     now = now or timezone.now()
     patient = locked_patient(access)
@@ -200,7 +199,7 @@ def offer_accept(
         raise InvalidToken(_("This link is not valid or has run out."))
     if access is not None:
         require_scheduling(access)
-        if not patient_side(access) or access.patient.pk != offer.entry.patient_id:
+        if not access.is_patient_side or access.patient.pk != offer.entry.patient_id:
             raise InvalidToken(_("This link is not valid or has run out."))
     if offer.status == OfferStatus.ACCEPTED:
         return OfferOutcome(offer, _("This time is booked for you."))

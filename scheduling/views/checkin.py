@@ -7,7 +7,6 @@ by the services) and are sent only with "Send it anyway"."""
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -18,10 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from messaging import safety
 from portal.access import Access, Action
-from portal.models import AuditEvent, User
+from portal.models import User
 from portal.services.errors import ServiceError
-from portal.views.decorators import View, patient_view
-from records.reading_views import in_clinic_time
+from portal.views.decorators import patient_view
 from scheduling.checkin_forms import DetailsForm, InsuranceForm, MedicinesForm, QuestionnaireForm
 from scheduling.models import Insurance, Questionnaire, QuestionnaireResponse
 from scheduling.questionnaires import INSTRUMENTS
@@ -31,14 +29,7 @@ from scheduling.services.checkin import State, Window
 PAGE_OR_SEND = require_http_methods(["GET", "POST"])
 
 
-def checkin_page(view: View) -> View:
-    @wraps(view)
-    def only_patient_side(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
-        if access.acting_as not in (AuditEvent.ActingAs.SELF, AuditEvent.ActingAs.PROXY):
-            raise Http404
-        return view(request, access, *args, **kwargs)
-
-    return patient_view(Action.SCHEDULING)(in_clinic_time(only_patient_side))
+checkin_page = patient_view(Action.SCHEDULING, patient_side=True, clinic_time=True)
 
 
 def _actor(request: HttpRequest) -> User:

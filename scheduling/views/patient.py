@@ -9,7 +9,6 @@ screen, applied by the services) and everything typed, and is sent only with "Se
 from __future__ import annotations
 
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -24,28 +23,17 @@ from messaging import safety
 from portal.access import Access, Action
 from portal.models import User
 from portal.services.errors import ServiceError
-from portal.views.decorators import View, patient_view
-from records.reading_views import in_clinic_time
+from portal.views.decorators import patient_view
 from scheduling import selectors_patient as selectors
 from scheduling.models import Appointment, AppointmentRequest
 from scheduling.patient_forms import NoteForm, RequestForm, SlotForm, WaitlistForm
 from scheduling.selectors import appointment_calendar_file
 from scheduling.services import booking, changes, checkin, waitlist
 from scheduling.services.booking import SlotUnavailable
-from scheduling.services.common import patient_side
 from scheduling.services.slots import Slot
 
-
-def scheduling_page(view: View) -> View:
-    """A page of the patient side (the policy's answer for Action.SCHEDULING), in clinic time."""
-
-    @wraps(view)
-    def only_patient_side(request: HttpRequest, access: Access, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not patient_side(access):
-            raise Http404
-        return view(request, access, *args, **kwargs)
-
-    return patient_view(Action.SCHEDULING)(in_clinic_time(only_patient_side))
+# A page of the patient side (the policy's answer for Action.SCHEDULING), in clinic time.
+scheduling_page = patient_view(Action.SCHEDULING, patient_side=True, clinic_time=True)
 
 
 def _actor(request: HttpRequest) -> User:

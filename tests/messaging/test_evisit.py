@@ -12,11 +12,12 @@ from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
-from messaging.evisit_rules import Qualification, credentials_of, qualification, short_label
+from messaging.evisit_rules import short_label
 from messaging.evisit_selectors import PANEL_OBJECT, REPORT_OBJECT
 from messaging.models import Category, EvisitClaim, Thread, TimeEntry
 from messaging.services import evisit
 from messaging.services.threads import thread_reply
+from portal.access import Qualification, credentials_of, qualification
 from portal.factories import CareTeamMembershipFactory, OrganizationFactory, StaffMemberFactory
 from portal.models import AuditEvent, StaffMember, StaffRole
 from portal.services.errors import ServiceError
