@@ -9,6 +9,7 @@ records) raises `FileRefused`, and the import stores nothing from it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +120,25 @@ def check_bundle(bundle: dict[str, Any]) -> None:
     check_version({"meta": bundle.get("meta"), "fhirVersion": bundle.get("fhirVersion")}, _("the bundle"))
 
 
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{}[]")
+
+
+def nesting_depth(data: bytes) -> int:
+    """How deep the JSON in `data` (perhaps only the start of a file) nests, without parsing it."""
+    depth = deepest = 0
+    for bracket in _STRING.sub(b"", data).translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in b"{[" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def too_deep_message() -> str:
+    return _("The file's JSON is nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
+
+
 def _too_deep() -> FileRefused:
-    return FileRefused(_("The file's JSON is nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH})
+    return FileRefused(too_deep_message())
 
 
 def _entry(entry: Any, location: str) -> Entry | Problem:
