@@ -259,6 +259,15 @@ def _a_result(world: World) -> None:
     )
 
 
+def _a_document_file(world: World) -> None:
+    from records.models import RecordAttachment
+
+    _a_result(world)
+    world.items["attachment"] = RecordAttachment.objects.create(
+        item=world.items["document"], content_type="application/pdf", data=b"%PDF-1.3\n", size=9, sha256="0" * 64
+    )
+
+
 def _record(name: str, **kwargs: Any) -> Callable[[World], str]:
     return lambda world: reverse(name, kwargs={"patient_id": world.patient.pk, **kwargs})
 
@@ -278,6 +287,19 @@ ENDPOINTS += [
             "record_document", kwargs={"patient_id": world.patient.pk, "item_id": world.items["document"].pk}
         ),
         arrange=_a_result,
+    ),
+    Endpoint(
+        "record attachment",
+        "scoped",
+        lambda world: reverse(
+            "record_attachment",
+            kwargs={
+                "patient_id": world.patient.pk,
+                "item_id": world.items["document"].pk,
+                "attachment_id": world.items["attachment"].pk,
+            },
+        ),
+        arrange=_a_document_file,
     ),
 ]
 
