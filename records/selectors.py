@@ -165,7 +165,9 @@ def item_detail(*, access: Access, actor: User, item_id: int) -> RecordItem | No
     return item
 
 
-def attachment_for_download(*, access: Access, actor: User, item_id: int, attachment_id: int) -> RecordAttachment | None:
+def attachment_for_download(
+    *, access: Access, actor: User, item_id: int, attachment_id: int
+) -> RecordAttachment | None:
     """A document a report or note carries (a PDF), if its item is one this person may see; audited."""
     attachment = (
         RecordAttachment.objects.filter(

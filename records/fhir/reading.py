@@ -203,7 +203,7 @@ def _whole_bundle(stream: IO[bytes], name: str) -> Iterator[Entry | Problem]:
     try:
         bundle = orjson.loads(stream.read())
     except orjson.JSONDecodeError as error:
-        if "recursion" in str(error):
+        if "depth limit" in str(error) or "recursion" in str(error):
             raise _too_deep() from error
         raise FileRefused(_("The file is not valid JSON: %(error)s") % {"error": error}) from error
     if not isinstance(bundle, dict):
