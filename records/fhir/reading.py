@@ -96,10 +96,7 @@ def check_version(resource: dict[str, Any], location: str) -> None:
     version = fhir_version_of(resource)
     if version:
         raise FileRefused(
-            _(
-                "This is FHIR %(version)s, not FHIR R4 (%(location)s, %(type)s). "
-                "Ask the sender for an R4 export; nothing from this file was imported."
-            )
+            _("This is FHIR %(version)s, not FHIR R4 (%(location)s, %(type)s). Ask the sender for an R4 export.")
             % {"version": version, "location": location, "type": resource.get("resourceType", "?")}
         )
 
