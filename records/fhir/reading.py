@@ -41,7 +41,7 @@ STU3_ELEMENTS = {
     "DiagnosticReport": ("context",),
     "Procedure": ("context", "definition"),
     "MedicationRequest": ("context", "definition"),
-    "MedicationStatement": ("taken", "context"),
+    "MedicationStatement": ("taken",),  # R4 kept its context element
     "Immunization": ("notGiven", "date"),
     "Condition": ("context", "assertedDate"),
     "AllergyIntolerance": ("assertedDate",),
