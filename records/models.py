@@ -80,6 +80,13 @@ class ImportRun(models.Model):
 
     OUTCOMES: ClassVar[tuple[str, ...]] = ("created", "updated", "unchanged", "failed")
 
+    @property
+    def outcome_label(self) -> str:
+        """The status as staff read it: a run ends done, done with issues, or failed."""
+        if self.status == self.Status.DONE and self.total("failed"):
+            return str(_("Done with issues"))
+        return str(self.get_status_display())
+
     def total(self, outcome: str) -> int:
         return sum(by_outcome.get(outcome, 0) for by_outcome in self.counts.values())
 

@@ -272,3 +272,17 @@ def test_a_run_whose_worker_is_gone_is_ended_by_the_sweep(source, clock) -> None
     assert settings.CELERY_BEAT_SCHEDULE["records-import-sweep"]["task"] == "records.import_sweep"
     # Long enough that a running import is never handed to a second worker.
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > 3600
+
+
+def test_the_run_page_says_done_with_issues_or_failed_with_the_reason(client, source, tmp_path) -> None:
+    registrar = StaffMemberFactory(organization=source, role=StaffRole.FRONT_DESK).user
+    sign_in(client, registrar, second_factor=True)
+    bad_date = observation("bad", effectiveDateTime="2019-13-45")
+    with_issue = run_import(source, write_json(tmp_path, "a.json", bundle_of(PATIENT, observation("good"), bad_date)))
+    refused = run_import(source, write_json(tmp_path, "s.json", {**bundle_of(PATIENT), "type": "history"}))
+
+    page = client.get(f"/staff/records/imports/{with_issue.pk}/").content.decode()
+    assert "Done with issues" in page and "Unreadable date &#x27;2019-13-45&#x27;." in page
+    page = client.get(f"/staff/records/imports/{refused.pk}/").content.decode()
+    assert "Failed" in page and "This is a &#x27;history&#x27; bundle" in page
+    assert "Nothing from this file was imported." in page
