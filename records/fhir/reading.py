@@ -15,14 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import ijson
 import orjson
 from django.utils.translation import gettext as _
-
-try:
-    import ijson
-    from ijson.common import ObjectBuilder
-except ImportError:  # pragma: no cover - until the dependency is installed, bundles are read whole
-    ijson = None
+from ijson.common import ObjectBuilder
 
 # FHIR resources nest about 10 levels; far deeper is a broken or hostile file, refused before
 # anything builds it (a parser or a recursive walk of 100,000 levels exhausts the stack).
@@ -146,7 +142,7 @@ def _entry(entry: Any, location: str) -> Entry | Problem:
     return Entry(location, resource, full_url=str(entry.get("fullUrl") or ""))
 
 
-def _stream_bundle(stream: IO[bytes], name: str) -> Iterator[Entry | Problem]:
+def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Problem]:
     """Entry by entry: only the entry being read is ever built."""
     top: dict[str, Any] = {}
     depth, number = 0, 0
@@ -193,25 +189,6 @@ def _stream_bundle(stream: IO[bytes], name: str) -> Iterator[Entry | Problem]:
     if not top:
         raise FileRefused(_("The file is not a FHIR Bundle (resourceType must be 'Bundle')."))
     check_bundle(top)
-
-
-def _whole_bundle(stream: IO[bytes], name: str) -> Iterator[Entry | Problem]:
-    """Without ijson: the bundle read at once (orjson refuses nesting past 1,024 levels itself)."""
-    try:
-        bundle = orjson.loads(stream.read())
-    except orjson.JSONDecodeError as error:
-        if "depth limit" in str(error) or "recursion" in str(error):
-            raise _too_deep() from error
-        raise FileRefused(_("The file is not valid JSON: %(error)s") % {"error": error}) from error
-    if not isinstance(bundle, dict):
-        raise FileRefused(_("The file is not a FHIR Bundle (resourceType must be 'Bundle')."))
-    check_bundle(bundle)
-    for number, entry in enumerate(bundle.get("entry") or [], start=1):
-        yield _entry(entry, f"{name} entry {number}")
-
-
-def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Problem]:
-    return _stream_bundle(stream, name) if ijson is not None else _whole_bundle(stream, name)
 
 
 def read_ndjson(lines: Iterable[str | bytes], name: str) -> Iterator[Entry | Problem]:
