@@ -332,6 +332,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Redis hands an unacknowledged task to another worker after this long. Longer than the longest
+# task (records.import_run, 60 minutes) so a running import is never started twice; a run whose
+# worker was killed is ended sooner by the records.import_sweep beat task (stale heartbeat).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 65 * 60}
 # Keep the app's JSON log format (ids only) in worker and beat logs too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
@@ -343,6 +347,7 @@ CELERY_BEAT_SCHEDULE = {
     "portal-staff-digest": {"task": "portal.staff_digest", "schedule": 30 * 60},
     "records-release-sweep": {"task": "records.release_sweep", "schedule": 5 * 60},
     "records-minor-consent-sweep": {"task": "records.minor_consent_sweep", "schedule": 15 * 60},
+    "records-import-sweep": {"task": "records.import_sweep", "schedule": 5 * 60, "options": {"expires": 290}},
     # A sweep not started within the minute is dropped: the next one does the same work.
     "messaging-sla-sweep": {"task": "messaging.sla_sweep", "schedule": 60, "options": {"expires": 55}},
     "scheduling-expire-holds": {"task": "scheduling.expire_holds", "schedule": 60, "options": {"expires": 55}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -11,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalForm
 from portal.models import Organization
+from records.fhir.reading import MAX_DEPTH, nesting_depth, too_deep_message
+
+# How much of an upload is looked at before it is accepted.
+HEAD_BYTES = 1 << 20
 
 
 class ImportUploadForm(PortalForm):
@@ -33,10 +38,14 @@ class ImportUploadForm(PortalForm):
         if upload.size and upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(_("The file is too large for one import."))
         # Judge by content, not name: FHIR JSON starts with "{" (a bundle, or an NDJSON line).
-        head = upload.read(512).lstrip()
+        head = upload.read(HEAD_BYTES)
         upload.seek(0)
-        if not head.startswith(b"{"):
+        if not head.lstrip().startswith(b"{"):
             raise forms.ValidationError(_("This is not a FHIR JSON or NDJSON file."))
+        # Refused here with a reason, not left to a parser: a file nested 100,000 levels deep
+        # exhausts the stack of whatever reads it whole. (Deeper nesting further in is refused by the import.)
+        if nesting_depth(head) > MAX_DEPTH:
+            raise forms.ValidationError(too_deep_message())
         return upload
 
     def is_ndjson(self) -> bool:
@@ -44,10 +53,8 @@ class ImportUploadForm(PortalForm):
         first_line = upload.readline()
         upload.seek(0)
         try:
-            import json
-
-            resource: Any = json.loads(first_line)
-        except ValueError:
+            resource: Any = orjson.loads(first_line)
+        except orjson.JSONDecodeError:
             return False
         return isinstance(resource, dict) and resource.get("resourceType") != "Bundle"
 

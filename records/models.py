@@ -67,14 +67,25 @@ class ImportRun(models.Model):
     # {"Observation": {"created": 10, "updated": 1, "unchanged": 3, "failed": 0}, ...}
     counts = models.JSONField(default=dict)
     failure = models.TextField(blank=True)
+    # Written by the worker after every batch, from a connection outside the import's own
+    # transaction: a running import whose beat stopped lost its worker (records.import_sweep).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [models.Index(fields=["status", "heartbeat_at"], name="records_importrun_beat")]
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.filename})"
 
     OUTCOMES: ClassVar[tuple[str, ...]] = ("created", "updated", "unchanged", "failed")
+
+    @property
+    def outcome_label(self) -> str:
+        """The status as staff read it: a run ends done, done with issues, or failed."""
+        if self.status == self.Status.DONE and self.total("failed"):
+            return str(_("Done with issues"))
+        return str(self.get_status_display())
 
     def total(self, outcome: str) -> int:
         return sum(by_outcome.get(outcome, 0) for by_outcome in self.counts.values())
@@ -232,6 +243,30 @@ class RecordItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"
+
+
+class RecordAttachment(models.Model):
+    """A document a source attached to a report or note (a PDF, an image), kept as its bytes."""
+
+    item = models.ForeignKey(RecordItem, on_delete=models.CASCADE, related_name="attachments")
+    title = models.CharField(max_length=300, blank=True)
+    declared_type = models.CharField(max_length=100, blank=True)  # what the source said
+    content_type = models.CharField(max_length=100)  # what the bytes are (sniffed): served with this type
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering: ClassVar = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.pk} of item {self.item_id} ({self.content_type})"
+
+    @property
+    def filename(self) -> str:
+        extensions = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+        extension = extensions.get(self.content_type, "txt" if self.content_type.startswith("text/") else "bin")
+        return f"document-{self.item_id}-{self.pk}.{extension}"
 
 
 class ConfidentialityDecision(models.Model):

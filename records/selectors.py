@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, Organization, User
-from records.models import RecordItem
+from records.models import RecordAttachment, RecordItem
 
 Kind = RecordItem.Kind
 RESULT_KINDS = (Kind.RESULT, Kind.VITAL, Kind.OBSERVATION)
@@ -163,3 +163,28 @@ def item_detail(*, access: Access, actor: User, item_id: int) -> RecordItem | No
     if item is not None:
         _audit(access, actor, "records.RecordItem", item.pk, confidential=item.confidential)
     return item
+
+
+def attachment_for_download(
+    *, access: Access, actor: User, item_id: int, attachment_id: int
+) -> RecordAttachment | None:
+    """A document a report or note carries (a PDF), if its item is one this person may see; audited."""
+    attachment = (
+        RecordAttachment.objects.filter(
+            pk=attachment_id,
+            item_id=item_id,
+            item__in=visible_items(access).filter(kind__in=(RecordItem.Kind.DOCUMENT, RecordItem.Kind.REPORT)),
+        )
+        .select_related("item")
+        .first()
+    )
+    if attachment is not None:
+        audit.record_access(
+            access,
+            actor=actor,
+            action=AuditEvent.Action.DOWNLOAD,
+            object_type="records.RecordAttachment",
+            object_id=attachment.pk,
+            confidential=attachment.item.confidential,
+        )
+    return attachment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from records.services import minor_consent
-from records.services.imports import import_run_execute
+from records.services.imports import import_run_execute, import_run_sweep_stale
 from records.services.release import release_sweep as release_holds_sweep
 
 
@@ -25,3 +25,9 @@ def release_sweep() -> int:
 def minor_consent_sweep() -> int:
     """Mark a teenager's sensitive care confidential once they turn 12 (beat, every 15 minutes). Idempotent."""
     return minor_consent.minor_consent_sweep()
+
+
+@shared_task(name="records.import_sweep", acks_late=True, time_limit=120, soft_time_limit=100)
+def import_sweep() -> int:
+    """End imports whose worker is gone (heartbeat stale; beat, every 5 minutes). Idempotent."""
+    return import_run_sweep_stale()

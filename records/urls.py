@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from records import download_views, preferences, reading_views, share_views, views
+from records import attachment_views, download_views, preferences, reading_views, share_views, views
 
 urlpatterns = [
     path("", views.overview, name="record_overview"),
     path("results/", views.results, name="record_results"),
     path("results/<str:code>/", views.result_trend, name="record_trend"),
     path("documents/<int:item_id>/", views.document, name="record_document"),
+    path(
+        "documents/<int:item_id>/files/<int:attachment_id>/",
+        attachment_views.attachment,
+        name="record_attachment",
+    ),
     path("preferences/", preferences.release_preferences, name="record_release_preferences"),
     path("download/", download_views.download, name="record_download"),
     path("share/", share_views.share_links, name="record_share"),

@@ -390,6 +390,15 @@ def _a_result(world: World) -> None:
     )
 
 
+def _a_document_file(world: World) -> None:
+    from records.models import RecordAttachment
+
+    _a_result(world)
+    world.items["attachment"] = RecordAttachment.objects.create(
+        item=world.items["document"], content_type="application/pdf", data=b"%PDF-1.3\n", size=9, sha256="0" * 64
+    )
+
+
 ENDPOINTS += [
     Endpoint("record overview", "scoped", _p("record_overview"), arrange=_a_result),
     Endpoint("record results", "scoped", _p("record_results"), arrange=_a_result),
@@ -403,6 +412,12 @@ ENDPOINTS += [
         "scoped",
         patient_url("record_document", item_id=_item("document")),
         arrange=_a_result,
+    ),
+    Endpoint(
+        "record attachment",
+        "scoped",
+        patient_url("record_attachment", item_id=_item("document"), attachment_id=_item("attachment")),
+        arrange=_a_document_file,
     ),
 ]
 

@@ -6,8 +6,6 @@ is on its `SourceRecord` for everything else (downloads, the FHIR API).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -16,6 +14,7 @@ from typing import Any
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import make_aware
 
+from records.fhir.attachments import Attachment, AttachmentError, read_attachment
 from records.models import RecordItem
 
 Kind = RecordItem.Kind
@@ -54,6 +53,8 @@ class Projection:
     fields: dict[str, Any] = field(default_factory=dict)
     # Observation ids a DiagnosticReport groups (linked after the batch is written).
     result_ids: list[str] = field(default_factory=list)
+    # Documents the resource carries (a report's PDF), stored as bytes beside the record line.
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 def _coding(concept: Any) -> tuple[str, str, str]:
@@ -77,6 +78,13 @@ def _first(resource: dict[str, Any], key: str) -> Any:
 def parse_when(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
+    try:
+        return _parse_when(value)
+    except ValueError as error:  # well-formed but impossible ("2019-13-45"): Django's parsers raise
+        raise ProjectionError(f"Unreadable date '{value[:40]}'.") from error
+
+
+def _parse_when(value: str) -> datetime:
     moment = parse_datetime(value)
     if moment is None:
         day = parse_date(value[:10]) if len(value) >= 10 else None
@@ -86,7 +94,7 @@ def parse_when(value: Any) -> datetime | None:
             except ValueError:
                 day = None
         if day is None:
-            raise ProjectionError(f"Unreadable date '{value}'.")
+            raise ProjectionError(f"Unreadable date '{value[:40]}'.")
         moment = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - made aware just below
     return moment if moment.tzinfo else make_aware(moment)
 
@@ -102,14 +110,25 @@ def _period(resource: dict[str, Any], *names: str) -> tuple[datetime | None, dat
     return None, None
 
 
+# The record keeps numbers of up to 10 digits before the point and 4 after (max_digits=14).
+NUMBER_LIMIT = 10**10
+
+
 def _number(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None
+    if isinstance(value, str):
+        # FHIR JSON numbers are never quoted; a quoted one means the sender's export is wrong.
+        raise ProjectionError(f"The value '{value[:40]}' is text, not a number.")
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ProjectionError(f"Unreadable number '{str(value)[:40]}'.")
     try:
         number = Decimal(str(value))
     except InvalidOperation as error:
-        raise ProjectionError(f"Unreadable number '{value}'.") from error
-    return number.quantize(Decimal("0.0001")) if number.is_finite() and abs(number) < 10**10 else None
+        raise ProjectionError(f"Unreadable number '{str(value)[:40]}'.") from error
+    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+        raise ProjectionError(f"The value {value} is too large for the record (below 10^10 only).")
+    return number.quantize(Decimal("0.0001"))
 
 
 def _category(resource: dict[str, Any]) -> str:
@@ -179,16 +198,17 @@ def _report(resource: dict[str, Any]) -> Projection:
         "effective_at": start,
         "status": str(resource.get("status", "")),
     }
-    texts = [form.get("data", "") for form in resource.get("presentedForm") or [] if isinstance(form, dict)]
-    fields["body"] = "\n\n".join(_decode(text) for text in texts if text)
-    return Projection(Kind.REPORT, display, fields, result_ids=results)
+    fields["body"], attachments = _documents(resource.get("presentedForm") or [])
+    return Projection(Kind.REPORT, display, fields, result_ids=results, attachments=attachments)
 
 
-def _decode(data: str) -> str:
+def _documents(forms: Any) -> tuple[str, list[Attachment]]:
+    """The attachments with data, and the text of those that are text (for the page)."""
     try:
-        return base64.b64decode(data, validate=True).decode("utf-8", errors="replace")
-    except (binascii.Error, ValueError) as error:
-        raise ProjectionError("An attachment is not valid base64.") from error
+        attachments = [found for form in forms if (found := read_attachment(form)) is not None]
+    except AttachmentError as error:
+        raise ProjectionError(str(error)) from error
+    return "\n\n".join(text for a in attachments if (text := a.text) is not None), attachments
 
 
 def _condition(resource: dict[str, Any]) -> Projection:
@@ -310,12 +330,9 @@ def _procedure(resource: dict[str, Any]) -> Projection:
 def _document(resource: dict[str, Any]) -> Projection:
     system, code, display = _coding(resource.get("type"))
     start, _ = _period(resource, "date")
-    texts = []
-    for content in resource.get("content") or []:
-        attachment = content.get("attachment") if isinstance(content, dict) else None
-        is_text = isinstance(attachment, dict) and str(attachment.get("contentType", "text/")).startswith("text/")
-        if is_text and attachment.get("data"):  # type: ignore[union-attr]
-            texts.append(_decode(str(attachment["data"])))  # type: ignore[index]
+    body, attachments = _documents(
+        content.get("attachment") for content in resource.get("content") or [] if isinstance(content, dict)
+    )
     return Projection(
         Kind.DOCUMENT,
         display,
@@ -325,8 +342,9 @@ def _document(resource: dict[str, Any]) -> Projection:
             "effective_at": start,
             "category": _category(resource),
             "status": str(resource.get("status", "")),
-            "body": "\n\n".join(texts),
+            "body": body,
         },
+        attachments=attachments,
     )
 
 
@@ -370,4 +388,15 @@ def project(resource: dict[str, Any]) -> Projection | None:
     if not projection.display:
         raise ProjectionError("The resource has no code or name to show.")
     projection.display = projection.display[:300]
+    _check_lengths(projection)
     return projection
+
+
+def _check_lengths(projection: Projection) -> None:
+    """A value longer than its column is reported, never cut or left to fail the batch's write."""
+    for name, value in projection.fields.items():
+        limit = getattr(RecordItem._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise ProjectionError(f"The {name.replace('_', ' ')} is longer than {limit} characters.")
+        if isinstance(value, str) and "\x00" in value:
+            raise ProjectionError(f"The {name.replace('_', ' ')} contains a NUL character.")

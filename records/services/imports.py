@@ -1,37 +1,57 @@
 """Import FHIR R4 from a source system: match patients, upsert resources, report per resource.
 
-Transactions: resources are written in batches of BATCH_SIZE, each batch in one
-transaction that holds a resource's raw row and its record line together, so
-nothing is half-written. A resource that cannot be read or projected is
-reported and skipped before the batch is written; the rest still import.
+Transactions: a file is imported whole or not at all, in one transaction. Inside it,
+resources are written in batches of BATCH_SIZE, each batch under a savepoint: a
+resource that cannot be read, projected or stored becomes an `ImportIssue` and the
+rest still import (a batch whose write fails is retried one resource at a time). A
+problem with the whole file (not JSON, too deep, not R4, a searchset) or anything
+unforeseen rolls the file back and ends the run failed with its reason. A run always
+ends; one whose worker died is ended by `import_run_sweep_stale` (its heartbeat stops).
 Re-importing an unchanged resource writes nothing (its content hash matches).
+
+Memory: a bundle is read twice, streaming (first to learn every fullUrl and patient,
+then to write), NDJSON once; only a batch of resources is held at a time.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.models import Organization, Patient
 from records.fhir.projection import RAW_ONLY, SUBJECT_ELEMENT, ProjectionError, project
-from records.fhir.reading import Entry, Problem, read_path
+from records.fhir.reading import Entry, FileRefused, Problem, read_path
 from records.fhir.references import References
-from records.models import ImportIssue, ImportRun, RecordItem, SourcePatientLink, SourceRecord, SourceRecordVersion
+from records.models import (
+    ImportIssue,
+    ImportRun,
+    RecordAttachment,
+    RecordItem,
+    SourcePatientLink,
+    SourceRecord,
+    SourceRecordVersion,
+)
 from records.services import matching, minor_consent, release
 from records.services.bulk import copy_insert
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# A batch takes seconds; a run whose worker has not beaten for this long lost its worker.
+STALE_AFTER = timedelta(minutes=15)
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
 
 
@@ -65,6 +85,14 @@ class Tally:
     def add(self, resource_type: str, outcome: str, n: int = 1) -> None:
         self.counts[resource_type or "unknown"][outcome] += n
 
+    def snapshot(self) -> tuple[dict[str, Counter[str]], int]:
+        return copy.deepcopy(self.counts), len(self.issues)
+
+    def restore(self, snapshot: tuple[dict[str, Counter[str]], int]) -> None:
+        counts, issues = snapshot
+        self.counts = defaultdict(Counter, counts)
+        del self.issues[issues:]
+
     def problem(self, run: ImportRun, problem: Problem) -> None:
         self.add(problem.resource_type, FAILED)
         self.issues.append(
@@ -91,6 +119,8 @@ class Importer:
         self.report_links: list[tuple[str, str]] = []  # (report source id, observation source id)
         # Items whose visit or condition had not arrived yet: looked at again at the end of the run.
         self.unresolved: list[RecordItem] = []
+        # (type, id) -> where it was first seen: a resource twice in one file is reported, not written twice.
+        self.seen: dict[tuple[str, str], str] = {}
 
     def resolve_id(self, reference: Any) -> str | None:
         target = self.references.resolve(reference)
@@ -110,6 +140,16 @@ class Importer:
             return Problem(entry.location, "The resource has no resourceType.")
         if not source_id or len(source_id) > 128:
             return Problem(entry.location, "The resource has no usable id.", resource_type)
+        if len(resource_type) > 64:
+            return Problem(entry.location, "The resourceType is not a FHIR resource type.", resource_type[:64])
+        first = self.seen.setdefault((resource_type, source_id), entry.location)
+        if first != entry.location:
+            return Problem(
+                entry.location,
+                f"The same resource appears twice in this file (first at {first}); only the first was imported.",
+                resource_type,
+                source_id,
+            )
         subject_id = ""
         if resource_type in SUBJECT_ELEMENT:
             target = self.references.resolve(resource.get(SUBJECT_ELEMENT[resource_type]))
@@ -132,6 +172,10 @@ class Importer:
                 prepared.projection = project(resource)
         except ProjectionError as error:
             return Problem(prepared.entry.location, str(error), prepared.resource_type, prepared.source_id)
+        except Exception as error:  # noqa: BLE001 - any resource the reader trips on is reported, never fatal
+            log.warning("resource unreadable", extra={"run_id": self.run.pk, "error": type(error).__name__})
+            message = f"The resource could not be read ({type(error).__name__}: {error})."
+            return Problem(prepared.entry.location, message, prepared.resource_type, prepared.source_id)
         return None
 
     # -- patients --------------------------------------------------------------------
@@ -165,6 +209,30 @@ class Importer:
         self.patients[person.source_id] = patient.pk
 
     # -- writing ---------------------------------------------------------------------
+    def write_safely(self, batch: list[Prepared]) -> None:
+        """Write a batch under a savepoint; if it fails, each resource alone, so one bad resource
+        becomes its own issue and the others are still written."""
+        state = (self.tally.snapshot(), len(self.unresolved), len(self.report_links), dict(self.patients))
+        try:
+            self.write(batch)  # its own savepoint
+        except Exception as error:  # noqa: BLE001 - whatever a resource trips on becomes its issue
+            # The savepoint is gone: forget what this batch added, then try its resources one by one.
+            tally, unresolved, report_links, patients = state
+            self.tally.restore(tally)
+            del self.unresolved[unresolved:]
+            del self.report_links[report_links:]
+            self.patients = patients
+            if len(batch) > 1:
+                for prepared in batch:
+                    self.write_safely([prepared])
+                return
+            log.warning("resource not stored", extra={"run_id": self.run.pk, "error": type(error).__name__})
+            (prepared,) = batch
+            message = f"The resource could not be stored ({type(error).__name__}: {str(error)[:300]})."
+            self.tally.problem(
+                self.run, Problem(prepared.entry.location, message, prepared.resource_type, prepared.source_id)
+            )
+
     def write(self, batch: list[Prepared]) -> None:
         with transaction.atomic():
             # Only ids and hashes (no model instances): an unchanged resource, the common case on
@@ -196,13 +264,15 @@ class Importer:
             new_records = [self._record(prepared, now) for prepared in new_prepared]
             changed = [(row, prepared) for row, prepared in fresh if row is not None]
             copy_insert(SourceRecord, new_records)
-            items = [
-                self._item(record, prepared)
+            shown = [
+                (record, prepared)
                 for record, prepared in zip(new_records, new_prepared, strict=True)
                 if prepared.projection is not None and prepared.resource_type != "Patient"
             ]
+            items = [self._item(record, prepared) for record, prepared in shown]
             self.classify(items)
             copy_insert(RecordItem, items)
+            self._attach([(item, prepared) for item, (_record, prepared) in zip(items, shown, strict=True)])
             release.release_apply_rules(items=items)
             for prepared in new_prepared:
                 self.tally.add(prepared.resource_type, CREATED)
@@ -250,6 +320,7 @@ class Importer:
             for row, _prepared in changed
         )
         items_new, items_changed = [], []
+        attached: list[tuple[RecordItem, Prepared]] = []
         for row, prepared in changed:
             row.raw = prepared.entry.resource
             row.content_hash = prepared.digest
@@ -264,12 +335,14 @@ class Importer:
             fresh = self._item(row, prepared)
             if current is None:
                 items_new.append(fresh)
+                attached.append((fresh, prepared))
                 continue
             # Keep what staff decided (confidential, release); replace what the source says.
             for name in ["kind", "display", *prepared.projection.fields]:
                 setattr(current, name, getattr(fresh, name))
             current.record = row
             items_changed.append(current)
+            attached.append((current, prepared))
         SourceRecord.objects.bulk_update(
             [row for row, _ in changed], ["raw", "content_hash", "version", "updated_at", "last_run"]
         )
@@ -285,6 +358,25 @@ class Importer:
                 for name in p.projection.fields
             }
             RecordItem.objects.bulk_update(items_changed, sorted(fields))
+        # A changed resource's documents are the ones it carries now.
+        RecordAttachment.objects.filter(item__in=[item.pk for item in items_changed]).delete()
+        self._attach(attached)
+
+    def _attach(self, pairs: list[tuple[RecordItem, Prepared]]) -> None:
+        """Store each item's documents as bytes (a report's PDF is a PDF, never text)."""
+        RecordAttachment.objects.bulk_create(
+            RecordAttachment(
+                item=item,
+                title=document.title,
+                declared_type=document.declared_type,
+                content_type=document.content_type,
+                data=document.data,
+                size=len(document.data),
+                sha256=document.sha256,
+            )
+            for item, prepared in pairs
+            for document in prepared.projection.attachments
+        )
 
     def link_reports(self) -> list[RecordItem]:
         """Group results under their report, once every resource of the run is written."""
@@ -310,16 +402,29 @@ class Importer:
         return results
 
     # -- the whole run -----------------------------------------------------------------
-    def run_entries(self, entries: Iterable[Entry | Problem], *, learn_first: bool) -> None:
-        if learn_first:
-            # A bundle refers forward and back by fullUrl: learn every entry before reading any.
-            entries = list(entries)
-            for entry in entries:
-                if isinstance(entry, Entry):
-                    self.references.learn(entry.resource, entry.full_url)
+    def run_bundle(self, read: Callable[[], Iterator[Entry | Problem]], beat: Callable[[], None]) -> None:
+        """A bundle refers forward and back by fullUrl: a first streaming pass learns every entry
+        (and checks the whole file) before a second one writes anything. Patients go first, so
+        every other resource finds its patient already matched."""
+        patients = []
+        for entry in read():
+            if isinstance(entry, Entry):
+                self.references.learn(entry.resource, entry.full_url)
+                if entry.resource.get("resourceType") == "Patient":
+                    patients.append(entry)
+
+        def patients_first() -> Iterator[Entry | Problem]:
+            yield from patients
+            for entry in read():
+                if not (isinstance(entry, Entry) and entry.resource.get("resourceType") == "Patient"):
+                    yield entry
+
+        self.run_entries(patients_first(), learn=False, beat=beat)
+
+    def run_entries(self, entries: Iterable[Entry | Problem], *, learn: bool, beat: Callable[[], None]) -> None:
         batch: list[Prepared] = []
         for entry in entries:
-            if isinstance(entry, Entry) and not learn_first:
+            if isinstance(entry, Entry) and learn:
                 self.references.learn(entry.resource, entry.full_url)
             prepared = self.prepare(entry) if isinstance(entry, Entry) else entry
             if isinstance(prepared, Problem):
@@ -327,26 +432,16 @@ class Importer:
                 continue
             batch.append(prepared)
             if len(batch) >= BATCH_SIZE:
-                self.write(batch)
+                self.write_safely(batch)
+                beat()
                 batch = []
         if batch:
-            self.write(batch)
+            self.write_safely(batch)
         results = self.link_reports()
         if self.unresolved or results:
             minor_consent.follow_up(
                 item_ids=[item.pk for item in self.unresolved], results=results, resolve=self.resolve_id
             )
-
-
-def _ordered(entries: Iterable[Entry | Problem]) -> Iterator[Entry | Problem]:
-    """Patients first, so every other resource finds its patient already matched."""
-    rest = []
-    for entry in entries:
-        if isinstance(entry, Entry) and entry.resource.get("resourceType") == "Patient":
-            yield entry
-        else:
-            rest.append(entry)
-    yield from rest
 
 
 def file_digest(path: Path) -> str:
@@ -383,34 +478,105 @@ def _unchanged_since_last_time(run: ImportRun) -> bool:
     return True
 
 
+class Heartbeat:
+    """Tells the stale-run sweep this run's worker is alive. It writes from a database connection
+    of its own: the import's transaction commits only at the end, so a beat written inside it
+    would never be seen."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportRun._meta.db_table} SET heartbeat_at = %s WHERE id = %s",  # noqa: S608 - our table name
+                [timezone.now(), self.run_id],
+            )
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _import_file(run: ImportRun, location: Path, importer: Importer, beat: Heartbeat) -> None:
+    """Every resource of the file, in one transaction: whole or nothing."""
+    with transaction.atomic():
+        if run.format == ImportRun.Format.BUNDLE:
+            importer.run_bundle(lambda: read_path(location), beat)
+        else:
+            importer.run_entries(read_path(location), learn=True, beat=beat)
+        results = importer.link_reports()
+        if importer.unresolved or results:
+            minor_consent.follow_up(
+                item_ids=[item.pk for item in importer.unresolved], results=results, resolve=importer.resolve_id
+            )
+
+
 def import_run_execute(*, run_id: int, path: Path | None = None, trust_file_hash: bool = True) -> ImportRun:
-    """Run an import to the end and record its outcome on the run. Safe to run twice.
-    `trust_file_hash=False` reads every resource even of a file imported before (benchmarks)."""
+    """Run an import to the end and record its outcome on the run: done (perhaps with issues, one
+    per resource not imported) or failed with the reason, nothing from the file stored. Safe to
+    run twice. `trust_file_hash=False` reads every resource even of a file imported before (benchmarks)."""
     run = ImportRun.objects.select_related("source").get(pk=run_id)
     if run.status == ImportRun.Status.DONE:
         return run
-    run.status, run.started_at = ImportRun.Status.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    run.status, run.started_at, run.heartbeat_at = ImportRun.Status.RUNNING, timezone.now(), timezone.now()
+    run.failure = ""
+    run.save(update_fields=["status", "started_at", "heartbeat_at", "failure"])
+    run.issues.all().delete()  # a run tried again reports afresh
     location = path or Path(run.upload.path)
+    importer = Importer(run)
+    beat = Heartbeat(run.pk)
     try:
         run.file_hash = file_digest(location)
         if trust_file_hash and _unchanged_since_last_time(run):
             return run
-        importer = Importer(run)
-        entries = read_path(location)
-        is_bundle = run.format == ImportRun.Format.BUNDLE
-        importer.run_entries(_ordered(entries) if is_bundle else entries, learn_first=is_bundle)
+        _import_file(run, location, importer, beat)
+    except FileRefused as error:
+        _failed(run, importer, error.reason)
     except OSError as error:
-        run.status, run.failure = ImportRun.Status.FAILED, f"The file could not be read: {error.strerror}"
-        importer = Importer(run)
+        _failed(run, importer, _("The file could not be read: %(error)s") % {"error": error.strerror})
+    except Exception:
+        log.exception("import failed", extra={"run_id": run.pk})
+        _failed(run, importer, _("The import stopped on an unexpected error."))
     else:
         run.status = ImportRun.Status.DONE
+    finally:
+        beat.close()
     ImportIssue.objects.bulk_create(importer.tally.issues)
     run.counts = {kind: dict(outcomes) for kind, outcomes in sorted(importer.tally.counts.items())}
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "failure", "counts", "finished_at", "file_hash"])
     log.info("import finished", extra={"run_id": run.pk, "status": run.status})
     return run
+
+
+def _failed(run: ImportRun, importer: Importer, reason: str) -> None:
+    """The file was rolled back: what was counted did not happen; the reason is its one issue."""
+    run.status = ImportRun.Status.FAILED
+    run.failure = _("%(reason)s Nothing from this file was imported.") % {"reason": reason}
+    importer.tally = Tally()
+    importer.tally.issues.append(ImportIssue(run=run, location=run.filename[:255], message=reason[:500]))
+
+
+def import_run_sweep_stale(*, now: Any = None) -> int:
+    """End every running import whose worker stopped beating (killed, or its machine gone):
+    its transaction died with it, so nothing of the file was stored. Returns how many."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = ImportRun.objects.filter(status=ImportRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    ended = stale.update(
+        status=ImportRun.Status.FAILED,
+        finished_at=now or timezone.now(),
+        failure=_(
+            "The import stopped: its worker was gone (no sign of life for %(minutes)s minutes). "
+            "Nothing from this file was imported; import it again."
+        )
+        % {"minutes": int(STALE_AFTER.total_seconds() // 60)},
+    )
+    if ended:
+        log.warning("stale imports ended", extra={"count": ended})
+    return ended
 
 
 @transaction.atomic

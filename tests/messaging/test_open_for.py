@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from messaging.models import Category, Message, Notice, OwnershipChange, Pool, Thread
+from messaging.models import Category, Message, OwnershipChange, Pool, Thread
 from messaging.services import threads
 from messaging.services.routing import NoTimeToAnswer
 from portal.access import Action
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notice
 from tests.messaging.conftest import MONDAY_9AM, Clinic
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_it_is_routed_owned_promised_noticed_and_audited(clinic: Clinic) -> None
         "Please cancel my visit on Tuesday.",
     )
     assert OwnershipChange.objects.get(thread=thread).to_owner == clinic.receptionist
-    assert Notice.objects.filter(user=clinic.receptionist.user, thread=thread).exists()
+    assert Notice.objects.filter(user=clinic.receptionist.user, target_id=thread.pk).exists()
     audited = set(AuditEvent.objects.filter(patient=clinic.patient).values_list("action", "object_type", "scope"))
     assert audited == {
         (AuditEvent.Action.CREATE, "messaging.Thread", Action.SCHEDULING),

@@ -5,12 +5,18 @@ unchanged file at least 10x faster than importing it the first time. Each file i
 twice in a row (the second time nothing has changed; also timed without the whole-file
 shortcut, reading every resource and comparing hashes), then the whole set once more as it
 comes (files of the shared sample carry the same organizations with different content, so
-that pass does write). Everything runs in a transaction that is rolled back.
+that pass does write). `--large N` also imports one generated bundle of N resources and reports
+its peak memory (issue 15: bounded by the batch, not the file). Everything runs in a
+transaction that is rolled back.
 """
 
 from __future__ import annotations
 
+import json
+import resource
+import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +40,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="A folder like ../shared/data.")
+        parser.add_argument(
+            "--large", type=int, default=0, help="Also import a generated bundle of this many resources (memory)."
+        )
+        parser.add_argument("--large-only", action="store_true", help="Only the generated bundle.")
 
-    def handle(self, *args: Any, data: Path, **options: Any) -> None:
+    def handle(self, *args: Any, data: Path, large: int, large_only: bool, **options: Any) -> None:
         paths = sorted((data / "synthea-r4-bundles").glob("*.json")) + [data / "bulk-ndjson-us-core"]
-        paths = [p for p in paths if p.exists()]
+        paths = [p for p in paths if p.exists() and not large_only]
+        if large:
+            self._large(large)
         if not paths:
             self.stderr.write(f"No sample data under {data}.")
             return
@@ -67,6 +79,31 @@ class Command(BaseCommand):
             f"first import {first[0] / first[1]:,.0f}/s (goal >= 3,000/s)"
         )
 
+    def _large(self, count: int) -> None:
+        """Import one generated bundle of `count` resources with Python's allocations traced."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "large.json"
+            _write_bundle(path, count)
+            megabytes = path.stat().st_size / 2**20
+            try:
+                with transaction.atomic():
+                    source, _ = Organization.objects.get_or_create(
+                        slug="bench-source", defaults={"name": "Benchmark source", "kind": Organization.Kind.HOSPITAL}
+                    )
+                    tracemalloc.start()
+                    total, seconds, _written = _import(source, path)
+                    _now, peak = tracemalloc.get_traced_memory()
+                    tracemalloc.stop()
+                    raise Rollback
+            except Rollback:
+                pass
+        # ru_maxrss is in KiB on Linux: the process' peak, the Django start-up included.
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(
+            f"generated bundle: {total:,} resources, {megabytes:,.1f} MB in {seconds:.1f} s (traced, slower); "
+            f"peak Python allocations {peak / 2**20:,.1f} MB; process peak RSS {rss:,.0f} MB"
+        )
+
     def _line(self, label: str, result: tuple[int, float, int]) -> None:
         count, seconds, written = result
         self.stdout.write(
@@ -86,3 +123,27 @@ def _import(source: Organization, path: Path, *, trust_file_hash: bool = True) -
 
 def _add(a: tuple[int, float, int], b: tuple[int, float, int]) -> tuple[int, float, int]:
     return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+
+
+def _write_bundle(path: Path, count: int) -> None:
+    """A collection bundle of one patient and `count - 1` lab results, written entry by entry."""
+    patient = {"resourceType": "Patient", "id": "bench-p", "name": [{"family": "Bench", "given": ["Ada"]}]}
+    patient |= {"birthDate": "1970-01-01", "gender": "female"}
+    with path.open("w") as out:
+        out.write('{"resourceType": "Bundle", "type": "collection", "entry": [')
+        out.write(json.dumps({"fullUrl": "urn:uuid:bench-p", "resource": patient}))
+        for n in range(1, count):
+            result = {
+                "resourceType": "Observation",
+                "id": f"bench-o{n}",
+                "status": "final",
+                "category": [{"coding": [{"code": "laboratory"}]}],
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7", "display": "Glucose"}]},
+                "subject": {"reference": "urn:uuid:bench-p"},
+                "effectiveDateTime": f"2020-01-01T00:00:{n % 60:02d}Z",
+                "valueQuantity": {"value": 90 + n % 40, "unit": "mg/dL"},
+                "note": [{"text": "Fasting sample, drawn in the morning. " * 8}],
+            }
+            out.write(",")
+            out.write(json.dumps({"fullUrl": f"urn:uuid:bench-o{n}", "resource": result}))
+        out.write("]}")

@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{path} does not exist.")
             run = import_run_create(source=organization, path=path, create_missing_patients=create_patients)
             run = import_run_execute(run_id=run.pk, path=path)
-            self.stdout.write(f"{path.name}: {run.get_status_display()}")
+            self.stdout.write(f"{path.name}: {run.outcome_label}" + (f". {run.failure}" if run.failure else ""))
             for kind, outcomes in run.counts.items():
                 summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
                 self.stdout.write(f"  {kind}: {summary}")
