@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Count, Max, Q, QuerySet
 
@@ -166,7 +167,7 @@ def item_detail(*, access: Access, actor: User, item_id: int) -> RecordItem | No
     return item
 
 
-def items_for_rules(patient_id: object, *, kinds: Collection[str], codes: Collection[str]) -> list[RecordItem]:
+def items_for_rules(patient_id: UUID | str, *, kinds: Collection[str], codes: Collection[str]) -> list[RecordItem]:
     """A system read for rules evaluated over the whole record (the care gaps): in one query, every
     released item of the patient that is of one of `kinds` (whose codes the caller matches itself,
     by prefix or by name) or carries one of `codes` (exact code values, any code system: the caller

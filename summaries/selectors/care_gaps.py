@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from uuid import UUID
 
 from django.utils import timezone
 
 from portal.access import Access, Action
 from portal.models import Organization
 from summaries.models import CareGap
-from summaries.services.care_gaps import status_on
+from summaries.services.care_gaps import clinic_zone, status_on
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,18 @@ class BriefingGap:
     organization: Organization | None  # where that item comes from
 
 
-def gaps_for_briefing(patient_id: object, *, now: datetime) -> list[BriefingGap]:
+def gaps_for_briefing(patient_id: UUID | str, *, now: datetime) -> list[BriefingGap]:
     """The patient's gaps of rules still active and approved, those that apply, due first, in one
     query. Everything, confidential ones included: the caller filters for its viewer (visible_gaps)."""
-    today = timezone.localdate(now)
     rows = (
         CareGap.objects.filter(patient_id=patient_id, rule__is_active=True, rule__approved_on__isnull=False)
         .exclude(rule__approved_by="")
         .exclude(status=CareGap.Status.NOT_APPLICABLE)
-        .select_related("rule", "evidence__source")
+        .select_related("rule", "evidence__source", "patient__home_organization")
     )
     gaps = []
     for row in rows:
+        today = timezone.localdate(now, clinic_zone(row.patient))
         status = status_on(row.due_on, row.rule.coming_due_days, today) if row.due_on else row.status
         evidence = row.evidence
         gaps.append(

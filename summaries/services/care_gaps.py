@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -66,6 +69,11 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+def clinic_zone(patient: Patient) -> ZoneInfo:
+    """Days are the patient's clinic's days: a test done at 23:00 in Chicago was done that day."""
+    return ZoneInfo(patient.home_organization.time_zone or settings.CLINIC_TIME_ZONE)
+
+
 def status_on(due_on: date, coming_due_days: int, today: date) -> str:
     """Open from the due date, coming due within the window before it, closed (up to date) before that."""
     if due_on <= today:
@@ -104,7 +112,8 @@ def _evidence(rule: _Rule, items: list[RecordItem], now: datetime) -> RecordItem
 
 
 def _evaluate_rule(rule: _Rule, patient: Patient, items: list[RecordItem], now: datetime) -> CareGap:
-    today = timezone.localdate(now)
+    zone = clinic_zone(patient)
+    today = timezone.localdate(now, zone)
     spec = rule.rule
     gap = CareGap(patient=patient, rule=spec, evaluated_at=now, as_of=today)
     age = patient.age_on(today)
@@ -123,7 +132,7 @@ def _evaluate_rule(rule: _Rule, patient: Patient, items: list[RecordItem], now: 
     gap.confidential = bool(applying) and all(item.confidential for item in applying)
     if evidence is not None:
         assert evidence.effective_at is not None  # noqa: S101 - _evidence returns dated items only
-        done_on = timezone.localdate(evidence.effective_at)
+        done_on = timezone.localdate(evidence.effective_at, zone)
         gap.evidence, gap.as_of = evidence, done_on
         gap.confidential = gap.confidential or evidence.confidential
     else:
@@ -141,11 +150,11 @@ def _evaluate_rule(rule: _Rule, patient: Patient, items: list[RecordItem], now: 
     return gap
 
 
-def evaluate(patient_id: object, *, now: datetime) -> list[CareGap]:
+def evaluate(patient_id: UUID | str, *, now: datetime) -> list[CareGap]:
     """Every approved, active rule against the patient's record as of `now`; stores one `CareGap` per
     rule (updated in place), removes the patient's gaps of rules no longer evaluated (inactive or
     unapproved), and returns the stored gaps in the rules' order. Idempotent."""
-    patient = Patient.objects.get(pk=patient_id)
+    patient = Patient.objects.select_related("home_organization").get(pk=patient_id)
     rules = [_Rule.of(rule) for rule in approved_rules()]
     codes: set[str] = set()
     for rule in rules:

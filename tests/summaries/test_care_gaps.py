@@ -38,7 +38,7 @@ def _now() -> datetime:
 
 
 def _today() -> date:
-    return timezone.localdate()
+    return timezone.localdate(timezone.now(), CLINIC_ZONE)
 
 
 def _item(patient: Patient, kind: str, system: str, code: str, *, days_ago: int = 0, **fields: Any) -> RecordItem:
@@ -81,7 +81,7 @@ def test_a1c_is_closed_after_a_recent_test_and_names_it_as_evidence() -> None:
     gap = _gap(patient, "a1c")
     assert gap.status == Status.CLOSED
     assert gap.evidence == recent and gap.evidence != old
-    assert gap.as_of == timezone.localdate(recent.effective_at)
+    assert gap.as_of == timezone.localdate(recent.effective_at, CLINIC_ZONE)
     assert gap.due_on == add_months(gap.as_of, 6)
 
 
@@ -289,7 +289,7 @@ def test_gaps_for_briefing_names_the_rule_in_the_active_language_and_leaves_out_
     (gap,) = gaps_for_briefing(patient.pk, now=_now())
     assert gap.rule_name.startswith("Hemoglobin A1c")
     assert (gap.status, gap.source, gap.confidential) == (Status.COMING_DUE, evidence.pk, False)
-    assert gap.as_of == timezone.localdate(evidence.effective_at)
+    assert gap.as_of == timezone.localdate(evidence.effective_at, CLINIC_ZONE)
     with override("es"):
         assert gaps_for_briefing(patient.pk, now=_now())[0].rule_name.startswith("Prueba de hemoglobina A1c")
 
