@@ -9,15 +9,20 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from summaries.models import CareGapRule
 from summaries.services.care_gaps import DEMO_APPROVAL
 
-APPROVAL_NOTE = _(
-    "A rule is evaluated only once a clinician has approved it: write their name and the date. "
-    "The shipped starter rules arrive unapproved. The demo (manage.py demo_data) approves them as "
-    "“%(demo)s” so that it shows gaps; that is not a clinical review, and a real clinic must not keep it."
+APPROVAL_NOTE = format_lazy(
+    _(
+        "A rule is evaluated only once a clinician has approved it: write their name and the date. "
+        "The shipped starter rules arrive unapproved. The demo (manage.py demo_data) approves them as "
+        "“{demo}” so that it shows gaps; that is not a clinical review, and a real clinic must not keep it."
+    ),
+    demo=DEMO_APPROVAL,
 )
 
 
@@ -47,7 +52,7 @@ class CareGapRuleAdmin(admin.ModelAdmin[CareGapRule]):
         ),
         (
             _("Clinical approval"),
-            {"fields": ("approved_by", "approved_on"), "description": APPROVAL_NOTE % {"demo": DEMO_APPROVAL}},
+            {"fields": ("approved_by", "approved_on"), "description": APPROVAL_NOTE},
         ),
     )
 
@@ -55,4 +60,5 @@ class CareGapRuleAdmin(admin.ModelAdmin[CareGapRule]):
     def approve_as_me(self, request: HttpRequest, queryset: QuerySet[CareGapRule]) -> None:
         name = request.user.get_full_name() or request.user.get_username()  # type: ignore[union-attr]
         count = queryset.update(approved_by=name, approved_on=timezone.localdate())
-        self.message_user(request, _("%(count)s rules approved.") % {"count": count}, messages.SUCCESS)
+        message = ngettext("%(count)s rule approved.", "%(count)s rules approved.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
