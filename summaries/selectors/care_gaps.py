@@ -64,7 +64,8 @@ def gaps_for_briefing(patient_id: UUID | str, *, now: datetime) -> list[Briefing
 
 def visible_gaps(access: Access, *, now: datetime) -> list[BriefingGap]:
     """The gaps this viewer may see: none without the records scope; without the ones derived from
-    confidential care for the caregiver of a 12-17-year-old (as records hides the items themselves)."""
+    confidential care for the caregiver of a 12-17-year-old (as records hides the items themselves).
+    Not audited here: Access carries no actor; the page that shows the gaps audits its read."""
     if Action.RECORDS not in access.scopes:
         return []
     gaps = gaps_for_briefing(access.patient.pk, now=now)
