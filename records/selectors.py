@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Count, Max, Q, QuerySet
 
@@ -188,3 +190,19 @@ def attachment_for_download(
             confidential=attachment.item.confidential,
         )
     return attachment
+
+
+def items_for_rules(patient_id: UUID | str, *, kinds: Collection[str], codes: Collection[str]) -> list[RecordItem]:
+    """A system read for rules evaluated over the whole record (the care gaps): in one query, every
+    released item of the patient that is of one of `kinds` (whose codes the caller matches itself,
+    by prefix or by name) or carries one of `codes` (exact code values, any code system: the caller
+    checks the system), with its source. Not audited: nobody sees these rows here; the page that
+    shows what is derived from them audits its own read. Items entered in error are left out."""
+    return list(
+        RecordItem.objects.filter(Q(kind__in=kinds) | Q(code__in=codes), patient_id=patient_id)
+        .filter(release=RecordItem.Release.RELEASED)
+        .exclude(status="entered-in-error")
+        .select_related("source")
+        .defer("body", "value_text", "reference_text")
+        .order_by("-effective_at", "-pk")
+    )

@@ -1,0 +1,5 @@
+"""The summaries app's models, one module per domain noun (imports stay `from summaries.models import X`)."""
+
+from summaries.models.care_gaps import CareGap, CareGapRule
+
+__all__ = ["CareGap", "CareGapRule"]
