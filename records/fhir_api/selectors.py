@@ -143,9 +143,11 @@ def patient_summary(*, caller: Caller, patient_id: str, base: str) -> dict[str, 
     key = ("item__kind", "item__code_system", "item__code", "item__display")
     listed += latest.order_by(*key, F("item__effective_at").desc(nulls_last=True), "-pk").distinct(*key)
     sections = summary.sorted_into_sections(listed)
-    records = [record for _section, kept in sections for record in kept]
+    records = [entry.record for _section, entries in sections for entry in entries]
     _audit(access, caller.user, "fhir.Patient/$summary", f"document:{len(records)}", records)
-    return summary.document(patient=access.patient, sections=sections, entries=_build(access, records), base=base)
+    return summary.document(
+        patient=access.patient, sections=sections, resources_listed=_build(access, records), base=base
+    )
 
 
 def patient_search(*, caller: Caller, query: PatientQuery, location: Location) -> dict[str, Any]:

@@ -98,25 +98,37 @@ OBSERVATION = "Observation"
 TYPES = ("Patient", *CLINICAL, OBSERVATION)
 
 
-def sorted_into_sections(records: Iterable[SourceRecord]) -> list[tuple[Section, list[SourceRecord]]]:
-    """Each section with its records (`item` select_related), newest first; the same problem,
-    allergy, medication or dose from several sources once (its newest copy)."""
+@dataclass
+class Entry:
+    """One line of a section: a record, and the name of every source that holds the same thing."""
+
+    record: SourceRecord
+    sources: list[str]
+
+
+def sorted_into_sections(records: Iterable[SourceRecord]) -> list[tuple[Section, list[Entry]]]:
+    """Each section with its entries (records with `item` and `source` select_related), newest
+    first; the same problem, allergy, medication or dose from several sources once (its newest copy)."""
     newest_first = sorted(
         records, key=lambda r: (r.item.effective_at is None, -(r.item.effective_at or _EPOCH).timestamp(), r.pk)
     )
-    found: list[tuple[Section, list[SourceRecord]]] = []
+    found: list[tuple[Section, list[Entry]]] = []
     for section in SECTIONS:
-        seen: set[str] = set()
-        kept = []
+        by_key: dict[str, Entry] = {}
+        kept: list[Entry] = []
         for record in newest_first:
             item = record.item
             if item.kind != section.kind or not section.keep(item):
                 continue
+            same = by_key.get(item.dedup_key) if item.dedup_key else None
+            if same is not None:
+                if record.source.name not in same.sources:
+                    same.sources.append(record.source.name)
+                continue
+            entry = Entry(record, [record.source.name])
             if item.dedup_key:
-                if item.dedup_key in seen:
-                    continue
-                seen.add(item.dedup_key)
-            kept.append(record)
+                by_key[item.dedup_key] = entry
+            kept.append(entry)
         if kept or section.required:
             found.append((section, kept))
     return found
@@ -133,30 +145,30 @@ def _value(item: RecordItem) -> str:
     return item.value_text
 
 
-def _line(record: SourceRecord, patient: Patient) -> str:
+def _line(entry: Entry, patient: Patient) -> str:
     """One entry as the narrative says it: what, its value, when, and from where."""
-    item = record.item
+    item = entry.record.item
     details = [
         _value(item) if item.kind in LATEST_KINDS else "",
         timezone.localtime(item.effective_at, downloads.clinic_zone(patient)).date().isoformat()
         if item.effective_at
         else "",
-        record.source.name,
+        ", ".join(entry.sources),
     ]
     return format_html(
         "<li><b>{}</b>{}</li>", item.display, format_html_join("", " · {}", ((d,) for d in details if d))
     )
 
 
-def _section(section: Section, records: list[SourceRecord], patient: Patient) -> dict[str, Any]:
+def _section(section: Section, entries: list[Entry], patient: Patient) -> dict[str, Any]:
     built: dict[str, Any] = {
         "title": str(section.title),
         "code": {"coding": [{"system": LOINC, "code": section.code, "display": section.display}]},
     }
-    if records:
-        lines = format_html_join("", "{}", ((_line(record, patient),) for record in records))
+    if entries:
+        lines = format_html_join("", "{}", ((_line(entry, patient),) for entry in entries))
         built["text"] = {"status": "generated", "div": _div(format_html("<ul>{}</ul>", lines))}
-        built["entry"] = [{"reference": f"{record.resource_type}/{record.pk}"} for record in records]
+        built["entry"] = [{"reference": f"{e.record.resource_type}/{e.record.pk}"} for e in entries]
     else:
         said = gettext("No information about this in the health record.")
         built["text"] = {"status": "generated", "div": _div(format_html("<p>{}</p>", said))}
@@ -170,12 +182,12 @@ def _section(section: Section, records: list[SourceRecord], patient: Patient) ->
 def document(
     *,
     patient: Patient,
-    sections: list[tuple[Section, list[SourceRecord]]],
-    entries: list[dict[str, Any]],
+    sections: list[tuple[Section, list[Entry]]],
+    resources_listed: list[dict[str, Any]],
     base: str,
 ) -> dict[str, Any]:
-    """The IPS Bundle: the Composition, the Patient, the author, then `entries` (the sections'
-    resources, as the API builds them, in section order)."""
+    """The IPS Bundle: the Composition, the Patient, the author, then `resources_listed` (the
+    sections' resources, as the API builds them, in section order)."""
     clinic = patient.home_organization
     author = downloads.organization_uri(clinic)
     now = timezone.now().isoformat()
@@ -201,7 +213,7 @@ def document(
         "author": [{"reference": author, "display": clinic.name}],
         "title": title,
         "custodian": {"reference": author, "display": clinic.name},
-        "section": [_section(section, records, patient) for section, records in sections],
+        "section": [_section(section, entries, patient) for section, entries in sections],
     }
     head = [
         {"fullUrl": f"urn:uuid:{composition['id']}", "resource": composition},
@@ -209,7 +221,8 @@ def document(
         {"fullUrl": author, "resource": downloads.organization_resource(clinic)},
     ]
     body = [
-        {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource} for resource in entries
+        {"fullUrl": f"{base}/{listed['resourceType']}/{listed['id']}", "resource": listed}
+        for listed in resources_listed
     ]
     bundle_id = str(uuid.uuid4())
     return {

@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
-from portal.factories import PatientFactory, ProxyGrantFactory, born_years_ago
-from portal.models import AuditEvent, Patient, Scope
+from portal.factories import OrganizationFactory, PatientFactory, ProxyGrantFactory, born_years_ago
+from portal.models import AuditEvent, Organization, Patient, Scope
 from records.factories import RecordItemFactory, SourceRecordFactory
 from records.models import RecordItem, SourceRecord
 from tests.conftest import sign_in
@@ -23,6 +23,7 @@ from tests.records.test_fhir_api import bearer, get, launch, raw_of, record_of
 pytestmark = pytest.mark.django_db
 
 BASE = "http://testserver/fhir/R4"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 PROBLEMS, ALLERGIES, MEDICATIONS = "11450-4", "48765-2", "10160-0"
 IMMUNIZATIONS, RESULTS, VITALS, PROCEDURES, PAST_PROBLEMS = "11369-6", "30954-2", "8716-3", "47519-4", "11348-0"
 
@@ -124,28 +125,69 @@ def test_an_empty_record_has_the_three_required_sections_each_with_an_empty_reas
         assert "No information about this in the health record." in section["text"]["div"]
 
 
+def _item(patient: Patient, source: Organization, raw: dict[str, Any], **fields: Any) -> SourceRecord:
+    """A record line of `patient` from `source`, with the resource behind it."""
+    record = SourceRecordFactory(
+        patient=patient, source=source, resource_type=raw["resourceType"], resource_id=raw["id"], raw=raw
+    )
+    RecordItemFactory(record=record, patient=patient, source=source, value_number=None, unit="", **fields)
+    return record
+
+
 def _penicillin_allergy(patient: Patient, *, confidential: bool) -> SourceRecord:
     raw = {
         "resourceType": "AllergyIntolerance",
         "id": "allergy-1",
         "patient": {"reference": f"Patient/{patient.pk}"},
-        "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7980"}]},
+        "code": {"coding": [{"system": RXNORM, "code": "7980"}]},
     }
-    record = SourceRecordFactory(
-        patient=patient, source=patient.home_organization, resource_type="AllergyIntolerance", raw=raw
-    )
-    RecordItemFactory(
-        record=record,
-        patient=patient,
-        source=patient.home_organization,
+    return _item(
+        patient,
+        patient.home_organization,
+        raw,
         kind=RecordItem.Kind.ALLERGY,
         display="Penicillin",
         code="7980",
-        value_number=None,
-        unit="",
         confidential=confidential,
     )
-    return record
+
+
+def test_a_medicine_two_sources_list_is_one_entry_naming_both(patient, client) -> None:
+    sign_in(client, patient.user)
+    lakeside = OrganizationFactory(name="Lakeside Clinic")
+    st_marys = OrganizationFactory(name="St Mary's Hospital")
+    stopped = OrganizationFactory(name="Old Clinic")
+    for source, status, days_ago in ((lakeside, "active", 30), (st_marys, "active", 2), (stopped, "stopped", 400)):
+        # Each source knows the patient by its own id.
+        SourceRecordFactory(patient=patient, source=source, resource_type="Patient", resource_id="p-1")
+        raw = {
+            "resourceType": "MedicationRequest",
+            "id": f"metformin-{source.slug}",
+            "status": status,
+            "intent": "order",
+            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "860975"}], "text": "Metformin"},
+            "subject": {"reference": "Patient/p-1"},
+        }
+        _item(
+            patient,
+            source,
+            raw,
+            kind=RecordItem.Kind.MEDICATION,
+            display="Metformin 500 MG",
+            code="860975",
+            status=status,
+            dedup_key=f"medication:{RXNORM}|860975",
+            effective_at=timezone.now() - timedelta(days=days_ago),
+        )
+
+    bundle = summary_of(client, patient)
+
+    Bundle.model_validate(bundle)
+    medications = sections(bundle)[MEDICATIONS]
+    newest = SourceRecord.objects.get(resource_id="metformin-" + st_marys.slug)
+    assert entries(medications) == [f"MedicationRequest/{newest.pk}"]
+    assert "St Mary&#x27;s Hospital, Lakeside Clinic" in medications["text"]["div"]
+    assert "Old Clinic" not in medications["text"]["div"]
 
 
 def test_a_teens_parent_gets_a_summary_without_confidential_items(imported, me) -> None:
