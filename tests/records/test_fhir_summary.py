@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
@@ -290,3 +291,15 @@ def test_the_summary_costs_the_same_queries_however_long_the_record(imported, me
         longer = summary_of(me, imported)
 
     assert len(longer["entry"]) == len(short["entry"]) + 10
+
+
+def test_the_download_page_offers_the_summary(patient, client) -> None:
+    sign_in(client, patient.user)
+    summary_url = reverse("fhir_summary", kwargs={"patient_id": patient.pk})
+
+    page = client.get(reverse("record_download", kwargs={"patient_id": patient.pk}))
+
+    html = page.content.decode()
+    assert f'<a href="{summary_url}" download="international-patient-summary.json">' in html
+    assert "International Patient Summary (FHIR)" in html
+    Bundle.model_validate(client.get(summary_url).json())
