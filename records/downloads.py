@@ -270,7 +270,8 @@ def organization_uri(organization: Organization) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{settings.SITE_URL}/organizations/{organization.slug}')}"
 
 
-def _organization_resource(organization: Organization) -> dict[str, Any]:
+def organization_resource(organization: Organization) -> dict[str, Any]:
+    """An organization (a source system or the home clinic) as a FHIR R4 Organization."""
     resource: dict[str, Any] = {
         "resourceType": "Organization",
         "id": organization_uri(organization).removeprefix("urn:uuid:"),
@@ -404,7 +405,7 @@ def build_fhir_bundle(
         entries.append({"fullUrl": full_url, "resource": resource})
     head = [{"fullUrl": patient_url, "resource": patient_resource(patient)}]
     head += [
-        {"fullUrl": organization_uri(org), "resource": _organization_resource(org)}
+        {"fullUrl": organization_uri(org), "resource": organization_resource(org)}
         for org in sorted(organizations.values(), key=lambda o: o.name)
     ]
     stamp = generated_at.isoformat()

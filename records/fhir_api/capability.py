@@ -12,11 +12,13 @@ from django.urls import reverse
 
 from records.fhir_api.resource_types import CLINICAL_TYPES, DATE, PATIENT, PATIENT_PARAM, US_CORE
 from records.fhir_api.scopes import all_scopes
+from records.fhir_api.summary import OPERATION as SUMMARY
 
 # When this statement last changed (FHIR requires a date).
 PUBLISHED = "2026-01-15"
 PARAM_TYPES = {DATE: "date"}  # everything else is a token
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+OPERATIONS = [{"name": "everything", "definition": EVERYTHING}, {"name": "summary", "definition": SUMMARY}]
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _patient() -> dict[str, Any]:
         "supportedProfile": [f"{US_CORE}us-core-patient"],
         "interaction": _interactions(),
         "searchParam": [{"name": "_id", "type": "token"}, {"name": "identifier", "type": "token"}],
-        "operation": [{"name": "everything", "definition": EVERYTHING}],
+        "operation": OPERATIONS,
     }
 
 
@@ -103,7 +105,7 @@ def capability_statement(endpoints: Endpoints) -> dict[str, Any]:
                     ],
                 },
                 "resource": [_patient(), *[_clinical(name) for name in CLINICAL_TYPES]],
-                "operation": [{"name": "everything", "definition": EVERYTHING}],
+                "operation": OPERATIONS,
             }
         ],
     }

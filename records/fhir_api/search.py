@@ -138,6 +138,11 @@ def everything_types(params: QueryDict) -> set[str] | None:
     return types
 
 
+def summary_params(params: QueryDict) -> None:
+    """Patient/$summary takes no parameter of its own (the IPS `profile` is the only one it writes)."""
+    _refuse_unknown(params, set(), "Patient/$summary")
+
+
 def clinical_query(resource_type: str, params: QueryDict) -> SearchQuery:
     """The filters (on RecordItem, through `item__`) and page for a search of a clinical type."""
     spec = CLINICAL_TYPES[resource_type]

@@ -19,7 +19,7 @@ from portal import audit
 from portal.access import Access, Action, active_grants, patients_for
 from portal.lookups import NOTHING, as_id, fits
 from portal.models import AuditEvent, Organization, Patient, User
-from records.fhir_api import bundles, resources
+from records.fhir_api import bundles, resources, summary
 from records.fhir_api.auth import Caller
 from records.fhir_api.bundles import Location
 from records.fhir_api.references import ReferenceMap
@@ -128,6 +128,26 @@ def everything(
         built.insert(0, resources.patient(access.patient))
     _audit(access, caller.user, "fhir.Patient/$everything", f"searchset:{len(built)}", found)
     return bundles.searchset(location=location, page=page, total=total, resources=built)
+
+
+def patient_summary(*, caller: Caller, patient_id: str, base: str) -> dict[str, Any]:
+    """The patient's International Patient Summary, of what the caller may see: a token must
+    be allowed to read every type it is made of. The same few queries however long the record:
+    the sections' records, the latest result of each test, their references, the audit row."""
+    for resource_type in summary.TYPES:
+        caller.require(resource_type)
+    access = caller.access(patient_id)
+    listed = list(_visible(access, summary.CLINICAL))
+    # DISTINCT ON keeps the first row of each test: the newest (the order _visible gives).
+    latest = _visible(access, [summary.OBSERVATION]).filter(item__kind__in=summary.LATEST_KINDS)
+    key = ("item__kind", "item__code_system", "item__code", "item__display")
+    listed += latest.order_by(*key, F("item__effective_at").desc(nulls_last=True), "-pk").distinct(*key)
+    sections = summary.sorted_into_sections(listed)
+    records = [entry.record for _section, entries in sections for entry in entries]
+    _audit(access, caller.user, "fhir.Patient/$summary", f"document:{len(records)}", records)
+    return summary.document(
+        patient=access.patient, sections=sections, resources_listed=_build(access, records), base=base
+    )
 
 
 def patient_search(*, caller: Caller, query: PatientQuery, location: Location) -> dict[str, Any]:

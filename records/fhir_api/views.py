@@ -18,7 +18,7 @@ from records.fhir_api.auth import AUTHENTICATION, FhirReader, caller_of
 from records.fhir_api.bundles import Location
 from records.fhir_api.capability import capability_statement, endpoints, smart_configuration
 from records.fhir_api.resource_types import CLINICAL_TYPES, PATIENT
-from records.fhir_api.search import clinical_query, everything_types, page_of, patient_query
+from records.fhir_api.search import clinical_query, everything_types, page_of, patient_query, summary_params
 
 
 class FhirJsonRenderer(JSONRenderer):
@@ -92,6 +92,17 @@ class EverythingView(FhirView):
             types=types,
             page=page_of(params),
             location=location(request),
+        )
+        return Response(bundle)
+
+
+class SummaryView(FhirView):
+    """The IPS `$summary` operation on one patient (http://hl7.org/fhir/uv/ips/OperationDefinition/summary)."""
+
+    def get(self, request: Request, patient_id: str) -> Response:
+        summary_params(request.query_params)
+        bundle = selectors.patient_summary(
+            caller=caller_of(request), patient_id=patient_id, base=endpoints(request).base
         )
         return Response(bundle)
 

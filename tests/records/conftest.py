@@ -7,14 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
+from oauth2_provider.models import Application
 
-from portal.factories import OrganizationFactory
-from portal.models import Organization
+from portal.factories import OrganizationFactory, UserFactory
+from portal.models import Organization, Patient
+from records.services.imports import import_run_create, import_run_execute
+from tests.conftest import sign_in
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fhir"
 BUNDLE = FIXTURES / "Michael_Kihn_376f9fc0-ecd8-468a-ad93-3534a14561a3.json"
 NDJSON = FIXTURES / "ndjson"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+# Where the SMART app of the FHIR API tests sends the person back to.
+REDIRECT = "https://app.example.org/callback"
 
 
 @pytest.fixture
@@ -34,3 +40,30 @@ def write_json(tmp_path: Path, name: str, content: Any) -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(content))
     return path
+
+
+@pytest.fixture
+def imported(source) -> Patient:
+    """The Synthea patient, imported from their bundle, with their own portal login."""
+    run = import_run_create(source=source, path=BUNDLE, create_missing_patients=True)
+    import_run_execute(run_id=run.pk, path=BUNDLE)
+    patient = Patient.objects.get()
+    patient.user = UserFactory()
+    patient.save()
+    return patient
+
+
+@pytest.fixture
+def me(imported) -> Client:
+    return sign_in(Client(), imported.user)
+
+
+@pytest.fixture
+def app() -> Application:
+    return Application.objects.create(
+        name="Health Tracker",
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=REDIRECT,
+        algorithm="",
+    )

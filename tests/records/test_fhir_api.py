@@ -33,7 +33,7 @@ from records.fhir_api.models import PatientLaunch
 from records.models import RecordItem, SourceRecord
 from records.services.imports import import_run_create, import_run_execute
 from tests.conftest import sign_in
-from tests.records.conftest import BUNDLE, NDJSON
+from tests.records.conftest import BUNDLE, NDJSON, REDIRECT
 
 pytestmark = pytest.mark.django_db
 
@@ -59,22 +59,6 @@ EXPOSED = {
 @pytest.fixture(autouse=True)
 def _clinic_time_zone(settings) -> None:
     settings.CLINIC_TIME_ZONE = CLINIC_TZ
-
-
-@pytest.fixture
-def imported(source) -> Patient:
-    """The Synthea patient, imported from their bundle, with their own portal login."""
-    run = import_run_create(source=source, path=BUNDLE, create_missing_patients=True)
-    import_run_execute(run_id=run.pk, path=BUNDLE)
-    patient = Patient.objects.get()
-    patient.user = UserFactory()
-    patient.save()
-    return patient
-
-
-@pytest.fixture
-def me(imported) -> Client:
-    return sign_in(Client(), imported.user)
 
 
 def raw_of(kind: str) -> list[dict[str, Any]]:
@@ -565,23 +549,12 @@ def test_anonymous_callers_are_asked_for_a_bearer_token(imported, client) -> Non
 
 # --- SMART on FHIR: standalone patient launch --------------------------------------------------------
 
-REDIRECT = "https://app.example.org/callback"
+
 VERIFIER = "a-long-enough-pkce-code-verifier-of-forty-three-plus-characters"
 
 
 def challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-
-
-@pytest.fixture
-def app() -> Application:
-    return Application.objects.create(
-        name="Health Tracker",
-        client_type=Application.CLIENT_PUBLIC,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=REDIRECT,
-        algorithm="",
-    )
 
 
 def authorize_params(app: Application, scope: str) -> dict[str, str]:
