@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import selectors
-from portal.forms import ActivationCodeForm, PreferencesForm
+from portal.forms.account import ActivationCodeForm, PreferencesForm
 from portal.middleware import IdleTimeoutMiddleware, idle_timeout
 from portal.services import accounts, invitations
 from portal.services.errors import InvalidToken, ServiceError

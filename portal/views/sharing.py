@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from portal import selectors
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action
-from portal.forms import ProxyInviteForm
+from portal.forms.sharing import ProxyInviteForm
 from portal.models import AuditEvent, ProxyGrant
 from portal.services import proxies
 from portal.services.errors import InvalidToken, ServiceError

@@ -20,7 +20,7 @@ from portal.access import (
     sees_evisit_report,
     staff_actions,
 )
-from portal.forms import GuardianGrantForm, PatientInviteForm, PatientSearchForm
+from portal.forms.staff import GuardianGrantForm, PatientInviteForm, PatientSearchForm
 from portal.services import invitations, proxies
 from portal.services.errors import ServiceError
 from portal.views.decorators import View, patient_view, staff_view

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors as portal_selectors
 from portal.access import Access, Action, access_patient
-from portal.forms import PatientSearchForm
+from portal.forms.staff import PatientSearchForm
 from portal.lookups import as_id
 from portal.models import User
 from portal.services.errors import ServiceError
