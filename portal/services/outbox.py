@@ -429,15 +429,6 @@ def staff_digest(now: datetime | None = None) -> dict[str, int]:
     return {"sent": sent, "failed": failed}
 
 
-def in_app(user: User) -> QuerySet[Notice]:
-    """My in-app notices, newest first (the app that shows them scopes them by patient)."""
-    return Notice.objects.filter(user=user, channel=Channel.IN_APP).order_by("-created_at", "-pk")
-
-
-def unread_count(user: User) -> int:
-    return Notice.objects.filter(user=user, channel=Channel.IN_APP, read_at__isnull=True).count()
-
-
 def mark_read(*, user: User, notice_id: int) -> int:
     """Mark one of my in-app notices read; someone else's is not found (404 in the view)."""
     return Notice.objects.filter(pk=notice_id, user=user, channel=Channel.IN_APP, read_at__isnull=True).update(
