@@ -229,7 +229,7 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Patient Portal <no-reply@portal.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SMS_BACKEND = env("SMS_BACKEND", "portal.notify.LogSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", "portal.services.notify.LogSmsBackend")
 SMS_FROM = env("SMS_FROM", "")
 
 # --- Internationalisation ------------------------------------------------------

@@ -35,7 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.models import Notice, StaffMember, User
-from portal.notify import send_sms
+from portal.services.notify import send_sms
 
 log = logging.getLogger(__name__)
 
