@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from django.db.models import QuerySet
 
 from messaging.models import Thread
-from portal import audit, outbox
+from portal import audit
 from portal.access import Action, patients_for
 from portal.models import AuditEvent, Notice, User
+from portal.selectors import outbox
 
 
 def my_notices(*, user: User) -> QuerySet[Notice]:

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from messaging import notice_selectors
 from messaging.links import staff_thread_path
-from portal import outbox
 from portal.models import User
+from portal.services import outbox
 from portal.views.decorators import staff_view
 
 PAGE_SIZE = 25

@@ -1,4 +1,4 @@
-"""Telling people something is waiting, through the portal's outbox (portal.outbox).
+"""Telling people something is waiting, through the portal's outbox (portal.services.outbox).
 
 Services call these INSIDE the transaction of the change that causes them: the outbox writes the
 rows there (so a rollback un-says them) and delivers them after commit. Staff notices are in-app
@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from messaging.links import MAX_AGE, link_path, staff_inbox_path
 from messaging.models import Message, OwnershipChange, Thread
-from portal import outbox
 from portal.access import Action, active_grants
 from portal.links import absolute
 from portal.models import Notice, Patient, StaffMember, User
+from portal.services import outbox
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 
-from portal import notify
 from portal.client_address import client_address
+from portal.services import notify
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):

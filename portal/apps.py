@@ -7,6 +7,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Invitations and security notices go through the outbox like every app's notices.
-        from portal.notify import register_kinds
+        from portal.services.notify import register_kinds
 
         register_kinds()

@@ -7,9 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from portal import selectors
 from portal.access import Access, Action, is_staff_user, resolve, second_factor_pending
 from portal.models import AuditEvent
+from portal.selectors import patient as patient_selectors
 
 
 def _current_access(request: HttpRequest, people: list[Any]) -> Access | None:
@@ -36,7 +36,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         }
     from portal.views.patient import SECTIONS
 
-    people = selectors.people_i_act_for(user)
+    people = patient_selectors.people_i_act_for(user)
     access = _current_access(request, people)
     scopes = access.scopes if access is not None else frozenset()
     return {

@@ -189,7 +189,7 @@ ACCOUNT_ADAPTER = "portal.accounts.PortalAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupExtraForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.account.SignupExtraForm"
 ACCOUNT_FORMS = {"signup": "portal.accounts.PortalSignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -229,7 +229,7 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Patient Portal <no-reply@portal.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SMS_BACKEND = env("SMS_BACKEND", "portal.notify.LogSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", "portal.services.notify.LogSmsBackend")
 SMS_FROM = env("SMS_FROM", "")
 
 # --- Internationalisation ------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
-from portal import notify, outbox
+from portal.services import notify, outbox
 from portal.services.accounts import sessions_clear_expired
 from portal.services.proxies import proxy_grants_sweep
 

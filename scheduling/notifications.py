@@ -2,7 +2,7 @@
 
 They say only that there is a visit (or a time on offer) at the clinic, when, and the links:
 never the visit type, the provider or anything clinical (no PHI through side channels). The
-outbox (portal.outbox) sends them by the channels the patient chose, outside quiet hours, in the
+outbox (portal.services.outbox) sends them by the channels the patient chose, outside quiet hours, in the
 patient's language, and asks this module for the words when it sends (the kinds registered from
 SchedulingConfig.ready).
 """
@@ -18,9 +18,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import dates, outbox
+from portal import dates
 from portal.links import absolute
 from portal.models import Notice, Organization, Patient
+from portal.services import outbox
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import selectors
 from portal.access import Action, access_patient
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.api.serializers import (
@@ -20,6 +19,7 @@ from portal.api.serializers import (
     ProxyGrantSerializer,
     ProxyInviteSerializer,
 )
+from portal.selectors import patient as patient_selectors
 from portal.services import proxies
 
 
@@ -34,7 +34,7 @@ class PeopleView(APIView):
 
     @extend_schema(responses=PatientSerializer(many=True))
     def get(self, request: Request) -> Response:
-        people = selectors.people_i_act_for(request.user)  # type: ignore[arg-type]
+        people = patient_selectors.people_i_act_for(request.user)  # type: ignore[arg-type]
         return Response(PatientSerializer(people, many=True).data)
 
 
@@ -42,7 +42,7 @@ class PatientView(APIView):
     @extend_schema(responses=PatientSerializer)
     def get(self, request: Request, patient_id: Any) -> Response:
         access = access_patient(request.user, patient_id, Action.PROFILE)
-        patient = selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+        patient = patient_selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
         return Response(PatientSerializer(patient).data)
 
 
@@ -50,7 +50,7 @@ class ActivityView(APIView):
     @extend_schema(responses=page_of(AuditEventSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request: Request, patient_id: Any) -> Response:
         access = access_patient(request.user, patient_id, Action.ACTIVITY)
-        events = selectors.activity_for(access=access, actor=request.user)  # type: ignore[arg-type]
+        events = patient_selectors.activity_for(access=access, actor=request.user)  # type: ignore[arg-type]
         paginator = PortalPagination()
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(AuditEventSerializer(page, many=True).data)
@@ -60,7 +60,7 @@ class ProxyGrantsView(APIView):
     @extend_schema(responses=ProxyGrantSerializer(many=True))
     def get(self, request: Request, patient_id: Any) -> Response:
         access = access_patient(request.user, patient_id, Action.SHARING)
-        grants = selectors.proxy_grants_for(access=access, actor=request.user)  # type: ignore[arg-type]
+        grants = patient_selectors.proxy_grants_for(access=access, actor=request.user)  # type: ignore[arg-type]
         return Response(ProxyGrantSerializer(grants, many=True).data)
 
     @extend_schema(request=ProxyInviteSerializer, responses={201: ProxyGrantSerializer})

@@ -14,7 +14,7 @@ class Notice(models.Model):
     """One notification owed to one person, as a row: made in the transaction that caused it,
     sent by a worker after commit, never twice (`key` is unique, `sent_at` is stamped under a row
     lock), never lost (a sweep retries what is unsent). Ids only: the words are made when
-    sending, by the kind's renderer (`portal.outbox.register`), and say only that something is
+    sending, by the kind's renderer (`portal.services.outbox.register`), and say only that something is
     waiting, never what.
 
     To a person with an account (`user`) or, for an invitation, to an address (`email`). `kind`
@@ -33,7 +33,7 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
     )
     email = models.EmailField(blank=True)
-    # Validated against the registry of kinds in portal.outbox (apps add theirs), not a choices list.
+    # Validated against the registry of kinds in portal.services.outbox (apps add theirs), not a choices list.
     kind = models.CharField(max_length=32)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     patient = models.ForeignKey(
@@ -84,6 +84,6 @@ class Notice(models.Model):
 
     @property
     def kind_label(self) -> str:
-        from portal.outbox import kind_label  # the registry of kinds lives with the service
+        from portal.services.outbox import kind_label  # the registry of kinds lives with the service
 
         return kind_label(self.kind)

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, notify
+from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, Patient, PatientInvitation, User
+from portal.services import notify
 from portal.services.errors import InvalidToken, ServiceError
 from portal.services.tokens import new_token, token_hash
 

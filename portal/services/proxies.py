@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, notify
+from portal import audit
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, years_ago
 from portal.models import AuditEvent, Patient, ProxyGrant, Scope, User
+from portal.services import notify
 from portal.services.errors import InvalidToken, InvalidTransition, ServiceError
 from portal.services.tokens import new_token, token_hash
 

@@ -13,9 +13,10 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import audit, notify
+from portal import audit
 from portal.access import requires_second_factor
 from portal.models import AuditEvent, User
+from portal.services import notify
 from portal.services.errors import ServiceError
 
 RECOVERY_CODE_COUNT = 10

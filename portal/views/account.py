@@ -10,9 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import selectors
-from portal.forms import ActivationCodeForm, PreferencesForm
+from portal.forms.account import ActivationCodeForm, PreferencesForm
 from portal.middleware import IdleTimeoutMiddleware, idle_timeout
+from portal.selectors import account as account_selectors
 from portal.services import accounts, invitations
 from portal.services.errors import InvalidToken, ServiceError
 
@@ -36,7 +36,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             translation.activate(form.cleaned_data["language"])
             messages.success(request, _("Your preferences are saved."))
             return redirect("account")
-    context = {"form": form, "grants_held": selectors.grants_held_by(user)}  # type: ignore[arg-type]
+    context = {"form": form, "grants_held": account_selectors.grants_held_by(user)}  # type: ignore[arg-type]
     return render(request, "portal/account.html", context, status=400 if form.errors else 200)
 
 
@@ -69,7 +69,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("That browser is signed out."))
         return redirect("sessions")
     context = {
-        "sessions": selectors.sessions_of(request.user),  # type: ignore[arg-type]
+        "sessions": account_selectors.sessions_of(request.user),  # type: ignore[arg-type]
         "current_key": request.session.session_key,
     }
     return render(request, "portal/sessions.html", context)

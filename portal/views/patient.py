@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import selectors
 from portal.access import Access, Action, is_staff_user
-from portal.activity import page_lines
+from portal.selectors import patient as patient_selectors
+from portal.selectors.activity import page_lines
 from portal.views.decorators import patient_view
 
 # The sections of the patient's navigation that later apps own, and what each will hold.
@@ -51,7 +51,7 @@ SECTIONS = {
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to where their work is: staff to their queues, patients to their home."""
-    people = selectors.people_i_act_for(request.user)  # type: ignore[arg-type]
+    people = patient_selectors.people_i_act_for(request.user)  # type: ignore[arg-type]
     chosen = request.session.get("acting_for")
     for person in people:
         if str(person.pk) == chosen:
@@ -78,7 +78,7 @@ def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse
 
 @patient_view(Action.ACTIVITY)
 def activity(request: HttpRequest, access: Access) -> HttpResponse:
-    rows = selectors.activity_lines(access=access, actor=request.user)  # type: ignore[arg-type]
+    rows = patient_selectors.activity_lines(access=access, actor=request.user)  # type: ignore[arg-type]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     lines = page_lines(page.object_list, request.user, timezone.localdate())  # type: ignore[arg-type]
     return render(request, "portal/activity.html", {"access": access, "page": page, "lines": lines})

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import selectors
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action
-from portal.forms import ProxyInviteForm
+from portal.forms.sharing import ProxyInviteForm
 from portal.models import AuditEvent, ProxyGrant
+from portal.selectors import patient as patient_selectors
 from portal.services import proxies
 from portal.services.errors import InvalidToken, ServiceError
 from portal.views.decorators import patient_view
@@ -41,7 +41,7 @@ def sharing(request: HttpRequest, access: Access) -> HttpResponse:
                 request, _("We sent an invitation to %(email)s. It works once.") % {"email": grant.invited_email}
             )
             return redirect("sharing", patient_id=access.patient.pk)
-    grants = selectors.proxy_grants_for(access=access, actor=request.user)  # type: ignore[arg-type]
+    grants = patient_selectors.proxy_grants_for(access=access, actor=request.user)  # type: ignore[arg-type]
     age = access.patient.age_on(timezone.localdate())
     context = {
         "access": access,
@@ -117,7 +117,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
 def switch(request: HttpRequest) -> HttpResponse:
     """The header's "acting for" switch: go to the chosen person's home (the access policy decides)."""
     chosen = request.GET.get("patient", "")
-    for person in selectors.people_i_act_for(request.user):  # type: ignore[arg-type]
+    for person in patient_selectors.people_i_act_for(request.user):  # type: ignore[arg-type]
         if str(person.pk) == chosen:
             return redirect("patient_home", patient_id=person.pk)
     return redirect("home")

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import selectors
 from portal.access import (
     ADULT_AT,
     MINOR_CONFIDENTIAL_FROM,
@@ -20,7 +19,9 @@ from portal.access import (
     sees_evisit_report,
     staff_actions,
 )
-from portal.forms import GuardianGrantForm, PatientInviteForm, PatientSearchForm
+from portal.forms.staff import GuardianGrantForm, PatientInviteForm, PatientSearchForm
+from portal.selectors import patient as patient_selectors
+from portal.selectors import staff as staff_selectors
 from portal.services import invitations, proxies
 from portal.services.errors import ServiceError
 from portal.views.decorators import View, patient_view, staff_view
@@ -28,7 +29,7 @@ from portal.views.decorators import View, patient_view, staff_view
 
 @staff_view
 def staff_home(request: HttpRequest) -> HttpResponse:
-    roles = selectors.staff_roles_of(request.user)  # type: ignore[arg-type]
+    roles = staff_selectors.staff_roles_of(request.user)  # type: ignore[arg-type]
     # A queue's card only for roles whose actions its pages serve (an administrator or billing
     # clerk keeps no schedule and reviews no results; those pages would answer 404 or nothing).
     actions = staff_actions(request.user)
@@ -51,13 +52,13 @@ def patient_search(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
     results = None
     if form.is_valid():
-        results = selectors.patient_search(
+        results = staff_selectors.patient_search(
             actor=request.user,  # type: ignore[arg-type]
             query=form.cleaned_data["q"] or "",
             birth_date=form.cleaned_data["birth_date"],
         )
     template = "portal/staff/_search_results.html" if request.htmx else "portal/staff/search.html"  # type: ignore[attr-defined]
-    return render(request, template, {"form": form, "results": results, "limit": selectors.SEARCH_LIMIT})
+    return render(request, template, {"form": form, "results": results, "limit": staff_selectors.SEARCH_LIMIT})
 
 
 def _staff_patient(action: str) -> Callable[[View], View]:
@@ -71,7 +72,7 @@ def _staff_patient(action: str) -> Callable[[View], View]:
 
 @_staff_patient(Action.PROFILE)
 def patient_detail(request: HttpRequest, access: Access) -> HttpResponse:
-    patient = selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    patient = patient_selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     age = patient.age_on(timezone.localdate())
     context = {
         "access": access,
@@ -88,7 +89,7 @@ def patient_detail(request: HttpRequest, access: Access) -> HttpResponse:
 @_staff_patient(Action.SHARING)
 def guardian_grant(request: HttpRequest, access: Access) -> HttpResponse:
     """Staff set up a parent's or guardian's access for a minor (required under 12)."""
-    selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    patient_selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     form = GuardianGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

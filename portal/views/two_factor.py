@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from portal.access import requires_second_factor
-from portal.forms import OtpCodeForm
+from portal.forms.two_factor import OtpCodeForm
 from portal.services import two_factor
 
 

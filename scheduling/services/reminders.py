@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal.outbox import QuietHours
+from portal.services.outbox import QuietHours
 from scheduling import notifications
 from scheduling.models import Appointment, Reminder, ReminderPreference
 from scheduling.services.common import settings_for

@@ -24,11 +24,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import selectors as portal_selectors
 from portal.access import Access, Action, access_patient
-from portal.forms import PatientSearchForm
+from portal.forms.staff import PatientSearchForm
 from portal.lookups import as_id
 from portal.models import User
+from portal.selectors import staff as portal_staff_selectors
 from portal.services.errors import ServiceError
 from portal.views.decorators import staff_view
 from scheduling import staff_selectors as selectors
@@ -138,7 +138,7 @@ def book_search(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
     results = None
     if form.is_valid():
-        results = portal_selectors.patient_search(
+        results = portal_staff_selectors.patient_search(
             actor=_actor(request), query=form.cleaned_data["q"] or "", birth_date=form.cleaned_data["birth_date"]
         )
     return render(request, "scheduling/staff/book_search.html", {"form": form, "results": results})

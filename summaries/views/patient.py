@@ -9,15 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from portal import home_cards, selectors
+from portal import home_cards
 from portal.access import Access, Action
+from portal.selectors import patient as patient_selectors
 from portal.views.decorators import patient_view
 from portal.views.patient import SECTIONS
 
 
 @patient_view(Action.PROFILE)
 def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
-    patient = selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    patient = patient_selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     request.session["acting_for"] = str(patient.pk)
     content = home_cards.cards_for(access=access, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
     cards = [

@@ -19,9 +19,9 @@ from messaging import notifications
 from messaging.links import read_link
 from messaging.models import Message, Thread
 from messaging.services.threads import thread_claim, thread_reassign, thread_reply
-from portal import outbox
 from portal.factories import ProxyGrantFactory
 from portal.models import Notice, ProxyGrant, Scope
+from portal.services import outbox
 from tests.messaging.conftest import Clinic
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,7 @@ def test_a_worker_dying_mid_send_loses_nothing(clinic: Clinic) -> None:
     }
     # The child process has no pinned clock: it sends at the notice's own time.
     code = (
-        "import django; django.setup(); from datetime import datetime; from portal.outbox import deliver; "
+        "import django; django.setup(); from datetime import datetime; from portal.services.outbox import deliver; "
         f"deliver({notice.pk}, now=datetime.fromisoformat('{notice.due_at.isoformat()}'))"
     )
 

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 
 from portal import audit
-from portal.activity import describe
 from portal.factories import ProxyGrantFactory, StaffMemberFactory, born_years_ago
 from portal.models import AuditEvent, Scope
+from portal.selectors.activity import describe
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal import outbox
 from portal.factories import UserFactory
 from portal.models import Notice, User
+from portal.services import outbox
 from tests.clock import CLINIC_ZONE, Clock
 
 pytestmark = pytest.mark.django_db

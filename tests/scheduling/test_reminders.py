@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from portal import outbox
+from portal.services import outbox
 from scheduling.models import Reminder, ReminderPreference, SchedulingSettings
 from scheduling.services.reminders import outside_quiet_hours, reminders_sweep
 from tests.scheduling.conftest import CHICAGO, NOW, Clinic, at

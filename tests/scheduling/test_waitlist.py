@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from portal import outbox
+from portal.services import outbox
 from portal.services.errors import InvalidToken, ServiceError
 from scheduling import links
 from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer

@@ -1,4 +1,4 @@
-"""The portal's own notices, through its outbox (portal.outbox): invitations to a caregiver or
+"""The portal's own notices, through its outbox (portal.services.outbox): invitations to a caregiver or
 a patient and security notices about two-step sign-in, to an email address (an invited person
 has no account yet; a security notice goes whatever the preferences say). They say only that
 something is waiting, with a link: never a name, a result or a message body. Also the SMS
@@ -42,7 +42,7 @@ def send_sms(*, to: str, body: str) -> None:
 def invite(*, email: str, kind: str, path: str, target_id: int, language: str = settings.LANGUAGE_CODE) -> None:
     """An invitation to a caregiver ("proxy") or a patient ("patient"), with its single-use link,
     written into the outbox in the caller's transaction and sent after commit."""
-    from portal import outbox
+    from portal.services import outbox
 
     outbox.enqueue(
         kind=PROXY_INVITATION if kind == "proxy" else PATIENT_INVITATION,
@@ -58,7 +58,7 @@ def invite(*, email: str, kind: str, path: str, target_id: int, language: str = 
 
 def security_notice(*, email: str, change: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:
     """Tell a person their two-step sign-in changed (in the caller's transaction, sent after commit)."""
-    from portal import outbox
+    from portal.services import outbox
 
     outbox.enqueue(
         kind=f"security_{change}", key=f"security:{uuid.uuid4().hex}", email=email, link=path, language=language
@@ -67,7 +67,7 @@ def security_notice(*, email: str, change: str, path: str, language: str = setti
 
 
 def invitation_words(notice: Any) -> Any:
-    from portal import outbox
+    from portal.services import outbox
 
     if notice.kind == PROXY_INVITATION:
         subject = _("You have been invited to help with someone's care")
@@ -91,7 +91,7 @@ def invitation_words(notice: Any) -> Any:
 
 def security_words(notice: Any) -> Any:
     """Says what kind of change and where to look, never a code, a secret or a device's details."""
-    from portal import outbox
+    from portal.services import outbox
 
     changes = {
         "device_added": _("An authenticator app was added to your account."),
@@ -114,7 +114,7 @@ def security_words(notice: Any) -> Any:
 
 def register_kinds() -> None:
     """The portal's own kinds of notice (from PortalConfig.ready)."""
-    from portal import outbox
+    from portal.services import outbox
 
     outbox.register(PROXY_INVITATION, gettext_lazy("Invitation to help with someone's care"), render=invitation_words)
     outbox.register(PATIENT_INVITATION, gettext_lazy("Invitation to the patient portal"), render=invitation_words)

@@ -35,7 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.models import Notice, StaffMember, User
-from portal.notify import send_sms
+from portal.services.notify import send_sms
 
 log = logging.getLogger(__name__)
 
@@ -427,15 +427,6 @@ def staff_digest(now: datetime | None = None) -> dict[str, int]:
             # The class name only (no traceback): the error's text may quote an address.
             log.warning("outbox: staff digest not sent", extra={"user_id": user_id, "error": type(error).__name__})
     return {"sent": sent, "failed": failed}
-
-
-def in_app(user: User) -> QuerySet[Notice]:
-    """My in-app notices, newest first (the app that shows them scopes them by patient)."""
-    return Notice.objects.filter(user=user, channel=Channel.IN_APP).order_by("-created_at", "-pk")
-
-
-def unread_count(user: User) -> int:
-    return Notice.objects.filter(user=user, channel=Channel.IN_APP, read_at__isnull=True).count()
 
 
 def mark_read(*, user: User, notice_id: int) -> int:

@@ -1,9 +1,9 @@
-"""Every read of patient data in the portal core; each one applies the access policy
-and writes its read-audit event."""
+"""Reads of patient data on the patient side (the patient and their caregivers): the overview, the
+activity page, sharing, the header's switcher. Each read of a patient's data applies the access
+policy and writes its read-audit event."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db.models import BigIntegerField, Case, Count, F, Max, Q, QuerySet, Value, When
@@ -11,11 +11,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from portal import audit
-from portal.access import Access, Action, active_grants, patients_for
-from portal.models import AuditEvent, Patient, ProxyGrant, StaffMember, User, UserSession
-
-# How many patients a staff search shows; narrow the search to see others.
-SEARCH_LIMIT = 25
+from portal.access import Access, active_grants
+from portal.models import AuditEvent, Patient, ProxyGrant, User
 
 
 def patient_overview(*, access: Access, actor: User) -> Patient:
@@ -72,48 +69,9 @@ def proxy_grants_for(*, access: Access, actor: User) -> QuerySet[ProxyGrant]:
     return ProxyGrant.objects.filter(patient=access.patient).select_related("grantee", "renewal")
 
 
-def grants_held_by(user: User) -> QuerySet[ProxyGrant]:
-    """The access a caregiver holds, for their own account page (their data, not the patient's)."""
-    return active_grants().filter(grantee=user).select_related("patient")
-
-
 def people_i_act_for(user: User) -> list[Patient]:
     """Whom a person can switch between in the header: themself first, then those they help."""
     grants = active_grants().filter(grantee=user).values("patient")
     people = list(Patient.objects.filter(Q(user=user) | Q(pk__in=grants)))
     people.sort(key=lambda patient: (patient.user_id != user.pk, patient.family_name, patient.given_name))
     return people
-
-
-def patient_search(*, actor: User, query: str, birth_date: date | None) -> list[Patient]:
-    """Staff search by name, date of birth or MRN among the patients they may see.
-    Each patient shown is audited: a search result is a disclosure."""
-    found = patients_for(actor, Action.PROFILE).select_related("home_organization")
-    query = query.strip()
-    if not query and birth_date is None:
-        return []
-    if birth_date is not None:
-        found = found.filter(birth_date=birth_date)
-    for word in query.split():
-        found = found.filter(
-            Q(mrn__iexact=word)
-            | Q(given_name__istartswith=word)
-            | Q(family_name__istartswith=word)
-            | Q(preferred_name__istartswith=word)
-        )
-    results = list(found.order_by("family_name", "given_name")[:SEARCH_LIMIT])
-    audit.record_list(
-        (audit.Line(patient.pk, obj=patient) for patient in results),
-        actor=actor,
-        acting_as=AuditEvent.ActingAs.STAFF,
-        action=AuditEvent.Action.SEARCH,
-    )
-    return results
-
-
-def staff_roles_of(user: User) -> QuerySet[StaffMember]:
-    return StaffMember.objects.filter(user=user, is_active=True).select_related("organization")
-
-
-def sessions_of(user: User) -> QuerySet[UserSession]:
-    return UserSession.objects.filter(user=user).order_by("-last_seen_at")
