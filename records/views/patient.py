@@ -1,4 +1,5 @@
-"""The patient's record pages: thin views over records.selectors."""
+"""The patient's record pages: thin views over records.selectors.patient; and the patient's choice to see
+sensitive results only after their clinician has reviewed them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,12 +19,12 @@ from portal.lookups import fits
 from portal.services.errors import ServiceError
 from portal.templatetags.portal_tags import unit_label
 from portal.views.decorators import patient_view
-from records import selectors
 from records.charts import LinesChart, Point, lines_chart
-from records.forms import RecordFilterForm
+from records.forms.patient import RecordFilterForm, ReleasePreferenceForm
 from records.models import RecordItem
 from records.plain_language import explain
-from records.services import confidentiality
+from records.selectors import patient
+from records.services import confidentiality, release
 
 Kind = RecordItem.Kind
 
@@ -57,14 +58,14 @@ DEDUPLICATED = {Kind.PROBLEM, Kind.MEDICATION, Kind.ALLERGY, Kind.IMMUNIZATION}
 
 
 def _filter_form(request: HttpRequest, access: Access) -> RecordFilterForm:
-    return RecordFilterForm(request.GET or None, sources=selectors.sources_of(access))
+    return RecordFilterForm(request.GET or None, sources=patient.sources_of(access))
 
 
 @patient_view(Action.RECORDS)
 def overview(request: HttpRequest, access: Access) -> HttpResponse:
-    summary = selectors.record_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    summary = patient.record_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     pages = [(slug, title, text, summary["counts"].get(kind, 0)) for slug, (kind, title, text) in LIST_PAGES.items()]
-    results = sum(summary["counts"].get(kind, 0) for kind in selectors.RESULT_KINDS)
+    results = sum(summary["counts"].get(kind, 0) for kind in patient.RESULT_KINDS)
     context = {"access": access, "pages": pages, "results_count": results, **summary}
     return render(request, "records/overview.html", context)
 
@@ -72,7 +73,7 @@ def overview(request: HttpRequest, access: Access) -> HttpResponse:
 @patient_view(Action.RECORDS)
 def results(request: HttpRequest, access: Access) -> HttpResponse:
     form = _filter_form(request, access)
-    groups = selectors.results_by_report(access=access, actor=request.user, filters=form.filters())  # type: ignore[arg-type]
+    groups = patient.results_by_report(access=access, actor=request.user, filters=form.filters())  # type: ignore[arg-type]
     language = get_language()
     for group in groups:
         for result in group.results:
@@ -133,7 +134,7 @@ def result_trend(request: HttpRequest, access: Access, code: str) -> HttpRespons
     if not fits(RecordItem, "code", code):
         # No result has a code longer than the column; asking PostgreSQL would be an error (500).
         raise Http404
-    points = selectors.trend(access=access, actor=request.user, code=code)  # type: ignore[arg-type]
+    points = patient.trend(access=access, actor=request.user, code=code)  # type: ignore[arg-type]
     if not points:
         raise Http404
     latest = points[-1]
@@ -160,11 +161,11 @@ def item_list(request: HttpRequest, access: Access, page: str) -> HttpResponse:
     kind, title, text = LIST_PAGES[page]
     form = _filter_form(request, access)
     if kind in DEDUPLICATED:
-        rows = selectors.deduplicated(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
+        rows = patient.deduplicated(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
     else:
         rows = [
-            selectors.Grouped(item, [item.source.name], item.effective_at)
-            for item in selectors.item_list(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
+            patient.Grouped(item, [item.source.name], item.effective_at)
+            for item in patient.item_list(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
         ]
     context = {"access": access, "form": form, "rows": rows, "title": title, "text": text, "page": page}
     return render(request, "records/list.html", context, status=400 if form.errors else 200)
@@ -172,7 +173,7 @@ def item_list(request: HttpRequest, access: Access, page: str) -> HttpResponse:
 
 @patient_view(Action.RECORDS)
 def document(request: HttpRequest, access: Access, item_id: int) -> HttpResponse:
-    item = selectors.item_detail(access=access, actor=request.user, item_id=item_id)  # type: ignore[arg-type]
+    item = patient.item_detail(access=access, actor=request.user, item_id=item_id)  # type: ignore[arg-type]
     if item is None or item.kind not in (Kind.DOCUMENT, Kind.REPORT):
         raise Http404
     return render(request, "records/document.html", {"access": access, "item": item})
@@ -204,3 +205,40 @@ def mark_confidential(request: HttpRequest, access: Access, item_id: int) -> Htt
         else _("No longer confidential."),
     )
     return redirect(target)
+
+
+@patient_view(Action.RECORDS)
+def release_preferences(request: HttpRequest, access: Access) -> HttpResponse:
+    """Only the patient themself (the service answers 404 to caregivers and staff)."""
+    if request.method == "POST":
+        form = ReleasePreferenceForm(request.POST)
+        if form.is_valid():
+            released = release.release_preferences_set(
+                access=access,
+                actor=request.user,  # type: ignore[arg-type]
+                chosen=form.cleaned_data["after_review"],
+            )
+            messages.success(request, _("Your choices are saved."))
+            if released:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(n)s result that was waiting for review is now in your record.",
+                        "%(n)s results that were waiting for review are now in your record.",
+                        released,
+                    )
+                    % {"n": released},
+                )
+            return redirect("record_release_preferences", patient_id=access.patient.pk)
+    current = release.release_preferences(access=access, actor=request.user)  # type: ignore[arg-type]
+    if request.method != "POST":
+        form = ReleasePreferenceForm(initial={"after_review": sorted(current.chosen)})
+    chosen = set(form["after_review"].value() or [])
+    context = {
+        "access": access,
+        "form": form,
+        "categories": [(category, category.key in chosen) for category in release.SENSITIVE_CATEGORIES],
+        "waiting": current.waiting,
+        "days": release.REVIEW_USUALLY_WITHIN_DAYS,
+    }
+    return render(request, "records/preferences.html", context, status=400 if form.errors else 200)

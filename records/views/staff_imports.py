@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from portal.access import may_register
 from portal.services.errors import ServiceError
 from portal.views.decorators import View, staff_view
-from records.import_forms import ImportUploadForm, MatchDecisionForm
+from records.forms.staff_imports import ImportUploadForm, MatchDecisionForm
 from records.models import ImportRun, MatchReview
 from records.services import reviews, uploads
 
