@@ -3,8 +3,6 @@ sensitive results only after their clinician has reviewed them."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,9 +15,8 @@ from django.views.decorators.http import require_POST
 from portal.access import Access, Action
 from portal.lookups import fits
 from portal.services.errors import ServiceError
-from portal.templatetags.portal_tags import unit_label
 from portal.views.decorators import patient_view
-from records.charts import LinesChart, Point, lines_chart
+from records.charts import result_trend_chart
 from records.forms.patient import RecordFilterForm, ReleasePreferenceForm
 from records.models import RecordItem
 from records.plain_language import explain
@@ -82,53 +79,6 @@ def results(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "records/results.html", context, status=400 if form.errors else 200)
 
 
-# Blood pressure as sources send it: one panel whose value reads "top/bottom" (records.fhir.projection).
-BLOOD_PRESSURE_PANEL = "85354-9"
-# The usual range of each number (adults; AHA "normal": top below 120, bottom below 80), for the
-# chart's bands. A clinical choice, to be reviewed with the plain-language texts.
-BLOOD_PRESSURE_USUAL = [(Decimal(90), Decimal(120)), (Decimal(60), Decimal(80))]
-
-
-def _panel_series(points: list[RecordItem]) -> list[list[Point]]:
-    """Panels such as blood pressure ("128/82") as one series per number, oldest first."""
-    series: list[list[Point]] = [[], []]
-    for point in points:
-        parts = point.value_text.split("/")
-        if point.effective_at is None or len(parts) != len(series):
-            continue
-        try:
-            numbers = [Decimal(part.strip()) for part in parts]
-        except InvalidOperation:
-            continue
-        for line, number in zip(series, numbers, strict=True):
-            line.append(Point(point.effective_at, number))
-    return series
-
-
-def _trend_chart(code: str, points: list[RecordItem]) -> tuple[LinesChart | None, str]:
-    """The chart of one test's values and its caption: what the lines and bands are, and the unit."""
-    latest = points[-1]
-    unit = unit_label(latest.unit)
-    words = [_("Unit: %(unit)s.") % {"unit": unit}] if unit else []
-    numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
-    if numeric:
-        chart = lines_chart([numeric], [(latest.reference_low, latest.reference_high)])
-        if chart is not None and chart.bands:
-            words.insert(0, _("The shaded band is the usual range."))
-        return chart, " ".join(words)
-    if code == BLOOD_PRESSURE_PANEL:
-        names = [_("usual top number"), _("usual bottom number")]
-        chart = lines_chart(_panel_series(points), BLOOD_PRESSURE_USUAL, names)
-    else:
-        chart = lines_chart(_panel_series(points))
-    if chart is None:
-        return None, " ".join(words)
-    words.insert(0, _("Solid line and round dots: top number. Dashed line and square dots: bottom number."))
-    if chart.bands:
-        words.insert(1, _("The shaded bands are the usual range of each number."))
-    return chart, " ".join(words)
-
-
 @patient_view(Action.RECORDS)
 def result_trend(request: HttpRequest, access: Access, code: str) -> HttpResponse:
     if not fits(RecordItem, "code", code):
@@ -138,7 +88,7 @@ def result_trend(request: HttpRequest, access: Access, code: str) -> HttpRespons
     if not points:
         raise Http404
     latest = points[-1]
-    chart, caption = _trend_chart(code, points)
+    chart, caption = result_trend_chart(code, points)
     explanation = explain(code)
     context = {
         "access": access,

@@ -6,19 +6,17 @@ in their own clinic's time zone (the middleware's default is the portal's clinic
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
-from portal import dates
 from portal.access import Access, Action
 from portal.models import User
 from portal.services.errors import ServiceError
 from portal.views.decorators import patient_view
-from records.charts import Point, lines_chart
+from records.charts import home_reading_chart
 from records.forms.patient_readings import READING_FORMS, CorrectionForm
 from records.models import HomeReading, ReadingThreshold, RecordItem
 from records.selectors import patient_readings
@@ -99,20 +97,6 @@ def reading_index(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "records/readings/index.html", context)
 
 
-def _chart(kind: str, history: patient_readings.History) -> Any:
-    oldest_first = list(reversed(history.readings))
-    # Each measure's band: the range the care team set, where both ends are set.
-    bands = [(history.limits[m].low.value, history.limits[m].high.value) for m in readings.MEASURES[kind]]
-    if kind == Kind.BLOOD_PRESSURE:
-        series = [
-            [Point(r.taken_at, Decimal(r.systolic or 0)) for r in oldest_first],
-            [Point(r.taken_at, Decimal(r.diastolic or 0)) for r in oldest_first],
-        ]
-        return lines_chart(series, bands, label=dates.format_date)
-    points = [Point(r.taken_at, r.value) for r in oldest_first if r.value is not None]
-    return lines_chart([points], bands, label=dates.format_date)
-
-
 @patient_view(Action.RECORDS, clinic_time=True)
 def reading_kind(request: HttpRequest, access: Access, slug: str) -> HttpResponse:
     """One kind of reading: the form to add one, then the chart and every reading."""
@@ -144,7 +128,7 @@ def reading_kind(request: HttpRequest, access: Access, slug: str) -> HttpRespons
         "form": form,
         "history": history.readings,
         "limits": [(Measure(measure).label, history.limits[measure]) for measure in readings.MEASURES[kind]],
-        "chart": _chart(kind, history),
+        "chart": home_reading_chart(kind, history.readings, history.limits),
     }
     return render(request, "records/readings/kind.html", context, status=400 if form and form.errors else 200)
 
