@@ -15,7 +15,7 @@ from messaging.models import EvisitClaim
 from messaging.services.evisit import MAX_ADJUST_MINUTES, REASON_MAX
 from portal.forms import PortalForm
 from portal.models import StaffMember
-from records.forms import DateRangeForm
+from records.forms.patient import DateRangeForm
 
 # The report opens on the last 30 days.
 DEFAULT_DAYS = 30

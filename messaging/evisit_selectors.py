@@ -40,7 +40,7 @@ from portal.access import (
     sees_evisit_report,
 )
 from portal.models import AuditEvent, StaffMember, StaffRole, User
-from records.visits import visit_times
+from records.selectors.visits import visit_times
 
 PANEL_OBJECT = "messaging.EvisitTime"
 REPORT_OBJECT = "messaging.EvisitReport"

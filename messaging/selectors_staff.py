@@ -22,9 +22,10 @@ from messaging.services.routing import MESSAGING_ROLES
 from portal import audit
 from portal.access import Access, Action, patients_for
 from portal.models import AuditEvent, StaffMember, User
-from records import selectors as records
 from records.models import RecordItem
-from records.reading_selectors import Judged, recent_readings
+from records.selectors.patient import Filters as RecordFilters
+from records.selectors.patient import Grouped, deduplicated, record_overview
+from records.selectors.patient_readings import Judged, recent_readings
 
 Status = Thread.Status
 MINE = "mine"
@@ -223,9 +224,9 @@ def colleagues(thread: Thread) -> list[StaffMember]:
 
 @dataclass
 class ChartSummary:
-    problems: list[records.Grouped]
-    medications: list[records.Grouped]
-    allergies: list[records.Grouped]
+    problems: list[Grouped]
+    medications: list[Grouped]
+    allergies: list[Grouped]
     latest_results: list[RecordItem]
     # Home readings of the last two weeks, newest first, each judged against the patient's limits:
     # what the patient measured just before writing may be the reason for the message.
@@ -238,17 +239,17 @@ def chart_summary(*, access: Access, actor: User, now: datetime) -> ChartSummary
     Read through the records selectors (each audits its read) and audited once more as the chart
     panel a message was answered from."""
     access.require(Action.RECORDS, staff_side=True)
-    filters = records.Filters()
+    filters = RecordFilters()
 
-    def current(kind: str) -> list[records.Grouped]:
-        grouped = records.deduplicated(access=access, actor=actor, kind=kind, filters=filters)
+    def current(kind: str) -> list[Grouped]:
+        grouped = deduplicated(access=access, actor=actor, kind=kind, filters=filters)
         return [entry for entry in grouped if entry.item.status in CURRENT_STATUSES]
 
     summary = ChartSummary(
         problems=current(RecordItem.Kind.PROBLEM),
         medications=current(RecordItem.Kind.MEDICATION),
         allergies=current(RecordItem.Kind.ALLERGY),
-        latest_results=records.record_overview(access=access, actor=actor)["latest_results"],
+        latest_results=record_overview(access=access, actor=actor)["latest_results"],
         home_readings=recent_readings(access=access, actor=actor, now=now),
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="messaging.ChartPanel")

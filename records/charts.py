@@ -1,4 +1,5 @@
-"""A trend chart as plain SVG, drawn on the server: no JavaScript, readable at 360 px.
+"""A trend chart as plain SVG, drawn on the server: no JavaScript, readable at 360 px; and the record's
+two charts (a test's results over time, one kind of home reading).
 
 The page always shows the same values in a table too, for screen readers and
 for anyone who prefers numbers. The value axis has round, evenly spaced ticks (60, 65, 70,
@@ -11,9 +12,14 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
 
 from portal import dates
+from portal.templatetags.portal_tags import unit_label
+from records.models import HomeReading, RecordItem
+from records.services.readings import MEASURES, Limits
 
 WIDTH, HEIGHT = 600, 260
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 16, 40
@@ -155,3 +161,68 @@ def lines_chart(
             x_ticks.append((round(_scale(when.timestamp(), first, last, left, right), 1), text, anchor))
     bands = [Band(y_of(high), y_of(low), name) for low, high, name in limits]
     return LinesChart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, bands)
+
+
+# --- The record's charts: a test's results over time, and one kind of home reading ---------------
+
+
+# Blood pressure as sources send it: one panel whose value reads "top/bottom" (records.fhir.projection).
+BLOOD_PRESSURE_PANEL = "85354-9"
+# The usual range of each number (adults; AHA "normal": top below 120, bottom below 80), for the
+# chart's bands. A clinical choice, to be reviewed with the plain-language texts.
+BLOOD_PRESSURE_USUAL = [(Decimal(90), Decimal(120)), (Decimal(60), Decimal(80))]
+
+
+def _panel_series(points: list[RecordItem]) -> list[list[Point]]:
+    """Panels such as blood pressure ("128/82") as one series per number, oldest first."""
+    series: list[list[Point]] = [[], []]
+    for point in points:
+        parts = point.value_text.split("/")
+        if point.effective_at is None or len(parts) != len(series):
+            continue
+        try:
+            numbers = [Decimal(part.strip()) for part in parts]
+        except InvalidOperation:
+            continue
+        for line, number in zip(series, numbers, strict=True):
+            line.append(Point(point.effective_at, number))
+    return series
+
+
+def result_trend_chart(code: str, points: list[RecordItem]) -> tuple[LinesChart | None, str]:
+    """The chart of one test's values and its caption: what the lines and bands are, and the unit."""
+    latest = points[-1]
+    unit = unit_label(latest.unit)
+    words = [_("Unit: %(unit)s.") % {"unit": unit}] if unit else []
+    numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
+    if numeric:
+        chart = lines_chart([numeric], [(latest.reference_low, latest.reference_high)])
+        if chart is not None and chart.bands:
+            words.insert(0, _("The shaded band is the usual range."))
+        return chart, " ".join(words)
+    if code == BLOOD_PRESSURE_PANEL:
+        names = [_("usual top number"), _("usual bottom number")]
+        chart = lines_chart(_panel_series(points), BLOOD_PRESSURE_USUAL, names)
+    else:
+        chart = lines_chart(_panel_series(points))
+    if chart is None:
+        return None, " ".join(words)
+    words.insert(0, _("Solid line and round dots: top number. Dashed line and square dots: bottom number."))
+    if chart.bands:
+        words.insert(1, _("The shaded bands are the usual range of each number."))
+    return chart, " ".join(words)
+
+
+def home_reading_chart(kind: str, newest_first: Sequence[HomeReading], limits: dict[str, Limits]) -> LinesChart | None:
+    """The chart of one kind of home reading, oldest first, with the care team's limits as bands."""
+    oldest_first = list(reversed(newest_first))
+    # Each measure's band: the range the care team set, where both ends are set.
+    bands = [(limits[m].low.value, limits[m].high.value) for m in MEASURES[kind]]
+    if kind == HomeReading.Kind.BLOOD_PRESSURE:
+        series = [
+            [Point(r.taken_at, Decimal(r.systolic or 0)) for r in oldest_first],
+            [Point(r.taken_at, Decimal(r.diastolic or 0)) for r in oldest_first],
+        ]
+        return lines_chart(series, bands, label=dates.format_date)
+    points = [Point(r.taken_at, r.value) for r in oldest_first if r.value is not None]
+    return lines_chart([points], bands, label=dates.format_date)

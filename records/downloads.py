@@ -30,7 +30,7 @@ from portal.access import Access
 from portal.models import AuditEvent, Organization, Patient, User
 from records.models import RecordItem
 from records.plain_language import explain
-from records.selectors import visible_items
+from records.selectors.patient import visible_items
 
 Kind = RecordItem.Kind
 # WeasyPrint reports each layout step at INFO; the request log already says a download happened.

@@ -12,7 +12,7 @@ from portal.access import Access
 from portal.home_cards import HomeCard
 from portal.models import AuditEvent, User
 from records.models import RecordItem
-from records.selectors import visible_items
+from records.selectors.patient import visible_items
 
 # Enough to see what is new without turning the home page into the results page.
 NEWEST = 3

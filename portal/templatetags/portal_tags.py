@@ -1,5 +1,5 @@
 """Template filters for plain-language times, measures, statuses and device names (the plain-language
-explanations of tests are records' own tags: records/templatetags/plain_language_tags.py)."""
+explanations of tests are records' own tags: records/templatetags/records_tags.py)."""
 
 from __future__ import annotations
 

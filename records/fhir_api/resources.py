@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from portal.models import Organization, Patient
-from records.fhir_api.references import ReferenceMap
 from records.fhir_api.resource_types import US_CORE
+from records.fhir_api.rewrite_references import ReferenceMap
 from records.models import RecordItem, SourceRecord
 
 MR_TYPE = {

@@ -22,8 +22,8 @@ from portal.models import AuditEvent, Organization, Patient, User
 from records.fhir_api import bundles, resources, summary
 from records.fhir_api.auth import Caller
 from records.fhir_api.bundles import Location
-from records.fhir_api.references import ReferenceMap
 from records.fhir_api.resource_types import CLINICAL_TYPES, PATIENT
+from records.fhir_api.rewrite_references import ReferenceMap
 from records.fhir_api.search import Page, PatientQuery, SearchError, SearchQuery
 from records.fhir_api.visibility import Visibility
 from records.models import SourceRecord

@@ -15,7 +15,7 @@ from portal.access import Access
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
 from records.models import CareTask, RecordItem
-from records.selectors import visible_items
+from records.selectors.patient import visible_items
 
 CORRECTABLE = (
     RecordItem.Kind.PROBLEM,

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from portal.models import Organization, Patient
 from records.fhir.projection import RAW_ONLY, SUBJECT_ELEMENT, ProjectionError, project
 from records.fhir.reading import Entry, FileRefused, Problem, read_path
-from records.fhir.references import References
+from records.fhir.resolve_references import References
 from records.models import (
     ImportIssue,
     ImportRun,

@@ -30,7 +30,7 @@ from portal.services.errors import InvalidToken, ServiceError
 from portal.services.tokens import new_token, token_hash
 from records.downloads import SECTION_SLUGS, RecordSection, Section, kinds_of, record_sections, sections_of
 from records.models import RecordItem, ShareLink
-from records.selectors import visible_items
+from records.selectors.patient import visible_items
 
 MAX_WRONG_BIRTH_DATES = 5
 MIN_DAYS, MAX_DAYS = 1, 30

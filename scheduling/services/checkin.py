@@ -26,7 +26,7 @@ from portal.access import Access
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
 from records.models import CareTask, RecordItem
-from records.selectors import visible_items
+from records.selectors.patient import visible_items
 from records.services.care_tasks import care_task_open
 from scheduling.models import Appointment, CheckIn, Insurance, Questionnaire, QuestionnaireResponse
 from scheduling.services import questionnaires

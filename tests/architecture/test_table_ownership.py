@@ -46,7 +46,7 @@ _IMPORT_CREATES_PATIENT = (
 )
 ALLOWED: dict[tuple[str, str, str], str] = {
     ("records/fhir_api/selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
-    ("records/reading_selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
+    ("records/selectors/staff.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("records/services/release.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("messaging/evisit_selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("messaging/notice_selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,

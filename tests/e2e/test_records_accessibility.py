@@ -780,13 +780,13 @@ def _names(patterns: list[URLPattern | URLResolver], namespace: str = "") -> set
 
 
 def test_every_records_page_is_toured() -> None:
-    from records import public_urls, staff_urls, urls
     from records.fhir_api import oauth_urls
+    from records.urls import patient, public, staff
 
     pages = (
-        _names(urls.urlpatterns)
-        | _names(staff_urls.urlpatterns)
-        | _names(public_urls.urlpatterns)
+        _names(patient.urlpatterns)
+        | _names(staff.urlpatterns)
+        | _names(public.urlpatterns)
         | _names(oauth_urls.urlpatterns, "oauth2_provider:")
     )
     toured = set().union(*(covers for _walk, covers in TOURS.values()))

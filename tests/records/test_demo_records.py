@@ -13,9 +13,9 @@ from django.db.models import Count
 
 from portal.access import Action, resolve
 from portal.models import CareTeamMembership, Organization, Patient, User
-from records import selectors
 from records.demo import STORIES, bundles_for
 from records.models import ImportRun, MatchReview, RecordItem, SourceRecord, SourceRecordVersion
+from records.selectors.patient import Filters, deduplicated, trend, visible_items
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +65,7 @@ def test_the_same_problem_from_two_sources_is_listed_once_naming_both(demo: None
     access = resolve(caregiver, dorothy, Action.RECORDS)
     assert access is not None
 
-    problems = selectors.deduplicated(
-        access=access, actor=caregiver, kind=RecordItem.Kind.PROBLEM, filters=selectors.Filters()
-    )
+    problems = deduplicated(access=access, actor=caregiver, kind=RecordItem.Kind.PROBLEM, filters=Filters())
 
     atrial_fibrillation = [row for row in problems if row.item.code == "49436004"]
     assert len(atrial_fibrillation) == 1
@@ -93,7 +91,7 @@ def test_a_diabetic_patients_a1c_rises_then_improves(demo: None) -> None:
     access = resolve(lucia.user, lucia, Action.RECORDS)
     assert access is not None
 
-    points = selectors.trend(access=access, actor=lucia.user, code="4548-4")
+    points = trend(access=access, actor=lucia.user, code="4548-4")
 
     values = [point.value_number for point in points]
     assert len(values) >= 3
@@ -110,7 +108,7 @@ def test_emmas_anxiety_care_is_hidden_from_her_father_and_shown_to_her_and_her_c
     def seen_by(user: User) -> tuple[set[str], int]:
         access = resolve(user, emma, Action.RECORDS)
         assert access is not None
-        items = selectors.visible_items(access)
+        items = visible_items(access)
         shown = set(
             items.filter(kind__in=[RecordItem.Kind.PROBLEM, RecordItem.Kind.MEDICATION]).values_list(
                 "display", flat=True

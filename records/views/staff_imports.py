@@ -7,14 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from portal.access import may_register
 from portal.services.errors import ServiceError
 from portal.views.decorators import View, staff_view
-from records.import_forms import ImportUploadForm, MatchDecisionForm
-from records.models import ImportRun, MatchReview
+from records.forms.staff_imports import ImportUploadForm, MatchDecisionForm
+from records.selectors import staff as staff_selectors
 from records.services import reviews, uploads
 
 
@@ -44,7 +44,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("The file was received. The import runs in the background."))
         return redirect("import_run", run_id=run.pk)
-    runs = ImportRun.objects.select_related("source", "started_by")[:50]
+    runs = staff_selectors.recent_import_runs()
     return render(
         request, "records/imports/list.html", {"form": form, "runs": runs}, status=400 if form.errors else 200
     )
@@ -52,20 +52,17 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 @registration_view
 def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun.objects.select_related("source"), pk=run_id)
-    issues = run.issues.all()[:500]
+    detail = staff_selectors.import_run_detail(run_id)
+    if detail is None:
+        raise Http404
+    run, issues = detail
     template = "records/imports/_progress.html" if request.htmx else "records/imports/run.html"  # type: ignore[attr-defined]
     return render(request, template, {"run": run, "issues": issues})
 
 
 @registration_view
 def matches(request: HttpRequest) -> HttpResponse:
-    pending = (
-        MatchReview.objects.filter(status=MatchReview.Status.PENDING)
-        .select_related("source")
-        .prefetch_related("candidates__home_organization")
-        .order_by("created_at")[:100]
-    )
+    pending = staff_selectors.pending_match_reviews()
     return render(request, "records/imports/matches.html", {"reviews": pending})
 
 

@@ -1,4 +1,4 @@
-"""Pages for patient-entered data (home readings, reported mistakes) and the care team's side of them.
+"""Pages for patient-entered data (home readings, reported mistakes); the care team's side is in views/staff.py.
 
 Thin views: parse input, call one service or selector, render. A patient's pages read and show times
 in their own clinic's time zone (the middleware's default is the portal's clinic time zone).
@@ -6,27 +6,22 @@ in their own clinic's time zone (the middleware's default is the portal's clinic
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from portal import dates
 from portal.access import Access, Action
 from portal.models import User
-from portal.services.errors import InvalidTransition, ServiceError
-from portal.views.decorators import View, patient_view, staff_view
-from records import reading_selectors as selectors
-from records.charts import Point, lines_chart
+from portal.services.errors import ServiceError
+from portal.views.decorators import patient_view
+from records.charts import home_reading_chart
+from records.forms.patient_readings import READING_FORMS, CorrectionForm
 from records.models import HomeReading, ReadingThreshold, RecordItem
-from records.reading_forms import READING_FORMS, CorrectionForm, TaskDoneForm, ThresholdForm
-from records.services import care_tasks, corrections, readings
-from records.views import LIST_PAGES
+from records.selectors import patient_readings
+from records.services import corrections, readings
+from records.views.patient import LIST_PAGES
 
 Kind = HomeReading.Kind
 Measure = ReadingThreshold.Measure
@@ -89,7 +84,7 @@ def _kind_of(slug: str) -> tuple[str, Any, Any]:
 
 @patient_view(Action.RECORDS, clinic_time=True)
 def reading_index(request: HttpRequest, access: Access) -> HttpResponse:
-    summaries = {s.kind: s for s in selectors.readings_summary(access=access, actor=_actor(request))}
+    summaries = {s.kind: s for s in patient_readings.readings_summary(access=access, actor=_actor(request))}
     limits = readings.effective_limits(access.patient)
 
     def level(kind: str) -> int:
@@ -100,20 +95,6 @@ def reading_index(request: HttpRequest, access: Access) -> HttpResponse:
     kinds = [(slug, title, text, summaries[kind], level(kind)) for slug, (kind, title, text) in KINDS.items()]
     context = {"access": access, "kinds": kinds, "may_enter": readings.may_enter(access)}
     return render(request, "records/readings/index.html", context)
-
-
-def _chart(kind: str, history: selectors.History) -> Any:
-    oldest_first = list(reversed(history.readings))
-    # Each measure's band: the range the care team set, where both ends are set.
-    bands = [(history.limits[m].low.value, history.limits[m].high.value) for m in readings.MEASURES[kind]]
-    if kind == Kind.BLOOD_PRESSURE:
-        series = [
-            [Point(r.taken_at, Decimal(r.systolic or 0)) for r in oldest_first],
-            [Point(r.taken_at, Decimal(r.diastolic or 0)) for r in oldest_first],
-        ]
-        return lines_chart(series, bands, label=dates.format_date)
-    points = [Point(r.taken_at, r.value) for r in oldest_first if r.value is not None]
-    return lines_chart([points], bands, label=dates.format_date)
 
 
 @patient_view(Action.RECORDS, clinic_time=True)
@@ -136,7 +117,7 @@ def reading_kind(request: HttpRequest, access: Access, slug: str) -> HttpRespons
                 return redirect("record_reading", patient_id=access.patient.pk, reading_id=recorded.reading.pk)
     elif may_enter:
         form = form_class()
-    history = selectors.reading_history(access=access, actor=_actor(request), kind=kind)
+    history = patient_readings.reading_history(access=access, actor=_actor(request), kind=kind)
     context = {
         "access": access,
         "slug": slug,
@@ -147,7 +128,7 @@ def reading_kind(request: HttpRequest, access: Access, slug: str) -> HttpRespons
         "form": form,
         "history": history.readings,
         "limits": [(Measure(measure).label, history.limits[measure]) for measure in readings.MEASURES[kind]],
-        "chart": _chart(kind, history),
+        "chart": home_reading_chart(kind, history.readings, history.limits),
     }
     return render(request, "records/readings/kind.html", context, status=400 if form and form.errors else 200)
 
@@ -155,7 +136,7 @@ def reading_kind(request: HttpRequest, access: Access, slug: str) -> HttpRespons
 @patient_view(Action.RECORDS, clinic_time=True)
 def reading_detail(request: HttpRequest, access: Access, reading_id: int) -> HttpResponse:
     """A saved reading and what to do now."""
-    found = selectors.reading_detail(access=access, actor=_actor(request), reading_id=reading_id)
+    found = patient_readings.reading_detail(access=access, actor=_actor(request), reading_id=reading_id)
     if found is None:
         raise Http404
     reading, task = found
@@ -182,7 +163,7 @@ def correction(request: HttpRequest, access: Access, item_id: int) -> HttpRespon
     """'This is wrong': the patient's note goes to the care team; the record itself stays as imported."""
     if not corrections.may_report(access):
         raise Http404
-    item = selectors.correctable_item(access=access, actor=_actor(request), item_id=item_id)
+    item = patient_readings.correctable_item(access=access, actor=_actor(request), item_id=item_id)
     if item is None:
         raise Http404
     form = CorrectionForm(request.POST or None)
@@ -201,76 +182,9 @@ def correction(request: HttpRequest, access: Access, item_id: int) -> HttpRespon
 
 @patient_view(Action.RECORDS, clinic_time=True)
 def correction_sent(request: HttpRequest, access: Access, task_id: int) -> HttpResponse:
-    task = selectors.correction_detail(access=access, actor=_actor(request), task_id=task_id)
+    task = patient_readings.correction_detail(access=access, actor=_actor(request), task_id=task_id)
     if task is None:
         raise Http404
     item_kind = task.item.kind if task.item else RecordItem.Kind.PROBLEM
     context = {"access": access, "task": task, "list_slug": LIST_SLUG_OF.get(item_kind, "")}
     return render(request, "records/corrections/sent.html", context)
-
-
-# --- The care team's side -----------------------------------------------------------------------
-
-
-def _queue(request: HttpRequest, bound: TaskDoneForm | None = None, bound_id: int | None = None) -> HttpResponse:
-    queue = selectors.care_task_queue(actor=_actor(request))
-    rows = [
-        (
-            task,
-            bound if task.pk == bound_id and bound is not None else TaskDoneForm(prefix=f"task-{task.pk}"),
-            readings.emergency_of(task.reading) if task.reading else "",
-            SLUG_OF[task.reading.kind] if task.reading else "",
-        )
-        for task in queue.tasks
-    ]
-    context = {"rows": rows, "total": queue.total}
-    return render(request, "records/readings/staff_tasks.html", context, status=400 if bound is not None else 200)
-
-
-@staff_view
-def care_task_queue(request: HttpRequest) -> HttpResponse:
-    """Open tasks for the patients this staff member may see, oldest first."""
-    return _queue(request)
-
-
-@staff_view
-def care_task_count(request: HttpRequest) -> HttpResponse:
-    """The staff home card's number (loaded in place by htmx; without it the card still links to the queue)."""
-    count = selectors.open_care_task_count(_actor(request))
-    return render(request, "records/readings/_task_count.html", {"count": count})
-
-
-@require_POST
-@staff_view
-def care_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
-    form = TaskDoneForm(request.POST, prefix=f"task-{task_id}")
-    resolution = form.cleaned_data["resolution"] if form.is_valid() else ""
-    try:
-        care_tasks.care_task_resolve(actor=_actor(request), task_id=task_id, resolution=resolution)
-    except InvalidTransition as error:
-        messages.error(request, error.message)
-    except ServiceError as error:
-        if not form.errors:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        return _queue(request, form, task_id)
-    else:
-        messages.success(request, _("Task marked done."))
-    return redirect("staff_care_tasks")
-
-
-def _staff_patient(view: View) -> View:
-    """A staff page about one patient: staff only, then the access policy, then staff-side access only."""
-    return staff_view(patient_view(Action.RECORDS, staff_side=True)(view))
-
-
-@_staff_patient
-def thresholds(request: HttpRequest, access: Access) -> HttpResponse:
-    """The limits that send this patient's home readings to the care team."""
-    limits = selectors.patient_limits(access=access, actor=_actor(request))
-    form = ThresholdForm(request.POST or None, limits=limits, defaults=readings.clinic_limits())
-    if request.method == "POST" and form.is_valid():
-        readings.thresholds_set(access=access, actor=_actor(request), limits=form.chosen())
-        messages.success(request, _("The limits were saved. They apply to the next reading."))
-        return redirect("staff_reading_thresholds", patient_id=access.patient.pk)
-    context = {"access": access, "patient": access.patient, "form": form, "units": readings.UNITS}
-    return render(request, "records/readings/staff_thresholds.html", context, status=400 if form.errors else 200)

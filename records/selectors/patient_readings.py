@@ -1,5 +1,5 @@
-"""Every read of patient-entered data and of the care team's tasks: scoped by the access policy,
-audited, constant in queries."""
+"""Every read of patient-entered data (home readings, reported mistakes): scoped by the access policy,
+audited, constant in queries. The care team's queue of tasks is in selectors/staff.py."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef
 
 from portal import audit
-from portal.access import Access, Action, patients_for
+from portal.access import Access
 from portal.models import AuditEvent, User
 from records.models import CareTask, HomeReading, RecordItem
-from records.selectors import visible_items
+from records.selectors.patient import visible_items
 from records.services.corrections import CORRECTABLE
 from records.services.readings import Level, Limits, assess, effective_limits
 
 Kind = HomeReading.Kind
 HISTORY_LIMIT = 200
-QUEUE_LIMIT = 100
 
 
 def _audit_view(access: Access, actor: User, object_type: str, object_id: object = "") -> None:
@@ -139,39 +138,3 @@ def correction_detail(*, access: Access, actor: User, task_id: int) -> CareTask 
         return None
     _audit_view(access, actor, "records.CareTask", task.pk)
     return task
-
-
-def _open_tasks(actor: User) -> QuerySet[CareTask]:
-    return CareTask.objects.filter(status=CareTask.Status.OPEN, patient__in=patients_for(actor, Action.RECORDS))
-
-
-@dataclass(frozen=True)
-class Queue:
-    tasks: list[CareTask]
-    total: int
-
-
-def care_task_queue(*, actor: User) -> Queue:
-    """Open tasks of the patients this staff member may see, oldest first. Every patient shown is audited."""
-    open_tasks = _open_tasks(actor)
-    tasks = list(
-        open_tasks.select_related("patient", "reading", "item__source", "created_by").order_by("created_at", "pk")[
-            :QUEUE_LIMIT
-        ]
-    )
-    total = open_tasks.count()
-    patients = dict.fromkeys(task.patient_id for task in tasks)
-    audit.record_list(
-        (audit.Line(patient_id) for patient_id in patients),
-        actor=actor,
-        acting_as=AuditEvent.ActingAs.STAFF,
-        action=AuditEvent.Action.VIEW,
-        object_type="records.CareTaskQueue",
-        scope=Action.RECORDS,
-    )
-    return Queue(tasks, total)
-
-
-def open_care_task_count(actor: User) -> int:
-    """How many tasks wait for this staff member's patients (a number only: no patient is named)."""
-    return _open_tasks(actor).count()

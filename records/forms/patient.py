@@ -1,15 +1,17 @@
-"""Forms of the record pages (filters only: patients never edit the imported record)."""
+"""Forms of the record pages: filters (patients never edit the imported record), and when results are shown."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalForm
 from portal.models import Organization
-from records.selectors import Filters
+from records.selectors.patient import Filters
+from records.services import release
 
 
 class DateRangeForm(PortalForm):
@@ -47,3 +49,12 @@ class RecordFilterForm(DateRangeForm):
             since=self.cleaned_data.get("since"),
             until=self.cleaned_data.get("until"),
         )
+
+
+class ReleasePreferenceForm(PortalForm):
+    after_review = forms.MultipleChoiceField(
+        label=gettext_lazy("See these only after my clinician has reviewed them"),
+        choices=[(category.key, category.label) for category in release.SENSITIVE_CATEGORIES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )

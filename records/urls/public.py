@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from records import share_views
+from records.views import public
 
 urlpatterns = [
-    path("<str:token>/", share_views.shared_record, name="shared_record"),
+    path("<str:token>/", public.shared_record, name="shared_record"),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalForm
 from records.downloads import SECTION_SLUGS, ExportOptions, section_choices
-from records.forms import DateRangeForm
+from records.forms.patient import DateRangeForm
 
 PDF = "pdf"
 FHIR = "fhir"

@@ -1,29 +1,27 @@
-"""The patient's record pages: thin views over records.selectors."""
+"""The patient's record pages: thin views over records.selectors.patient; and the patient's choice to see
+sensitive results only after their clinician has reviewed them."""
 
 from __future__ import annotations
-
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import Access, Action
 from portal.lookups import fits
 from portal.services.errors import ServiceError
-from portal.templatetags.portal_tags import unit_label
 from portal.views.decorators import patient_view
-from records import selectors
-from records.charts import LinesChart, Point, lines_chart
-from records.forms import RecordFilterForm
+from records.charts import result_trend_chart
+from records.forms.patient import RecordFilterForm, ReleasePreferenceForm
 from records.models import RecordItem
 from records.plain_language import explain
-from records.services import confidentiality
+from records.selectors import patient
+from records.services import confidentiality, release
 
 Kind = RecordItem.Kind
 
@@ -57,14 +55,14 @@ DEDUPLICATED = {Kind.PROBLEM, Kind.MEDICATION, Kind.ALLERGY, Kind.IMMUNIZATION}
 
 
 def _filter_form(request: HttpRequest, access: Access) -> RecordFilterForm:
-    return RecordFilterForm(request.GET or None, sources=selectors.sources_of(access))
+    return RecordFilterForm(request.GET or None, sources=patient.sources_of(access))
 
 
 @patient_view(Action.RECORDS)
 def overview(request: HttpRequest, access: Access) -> HttpResponse:
-    summary = selectors.record_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    summary = patient.record_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     pages = [(slug, title, text, summary["counts"].get(kind, 0)) for slug, (kind, title, text) in LIST_PAGES.items()]
-    results = sum(summary["counts"].get(kind, 0) for kind in selectors.RESULT_KINDS)
+    results = sum(summary["counts"].get(kind, 0) for kind in patient.RESULT_KINDS)
     context = {"access": access, "pages": pages, "results_count": results, **summary}
     return render(request, "records/overview.html", context)
 
@@ -72,7 +70,7 @@ def overview(request: HttpRequest, access: Access) -> HttpResponse:
 @patient_view(Action.RECORDS)
 def results(request: HttpRequest, access: Access) -> HttpResponse:
     form = _filter_form(request, access)
-    groups = selectors.results_by_report(access=access, actor=request.user, filters=form.filters())  # type: ignore[arg-type]
+    groups = patient.results_by_report(access=access, actor=request.user, filters=form.filters())  # type: ignore[arg-type]
     language = get_language()
     for group in groups:
         for result in group.results:
@@ -81,63 +79,16 @@ def results(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "records/results.html", context, status=400 if form.errors else 200)
 
 
-# Blood pressure as sources send it: one panel whose value reads "top/bottom" (records.fhir.projection).
-BLOOD_PRESSURE_PANEL = "85354-9"
-# The usual range of each number (adults; AHA "normal": top below 120, bottom below 80), for the
-# chart's bands. A clinical choice, to be reviewed with the plain-language texts.
-BLOOD_PRESSURE_USUAL = [(Decimal(90), Decimal(120)), (Decimal(60), Decimal(80))]
-
-
-def _panel_series(points: list[RecordItem]) -> list[list[Point]]:
-    """Panels such as blood pressure ("128/82") as one series per number, oldest first."""
-    series: list[list[Point]] = [[], []]
-    for point in points:
-        parts = point.value_text.split("/")
-        if point.effective_at is None or len(parts) != len(series):
-            continue
-        try:
-            numbers = [Decimal(part.strip()) for part in parts]
-        except InvalidOperation:
-            continue
-        for line, number in zip(series, numbers, strict=True):
-            line.append(Point(point.effective_at, number))
-    return series
-
-
-def _trend_chart(code: str, points: list[RecordItem]) -> tuple[LinesChart | None, str]:
-    """The chart of one test's values and its caption: what the lines and bands are, and the unit."""
-    latest = points[-1]
-    unit = unit_label(latest.unit)
-    words = [_("Unit: %(unit)s.") % {"unit": unit}] if unit else []
-    numeric = [Point(p.effective_at, p.value_number) for p in points if p.effective_at and p.value_number is not None]
-    if numeric:
-        chart = lines_chart([numeric], [(latest.reference_low, latest.reference_high)])
-        if chart is not None and chart.bands:
-            words.insert(0, _("The shaded band is the usual range."))
-        return chart, " ".join(words)
-    if code == BLOOD_PRESSURE_PANEL:
-        names = [_("usual top number"), _("usual bottom number")]
-        chart = lines_chart(_panel_series(points), BLOOD_PRESSURE_USUAL, names)
-    else:
-        chart = lines_chart(_panel_series(points))
-    if chart is None:
-        return None, " ".join(words)
-    words.insert(0, _("Solid line and round dots: top number. Dashed line and square dots: bottom number."))
-    if chart.bands:
-        words.insert(1, _("The shaded bands are the usual range of each number."))
-    return chart, " ".join(words)
-
-
 @patient_view(Action.RECORDS)
 def result_trend(request: HttpRequest, access: Access, code: str) -> HttpResponse:
     if not fits(RecordItem, "code", code):
         # No result has a code longer than the column; asking PostgreSQL would be an error (500).
         raise Http404
-    points = selectors.trend(access=access, actor=request.user, code=code)  # type: ignore[arg-type]
+    points = patient.trend(access=access, actor=request.user, code=code)  # type: ignore[arg-type]
     if not points:
         raise Http404
     latest = points[-1]
-    chart, caption = _trend_chart(code, points)
+    chart, caption = result_trend_chart(code, points)
     explanation = explain(code)
     context = {
         "access": access,
@@ -160,11 +111,11 @@ def item_list(request: HttpRequest, access: Access, page: str) -> HttpResponse:
     kind, title, text = LIST_PAGES[page]
     form = _filter_form(request, access)
     if kind in DEDUPLICATED:
-        rows = selectors.deduplicated(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
+        rows = patient.deduplicated(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
     else:
         rows = [
-            selectors.Grouped(item, [item.source.name], item.effective_at)
-            for item in selectors.item_list(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
+            patient.Grouped(item, [item.source.name], item.effective_at)
+            for item in patient.item_list(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
         ]
     context = {"access": access, "form": form, "rows": rows, "title": title, "text": text, "page": page}
     return render(request, "records/list.html", context, status=400 if form.errors else 200)
@@ -172,7 +123,7 @@ def item_list(request: HttpRequest, access: Access, page: str) -> HttpResponse:
 
 @patient_view(Action.RECORDS)
 def document(request: HttpRequest, access: Access, item_id: int) -> HttpResponse:
-    item = selectors.item_detail(access=access, actor=request.user, item_id=item_id)  # type: ignore[arg-type]
+    item = patient.item_detail(access=access, actor=request.user, item_id=item_id)  # type: ignore[arg-type]
     if item is None or item.kind not in (Kind.DOCUMENT, Kind.REPORT):
         raise Http404
     return render(request, "records/document.html", {"access": access, "item": item})
@@ -204,3 +155,40 @@ def mark_confidential(request: HttpRequest, access: Access, item_id: int) -> Htt
         else _("No longer confidential."),
     )
     return redirect(target)
+
+
+@patient_view(Action.RECORDS)
+def release_preferences(request: HttpRequest, access: Access) -> HttpResponse:
+    """Only the patient themself (the service answers 404 to caregivers and staff)."""
+    if request.method == "POST":
+        form = ReleasePreferenceForm(request.POST)
+        if form.is_valid():
+            released = release.release_preferences_set(
+                access=access,
+                actor=request.user,  # type: ignore[arg-type]
+                chosen=form.cleaned_data["after_review"],
+            )
+            messages.success(request, _("Your choices are saved."))
+            if released:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(n)s result that was waiting for review is now in your record.",
+                        "%(n)s results that were waiting for review are now in your record.",
+                        released,
+                    )
+                    % {"n": released},
+                )
+            return redirect("record_release_preferences", patient_id=access.patient.pk)
+    current = release.release_preferences(access=access, actor=request.user)  # type: ignore[arg-type]
+    if request.method != "POST":
+        form = ReleasePreferenceForm(initial={"after_review": sorted(current.chosen)})
+    chosen = set(form["after_review"].value() or [])
+    context = {
+        "access": access,
+        "form": form,
+        "categories": [(category, category.key in chosen) for category in release.SENSITIVE_CATEGORIES],
+        "waiting": current.waiting,
+        "days": release.REVIEW_USUALLY_WITHIN_DAYS,
+    }
+    return render(request, "records/preferences.html", context, status=400 if form.errors else 200)
