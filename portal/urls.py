@@ -1,7 +1,8 @@
 """URLs of the whole portal."""
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
@@ -16,8 +17,8 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
     path("record/", include("records.urls.patient")),
     path("messages/", include("messaging.urls")),
-    path("appointments/<int:appointment_id>/check-in/", include("scheduling.checkin_urls")),
-    path("appointments/", include("scheduling.urls")),
+    path("appointments/<int:appointment_id>/check-in/", include("scheduling.urls.patient_checkin")),
+    path("appointments/", include("scheduling.urls.patient")),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 
@@ -46,7 +47,7 @@ urlpatterns = [
     path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
     path("shared/", include("records.urls.public")),
     path("m/", include("messaging.link_urls")),
-    path("appointments/", include("scheduling.link_urls")),
+    path("appointments/", include("scheduling.urls.links")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
     path("account/", include(account_urls)),
@@ -57,7 +58,12 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("staff/records/", include("records.urls.staff")),
     path("staff/messages/", include("messaging.staff_urls")),
-    path("staff/schedule/", include("scheduling.staff_urls")),
+    path("staff/scheduling/", include("scheduling.urls.staff")),
+    # Scheduling's staff pages were under /staff/schedule/ before issue 11: bookmarks keep working.
+    re_path(
+        r"^staff/schedule/(?P<rest>.*)$",
+        RedirectView.as_view(url="/staff/scheduling/%(rest)s", permanent=True, query_string=True),
+    ),
     path("staff/messaging/metrics/", include("messaging.metrics_urls")),
     path("staff/messaging/evisits/", include("messaging.evisit_urls")),
     path("staff/notifications/", include("messaging.notice_urls")),

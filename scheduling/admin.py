@@ -1,8 +1,11 @@
 """Django admin for administrators' scheduling configuration: locations, visit types and their
-rules (with the providers offering each), weekly hours, changes to them, and settings.
+rules (with the providers offering each), weekly hours, changes to them, and settings; and
+questionnaires: administrators write custom forms (fields of four kinds, required or not) and
+attach questionnaires, built-in or custom, to visit types. The built-in instruments' questions
+are fixed (scheduling.questionnaires); their rows may only be renamed, switched off, or attached.
 
-Appointments, requests and the waitlist are deliberately not here: the admin bypasses the access
-policy and the audit log; staff work them from the schedule pages.
+Appointments, requests, the waitlist and questionnaire responses are deliberately not here: the
+admin bypasses the access policy and the audit log; staff work them from the schedule pages.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import StaffMember
@@ -21,8 +25,11 @@ from scheduling.models import (
     AvailabilityTemplate,
     Location,
     ProviderOffering,
+    Questionnaire,
+    QuestionnaireField,
     SchedulingSettings,
     VisitType,
+    VisitTypeQuestionnaire,
 )
 from scheduling.models.config import CLINICIAN_ROLES
 
@@ -174,4 +181,32 @@ class SchedulingSettingsAdmin(admin.ModelAdmin[SchedulingSettings]):
 
 
 # Questionnaires and the visit types that ask for them (eCheck-in).
-from scheduling import questionnaire_admin  # noqa: E402, F401
+
+
+class QuestionnaireFieldInline(admin.TabularInline):
+    model = QuestionnaireField
+    extra = 1
+    fields = ("position", "label", "label_es", "kind", "required", "choices", "choices_es")
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ("name", "builtin", "organization", "is_active")
+    list_filter = ("is_active", "builtin")
+    inlines = (QuestionnaireFieldInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("builtin", "organization") if obj is not None and obj.builtin else ("builtin",)
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        # A built-in instrument has no editable questions.
+        return [] if obj is not None and obj.builtin else [QuestionnaireFieldInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not (obj is not None and obj.builtin) and super().has_delete_permission(request, obj)
+
+
+@admin.register(VisitTypeQuestionnaire)
+class VisitTypeQuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ("visit_type", "questionnaire", "position")
+    list_filter = ("questionnaire",)

@@ -3,7 +3,11 @@
 The item wording is the published wording (PHQ-9 and GAD-7 by Drs. Robert L. Spitzer, Janet B.W.
 Williams, Kurt Kroenke and colleagues, with an educational grant from Pfizer Inc.; no permission
 required to reproduce, translate, display or distribute), US English and the US Spanish version.
-It is kept here, not in the translation files, so nobody retranslates a validated instrument.
+It is kept in `scheduling/content/questionnaires.toml`, not in the translation files, so nobody
+retranslates a validated instrument; this module loads it once, checks it (every text in both
+languages, the number of items the scoring expects, four answers on the 0-3 scale) and raises
+`ContentError` naming the file when it is wrong. The scoring (bands, the safety item, the LOINC
+total) stays here.
 
 Each item is answered 0-3; the total is their sum and falls in a published severity band.
 PHQ-9 item 9 (thoughts of being better off dead or of self-harm) above 0 needs a person at once.
@@ -11,11 +15,22 @@ PHQ-9 item 9 (thoughts of being better off dead or of self-harm) above 0 needs a
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
 
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+CONTENT: Final = Path(__file__).resolve().parent / "content" / "questionnaires.toml"
+LANGUAGES: Final = ("en", "es")
+SCALE: Final = 4  # answers 0-3
+
+
+class ContentError(ValueError):
+    """The questionnaires' data file is missing, malformed or incomplete; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -60,93 +75,95 @@ class Instrument:
         return self.safety_item is not None and answers.get(self.safety_item, 0) > 0
 
 
-OPTIONS_PHQ = (
-    ("Not at all", "Ningún día"),
-    ("Several days", "Varios días"),
-    ("More than half the days", "Más de la mitad de los días"),
-    ("Nearly every day", "Casi todos los días"),
-)
-OPTIONS_GAD = (("Not at all", "Nunca"), *OPTIONS_PHQ[1:])
+@dataclass(frozen=True)
+class Scoring:
+    """What the code knows of an instrument; its words come from the data file."""
 
-PHQ9 = Instrument(
-    key="phq9",
-    loinc_total="44261-6",
-    total_display="PHQ-9 total score",
-    stem=(
-        "Over the last 2 weeks, how often have you been bothered by any of the following problems?",
-        "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los siguientes problemas?",
-    ),
-    items=(
-        ("Little interest or pleasure in doing things", "Poco interés o placer en hacer cosas"),
-        ("Feeling down, depressed, or hopeless", "Se ha sentido decaído(a), deprimido(a) o sin esperanzas"),
-        (
-            "Trouble falling or staying asleep, or sleeping too much",
-            "Ha tenido dificultad para quedarse o permanecer dormido(a), o ha dormido demasiado",
-        ),
-        ("Feeling tired or having little energy", "Se ha sentido cansado(a) o con poca energía"),
-        ("Poor appetite or overeating", "Sin apetito o ha comido en exceso"),
-        (
-            "Feeling bad about yourself — or that you are a failure or have let yourself or your family down",
-            "Se ha sentido mal con usted mismo(a) – o que es un fracaso o que ha quedado mal con usted mismo(a)"
-            " o con su familia",
-        ),
-        (
-            "Trouble concentrating on things, such as reading the newspaper or watching television",
-            "Ha tenido dificultad para concentrarse en ciertas actividades, tales como leer el periódico o ver"
-            " la televisión",
-        ),
-        (
-            "Moving or speaking so slowly that other people could have noticed? Or the opposite — being so"
-            " fidgety or restless that you have been moving around a lot more than usual",
-            "¿Se ha movido o hablado tan lento que otras personas podrían haberlo notado? o lo contrario – muy"
-            " inquieto(a) o agitado(a) que ha estado moviéndose mucho más de lo normal",
-        ),
-        (
-            "Thoughts that you would be better off dead or of hurting yourself in some way",
-            "Pensamientos de que estaría mejor muerto(a) o de lastimarse de alguna manera",
-        ),
-    ),
-    options=OPTIONS_PHQ,
-    bands=(
-        Band(0, 4, "minimal", _("Minimal or none")),
-        Band(5, 9, "mild", _("Mild")),
-        Band(10, 14, "moderate", _("Moderate")),
-        Band(15, 19, "moderately_severe", _("Moderately severe")),
-        Band(20, 27, "severe", _("Severe")),
-    ),
-    safety_item=9,
-)
+    loinc_total: str
+    total_display: str
+    item_count: int
+    bands: tuple[Band, ...]
+    safety_item: int | None = None
 
-GAD7 = Instrument(
-    key="gad7",
-    loinc_total="70274-6",
-    total_display="GAD-7 total score",
-    stem=(
-        "Over the last 2 weeks, how often have you been bothered by the following problems?",
-        "Durante las últimas 2 semanas, ¿con qué frecuencia le han molestado los siguientes problemas?",
-    ),
-    items=(
-        ("Feeling nervous, anxious, or on edge", "Sentirse nervioso(a), ansioso(a) o con los nervios de punta"),
-        (
-            "Not being able to stop or control worrying",
-            "No poder dejar de preocuparse o no poder controlar la preocupación",
-        ),
-        ("Worrying too much about different things", "Preocuparse demasiado por diferentes cosas"),
-        ("Trouble relaxing", "Dificultad para relajarse"),
-        (
-            "Being so restless that it is hard to sit still",
-            "Estar tan inquieto(a) que es difícil permanecer sentado(a) tranquilamente",
-        ),
-        ("Becoming easily annoyed or irritable", "Molestarse o ponerse irritable fácilmente"),
-        ("Feeling afraid, as if something awful might happen", "Sentir miedo como si algo terrible fuera a pasar"),
-    ),
-    options=OPTIONS_GAD,
-    bands=(
-        Band(0, 4, "minimal", _("Minimal")),
-        Band(5, 9, "mild", _("Mild")),
-        Band(10, 14, "moderate", _("Moderate")),
-        Band(15, 21, "severe", _("Severe")),
-    ),
-)
 
-INSTRUMENTS: dict[str, Instrument] = {PHQ9.key: PHQ9, GAD7.key: GAD7}
+SCORING: Final[dict[str, Scoring]] = {
+    "phq9": Scoring(
+        loinc_total="44261-6",
+        total_display="PHQ-9 total score",
+        item_count=9,
+        bands=(
+            Band(0, 4, "minimal", _("Minimal or none")),
+            Band(5, 9, "mild", _("Mild")),
+            Band(10, 14, "moderate", _("Moderate")),
+            Band(15, 19, "moderately_severe", _("Moderately severe")),
+            Band(20, 27, "severe", _("Severe")),
+        ),
+        safety_item=9,
+    ),
+    "gad7": Scoring(
+        loinc_total="70274-6",
+        total_display="GAD-7 total score",
+        item_count=7,
+        bands=(
+            Band(0, 4, "minimal", _("Minimal")),
+            Band(5, 9, "mild", _("Mild")),
+            Band(10, 14, "moderate", _("Moderate")),
+            Band(15, 21, "severe", _("Severe")),
+        ),
+    ),
+}
+
+
+def _fail(path: Path, message: str) -> ContentError:
+    return ContentError(f"{path}: {message}")
+
+
+def _pair(path: Path, value: Any, where: str) -> tuple[str, str]:
+    """(English, Spanish) of one text; both present, nothing else."""
+    if not isinstance(value, dict) or set(value) != set(LANGUAGES):
+        raise _fail(path, f"{where}: expected one text per language {list(LANGUAGES)}")
+    for language in LANGUAGES:
+        text = value[language]
+        if not isinstance(text, str) or not text.strip() or text != text.strip():
+            raise _fail(path, f"{where}.{language}: expected non-empty text without leading or trailing spaces")
+    return value["en"], value["es"]
+
+
+def _pairs(path: Path, value: Any, where: str, count: int) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list) or len(value) != count:
+        raise _fail(path, f"{where}: expected a list of {count}")
+    return tuple(_pair(path, item, f"{where}[{number}]") for number, item in enumerate(value, start=1))
+
+
+def load(path: Path = CONTENT) -> dict[str, Instrument]:
+    """Read and check the data file; the first mistake raises ContentError naming it."""
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise _fail(path, str(error)) from error
+    if set(document) != set(SCORING):
+        raise _fail(path, f"expected one table per instrument {sorted(SCORING)}, found {sorted(document)}")
+    instruments = {}
+    for key, scoring in SCORING.items():
+        words = document[key]
+        if not isinstance(words, dict) or set(words) != {"stem", "options", "items"}:
+            raise _fail(path, f"{key}: expected stem, options and items")
+        instruments[key] = Instrument(
+            key=key,
+            loinc_total=scoring.loinc_total,
+            total_display=scoring.total_display,
+            stem=_pair(path, words["stem"], f"{key}.stem"),
+            items=_pairs(path, words["items"], f"{key}.items", scoring.item_count),
+            options=_pairs(path, words["options"], f"{key}.options", SCALE),
+            bands=scoring.bands,
+            safety_item=scoring.safety_item,
+        )
+    return instruments
+
+
+INSTRUMENTS: Final[dict[str, Instrument]] = load()
+PHQ9: Final = INSTRUMENTS["phq9"]
+GAD7: Final = INSTRUMENTS["gad7"]
+OPTIONS_PHQ: Final = PHQ9.options
+OPTIONS_GAD: Final = GAD7.options

@@ -13,8 +13,8 @@ from rest_framework import serializers
 from messaging.api.serializers import confirmed_flags_field
 from portal.models import StaffMember
 from scheduling.api.idempotency import KEY_MAX
-from scheduling.api.selectors import MAX_DAYS
 from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry
+from scheduling.selectors.api import MAX_DAYS
 from scheduling.services.eligibility import Eligibility
 from scheduling.services.notes import NOTE_MAX
 from scheduling.services.slots import Slot, SlotSearch

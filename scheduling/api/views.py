@@ -30,8 +30,6 @@ from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.api.permissions import patient_side_access
 from portal.services.errors import InvalidToken
-from scheduling import selectors as scheduling_selectors
-from scheduling.api import selectors
 from scheduling.api.idempotency import BookingInProgress, book_once
 from scheduling.api.serializers import (
     AppointmentSerializer,
@@ -51,6 +49,7 @@ from scheduling.api.serializers import (
     WaitlistJoinSerializer,
     slot_days,
 )
+from scheduling.selectors import api, patient
 from scheduling.services import booking, changes, waitlist
 from scheduling.services.changes import ChangeOutcome
 
@@ -66,7 +65,7 @@ class SchedulingView(APIView):
         if isinstance(exc, safety.Unconfirmed):
             return Response(safety_refusal(exc), status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         if isinstance(exc, booking.SlotUnavailable):
-            providers = selectors.slot_providers(exc.alternatives)
+            providers = api.slot_providers(exc.alternatives)
             data = {"detail": exc.message, "alternatives": exc.alternatives}
             return Response(ConflictSerializer(data, context={"providers": providers}).data, status=409)
         if isinstance(exc, BookingInProgress):
@@ -78,7 +77,7 @@ class SchedulingView(APIView):
 
 def _visit(access: Access, appointment_id: int, code: int = status.HTTP_200_OK) -> Response:
     """The visit a write made or changed (the write was audited; this read is its answer)."""
-    appointment = selectors.appointment_detail(access=access, appointment_id=appointment_id)
+    appointment = api.appointment_detail(access=access, appointment_id=appointment_id)
     return Response(AppointmentSerializer(appointment).data, status=code)
 
 
@@ -95,7 +94,7 @@ class VisitTypesView(SchedulingView):
         """The visit types of the patient's clinic: how each is booked (book, request, call us), and
         whether this patient may, with the reasons in plain words when not."""
         access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
-        rows = selectors.visit_types_for(access=access, actor=actor, now=timezone.now())
+        rows = api.visit_types_for(access=access, actor=actor, now=timezone.now())
         return Response(VisitTypeSerializer(rows, many=True).data)  # type: ignore[arg-type]  # many=True takes a list
 
 
@@ -114,7 +113,7 @@ class SlotsView(SchedulingView):
         access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        search, first_day, last_day = selectors.open_slots(
+        search, first_day, last_day = api.open_slots(
             access=access,
             actor=actor,
             visit_type_id=visit_type_id,
@@ -167,7 +166,7 @@ class AppointmentsView(SchedulingView):
         when = request.query_params.get("when", "upcoming")
         if when not in ("upcoming", "past"):
             return Response({"when": [_("Choose upcoming or past.")]}, status=status.HTTP_400_BAD_REQUEST)
-        visits = selectors.appointments_for(access=access, actor=actor, past=when == "past", now=timezone.now())
+        visits = api.appointments_for(access=access, actor=actor, past=when == "past", now=timezone.now())
         paginator = PortalPagination()
         page = paginator.paginate_queryset(visits, request, self)
         return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)
@@ -219,7 +218,7 @@ class AppointmentView(SchedulingView):
     def get(self, request: Request, patient_id: Any, appointment_id: int) -> Response:
         """One visit, with any request about it the clinic has not handled yet."""
         access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
-        visit = selectors.appointment_detail(access=access, actor=actor, appointment_id=appointment_id)
+        visit = api.appointment_detail(access=access, actor=actor, appointment_id=appointment_id)
         return Response(AppointmentSerializer(visit).data)
 
 
@@ -292,7 +291,7 @@ class CalendarView(SchedulingView):
     def get(self, request: Request, patient_id: Any, appointment_id: int) -> HttpResponse:
         """The visit as an iCalendar file, in the clinic's time zone."""
         access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
-        name, text = scheduling_selectors.appointment_calendar_file(
+        name, text = patient.appointment_calendar_file(
             access=access, actor=actor, appointment_id=appointment_id, now=timezone.now()
         )
         response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
@@ -305,7 +304,7 @@ class WaitlistView(SchedulingView):
     def get(self, request: Request, patient_id: Any) -> Response:
         """The waitlists the patient is on ("tell me if something earlier opens")."""
         access, actor = patient_side_access(request, patient_id, Action.SCHEDULING)
-        return Response(WaitlistEntrySerializer(selectors.waitlist_for(access=access, actor=actor), many=True).data)
+        return Response(WaitlistEntrySerializer(api.waitlist_for(access=access, actor=actor), many=True).data)
 
     @extend_schema(request=WaitlistJoinSerializer, responses={201: WaitlistEntrySerializer})
     def post(self, request: Request, patient_id: Any) -> Response:
@@ -353,7 +352,7 @@ class OfferAcceptView(SchedulingView):
         data = {
             "accepted": outcome.accepted,
             "detail": outcome.message,
-            "appointment": visit and selectors.appointment_detail(access=access, appointment_id=visit.pk),
+            "appointment": visit and api.appointment_detail(access=access, appointment_id=visit.pk),
         }
         return Response(OfferOutcomeSerializer(data).data, status=200 if outcome.accepted else 409)
 

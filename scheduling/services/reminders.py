@@ -16,7 +16,7 @@ from portal.services.outbox import QuietHours
 from scheduling import notifications
 from scheduling.models import Appointment, Reminder, ReminderPreference
 from scheduling.services.common import settings_for
-from scheduling.services.outbox import deliver
+from scheduling.services.delivery import deliver
 
 # When the end of quiet hours is too late for a reminder, it goes this long before they start.
 BEFORE_QUIET = timedelta(minutes=15)

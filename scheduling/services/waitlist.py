@@ -31,8 +31,8 @@ from scheduling.services.common import (
     require_scheduling,
     settings_for,
 )
+from scheduling.services.delivery import deliver
 from scheduling.services.eligibility import check_eligibility
-from scheduling.services.outbox import deliver
 from scheduling.services.slots import local_date
 
 EntryStatus = WaitlistEntry.Status

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_http_methods
 
 from portal.services.errors import InvalidToken, ServiceError
 from scheduling import links
-from scheduling import selectors_patient as selectors
+from scheduling.selectors import patient
 from scheduling.services import changes, waitlist
 
 
 def _reminder_link(request: HttpRequest, token: str, purpose: str) -> HttpResponse:
     try:
-        appointment = selectors.reminder_link_visit(token, purpose)
+        appointment = patient.reminder_link_visit(token, purpose)
     except InvalidToken as error:
         return render(request, "scheduling/patient/link_invalid.html", {"problem": error.message}, status=404)
     context = {"visit": appointment, "purpose": purpose, "done": None, "problem": None}
@@ -65,7 +65,7 @@ def reminder_cancel(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def offer_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The offered time and an Accept button; the first to accept gets it."""
-    offer, access = selectors.offer_for(token=token, user=request.user)  # type: ignore[arg-type]
+    offer, access = patient.offer_for(token=token, user=request.user)  # type: ignore[arg-type]
     problem = None
     with timezone.override(ZoneInfo(offer.entry.visit_type.organization.time_zone)):
         if request.method == "POST":

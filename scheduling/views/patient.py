@@ -24,10 +24,9 @@ from portal.access import Access, Action
 from portal.models import User
 from portal.services.errors import ServiceError
 from portal.views.decorators import patient_view
-from scheduling import selectors_patient as selectors
+from scheduling.forms.patient import NoteForm, RequestForm, SlotForm, WaitlistForm
 from scheduling.models import Appointment, AppointmentRequest
-from scheduling.patient_forms import NoteForm, RequestForm, SlotForm, WaitlistForm
-from scheduling.selectors import appointment_calendar_file
+from scheduling.selectors import patient
 from scheduling.services import booking, changes, checkin, waitlist
 from scheduling.services.booking import SlotUnavailable
 from scheduling.services.slots import Slot
@@ -80,20 +79,20 @@ def _visit(access: Access, appointment: Appointment) -> HttpResponse:
 @scheduling_page
 @require_GET
 def home(request: HttpRequest, access: Access) -> HttpResponse:
-    found = selectors.home(access=access, actor=_actor(request), now=timezone.now())
+    found = patient.home(access=access, actor=_actor(request), now=timezone.now())
     return render(request, "scheduling/patient/home.html", {"access": access, "home": found})
 
 
 @scheduling_page
 @require_GET
 def find(request: HttpRequest, access: Access) -> HttpResponse:
-    types = selectors.visit_types(access=access, now=timezone.now())
+    types = patient.visit_types(access=access, now=timezone.now())
     return render(request, "scheduling/patient/find.html", {"access": access, "types": types})
 
 
 def _type_page(request: HttpRequest, access: Access, visit_type_id: int, **extra: Any) -> HttpResponse:
     """The visit type page, fresh or with a refused form or a lost time (and its alternatives)."""
-    page = selectors.visit_type_page(
+    page = patient.visit_type_page(
         access=access, actor=_actor(request), visit_type_id=visit_type_id, now=timezone.now(), start=_start(request)
     )
     today = timezone.localdate()
@@ -110,7 +109,7 @@ def _type_page(request: HttpRequest, access: Access, visit_type_id: int, **extra
 
 def _lost(error: ServiceError) -> dict[str, Any]:
     alternatives: list[Slot] = error.alternatives if isinstance(error, SlotUnavailable) else []
-    return {"problem": error.message, "alternatives": selectors.describe(alternatives)}
+    return {"problem": error.message, "alternatives": patient.describe(alternatives)}
 
 
 @scheduling_page
@@ -145,7 +144,7 @@ def hold(request: HttpRequest, access: Access, visit_type_id: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def hold_page(request: HttpRequest, access: Access, hold_id: int) -> HttpResponse:
     """The held time and its expiry; confirming books it (in one transaction, in the service)."""
-    held = selectors.hold(access=access, actor=_actor(request), hold_id=hold_id)
+    held = patient.hold(access=access, actor=_actor(request), hold_id=hold_id)
     extra: dict[str, Any] = {}
     if request.method == "POST":
         try:
@@ -223,14 +222,14 @@ def waitlist_leave(request: HttpRequest, access: Access, entry_id: int) -> HttpR
 @scheduling_page
 @require_GET
 def visit(request: HttpRequest, access: Access, appointment_id: int) -> HttpResponse:
-    appointment, open_requests = selectors.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
+    appointment, open_requests = patient.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
     now = timezone.now()
     context = {
         "access": access,
         "visit": appointment,
         "requests": open_requests,
-        "changeable": selectors.changeable(appointment, now),
-        "late": selectors.too_late_online(appointment, now),
+        "changeable": patient.changeable(appointment, now),
+        "late": patient.too_late_online(appointment, now),
         "checkin_window": checkin.window(appointment, now),
         "checkin_opens": checkin.opens_at(appointment),
     }
@@ -240,7 +239,7 @@ def visit(request: HttpRequest, access: Access, appointment_id: int) -> HttpResp
 @scheduling_page
 @require_GET
 def calendar(request: HttpRequest, access: Access, appointment_id: int) -> HttpResponse:
-    name, text = appointment_calendar_file(
+    name, text = patient.appointment_calendar_file(
         access=access, actor=_actor(request), appointment_id=appointment_id, now=timezone.now()
     )
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
@@ -270,7 +269,7 @@ def _late_change_said(request: HttpRequest, asked: AppointmentRequest) -> None:
 @scheduling_page
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpResponse:
-    appointment, _requests = selectors.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
+    appointment, _requests = patient.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
     form = NoteForm(_posted(request))
     screened: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
@@ -298,8 +297,8 @@ def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpRes
         "access": access,
         "visit": appointment,
         "form": form,
-        "changeable": selectors.changeable(appointment, now),
-        "late": selectors.too_late_online(appointment, now),
+        "changeable": patient.changeable(appointment, now),
+        "late": patient.too_late_online(appointment, now),
         **screened,
     }
     return render(request, "scheduling/patient/cancel.html", context)
@@ -310,7 +309,7 @@ def cancel(request: HttpRequest, access: Access, appointment_id: int) -> HttpRes
 def reschedule(request: HttpRequest, access: Access, appointment_id: int) -> HttpResponse:
     """Open times to move the visit to; past the cut-off, a note that asks the clinic instead."""
     now = timezone.now()
-    appointment, page = selectors.reschedule_page(
+    appointment, page = patient.reschedule_page(
         access=access, actor=_actor(request), appointment_id=appointment_id, now=now, start=_start(request)
     )
     form = NoteForm(_posted(request))
@@ -332,7 +331,7 @@ def reschedule(request: HttpRequest, access: Access, appointment_id: int) -> Htt
         "visit": appointment,
         "page": page,
         "form": form,
-        "changeable": selectors.changeable(appointment, now),
+        "changeable": patient.changeable(appointment, now),
         **extra,
     }
     return render(request, "scheduling/patient/reschedule.html", context)
@@ -370,7 +369,7 @@ def _move(
 @require_http_methods(["GET", "POST"])
 def reschedule_confirm(request: HttpRequest, access: Access, appointment_id: int) -> HttpResponse:
     """The old time and the new one side by side; confirming moves the visit in one transaction."""
-    appointment, _requests = selectors.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
+    appointment, _requests = patient.visit(access=access, actor=_actor(request), appointment_id=appointment_id)
     chosen = SlotForm(request.POST if request.method == "POST" else request.GET)
     if not chosen.is_valid():
         return redirect("appointments_reschedule", patient_id=access.patient.pk, appointment_id=appointment_id)
@@ -383,7 +382,7 @@ def reschedule_confirm(request: HttpRequest, access: Access, appointment_id: int
         if isinstance(moved, HttpResponse):
             return moved
         extra = moved
-    described = selectors.describe([new])
+    described = patient.describe([new])
     if not described:
         raise Http404
     context = {"access": access, "visit": appointment, "new": described[0], "form": form, **extra}

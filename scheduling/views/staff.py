@@ -1,4 +1,4 @@
-"""Staff scheduling pages, under /staff/schedule/: a provider's day or week (mark arrived, no-show,
+"""Staff scheduling pages, under /staff/scheduling/: a provider's day or week (mark arrived, no-show,
 completed), booking on a patient's behalf, open requests and handling one, and the waitlist.
 
 Thin views: parse, call one selector or service, render. A page about one patient asks the
@@ -31,12 +31,12 @@ from portal.models import User
 from portal.selectors import staff as portal_staff_selectors
 from portal.services.errors import ServiceError
 from portal.views.decorators import staff_view
-from scheduling import staff_selectors as selectors
+from scheduling.forms.staff import WEEK, DeclineForm, MarkForm, ScheduleForm, SlotForm, VisitChoiceForm
 from scheduling.models import Appointment, AppointmentRequest
+from scheduling.selectors import staff as staff_selectors
 from scheduling.services import changes
 from scheduling.services.booking import appointment_book
 from scheduling.services.slots import local_date
-from scheduling.staff_forms import WEEK, DeclineForm, MarkForm, ScheduleForm, SlotForm, VisitChoiceForm
 
 View = Callable[..., HttpResponse]
 
@@ -58,15 +58,15 @@ def _schedule_url(provider_id: int, day: date, view: str = "") -> str:
 def schedule(request: HttpRequest) -> HttpResponse:
     """A provider's day, or a week from a day."""
     actor = _actor(request)
-    staff = selectors.scheduler(actor)
+    staff = staff_selectors.scheduler(actor)
     organization = staff.organization
-    today = timezone.localdate(timezone.now(), selectors.zone_of(organization))
-    providers = selectors.providers(organization)
+    today = timezone.localdate(timezone.now(), staff_selectors.zone_of(organization))
+    providers = staff_selectors.providers(organization)
     form = ScheduleForm(request.GET, providers=providers, today=today)
     provider, day, view = form.choice()
     days = 7 if view == WEEK else 1
     schedule_days = (
-        selectors.schedule(actor=actor, organization=organization, provider=provider, first=day, days=days)
+        staff_selectors.schedule(actor=actor, organization=organization, provider=provider, first=day, days=days)
         if provider is not None
         else []
     )
@@ -90,9 +90,9 @@ def schedule(request: HttpRequest) -> HttpResponse:
 @staff_view
 def today_count(request: HttpRequest) -> HttpResponse:
     """The staff home card's numbers (loaded in place by htmx)."""
-    staff = selectors.scheduler(_actor(request))
-    today = timezone.localdate(timezone.now(), selectors.zone_of(staff.organization))
-    counts = selectors.today_counts(staff.organization, today)
+    staff = staff_selectors.scheduler(_actor(request))
+    today = timezone.localdate(timezone.now(), staff_selectors.zone_of(staff.organization))
+    counts = staff_selectors.today_counts(staff.organization, today)
     return render(request, "scheduling/staff/_today_count.html", counts)
 
 
@@ -109,7 +109,7 @@ def mark(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """Arrived, no-show or completed, from the schedule."""
     appointment = get_object_or_404(Appointment.objects.only("patient_id", "provider_id", "during"), pk=appointment_id)
     access = access_patient(request.user, appointment.patient_id, Action.SCHEDULING)
-    selectors.require_clinic_staff(access)
+    staff_selectors.require_clinic_staff(access)
     form = MarkForm(request.POST)
     back = _next_or(request, _schedule_url(appointment.provider_id, timezone.localdate(appointment.starts_at)))
     if not form.is_valid():
@@ -151,7 +151,7 @@ def clinic_patient(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, patient_id: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         access = access_patient(request.user, patient_id, Action.SCHEDULING)
-        selectors.require_clinic_staff(access)
+        staff_selectors.require_clinic_staff(access)
         return view(request, access, *args, **kwargs)
 
     return wrapped
@@ -160,7 +160,7 @@ def clinic_patient(view: View) -> View:
 def _times(request: HttpRequest, access: Access, visit_type_id: int | None = None) -> dict[str, Any]:
     """The visit chooser and, once a visit type is chosen, its open times for the patient."""
     organization_id = access.patient.home_organization_id
-    choices = selectors.visit_types(organization_id)
+    choices = staff_selectors.visit_types(organization_id)
     data = request.GET.copy()
     if visit_type_id is not None:
         data["visit_type"] = str(visit_type_id)
@@ -169,7 +169,7 @@ def _times(request: HttpRequest, access: Access, visit_type_id: int | None = Non
     if chooser.is_bound and chooser.is_valid():
         visit_type = chooser.cleaned_data["visit_type"]
         first = chooser.cleaned_data["first"] or local_date(visit_type, timezone.now())
-        search = selectors.open_times(access=access, visit_type=visit_type, first=first, now=timezone.now())
+        search = staff_selectors.open_times(access=access, visit_type=visit_type, first=first, now=timezone.now())
     return {"chooser": chooser, "search": search}
 
 
@@ -183,7 +183,7 @@ def _posted_visit_type(request: HttpRequest) -> int | None:
 def book(request: HttpRequest, access: Access) -> HttpResponse:
     """Choose a visit type and an open time, and book it for the patient."""
     actor = _actor(request)
-    patient = selectors.patient_for_booking(access=access, actor=actor)
+    patient = staff_selectors.patient_for_booking(access=access, actor=actor)
     error: ServiceError | None = None
     if request.method == "POST":
         form = SlotForm(request.POST)
@@ -220,8 +220,8 @@ def book(request: HttpRequest, access: Access) -> HttpResponse:
 @require_GET
 @staff_view
 def requests(request: HttpRequest) -> HttpResponse:
-    staff = selectors.scheduler(_actor(request))
-    found = selectors.open_requests(actor=_actor(request), organization=staff.organization)
+    staff = staff_selectors.scheduler(_actor(request))
+    found = staff_selectors.open_requests(actor=_actor(request), organization=staff.organization)
     return render(request, "scheduling/staff/requests.html", {"requests": found, "now": timezone.now()})
 
 
@@ -231,9 +231,9 @@ def clinic_request(view: View) -> View:
     @staff_view
     @wraps(view)
     def wrapped(request: HttpRequest, request_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        patient_id = selectors.request_patient_id(request_id)
+        patient_id = staff_selectors.request_patient_id(request_id)
         access = access_patient(request.user, patient_id, Action.SCHEDULING)
-        selectors.require_clinic_staff(access)
+        staff_selectors.require_clinic_staff(access)
         return view(request, access, request_id, *args, **kwargs)
 
     return wrapped
@@ -247,7 +247,7 @@ def _request_page(
     error: ServiceError | None = None,
     decline: DeclineForm | None = None,
 ) -> HttpResponse:
-    found = selectors.request_for_staff(access=access, actor=_actor(request), request_id=request_id)
+    found = staff_selectors.request_for_staff(access=access, actor=_actor(request), request_id=request_id)
     context: dict[str, Any] = {
         "access": access,
         "item": found,
@@ -331,6 +331,6 @@ def request_decline(request: HttpRequest, access: Access, request_id: int) -> Ht
 @require_GET
 @staff_view
 def waitlist(request: HttpRequest) -> HttpResponse:
-    staff = selectors.scheduler(_actor(request))
-    groups = selectors.waitlist(actor=_actor(request), organization=staff.organization)
+    staff = staff_selectors.scheduler(_actor(request))
+    groups = staff_selectors.waitlist(actor=_actor(request), organization=staff.organization)
     return render(request, "scheduling/staff/waitlist.html", {"groups": groups})

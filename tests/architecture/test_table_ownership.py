@@ -52,7 +52,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("messaging/notice_selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("messaging/selectors_staff.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("scheduling/services/common.py", "portal", "AuditEvent"): _LIST_AUDIT,
-    ("scheduling/staff_selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
+    ("scheduling/selectors/staff.py", "portal", "AuditEvent"): _LIST_AUDIT,
     # The SLA sweep moves thousands of threads in one statement per chunk; the audit rows of the
     # escalations are written by that same statement so they can never disagree with it.
     ("messaging/services/sla.py", "portal", "?"): "the breach sweep's single SQL statement audits its own moves",

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Patient
+from scheduling.forms.patient import slot_value
 from scheduling.models import Appointment, WaitlistOffer
-from scheduling.patient_forms import slot_value
 from scheduling.services.booking import appointment_book
 from scheduling.services.changes import appointment_cancel
 from scheduling.services.slots import Slot, find_slots, local_date

@@ -112,7 +112,7 @@ def test_checkin_authorization(endpoint: Endpoint, actor: str) -> None:
 
 @pytest.mark.django_db
 def test_every_checkin_url_and_method_is_in_the_matrix() -> None:
-    from scheduling.checkin_urls import urlpatterns
+    from scheduling.urls.patient_checkin import urlpatterns
 
     world = build_world(Scope.SCHEDULING)
     _a_visit(world)

@@ -26,8 +26,8 @@ from scheduling.factories import (
     ProviderOfferingFactory,
     VisitTypeFactory,
 )
+from scheduling.forms.patient import slot_value
 from scheduling.models import WaitlistOffer
-from scheduling.patient_forms import slot_value
 from scheduling.services.booking import appointment_book, appointment_hold
 from scheduling.services.slots import find_slots, local_date
 from scheduling.services.waitlist import waitlist_join
@@ -232,8 +232,8 @@ def test_accepting_an_offer_is_for_the_patient_side_only(actor: str) -> None:
 
 @pytest.mark.django_db
 def test_every_patient_scheduling_url_and_method_is_in_the_matrix() -> None:
-    from scheduling.link_urls import urlpatterns as link_patterns
-    from scheduling.urls import urlpatterns
+    from scheduling.urls.links import urlpatterns as link_patterns
+    from scheduling.urls.patient import urlpatterns
 
     world = build_world(Scope.SCHEDULING)
     _with_hold(world)

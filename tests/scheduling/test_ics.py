@@ -11,7 +11,7 @@ from django.conf import settings
 from portal.models import AuditEvent
 from scheduling.ics import appointment_ics, escape, fold
 from scheduling.models import Location
-from scheduling.selectors import appointment_calendar_file
+from scheduling.selectors.patient import appointment_calendar_file
 from tests.scheduling.conftest import NOW, Clinic, at
 
 

@@ -20,7 +20,7 @@ from portal.models import AuditEvent, Scope
 from scheduling import links
 from scheduling.factories import AvailabilityTemplateFactory, ProviderFactory, ProviderOfferingFactory, VisitTypeFactory
 from scheduling.models import Appointment, AppointmentRequest, VisitType, WaitlistEntry, WaitlistOffer
-from scheduling.selectors_patient import DAYS_PER_PAGE
+from scheduling.selectors.patient import DAYS_PER_PAGE
 from scheduling.services.booking import appointment_hold
 from scheduling.services.changes import appointment_cancel, appointment_reschedule
 from tests.scheduling.conftest import Clinic, weekday_mornings

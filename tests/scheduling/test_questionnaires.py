@@ -17,7 +17,7 @@ from portal.models import AuditEvent, Notice, StaffRole
 from portal.services.errors import ServiceError
 from records.models import RecordItem
 from records.selectors.patient import visible_items
-from scheduling.checkin_forms import QuestionnaireForm
+from scheduling.forms.patient_checkin import QuestionnaireForm
 from scheduling.models import Questionnaire, QuestionnaireField, QuestionnaireResponse
 from scheduling.questionnaires import GAD7, PHQ9
 from scheduling.services import checkin

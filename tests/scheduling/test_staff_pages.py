@@ -429,3 +429,28 @@ def test_the_waitlist_groups_waiting_patients_by_visit_type(desk, clinic: Clinic
         response = desk.get(reverse("staff_schedule_waitlist"))
 
     assert "(2 waiting)" in response.content.decode()
+
+
+# -- the old prefix ------------------------------------------------------------------------------------
+
+
+def test_the_pages_live_under_staff_scheduling() -> None:
+    assert reverse("staff_schedule") == "/staff/scheduling/"
+    assert reverse("staff_schedule_request", args=[7]) == "/staff/scheduling/requests/7/"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/staff/schedule/", "/staff/scheduling/"),
+        ("/staff/schedule/requests/7/", "/staff/scheduling/requests/7/"),
+        ("/staff/schedule/?provider=3&week=1", "/staff/scheduling/?provider=3&week=1"),
+        ("/staff/schedule/book/?q=kim", "/staff/scheduling/book/?q=kim"),
+    ],
+)
+def test_a_bookmark_of_the_old_prefix_moves_permanently_keeping_path_and_query(client, old: str, new: str) -> None:
+    # Anyone, signed in or not: the new page applies its own checks after the redirect.
+    response = client.get(old)
+
+    assert response.status_code == 301
+    assert response["Location"] == new

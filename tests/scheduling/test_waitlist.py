@@ -11,7 +11,7 @@ from portal.services import outbox
 from portal.services.errors import InvalidToken, ServiceError
 from scheduling import links
 from scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
-from scheduling.selectors import offer_acceptance
+from scheduling.selectors.staff import offer_acceptance
 from scheduling.services.changes import appointment_cancel
 from scheduling.services.waitlist import offer_accept, offers_sweep, waitlist_join
 from tests.scheduling.conftest import NOW, Clinic, at

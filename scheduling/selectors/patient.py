@@ -1,6 +1,7 @@
-"""Reads for the patient's scheduling pages, each audited: the appointments home, the visit types
-the patient's clinic offers, one visit type with its open times, a hold to confirm, one visit,
-and what a signed link (a reminder's, a waitlist offer's) names."""
+"""Reads for the patient's scheduling pages, each audited: the patient's visits (the API reads them
+too), the appointments home, the visit types the patient's clinic offers, one visit type with its
+open times, a hold to confirm, one visit and its calendar file, and what a signed link (a
+reminder's, a waitlist offer's) names."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from portal.models import AuditEvent, StaffMember, User
 from portal.services.errors import InvalidToken
 from portal.services.tokens import token_hash
 from scheduling import links
+from scheduling.forms.patient import slot_value
+from scheduling.ics import appointment_ics
 from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry, WaitlistOffer
-from scheduling.patient_forms import slot_value
-from scheduling.selectors import patient_appointments
 from scheduling.services.common import require_scheduling
 from scheduling.services.eligibility import Eligibility, check_eligibility
 from scheduling.services.slots import Slot, SlotSearch, find_slots, local_date
@@ -31,6 +32,34 @@ DAYS_PER_PAGE = 3
 # How far back the appointments home lists past visits.
 PAST_DAYS = 365
 UPCOMING = (Status.BOOKED, Status.ARRIVED)
+
+
+def patient_appointments(*, access: Access, actor: User, since: datetime) -> QuerySet[Appointment]:
+    """The patient's visits from `since` on (held ones left out), with everything a list shows
+    loaded in the same query. The read is audited once."""
+    require_scheduling(access)
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="scheduling.AppointmentList")
+    return (
+        Appointment.objects.filter(patient=access.patient, during__endswith__gte=since)
+        .exclude(status__in=[Appointment.Status.HELD, Appointment.Status.EXPIRED])
+        .select_related("visit_type__organization", "provider__user", "location")
+        .order_by("during")
+    )
+
+
+def appointment_calendar_file(*, access: Access, actor: User, appointment_id: int, now: datetime) -> tuple[str, str]:
+    """(file name, .ics text) of one of the patient's visits; audited as a download."""
+    require_scheduling(access)
+    appointment = (
+        Appointment.objects.select_related("visit_type__organization", "location")
+        .filter(pk=appointment_id, patient=access.patient)
+        .exclude(status__in=[Appointment.Status.HELD, Appointment.Status.EXPIRED])
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.DOWNLOAD, obj=appointment)
+    return f"appointment-{appointment.pk}.ics", appointment_ics(appointment, now=now)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Reads for the staff scheduling pages: a provider's day or week, open requests, the waitlist,
-and open times to book. Lists across patients audit one view event per patient row shown (a
-list is a disclosure), in one bulk insert, so each page costs the same few queries."""
+open times to book, and the waitlist's acceptance rate. Lists across patients audit one view
+event per patient row shown (a list is a disclosure), in one bulk insert, so each page costs the
+same few queries."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal import audit
 from portal.access import Access, Action, roles_allowing
 from portal.models import AuditEvent, Organization, Patient, StaffMember, User
-from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry
+from scheduling.models import Appointment, AppointmentRequest, Location, VisitType, WaitlistEntry, WaitlistOffer
 from scheduling.services.common import require_staff
 from scheduling.services.slots import Slot, find_slots
 
@@ -214,3 +215,12 @@ def request_patient_id(request_id: int) -> object:
     if patient_id is None:
         raise Http404
     return patient_id
+
+
+def offer_acceptance(*, organization_id: int, since: datetime) -> dict[str, float | int]:
+    """Of the waitlist offers sent since `since`: how many, how many accepted, and the rate."""
+    counts = WaitlistOffer.objects.filter(
+        entry__visit_type__organization_id=organization_id, sent_at__gte=since
+    ).aggregate(sent=Count("pk"), accepted=Count("pk", filter=Q(status=WaitlistOffer.Status.ACCEPTED)))
+    sent, accepted = counts["sent"], counts["accepted"]
+    return {"sent": sent, "accepted": accepted, "rate": accepted / sent if sent else 0.0}

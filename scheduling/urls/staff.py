@@ -1,4 +1,5 @@
-"""Staff scheduling pages (schedules, requests, arrivals), under /staff/schedule/."""
+"""Staff scheduling pages (schedules, requests, arrivals), under /staff/scheduling/ (the
+old /staff/schedule/ prefix redirects here: portal/urls.py)."""
 
 from django.urls import URLPattern, path
 

@@ -20,7 +20,7 @@ from portal.access import Access, Action
 from portal.models import User
 from portal.services.errors import ServiceError
 from portal.views.decorators import patient_view
-from scheduling.checkin_forms import DetailsForm, InsuranceForm, MedicinesForm, QuestionnaireForm
+from scheduling.forms.patient_checkin import DetailsForm, InsuranceForm, MedicinesForm, QuestionnaireForm
 from scheduling.models import Insurance, Questionnaire, QuestionnaireResponse
 from scheduling.questionnaires import INSTRUMENTS
 from scheduling.services import checkin

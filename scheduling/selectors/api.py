@@ -1,6 +1,6 @@
-"""Reads the scheduling API needs beyond scheduling.selectors: the visit types a patient sees with
-their eligibility, open times, one visit with its open requests, the waitlist. Every read goes
-through an Access for scheduling (portal.access) and is audited once."""
+"""Reads the scheduling API needs beyond scheduling.selectors.patient: the visit types a patient
+sees with their eligibility, open times, one visit with its open requests, the waitlist. Every read
+goes through an Access for scheduling (portal.access) and is audited once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from portal.access import Access
 from portal.models import AuditEvent, StaffMember, User
 from portal.services.errors import ServiceError
 from scheduling.models import Appointment, AppointmentRequest, VisitType, WaitlistEntry
-from scheduling.selectors import patient_appointments
+from scheduling.selectors.patient import patient_appointments
 from scheduling.services.common import require_scheduling
 from scheduling.services.eligibility import Eligibility, check_eligibility
 from scheduling.services.slots import Slot, SlotSearch, find_slots, local_date
