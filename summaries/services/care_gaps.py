@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Patient
-from records import selectors as records_selectors
 from records.models import RecordItem
+from records.selectors.patient import items_for_rules
 from summaries import care_gap_codes
 from summaries.care_gap_codes import Code
 from summaries.models import CareGap, CareGapRule
@@ -159,7 +159,7 @@ def evaluate(patient_id: UUID | str, *, now: datetime) -> list[CareGap]:
     codes: set[str] = set()
     for rule in rules:
         codes |= care_gap_codes.exact_values(rule.closers)
-    items = records_selectors.items_for_rules(patient.pk, kinds=APPLYING_KINDS, codes=codes) if rules else []
+    items = items_for_rules(patient.pk, kinds=APPLYING_KINDS, codes=codes) if rules else []
     gaps = [_evaluate_rule(rule, patient, items, now) for rule in rules]
     with transaction.atomic():
         if gaps:
