@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from messaging.evisit_rules import short_label
-from messaging.evisit_selectors import PANEL_OBJECT, REPORT_OBJECT
 from messaging.models import Category, EvisitClaim, Thread, TimeEntry
+from messaging.selectors.staff_evisit import PANEL_OBJECT, REPORT_OBJECT
 from messaging.services import evisit
 from messaging.services.threads import thread_reply
 from portal.access import Qualification, credentials_of, qualification
