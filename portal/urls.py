@@ -1,7 +1,8 @@
 """URLs of the whole portal."""
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
@@ -15,7 +16,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("sharing/<int:grant_id>/renew/", sharing.renew, name="sharing_renew"),
     path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
     path("record/", include("records.urls")),
-    path("messages/", include("messaging.urls")),
+    path("messages/", include("messaging.urls.patient")),
     path("appointments/<int:appointment_id>/check-in/", include("scheduling.checkin_urls")),
     path("appointments/", include("scheduling.urls")),
     path("<slug:slug>/", patient.section, name="section"),
@@ -45,7 +46,7 @@ urlpatterns = [
     path("switch/", sharing.switch, name="switch_person"),
     path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
     path("shared/", include("records.public_urls")),
-    path("m/", include("messaging.link_urls")),
+    path("m/", include("messaging.urls.links")),
     path("appointments/", include("scheduling.link_urls")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
@@ -56,11 +57,18 @@ urlpatterns = [
     path("language/", account.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("staff/records/", include("records.staff_urls")),
-    path("staff/messages/", include("messaging.staff_urls")),
+    path("staff/messaging/", include("messaging.urls.staff")),
+    # Messaging's staff pages were under /staff/messages/ and /staff/notifications/ before
+    # issue 11: bookmarks keep working.
+    re_path(
+        r"^staff/messages/(?P<rest>.*)$",
+        RedirectView.as_view(url="/staff/messaging/%(rest)s", permanent=True, query_string=True),
+    ),
+    re_path(
+        r"^staff/notifications/(?P<rest>.*)$",
+        RedirectView.as_view(url="/staff/messaging/notices/%(rest)s", permanent=True, query_string=True),
+    ),
     path("staff/schedule/", include("scheduling.staff_urls")),
-    path("staff/messaging/metrics/", include("messaging.metrics_urls")),
-    path("staff/messaging/evisits/", include("messaging.evisit_urls")),
-    path("staff/notifications/", include("messaging.notice_urls")),
     path("staff/", include(staff_urls)),
     path("fhir/R4/", include("records.fhir_api.urls")),
     path("o/", include("records.fhir_api.oauth_urls")),

@@ -1,4 +1,4 @@
-"""Staff messaging pages: the inboxes and a thread with its actions, under /staff/messages/.
+"""Staff messaging pages: the inboxes and a thread with its actions, under /staff/messaging/.
 
 Thin views: parse, call one selector or service, render. A thread is named by id in the URL:
 the view finds whose thread it is, then asks the access policy (`access_patient`, MESSAGING),

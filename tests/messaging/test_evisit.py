@@ -634,9 +634,9 @@ def test_adjusting_without_javascript_goes_back(clinic: Clinic) -> None:
 
     back = client.post(
         reverse("evisit_adjust", args=[thread.pk]),
-        {"minutes": "2", "reason": "Chart review", "next": f"/staff/messages/{thread.pk}/"},
+        {"minutes": "2", "reason": "Chart review", "next": f"/staff/messaging/{thread.pk}/"},
     )
-    assert back["Location"] == f"/staff/messages/{thread.pk}/"
+    assert back["Location"] == f"/staff/messaging/{thread.pk}/"
 
 
 def test_confirming_through_the_panel(clinic: Clinic) -> None:
