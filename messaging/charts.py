@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from messaging.metrics import Compliance
+from messaging.selectors.staff_metrics import Compliance
 
 WIDTH = 400
 PAD_LEFT, PAD_RIGHT, PAD_TOP = 8, 84, 40

@@ -110,7 +110,7 @@ class ThreadFacts:
     repliers: Sequence[StaffMember]
     # Visits at the thread's organization from 7 days before the first message onwards.
     visits: Sequence[datetime]
-    # When a visit booked from the thread starts (scheduling's hook; see evisit_selectors).
+    # When a visit booked from the thread starts (scheduling's hook; see selectors/staff_evisit.py).
     booked_visit_at: datetime | None
     claims: Sequence[EvisitClaim]
 

@@ -19,8 +19,8 @@ from messaging.models import (
     RoutingRule,
     SlaPolicy,
     Thread,
-    Weekday,
 )
+from portal.choices import Weekday
 from portal.factories import OrganizationFactory, PatientFactory, StaffMemberFactory
 
 WEEKDAYS = (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY)

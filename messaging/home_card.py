@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from messaging.selectors_patient import unread_total
+from messaging.selectors.patient import unread_total
 from portal.access import Access
 from portal.home_cards import HomeCard
 from portal.models import User

@@ -6,7 +6,7 @@ At each tick: the patients' messages that arrived are started (`thread_start`), 
 runs (`sla_sweep`), and, while the clinic is open, each staff member works the threads they own
 in due order, as many as their capacity allows (`thread_reply` then `thread_close`); a nurse
 passes a share of hers to a physician instead (`thread_reassign` with a note). Every service is
-given the simulated `now`. The outcome is read back with `messaging.metrics.sla_compliance`,
+given the simulated `now`. The outcome is read back with `messaging.selectors.staff_metrics.sla_compliance`,
 never counted here, so the simulation measures exactly what the metrics page shows.
 
 Everything runs in one transaction that is rolled back (unless `keep`), and the same seed gives
@@ -32,8 +32,8 @@ from django.db import transaction
 
 from messaging import protocols
 from messaging.calendar import ClinicCalendar, is_open
-from messaging.metrics import SlaMetrics, sla_compliance
 from messaging.models import BusinessCalendar, BusinessHours, Category, Pool, RoutingRule, SlaPolicy, Thread
+from messaging.selectors.staff_metrics import SlaMetrics, sla_compliance
 from messaging.services.sla import sla_sweep
 from messaging.services.threads import thread_close, thread_reassign, thread_reply, thread_start
 from portal.access import Access, Action, resolve

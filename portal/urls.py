@@ -8,6 +8,16 @@ from drf_spectacular.views import SpectacularAPIView
 
 from portal.views import account, errors, health, patient, sharing, staff, two_factor
 
+
+def moved(old_prefix: str, new_prefix: str) -> URLPattern:
+    """A permanent redirect from a retired path prefix to its new home, keeping the rest of the
+    path and the query (staff bookmark pages)."""
+    return re_path(
+        rf"^{old_prefix}(?P<rest>.*)$",
+        RedirectView.as_view(url=f"{new_prefix}%(rest)s", permanent=True, query_string=True),
+    )
+
+
 patient_urls: list[URLPattern | URLResolver] = [
     path("", include("summaries.urls")),
     path("activity/", patient.activity, name="activity"),
@@ -16,7 +26,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("sharing/<int:grant_id>/renew/", sharing.renew, name="sharing_renew"),
     path("sharing/<int:grant_id>/reinvite/", sharing.reinvite, name="sharing_reinvite"),
     path("record/", include("records.urls.patient")),
-    path("messages/", include("messaging.urls")),
+    path("messages/", include("messaging.urls.patient")),
     path("appointments/<int:appointment_id>/check-in/", include("scheduling.urls.patient_checkin")),
     path("appointments/", include("scheduling.urls.patient")),
     path("<slug:slug>/", patient.section, name="section"),
@@ -46,7 +56,7 @@ urlpatterns = [
     path("switch/", sharing.switch, name="switch_person"),
     path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
     path("shared/", include("records.urls.public")),
-    path("m/", include("messaging.link_urls")),
+    path("m/", include("messaging.urls.links")),
     path("appointments/", include("scheduling.urls.links")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
@@ -57,16 +67,12 @@ urlpatterns = [
     path("language/", account.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("staff/records/", include("records.urls.staff")),
-    path("staff/messages/", include("messaging.staff_urls")),
+    path("staff/messaging/", include("messaging.urls.staff")),
     path("staff/scheduling/", include("scheduling.urls.staff")),
-    # Scheduling's staff pages were under /staff/schedule/ before issue 11: bookmarks keep working.
-    re_path(
-        r"^staff/schedule/(?P<rest>.*)$",
-        RedirectView.as_view(url="/staff/scheduling/%(rest)s", permanent=True, query_string=True),
-    ),
-    path("staff/messaging/metrics/", include("messaging.metrics_urls")),
-    path("staff/messaging/evisits/", include("messaging.evisit_urls")),
-    path("staff/notifications/", include("messaging.notice_urls")),
+    # Staff pages moved under /staff/<app>/ in issue 11: bookmarks keep working.
+    moved("staff/messages/", "/staff/messaging/"),
+    moved("staff/notifications/", "/staff/messaging/notices/"),
+    moved("staff/schedule/", "/staff/scheduling/"),
     path("staff/", include(staff_urls)),
     path("fhir/R4/", include("records.fhir_api.urls")),
     path("o/", include("records.fhir_api.oauth_urls")),

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging import safety, thread_selectors
+from messaging import safety
 from messaging.api.serializers import (
     CategorySerializer,
     ReplySentSerializer,
@@ -29,7 +29,8 @@ from messaging.api.serializers import (
     safety_refusal,
 )
 from messaging.models import CATEGORY_GUIDANCE, Category
-from messaging.selectors_patient import urgent_cover
+from messaging.selectors import api
+from messaging.selectors.patient import urgent_cover
 from messaging.services import threads
 from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
@@ -59,7 +60,7 @@ class ThreadsView(APIView):
     def get(self, request: Request, patient_id: Any) -> Response:
         access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
         paginator = PortalPagination()
-        page = paginator.paginate_queryset(thread_selectors.patient_threads(access=access, actor=actor), request, self)
+        page = paginator.paginate_queryset(api.patient_threads(access=access, actor=actor), request, self)
         return paginator.get_paginated_response(ThreadSerializer(page, many=True).data)
 
     @extend_schema(
@@ -79,7 +80,7 @@ class ThreadsView(APIView):
             return _refused(refusal)
         # A thread this request made carries this request's clock; an earlier one does not.
         created = thread.created_at == now
-        thread = thread_selectors.threads_of(access).get(pk=thread.pk)
+        thread = api.threads_of(access).get(pk=thread.pk)
         thread.urgent_cover = urgent_cover(thread, now)  # type: ignore[attr-defined]  # for the serializer
         return Response(
             ThreadStartedSerializer(thread).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -91,7 +92,7 @@ class ThreadView(APIView):
     def get(self, request: Request, patient_id: Any, thread_id: int) -> Response:
         """The thread and its messages; staff replies not seen before are marked read."""
         access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
-        thread = thread_selectors.patient_thread(access=access, actor=actor, thread_id=thread_id)
+        thread = api.patient_thread(access=access, actor=actor, thread_id=thread_id)
         threads.thread_mark_read(access=access, thread_id=thread.pk)
         return Response(ThreadDetailSerializer(thread).data)
 
@@ -131,7 +132,7 @@ class _ThreadAction(APIView):
     def post(self, request: Request, patient_id: Any, thread_id: int) -> Response:
         access, actor = patient_side_access(request, patient_id, Action.MESSAGING)
         self.act(access, actor, thread_id)
-        return Response(ThreadSerializer(thread_selectors.threads_of(access).get(pk=thread_id)).data)
+        return Response(ThreadSerializer(api.threads_of(access).get(pk=thread_id)).data)
 
 
 class CloseView(_ThreadAction):

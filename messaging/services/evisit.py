@@ -3,7 +3,7 @@ them, or adjusted by hand with a reason), the code it suggests, and a clinician'
 
 The rules (which time counts, bands, exclusions, our reading of CPT) are in
 messaging.evisit_rules; the reads (one thread's facts, the panel, the report) in
-messaging.evisit_selectors.
+messaging.selectors.staff_evisit.
 
 Auditing: a measured beat is not audited. It reads nothing and changes nothing of the patient's
 record; it says only that a staff member still has the thread open, whose opening the thread
@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from messaging.evisit_rules import EvisitSuggestion
-from messaging.evisit_selectors import confirm_refusal, confirmer, suggestion_for
 from messaging.models import EvisitClaim, Thread, TimeEntry
+from messaging.selectors.staff_evisit import confirm_refusal, confirmer, suggestion_for
 from portal import audit
 from portal.access import Access, Action, Qualification, qualification
 from portal.models import AuditEvent, StaffMember, User

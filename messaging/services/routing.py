@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from messaging import protocols, selectors
+from messaging import protocols
 from messaging.calendar import (
     CalendarNeverOpens,
     ClinicCalendar,
@@ -32,6 +32,7 @@ from messaging.calendar import (
     is_open,
 )
 from messaging.models import Pool, RoutingRule, SetupAlert, SlaPolicy, Thread
+from messaging.selectors import calendar as calendar_selectors
 from portal.access import Action, roles_allowing
 from portal.models import Organization, Patient, StaffMember
 
@@ -164,14 +165,14 @@ class NoTimeToAnswer(Exception):
 
 
 def _calendar(organization: Organization, now: datetime, alerts: list[str]) -> ClinicCalendar:
-    calendar = selectors.clinic_calendar(organization)
+    calendar = calendar_selectors.clinic_calendar(organization)
     try:
         if calendar is None:
             raise CalendarNeverOpens
         add_business_minutes(calendar, now, 0)
     except CalendarNeverOpens:  # none, or one closed for a year (every day a holiday)
         alerts.append(Alert.NO_CALENDAR)
-        return selectors.assumed_calendar(organization)
+        return calendar_selectors.assumed_calendar(organization)
     return calendar
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from messaging import notifications, protocols, safety
 from messaging.models import Message, OwnershipChange, Pool, SetupAlert, SlaEvent, Thread
-from messaging.selectors_patient import visible_threads
+from messaging.selectors.patient import visible_threads
 from messaging.services.attachments import ValidUpload, save_attachments
 from messaging.services.routing import Plan, may_answer, owner_for, plan_thread, raise_alerts
 from portal import audit

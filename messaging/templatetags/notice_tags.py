@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from messaging.notice_selectors import unread_count
+from messaging.selectors.staff_notices import unread_count
 
 register = template.Library()
 

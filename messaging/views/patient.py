@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from messaging import safety
-from messaging import selectors_patient as selectors
+from messaging.forms.patient import ReplyForm, StartForm
 from messaging.models import Pool, Thread
-from messaging.patient_forms import ReplyForm, StartForm
+from messaging.selectors import patient as patient_selectors
 from messaging.services import attachments, threads
-from messaging.views.files import attachment_response
+from messaging.views.attachments import attachment_response
 from portal.access import Access, Action
 from portal.models import User
 from portal.services.errors import ServiceError
@@ -40,7 +40,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _tell_cover(request: HttpRequest, thread: Thread) -> None:
-    cover = selectors.urgent_cover(thread)
+    cover = patient_selectors.urgent_cover(thread)
     if cover is not None:
         messages.warning(request, cover)
 
@@ -61,8 +61,12 @@ def _keep_service_error(form: StartForm | ReplyForm, error: ServiceError) -> Non
 @messaging_page
 @require_GET
 def thread_list(request: HttpRequest, access: Access) -> HttpResponse:
-    page = selectors.thread_list(access=access, actor=_actor(request), page_number=request.GET.get("page"))
-    context = {"access": access, "page": page, "opens_at": selectors.next_opening(access.patient.home_organization)}
+    page = patient_selectors.thread_list(access=access, actor=_actor(request), page_number=request.GET.get("page"))
+    context = {
+        "access": access,
+        "page": page,
+        "opens_at": patient_selectors.next_opening(access.patient.home_organization),
+    }
     return render(request, "messaging/patient/list.html", context)
 
 
@@ -97,7 +101,7 @@ def thread_start(request: HttpRequest, access: Access) -> HttpResponse:
     context = {
         "access": access,
         "form": form,
-        "opens_at": selectors.next_opening(access.patient.home_organization),
+        "opens_at": patient_selectors.next_opening(access.patient.home_organization),
         **_safety_context(flags, files_dropped=bool(request.FILES)),
     }
     return render(request, "messaging/patient/start.html", context)
@@ -130,7 +134,7 @@ def thread_page(request: HttpRequest, access: Access, thread_id: int) -> HttpRes
                 if safety.screen(message.body):
                     _tell_cover(request, message.thread)
                 return redirect("messages_thread", patient_id=access.patient.pk, thread_id=thread_id)
-    conversation = selectors.conversation(access=access, actor=_actor(request), thread_id=thread_id)
+    conversation = patient_selectors.conversation(access=access, actor=_actor(request), thread_id=thread_id)
     threads.thread_mark_read(access=access, thread_id=thread_id)
     waits_for_opening = conversation.waiting and conversation.thread.pool.kind != Pool.Kind.ON_CALL
     context = {
@@ -139,7 +143,7 @@ def thread_page(request: HttpRequest, access: Access, thread_id: int) -> HttpRes
         "thread": conversation.thread,
         "form": form,
         # The on-call team reads it tonight: "seen when the clinic opens" would not be true.
-        "opens_at": selectors.next_opening(access.patient.home_organization) if waits_for_opening else None,
+        "opens_at": patient_selectors.next_opening(access.patient.home_organization) if waits_for_opening else None,
         **_safety_context(flags, files_dropped=bool(request.FILES)),
     }
     return render(request, "messaging/patient/thread.html", context)

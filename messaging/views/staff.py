@@ -1,4 +1,4 @@
-"""Staff messaging pages: the inboxes and a thread with its actions, under /staff/messages/.
+"""Staff messaging pages: the inboxes and a thread with its actions, under /staff/messaging/.
 
 Thin views: parse, call one selector or service, render. A thread is named by id in the URL:
 the view finds whose thread it is, then asks the access policy (`access_patient`, MESSAGING),
@@ -22,11 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from messaging import protocols
-from messaging import selectors_staff as selectors
-from messaging.models import Thread
-from messaging.services import attachments
-from messaging.services import threads as services
-from messaging.staff_forms import (
+from messaging.forms.staff import (
     CloseForm,
     EscalateForm,
     InboxFilterForm,
@@ -35,7 +31,11 @@ from messaging.staff_forms import (
     ReplyForm,
     ThreadActionForm,
 )
-from messaging.views.files import attachment_response
+from messaging.models import Thread
+from messaging.selectors import staff as staff_selectors
+from messaging.services import attachments
+from messaging.services import threads as services
+from messaging.views.attachments import attachment_response
 from portal.access import Access, Action, access_patient, resolve
 from portal.lookups import as_id
 from portal.models import User
@@ -55,9 +55,9 @@ def _actor(request: HttpRequest) -> User:
 
 def _inbox(request: HttpRequest, pool_id: int | None) -> HttpResponse:
     actor = _actor(request)
-    pool = selectors.inbox_pool(actor, pool_id) if pool_id is not None else None
+    pool = staff_selectors.inbox_pool(actor, pool_id) if pool_id is not None else None
     form = InboxFilterForm(request.GET)
-    page = selectors.inbox_threads(actor=actor, pool=pool, filters=form.filters())
+    page = staff_selectors.inbox_threads(actor=actor, pool=pool, filters=form.filters())
     here = reverse("staff_messages_pool", args=[pool.pk]) if pool else reverse("staff_messages")
     context: dict[str, Any] = {
         "pool": pool,
@@ -71,7 +71,9 @@ def _inbox(request: HttpRequest, pool_id: int | None) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         # The list alone: a filter change or the 30-second refresh swaps it in place.
         return render(request, "messaging/staff/_inbox_list.html", context)
-    context.update(form=form, inboxes=selectors.inboxes(actor), current_key=str(pool.pk) if pool else selectors.MINE)
+    context.update(
+        form=form, inboxes=staff_selectors.inboxes(actor), current_key=str(pool.pk) if pool else staff_selectors.MINE
+    )
     return render(request, "messaging/staff/inbox.html", context)
 
 
@@ -93,7 +95,7 @@ def inbox_pool(request: HttpRequest, pool_id: int) -> HttpResponse:
 @require_GET
 def waiting_count(request: HttpRequest) -> HttpResponse:
     """The staff home card's number (loaded in place by htmx; the card links to the inbox without it)."""
-    count = selectors.waiting_count(_actor(request))
+    count = staff_selectors.waiting_count(_actor(request))
     return render(request, "messaging/staff/_waiting_count.html", {"count": count})
 
 
@@ -107,7 +109,7 @@ def staff_thread(view: ThreadView) -> ThreadView:
     @staff_view
     @wraps(view)
     def wrapped(request: HttpRequest, thread_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        access = access_patient(request.user, selectors.thread_patient_id(thread_id), Action.MESSAGING)
+        access = access_patient(request.user, staff_selectors.thread_patient_id(thread_id), Action.MESSAGING)
         access.require(Action.MESSAGING, staff_side=True)
         return view(request, access, thread_id, *args, **kwargs)
 
@@ -120,7 +122,7 @@ def _thread_page(
     """The thread page; `bound` is the form just sent (with its errors and text), shown in place
     of the blank one of its kind."""
     actor = _actor(request)
-    page = selectors.thread_for_staff(access=access, actor=actor, thread_id=thread_id)
+    page = staff_selectors.thread_for_staff(access=access, actor=actor, thread_id=thread_id)
     forms: dict[str, ThreadActionForm] = {
         "reply_form": ReplyForm(quick_replies=page.quick_replies),
         "note_form": NoteForm(),
@@ -191,7 +193,7 @@ def attachment(request: HttpRequest, access: Access, thread_id: int, attachment_
 def chart(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """The chart side panel (htmx puts it next to the thread; without JavaScript it is a page)."""
     records_access = access_patient(request.user, access.patient.pk, Action.RECORDS)
-    summary = selectors.chart_summary(access=records_access, actor=_actor(request), now=timezone.now())
+    summary = staff_selectors.chart_summary(access=records_access, actor=_actor(request), now=timezone.now())
     context = {"summary": summary, "patient": access.patient, "thread_id": thread_id}
     template = "messaging/staff/_chart_panel.html" if request.htmx else "messaging/staff/chart.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -201,7 +203,9 @@ def chart(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
 @staff_thread
 def reply(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
     """Send a reply; or (the "insert" button, without JavaScript) put a quick reply into the text."""
-    form = ReplyForm(request.POST, quick_replies=selectors.quick_replies(selectors.staff_thread(access, thread_id)))
+    form = ReplyForm(
+        request.POST, quick_replies=staff_selectors.quick_replies(staff_selectors.staff_thread(access, thread_id))
+    )
     if request.POST.get("action") == "insert":
         return _thread_page(request, access, thread_id, bound=form.with_quick_reply())
     try:
@@ -249,7 +253,9 @@ def claim(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
 @require_POST
 @staff_thread
 def reassign(request: HttpRequest, access: Access, thread_id: int) -> HttpResponse:
-    form = ReassignForm(request.POST, colleagues=selectors.colleagues(selectors.staff_thread(access, thread_id)))
+    form = ReassignForm(
+        request.POST, colleagues=staff_selectors.colleagues(staff_selectors.staff_thread(access, thread_id))
+    )
     to_staff = form.data.get(form.add_prefix("to_staff"), "")
     try:
         services.thread_reassign(

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from messaging.patient_forms import CategoryRadios
+from messaging.forms.patient import CategoryRadios
 from portal.models import Patient
 from portal.services.errors import ServiceError
 from records.models import RecordItem

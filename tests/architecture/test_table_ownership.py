@@ -48,9 +48,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("records/fhir_api/selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("records/selectors/staff.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("records/services/release.py", "portal", "AuditEvent"): _LIST_AUDIT,
-    ("messaging/evisit_selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
-    ("messaging/notice_selectors.py", "portal", "AuditEvent"): _LIST_AUDIT,
-    ("messaging/selectors_staff.py", "portal", "AuditEvent"): _LIST_AUDIT,
+    ("messaging/selectors/staff_evisit.py", "portal", "AuditEvent"): _LIST_AUDIT,
+    ("messaging/selectors/staff_notices.py", "portal", "AuditEvent"): _LIST_AUDIT,
+    ("messaging/selectors/staff.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("scheduling/services/common.py", "portal", "AuditEvent"): _LIST_AUDIT,
     ("scheduling/selectors/staff.py", "portal", "AuditEvent"): _LIST_AUDIT,
     # The SLA sweep moves thousands of threads in one statement per chunk; the audit rows of the

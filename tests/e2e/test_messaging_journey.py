@@ -110,7 +110,7 @@ def test_a_flagged_message_is_answered_by_a_named_nurse(new_context, live_server
     nurse = new_context(MOBILE)
     sign_in(nurse, live_server.url, owner.user, second_factor=True)
     desk = nurse.new_page()
-    desk.goto("/staff/messages/")
+    desk.goto("/staff/messaging/")
     first = desk.locator(".inbox__row").first
     expect(first).to_contain_text(thread.subject)
     expect(first).to_contain_text("Safety screen: chest pain")

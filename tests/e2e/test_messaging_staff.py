@@ -43,7 +43,7 @@ def test_a_nurse_works_the_triage_inbox(new_context, live_server, clinic: Clinic
     sign_in(context, live_server.url, clinic.nurse_ana.user, second_factor=True)
     page = context.new_page()
 
-    page.goto(f"/staff/messages/pools/{clinic.triage.pk}/")
+    page.goto(f"/staff/messaging/pools/{clinic.triage.pk}/")
     expect(page.get_by_role("heading", level=2, name="Nurse triage inbox")).to_be_visible()
     expect(page.locator(".inbox__row").first).to_contain_text("Safety screen: chest pain")
     page.get_by_label("Urgency").select_option("urgent")  # htmx swaps the list in place
@@ -72,7 +72,7 @@ def test_a_nurse_works_the_triage_inbox(new_context, live_server, clinic: Clinic
     page.get_by_role("button", name="Escalate").click()
     expect(page.get_by_text("moved from Nurse triage to Physicians")).to_be_visible()
 
-    page.goto(f"/staff/messages/{routine.pk}/")
+    page.goto(f"/staff/messaging/{routine.pk}/")
     page.get_by_text("Close with an outcome").click()
     page.get_by_label("Needs a visit").check()
     page.get_by_role("button", name="Close the conversation").click()

@@ -62,7 +62,7 @@ def test_notification_pages_have_no_axe_violations(new_context, live_server, vie
     staff = new_context(VIEWPORTS[viewport])
     sign_in(staff, live_server.url, nurse.user, second_factor=True)
     page = staff.new_page()
-    page.goto("/staff/notifications/")
+    page.goto("/staff/messaging/notices/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
     check(page, "list")
     with page.expect_navigation():

@@ -118,7 +118,7 @@ def test_patient_messaging_authorization(endpoint: Endpoint, actor: str) -> None
 
 @pytest.mark.django_db
 def test_every_patient_messaging_url_and_method_is_in_the_matrix() -> None:
-    from messaging.urls import urlpatterns
+    from messaging.urls.patient import urlpatterns
 
     world = build_world(Scope.MESSAGING)
     _a_thread(world)

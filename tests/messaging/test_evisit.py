@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from messaging.evisit_rules import short_label
-from messaging.evisit_selectors import PANEL_OBJECT, REPORT_OBJECT
 from messaging.models import Category, EvisitClaim, Thread, TimeEntry
+from messaging.selectors.staff_evisit import PANEL_OBJECT, REPORT_OBJECT
 from messaging.services import evisit
 from messaging.services.threads import thread_reply
 from portal.access import Qualification, credentials_of, qualification
@@ -634,9 +634,9 @@ def test_adjusting_without_javascript_goes_back(clinic: Clinic) -> None:
 
     back = client.post(
         reverse("evisit_adjust", args=[thread.pk]),
-        {"minutes": "2", "reason": "Chart review", "next": f"/staff/messages/{thread.pk}/"},
+        {"minutes": "2", "reason": "Chart review", "next": f"/staff/messaging/{thread.pk}/"},
     )
-    assert back["Location"] == f"/staff/messages/{thread.pk}/"
+    assert back["Location"] == f"/staff/messaging/{thread.pk}/"
 
 
 def test_confirming_through_the_panel(clinic: Clinic) -> None:

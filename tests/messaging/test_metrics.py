@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from messaging.factories import ThreadFactory
-from messaging.metrics import Compliance, metrics_organizations, sla_compliance
 from messaging.models import Category, Thread
+from messaging.selectors.staff_metrics import Compliance, metrics_organizations, sla_compliance
 from messaging.services.sla import sla_sweep
 from messaging.services.threads import thread_close, thread_reassign, thread_reply
 from messaging.templatetags.messaging_staff import duration

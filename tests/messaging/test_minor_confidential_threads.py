@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from messaging.home_card import unread_replies_card
 from messaging.models import Thread
-from messaging.selectors_patient import unread_total
+from messaging.selectors.patient import unread_total
 from messaging.services.threads import safety_thread_open, thread_mark_read, thread_reply
 from portal.access import Action
 from portal.factories import ProxyGrantFactory, UserFactory, born_years_ago

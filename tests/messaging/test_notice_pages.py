@@ -109,7 +109,7 @@ def test_a_tampered_link_or_one_whose_access_ended_is_not_found(client: Client) 
     assert client.get(path).status_code == 404
 
 
-# -- /staff/notifications/ -----------------------------------------------------------------------------------------
+# -- /staff/messaging/notices/ ---------------------------------------------------------------------------------
 
 
 def staff_client(client: Client, clinic: Clinic) -> Client:
@@ -154,7 +154,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_staff_thread(clien
 
     response = client.get(reverse("messaging_notice_open", args=[notice.pk]))
 
-    assert (response.status_code, response["Location"]) == (302, f"/staff/messages/{thread.pk}/")
+    assert (response.status_code, response["Location"]) == (302, f"/staff/messaging/{thread.pk}/")
     notice.refresh_from_db()
     assert notice.read_at is not None
 

@@ -314,7 +314,7 @@ def test_the_digest_counts_what_is_new_for_each_person_once_and_names_nobody(cli
     emails = {email.to[0]: email for email in mail.outbox}
     ana = emails[clinic.nurse_ana.user.email]
     assert "- 2 new messages in Nurse triage\n- 1 answer due soon\n" in ana.body
-    assert f"{settings.SITE_URL}/staff/messages/" in ana.body
+    assert f"{settings.SITE_URL}/staff/messaging/" in ana.body
     assert "- 1 new message in Nurse triage\n" in emails[clinic.nurse_ben.user.email].body
     for email in mail.outbox:
         for secret in ("Rash", "Cough", clinic.patient.family_name, clinic.patient.given_name):

@@ -8,9 +8,9 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from messaging import selectors_patient as selectors
 from messaging.factories import BusinessCalendarFactory, StaffReplyFactory, ThreadFactory
 from messaging.models import Message
+from messaging.selectors import patient as patient_selectors
 from messaging.services.threads import thread_mark_read, thread_reassign
 from portal.access import Action, resolve
 from portal.factories import OrganizationFactory, PatientFactory
@@ -32,10 +32,10 @@ def test_unread_counts_only_unseen_staff_replies(clinic: Clinic) -> None:
     _replies(clinic, second, 1)
     user = clinic.patient.user
 
-    page = selectors.thread_list(access=clinic.access(user), actor=user)
+    page = patient_selectors.thread_list(access=clinic.access(user), actor=user)
 
     assert {thread.pk: thread.unread for thread in page.object_list} == {first.pk: 2, second.pk: 1, quiet.pk: 0}
-    assert selectors.unread_total(clinic.access(clinic.patient.user)) == 3
+    assert patient_selectors.unread_total(clinic.access(clinic.patient.user)) == 3
 
 
 def test_viewing_a_thread_marks_its_replies_read_and_the_counts_follow(clinic: Clinic) -> None:
@@ -44,7 +44,7 @@ def test_viewing_a_thread_marks_its_replies_read_and_the_counts_follow(clinic: C
     access = clinic.access(clinic.patient.user)
 
     assert thread_mark_read(access=access, thread_id=thread.pk) == 2
-    assert selectors.unread_total(clinic.access(clinic.patient.user)) == 0
+    assert patient_selectors.unread_total(clinic.access(clinic.patient.user)) == 0
 
 
 def test_the_list_is_newest_first_with_late_threads_marked(clinic: Clinic) -> None:
@@ -52,7 +52,7 @@ def test_the_list_is_newest_first_with_late_threads_marked(clinic: Clinic) -> No
     newer = clinic.start(now=at(2026, 3, 3, 9))
     user = clinic.patient.user
 
-    page = selectors.thread_list(access=clinic.access(user), actor=user)
+    page = patient_selectors.thread_list(access=clinic.access(user), actor=user)
 
     # Both were due in March 2026, long before the test runs: late, swept or not.
     assert [(t.pk, t.late) for t in page.object_list] == [(newer.pk, True), (older.pk, True)]
@@ -64,7 +64,7 @@ def test_the_list_costs_the_same_queries_for_one_thread_or_many(clinic: Clinic, 
     clinic.start()
 
     def count_list() -> None:
-        page = selectors.thread_list(access=access, actor=user)
+        page = patient_selectors.thread_list(access=access, actor=user)
         for thread in page.object_list:
             _ = (thread.owner.signature, thread.organization.name, thread.pool.name, thread.unread)
 
@@ -80,7 +80,7 @@ def test_the_list_costs_the_same_queries_for_one_thread_or_many(clinic: Clinic, 
 def test_the_list_is_audited_once(clinic: Clinic) -> None:
     clinic.start()
     user = clinic.patient.user
-    selectors.thread_list(access=clinic.access(user), actor=user)
+    patient_selectors.thread_list(access=clinic.access(user), actor=user)
     event = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).get()
     assert (event.actor, event.patient, event.object_type) == (user, clinic.patient, "messaging.ThreadList")
 
@@ -89,7 +89,9 @@ def test_the_list_and_counts_show_only_this_patients_threads(clinic: Clinic) -> 
     mine = clinic.start()
     ThreadFactory(patient=PatientFactory(home_organization=clinic.organization))
     user = clinic.patient.user
-    assert [t.pk for t in selectors.thread_list(access=clinic.access(user), actor=user).object_list] == [mine.pk]
+    assert [t.pk for t in patient_selectors.thread_list(access=clinic.access(user), actor=user).object_list] == [
+        mine.pk
+    ]
 
 
 def test_a_conversation_never_holds_internal_notes(clinic: Clinic) -> None:
@@ -98,7 +100,7 @@ def test_a_conversation_never_holds_internal_notes(clinic: Clinic) -> None:
     StaffReplyFactory(thread=thread, author_staff=clinic.nurse_ana, is_internal_note=True, body="Secret note")
     user = clinic.patient.user
 
-    conversation = selectors.conversation(access=clinic.access(user), actor=user, thread_id=thread.pk)
+    conversation = patient_selectors.conversation(access=clinic.access(user), actor=user, thread_id=thread.pk)
 
     assert [m.pk for m in conversation.messages] == [thread.messages.earliest("pk").pk, reply.pk]
     assert conversation.answered_by == reply
@@ -110,11 +112,11 @@ def test_a_conversation_of_another_patient_or_another_action_is_404(clinic: Clin
     other = ThreadFactory(patient=PatientFactory(home_organization=clinic.organization))
     user = clinic.patient.user
     with pytest.raises(Http404):
-        selectors.conversation(access=clinic.access(user), actor=user, thread_id=other.pk)
+        patient_selectors.conversation(access=clinic.access(user), actor=user, thread_id=other.pk)
     records = resolve(user, clinic.patient, Action.RECORDS)
     assert records is not None
     with pytest.raises(Http404):
-        selectors.conversation(access=records, actor=user, thread_id=clinic.start().pk)
+        patient_selectors.conversation(access=records, actor=user, thread_id=clinic.start().pk)
     assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).count() == 0
 
 
@@ -122,7 +124,7 @@ def test_a_conversation_knows_when_the_owner_moved_and_when_it_is_late(clinic: C
     thread = clinic.start(now=timezone.now())
     nurse = clinic.nurse_ana.user
     access = clinic.access(clinic.patient.user)
-    fresh = selectors.conversation(access=access, actor=clinic.patient.user, thread_id=thread.pk)
+    fresh = patient_selectors.conversation(access=access, actor=clinic.patient.user, thread_id=thread.pk)
     assert (fresh.waiting, fresh.late, fresh.owner_moved) == (True, False, False)
 
     before = thread.owner
@@ -132,7 +134,7 @@ def test_a_conversation_knows_when_the_owner_moved_and_when_it_is_late(clinic: C
     thread.at_risk_at = thread.first_response_due_at
     thread.save()
 
-    moved = selectors.conversation(access=access, actor=clinic.patient.user, thread_id=thread.pk)
+    moved = patient_selectors.conversation(access=access, actor=clinic.patient.user, thread_id=thread.pk)
     assert (moved.waiting, moved.late, moved.owner_moved) == (True, True, True)
     assert moved.latest_change is not None
     assert (moved.latest_change.from_owner, moved.latest_change.to_owner) == (before, to)
@@ -140,13 +142,13 @@ def test_a_conversation_knows_when_the_owner_moved_and_when_it_is_late(clinic: C
 
 def test_next_opening_is_none_while_open_and_the_next_opening_when_closed(clinic: Clinic) -> None:
     organization = clinic.organization
-    assert selectors.next_opening(organization, at(2026, 3, 2, 9)) is None
+    assert patient_selectors.next_opening(organization, at(2026, 3, 2, 9)) is None
     # Friday evening: Monday 08:00 at the clinic.
-    assert selectors.next_opening(organization, at(2026, 3, 6, 18)) == at(2026, 3, 9, 8)
+    assert patient_selectors.next_opening(organization, at(2026, 3, 6, 18)) == at(2026, 3, 9, 8)
 
 
 def test_next_opening_assumes_weekday_hours_without_a_calendar() -> None:
     organization = OrganizationFactory(time_zone="America/Chicago")
-    assert selectors.next_opening(organization, at(2026, 3, 7, 12)) == at(2026, 3, 9, 8)
+    assert patient_selectors.next_opening(organization, at(2026, 3, 7, 12)) == at(2026, 3, 9, 8)
     empty = BusinessCalendarFactory(hours=[]).organization
-    assert selectors.next_opening(empty, at(2026, 3, 7, 12)) is not None
+    assert patient_selectors.next_opening(empty, at(2026, 3, 7, 12)) is not None

@@ -19,7 +19,7 @@ from django.urls import reverse
 from messaging import safety
 from messaging.factories import PoolFactory
 from messaging.models import Category, Message, OwnershipChange, Pool, SetupAlert, Thread
-from messaging.selectors_patient import urgent_cover
+from messaging.selectors.patient import urgent_cover
 from messaging.services.threads import thread_claim, thread_reassign, thread_reply
 from portal.factories import StaffMemberFactory
 from portal.models import StaffRole

@@ -9,8 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from messaging.metrics import Compliance
 from messaging.models import Category, OwnershipChange, Thread
+from messaging.selectors.staff_metrics import Compliance
 from messaging.simulation import SimulationConfig, arrivals, simulate
 from portal.models import Organization, StaffMember
 

@@ -10,9 +10,9 @@ from uuid import uuid4
 import pytest
 from django.http import Http404
 
-from messaging import selectors_staff as selectors
 from messaging.models import Category, QuickReply, Thread
-from messaging.selectors_staff import Filters, View
+from messaging.selectors import staff as staff_selectors
+from messaging.selectors.staff import Filters, View
 from messaging.services.threads import thread_reply, thread_start
 from portal.access import Action
 from portal.factories import OrganizationFactory, PatientFactory, StaffMemberFactory
@@ -25,8 +25,8 @@ from tests.messaging.conftest import Clinic, at
 pytestmark = pytest.mark.django_db
 
 
-def page(clinic: Clinic, user, pool=None, **filters) -> selectors.InboxPage:
-    return selectors.inbox_threads(actor=user, pool=pool, filters=Filters(**filters))
+def page(clinic: Clinic, user, pool=None, **filters) -> staff_selectors.InboxPage:
+    return staff_selectors.inbox_threads(actor=user, pool=pool, filters=Filters(**filters))
 
 
 def test_a_pool_inbox_lists_waiting_threads_soonest_due_first(clinic: Clinic) -> None:
@@ -80,9 +80,9 @@ def test_mine_lists_the_threads_i_own_in_any_pool(clinic: Clinic) -> None:
 
 def test_pools_are_seen_by_their_members_and_lead_only(clinic: Clinic) -> None:
     keys = {
-        "ana": [i.key for i in selectors.inboxes(clinic.nurse_ana.user)],
-        "lead": [i.key for i in selectors.inboxes(clinic.nurse_lead.user)],
-        "desk": [i.key for i in selectors.inboxes(clinic.receptionist.user)],
+        "ana": [i.key for i in staff_selectors.inboxes(clinic.nurse_ana.user)],
+        "lead": [i.key for i in staff_selectors.inboxes(clinic.nurse_lead.user)],
+        "desk": [i.key for i in staff_selectors.inboxes(clinic.receptionist.user)],
     }
 
     assert keys == {
@@ -90,9 +90,9 @@ def test_pools_are_seen_by_their_members_and_lead_only(clinic: Clinic) -> None:
         "lead": ["mine", str(clinic.triage.pk)],
         "desk": ["mine", str(clinic.front_desk.pk)],
     }
-    assert selectors.inbox_pool(clinic.nurse_lead.user, clinic.triage.pk) == clinic.triage
+    assert staff_selectors.inbox_pool(clinic.nurse_lead.user, clinic.triage.pk) == clinic.triage
     with pytest.raises(Http404):
-        selectors.inbox_pool(clinic.receptionist.user, clinic.triage.pk)
+        staff_selectors.inbox_pool(clinic.receptionist.user, clinic.triage.pk)
 
 
 def test_an_administrator_in_a_pool_sees_no_thread(clinic: Clinic) -> None:
@@ -101,7 +101,7 @@ def test_an_administrator_in_a_pool_sees_no_thread(clinic: Clinic) -> None:
     clinic.start()
 
     assert page(clinic, admin.user, clinic.triage).threads == []
-    assert [i.waiting for i in selectors.inboxes(admin.user)] == [0, 0]
+    assert [i.waiting for i in staff_selectors.inboxes(admin.user)] == [0, 0]
 
 
 def test_a_thread_of_a_patient_out_of_reach_never_shows(clinic: Clinic) -> None:
@@ -111,7 +111,7 @@ def test_a_thread_of_a_patient_out_of_reach_never_shows(clinic: Clinic) -> None:
     clinic.patient.save()
 
     assert page(clinic, clinic.nurse_ana.user, clinic.triage).threads == []
-    assert selectors.waiting_count(clinic.nurse_ana.user) == 0
+    assert staff_selectors.waiting_count(clinic.nurse_ana.user) == 0
     assert thread.pool == clinic.triage
 
 
@@ -121,11 +121,11 @@ def test_inbox_counts(clinic: Clinic) -> None:
     clinic.start(category=Category.APPOINTMENT)
     ana = clinic.nurse_ana.user
 
-    inboxes = selectors.inboxes(ana)
+    inboxes = staff_selectors.inboxes(ana)
 
     assert [(i.key, i.waiting) for i in inboxes] == [("mine", 1), (str(clinic.triage.pk), 2)]
-    assert selectors.waiting_count(ana) == 2
-    assert selectors.waiting_count(clinic.receptionist.user) == 1
+    assert staff_selectors.waiting_count(ana) == 2
+    assert staff_selectors.waiting_count(clinic.receptionist.user) == 1
 
 
 def _threads(clinic: Clinic, n: int) -> None:
@@ -159,14 +159,16 @@ def test_the_inbox_takes_the_same_queries_however_many_threads(
     assert len(shown.threads) == shown.total == threads
     # The pools, the waiting counts per pool, mine.
     with django_assert_num_queries(3):
-        selectors.inboxes(ana)
+        staff_selectors.inboxes(ana)
 
 
 def test_a_full_page_counts_the_rest(clinic: Clinic, django_assert_num_queries) -> None:
     _threads(clinic, 3)
 
     with django_assert_num_queries(3):
-        shown = selectors.inbox_threads(actor=clinic.nurse_ana.user, pool=clinic.triage, filters=Filters(), limit=2)
+        shown = staff_selectors.inbox_threads(
+            actor=clinic.nurse_ana.user, pool=clinic.triage, filters=Filters(), limit=2
+        )
 
     assert (len(shown.threads), shown.total) == (2, 3)
 
@@ -200,7 +202,7 @@ def test_quick_replies_in_the_patients_language_first_for_the_category(clinic: C
     thread = clinic.start()
     thread = Thread.objects.select_related("patient").get(pk=thread.pk)
 
-    assert [r.title for r in selectors.quick_replies(thread)] == ["Pida una cita", "Book a visit"]
+    assert [r.title for r in staff_selectors.quick_replies(thread)] == ["Pida una cita", "Book a visit"]
 
 
 def test_colleagues_are_the_clinics_answering_staff_except_the_owner(clinic: Clinic) -> None:
@@ -209,7 +211,7 @@ def test_colleagues_are_the_clinics_answering_staff_except_the_owner(clinic: Cli
     StaffMemberFactory(role=StaffRole.NURSE)  # another clinic
     thread = clinic.start()
 
-    names = [m.user.full_name for m in selectors.colleagues(thread)]
+    names = [m.user.full_name for m in staff_selectors.colleagues(thread)]
 
     assert names == ["Ben Ortiz", "Grace Kim", "Jordan Reyes", "Nora Lead", "Sam Lee"]
 
@@ -219,12 +221,12 @@ def test_the_thread_page_read_is_audited_and_refused_to_the_patient(clinic: Clin
 
     nurse = clinic.nurse_ana.user
 
-    shown = selectors.thread_for_staff(access=clinic.access(nurse), actor=nurse, thread_id=thread.pk)
+    shown = staff_selectors.thread_for_staff(access=clinic.access(nurse), actor=nurse, thread_id=thread.pk)
 
     assert [m.body for m in shown.messages] == ["It started yesterday and itches."]
     assert AuditEvent.objects.filter(actor=nurse, object_type="messaging.Thread").count() == 1
     with pytest.raises(Http404):
-        selectors.thread_for_staff(
+        staff_selectors.thread_for_staff(
             access=clinic.access(clinic.patient.user), actor=clinic.patient.user, thread_id=thread.pk
         )
 
@@ -244,7 +246,7 @@ def test_the_chart_panel_shows_current_items_and_latest_results(clinic: Clinic) 
     nurse = clinic.nurse_ana.user
     access = clinic.access(nurse, action=Action.RECORDS)
 
-    summary = selectors.chart_summary(access=access, actor=nurse, now=at(2026, 3, 2, 9))
+    summary = staff_selectors.chart_summary(access=access, actor=nurse, now=at(2026, 3, 2, 9))
 
     assert [g.item.display for g in summary.problems] == ["Hypertension"]
     assert [g.item.display for g in summary.medications] == ["Lisinopril 10 mg"]
@@ -252,7 +254,7 @@ def test_the_chart_panel_shows_current_items_and_latest_results(clinic: Clinic) 
     assert len(summary.latest_results) == 1
     assert AuditEvent.objects.filter(actor=nurse, object_type="messaging.ChartPanel").count() == 1
     with pytest.raises(Http404):
-        selectors.chart_summary(
+        staff_selectors.chart_summary(
             access=clinic.access(nurse), actor=nurse, now=at(2026, 3, 2, 9)
         )  # granted for messaging only
 
@@ -277,7 +279,7 @@ def test_the_chart_panel_shows_recent_home_readings_judged_in_words(clinic: Clin
     nurse = clinic.nurse_ana.user
     access = clinic.access(nurse, action=Action.RECORDS)
 
-    summary = selectors.chart_summary(access=access, actor=nurse, now=now)
+    summary = staff_selectors.chart_summary(access=access, actor=nurse, now=now)
 
     assert [(j.reading.kind, j.level) for j in summary.home_readings] == [
         ("blood_pressure", Level.EMERGENCY),

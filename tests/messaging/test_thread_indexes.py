@@ -13,8 +13,10 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from messaging import selectors_patient, selectors_staff, thread_selectors
-from messaging.selectors_staff import Filters, View
+from messaging.selectors import api as api_selectors
+from messaging.selectors import patient as patient_selectors
+from messaging.selectors import staff as staff_selectors
+from messaging.selectors.staff import Filters, View
 from messaging.services.routing import owner_for
 from tests.messaging.conftest import Clinic
 
@@ -68,9 +70,9 @@ def staff_reads(clinic: Clinic) -> dict[str, Callable[[], Any]]:
     nurse = clinic.nurse_ana.user
     waiting = Filters(view=View.WAITING)
     return {
-        "pool inbox": lambda: selectors_staff.inbox_threads(actor=nurse, pool=clinic.triage, filters=waiting),
-        "my inbox": lambda: selectors_staff.inbox_threads(actor=nurse, pool=None, filters=waiting),
-        "inbox counts": lambda: selectors_staff.inboxes(nurse),
+        "pool inbox": lambda: staff_selectors.inbox_threads(actor=nurse, pool=clinic.triage, filters=waiting),
+        "my inbox": lambda: staff_selectors.inbox_threads(actor=nurse, pool=None, filters=waiting),
+        "inbox counts": lambda: staff_selectors.inboxes(nurse),
         "least busy owner": lambda: owner_for(clinic.triage, clinic.patient, []),
     }
 
@@ -94,9 +96,9 @@ def test_the_patients_thread_list_uses_an_index(clinic: Clinic, api: bool) -> No
 
     def page() -> None:
         if api:
-            list(thread_selectors.patient_threads(access=access, actor=actor)[:20])
+            list(api_selectors.patient_threads(access=access, actor=actor)[:20])
         else:
-            list(selectors_patient.thread_list(access=access, actor=actor).object_list)
+            list(patient_selectors.thread_list(access=access, actor=actor).object_list)
 
     for plan in thread_plans(page):
         # thread_patient_list, or the key's unique index: both lead with the patient.

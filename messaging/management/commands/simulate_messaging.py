@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from messaging.metrics import Compliance
 from messaging.models import Category
+from messaging.selectors.staff_metrics import Compliance
 from messaging.simulation import DEFAULT_MIX, SimulationConfig, simulate
 
 

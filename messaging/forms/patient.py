@@ -11,7 +11,7 @@ from django.forms.boundfield import BoundWidget
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from messaging.form_keys import key_field
+from messaging.forms.keys import key_field
 from messaging.models import CATEGORY_GUIDANCE, Category
 from messaging.services import attachments
 from messaging.services.threads import BODY_MAX, KEY_MAX, SUBJECT_MAX

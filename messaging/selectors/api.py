@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from messaging.models import Message, Thread
-from messaging.selectors_patient import threads_with_unread
+from messaging.selectors.patient import threads_with_unread
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, User

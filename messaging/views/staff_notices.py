@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from messaging import notice_selectors
 from messaging.links import staff_thread_path
+from messaging.selectors import staff_notices
 from portal.models import User
 from portal.services import outbox
 from portal.views.decorators import staff_view
@@ -25,16 +25,16 @@ def _me(request: HttpRequest) -> User:
 @staff_view
 def notice_list(request: HttpRequest) -> HttpResponse:
     me = _me(request)
-    page = Paginator(notice_selectors.my_notices(user=me), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = notice_selectors.with_threads(list(page.object_list))
-    notice_selectors.audit_shown(user=me, notices=page.object_list)
-    return render(request, "messaging/notices/list.html", {"page": page, "unread": notice_selectors.unread_count(me)})
+    page = Paginator(staff_notices.my_notices(user=me), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = staff_notices.with_threads(list(page.object_list))
+    staff_notices.audit_shown(user=me, notices=page.object_list)
+    return render(request, "messaging/notices/list.html", {"page": page, "unread": staff_notices.unread_count(me)})
 
 
 @staff_view
 def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
     """Following a notice marks it read (safe to repeat) and opens its thread."""
-    notice = notice_selectors.my_notices(user=_me(request)).filter(pk=notice_id).first()
+    notice = staff_notices.my_notices(user=_me(request)).filter(pk=notice_id).first()
     if notice is None:
         raise Http404
     outbox.mark_read(user=_me(request), notice_id=notice.pk)
@@ -45,7 +45,7 @@ def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
 @require_POST
 def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
     marked = outbox.mark_read(user=_me(request), notice_id=notice_id)
-    if not marked and not notice_selectors.my_notices(user=_me(request)).filter(pk=notice_id).exists():
+    if not marked and not staff_notices.my_notices(user=_me(request)).filter(pk=notice_id).exists():
         raise Http404  # someone else's (or gone); one already read is fine
     return redirect("messaging_notices")
 

@@ -1,5 +1,6 @@
-"""Reads for messaging: an organization's business calendar, loaded once into the pure form the
-SLA arithmetic uses. (Reads of threads, scoped by the access policy and audited, join here.)"""
+"""An organization's business calendar, loaded once into the pure form the SLA arithmetic uses
+(messaging/calendar.py). Reads of threads are in the audience's module (patient.py, staff.py,
+api.py)."""
 
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from messaging import evisit_selectors as selectors
-from messaging.evisit_forms import AdjustForm, ConfirmForm, ReportForm
+from messaging.forms.staff_evisit import AdjustForm, ConfirmForm, ReportForm
+from messaging.selectors import staff_evisit
 from messaging.services import evisit
 from portal.access import Access
 from portal.models import AuditEvent
@@ -37,7 +37,7 @@ def thread_staff_view(view: View) -> View:
     @staff_view
     @wraps(view)
     def wrapped(request: HttpRequest, thread_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        access = selectors.staff_thread_access(request.user, thread_id)  # type: ignore[arg-type]
+        access = staff_evisit.staff_thread_access(request.user, thread_id)  # type: ignore[arg-type]
         return view(request, access, thread_id, *args, **kwargs)
 
     return wrapped
@@ -75,7 +75,7 @@ def panel_context(
 ) -> dict[str, Any]:
     """What templates/messaging/evisit/_panel.html needs. The staff thread page may merge it into
     its own context and include the panel, so it shows (and its forms work) without JavaScript."""
-    data = selectors.panel(access=access, actor=request.user, thread_id=thread_id)  # type: ignore[arg-type]
+    data = staff_evisit.panel(access=access, actor=request.user, thread_id=thread_id)  # type: ignore[arg-type]
     htmx = request.htmx  # type: ignore[attr-defined]
     return {
         "panel": data,
@@ -191,13 +191,13 @@ CSV_COLUMNS = (
 @staff_view
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
-    scope = selectors.report_scope(request.user)  # type: ignore[arg-type]
-    clinicians = selectors.report_clinicians(scope)
+    scope = staff_evisit.report_scope(request.user)  # type: ignore[arg-type]
+    clinicians = staff_evisit.report_clinicians(scope)
     form = ReportForm(request.GET, clinicians=clinicians, everyone=bool(scope.billing_organizations))
     csv_wanted = request.GET.get("format") == "csv"
     if not form.is_valid():
         return render(request, "messaging/evisit/report.html", {"form": form, "report": None}, status=400)
-    result = selectors.report(
+    result = staff_evisit.report(
         actor=request.user,  # type: ignore[arg-type]
         scope=scope,
         filters=form.filters(),
@@ -212,7 +212,7 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv(result: selectors.Report, form: ReportForm) -> HttpResponse:
+def _csv(result: staff_evisit.Report, form: ReportForm) -> HttpResponse:
     filters = form.filters()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="evisits-{filters.since}-{filters.until}.csv"'

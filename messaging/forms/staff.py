@@ -7,9 +7,9 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from messaging.form_keys import key_field, new_key
+from messaging.forms.keys import key_field, new_key
 from messaging.models import Category, QuickReply, Thread, Urgency
-from messaging.selectors_staff import Filters, View
+from messaging.selectors.staff import Filters, View
 from messaging.services.threads import BODY_MAX
 from portal.forms import PortalForm
 from portal.models import StaffMember

@@ -17,9 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging import selectors
 from messaging.calendar import CalendarNeverOpens, add_business_minutes, is_open
 from messaging.models import Attachment, Message, OwnershipChange, Pool, Thread
+from messaging.selectors import calendar as calendar_selectors
 from messaging.templatetags.messaging_patient import when
 from portal import audit
 from portal.access import Access, Action
@@ -129,7 +129,7 @@ def next_opening(organization: Organization, now: datetime | None = None) -> dat
     """When the clinic next opens, if it is closed now (None while it is open, or if it never
     opens). An organization without a calendar is assumed open on weekdays 08:00-17:00, the
     same assumption the answer times are computed with."""
-    calendar = selectors.clinic_calendar(organization) or selectors.assumed_calendar(organization)
+    calendar = calendar_selectors.clinic_calendar(organization) or calendar_selectors.assumed_calendar(organization)
     now = now or timezone.now()
     try:
         if is_open(calendar, now):

@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from messaging.charts import on_time_bars
-from messaging.metrics import DEFAULT_PERIOD, ON_TIME_TARGET, PERIODS, metrics_organizations, sla_compliance
+from messaging.selectors.staff_metrics import (
+    DEFAULT_PERIOD,
+    ON_TIME_TARGET,
+    PERIODS,
+    metrics_organizations,
+    sla_compliance,
+)
 from portal.forms import PortalForm
 from portal.views.decorators import staff_view
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from messaging.evisit_rules import short_label
-from messaging.evisit_selectors import ReportFilters, Status
 from messaging.models import EvisitClaim
+from messaging.selectors.staff_evisit import ReportFilters, Status
 from messaging.services.evisit import MAX_ADJUST_MINUTES, REASON_MAX
 from portal.forms import PortalForm
 from portal.models import StaffMember

@@ -38,9 +38,9 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from messaging import selectors
 from messaging.calendar import CalendarNeverOpens, ClinicCalendar, business_intervals
 from messaging.models import Pool, SlaEvent, Thread
+from messaging.selectors import calendar as calendar_selectors
 from portal.models import Organization, StaffMember, StaffRole, User
 
 PERIODS = (7, 30, 90)  # days the page offers
@@ -174,8 +174,8 @@ def metrics_organizations(user: User) -> list[Organization]:
 
 
 def _business_hours(organization: Organization, since: datetime, now: datetime) -> list[tuple[datetime, datetime]]:
-    calendar = selectors.clinic_calendar(organization)
-    candidates: list[ClinicCalendar | None] = [calendar, selectors.assumed_calendar(organization)]
+    calendar = calendar_selectors.clinic_calendar(organization)
+    candidates: list[ClinicCalendar | None] = [calendar, calendar_selectors.assumed_calendar(organization)]
     for candidate in candidates:
         if candidate is None:
             continue

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from messaging import link_views
+from messaging.views import links
 
 urlpatterns = [
-    path("<str:token>/", link_views.notice_link, name="messaging_notice_link"),
+    path("<str:token>/", links.notice_link, name="messaging_notice_link"),
 ]
