@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from portal.views import account, errors, health, patient, sharing, staff, two_factor
 
 patient_urls: list[URLPattern | URLResolver] = [
-    path("", include("summaries.urls")),
+    path("", include("summaries.urls.patient")),
     path("activity/", patient.activity, name="activity"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<int:grant_id>/revoke/", sharing.revoke, name="sharing_revoke"),

@@ -1,0 +1,3 @@
+from summaries.models.briefing import Briefing, BriefingOpen
+
+__all__ = ["Briefing", "BriefingOpen"]
