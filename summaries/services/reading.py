@@ -3,8 +3,6 @@ it, from a notice's link or on their own (the insights work measures unprompted 
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from portal.access import Access
 from portal.models import User
 from summaries.models import BriefingOpen
@@ -16,15 +14,15 @@ def open_briefing(
 ) -> ShownBriefing:
     """The briefing for this reader; the patient side's opening recorded (staff reading a
     patient's home are not the patient coming back)."""
-    with transaction.atomic():
-        shown = briefing_for(access=access, actor=actor, language=language)
-        if access.is_patient_side:
-            BriefingOpen.objects.create(
-                patient=access.patient,
-                user=actor,
-                acting_as=access.acting_as,
-                via=BriefingOpen.Via.NOTICE if via == BriefingOpen.Via.NOTICE else BriefingOpen.Via.SELF,
-                page=page,
-                version=shown.version,
-            )
+    # Two independent appends (the read's audit event, the opening): no transaction of their own.
+    shown = briefing_for(access=access, actor=actor, language=language)
+    if access.is_patient_side:
+        BriefingOpen.objects.create(
+            patient=access.patient,
+            user=actor,
+            acting_as=access.acting_as,
+            via=BriefingOpen.Via.NOTICE if via == BriefingOpen.Via.NOTICE else BriefingOpen.Via.SELF,
+            page=page,
+            version=shown.version,
+        )
     return shown
