@@ -36,7 +36,7 @@ def threads_for_briefing(patient_id: PatientId, *, limit: int = 20) -> list[Thre
         .order_by("-last_message_at", "-pk")[:limit]
     )
     states = [
-        ThreadState(thread, thread.unread, thread.status == Thread.Status.OPEN, thread.newest_reply)  # type: ignore[attr-defined]
+        ThreadState(thread, thread.unread, thread.status == Thread.Status.OPEN, thread.newest_reply)
         for thread in threads
     ]
     return states

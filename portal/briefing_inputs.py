@@ -9,12 +9,13 @@ marked stale for a write that rolls back), once per call."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
 
 PatientId = UUID | str
-Listener = Callable[[PatientId], None]
+Listener = Callable[[PatientId], Any]  # its result is ignored
 
 _listeners: list[Listener] = []
 

@@ -47,10 +47,7 @@ def upcoming_visits(patient_id: PatientId, *, now: datetime, limit: int = 5) -> 
         .annotate(asked=Coalesce(Subquery(asked), 0), answered=Coalesce(Subquery(answered), 0))
         .order_by("during")[:limit]
     )
-    return [
-        Upcoming(visit, window(visit, now), max(visit.asked - visit.answered, 0))  # type: ignore[attr-defined]
-        for visit in visits
-    ]
+    return [Upcoming(visit, window(visit, now), max(visit.asked - visit.answered, 0)) for visit in visits]
 
 
 def watermark(patient_id: PatientId) -> dict[str, Any]:

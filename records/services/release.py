@@ -273,7 +273,7 @@ def _mark_released(holds: list[ReleaseHold], *, now: datetime, by: User | None =
     for hold in holds:
         hold.released_at, hold.released_by, hold.comment = now, by, comment
         hold.item.release = Release.RELEASED
-    briefing_inputs.changed_many(hold.item.patient_id for hold in holds)
+    briefing_inputs.changed_many(hold.item.patient_id for hold in holds if hold.item.patient_id is not None)
 
 
 @transaction.atomic
