@@ -78,12 +78,13 @@ class Outcome:
 def rebuild(patient_id: PatientId, *, now: datetime | None = None) -> str:
     """Build and store this patient's briefing (see the module's note). Returns an Outcome."""
     patient_id = str(patient_id)
-    Briefing.objects.get_or_create(patient_id=patient_id)
     for _round in range(MAX_ROUNDS):
         with transaction.atomic():
             if not _try_lock(patient_id):
                 return Outcome.BUSY
-            seen = Briefing.objects.filter(patient_id=patient_id).values_list("changes", flat=True).get()
+            seen = Briefing.objects.filter(patient_id=patient_id).values_list("changes", flat=True).first()
+            if seen is None:  # never marked (a sweep, a bench): the row starts here
+                seen = Briefing.objects.get_or_create(patient_id=patient_id)[0].changes
             at = now or timezone.now()
             built = compose(patient_id, now=at)
             fields = {
