@@ -28,6 +28,14 @@ LONGEST_WINDOW = timedelta(days=365)
 # Medicine statuses that mean it was stopped.
 STOPPED = ("stopped", "completed", "cancelled", "entered-in-error", "inactive")
 RECORDS, MESSAGING, SCHEDULING = "records", "messaging", "scheduling"
+# Record rows whose line only names them: (line kind, phrase key, rank).
+NEW_ITEMS = {
+    Kind.PROBLEM: ("diagnosis", "diagnosis_new", 30),
+    Kind.VISIT: ("visit", "visit_new", 40),
+    Kind.DOCUMENT: ("document", "document_new", 40),
+}
+# The record's list page of a kind (records/views.py LIST_PAGES).
+LIST_PAGE = {Kind.PROBLEM: "problems", Kind.VISIT: "visits"}
 
 
 @dataclass(frozen=True)
@@ -108,33 +116,15 @@ def _record_line(item: RecordItem, organizations: list[str], confidential: bool,
             rank=20,
             **common,
         )
-    if item.kind == Kind.PROBLEM:
-        return Line(
-            kind="diagnosis",
-            key="diagnosis_new",
-            params={"name": name},
-            source=source("records.RecordItem", item.pk, "record_list", page="problems"),
-            rank=30,
-            **common,
+    if item.kind in NEW_ITEMS:
+        kind, key, rank = NEW_ITEMS[item.kind]
+        # A note opens on its own page; a diagnosis or a visit on its list.
+        page = (
+            source("records.RecordItem", item.pk, "record_document", item_id=item.pk)
+            if item.kind == Kind.DOCUMENT
+            else source("records.RecordItem", item.pk, "record_list", page=LIST_PAGE[item.kind])
         )
-    if item.kind == Kind.VISIT:
-        return Line(
-            kind="visit",
-            key="visit_new",
-            params={"name": name},
-            source=source("records.RecordItem", item.pk, "record_list", page="visits"),
-            rank=40,
-            **common,
-        )
-    if item.kind == Kind.DOCUMENT:
-        return Line(
-            kind="document",
-            key="document_new",
-            params={"name": name},
-            source=source("records.RecordItem", item.pk, "record_document", item_id=item.pk),
-            rank=40,
-            **common,
-        )
+        return Line(kind=kind, key=key, params={"name": name}, source=page, rank=rank, **common)
     return None
 
 

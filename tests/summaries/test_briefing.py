@@ -264,6 +264,9 @@ def test_a_second_worker_leaves_a_patient_whose_briefing_is_being_built(clinic: 
         compose_mock.assert_not_called()
         assert Briefing.objects.get(patient=clinic.patient).stale_since is not None  # nothing lost
     finally:
+        # Unlocked explicitly: a closed session's locks go only once its server process has ended.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [refresh.LOCK_CLASS, str(clinic.patient.pk)])
         other.close()
     assert refresh.rebuild(clinic.patient.pk) == refresh.Outcome.BUILT
 
