@@ -29,13 +29,13 @@ LONGEST_WINDOW = timedelta(days=365)
 STOPPED = ("stopped", "completed", "cancelled", "entered-in-error", "inactive")
 RECORDS, MESSAGING, SCHEDULING = "records", "messaging", "scheduling"
 # Record rows whose line only names them: (line kind, phrase key, rank).
-NEW_ITEMS = {
+NEW_ITEMS: dict[str, tuple[str, str, int]] = {
     Kind.PROBLEM: ("diagnosis", "diagnosis_new", 30),
     Kind.VISIT: ("visit", "visit_new", 40),
     Kind.DOCUMENT: ("document", "document_new", 40),
 }
 # The record's list page of a kind (records/views.py LIST_PAGES).
-LIST_PAGE = {Kind.PROBLEM: "problems", Kind.VISIT: "visits"}
+LIST_PAGE: dict[str, str] = {Kind.PROBLEM: "problems", Kind.VISIT: "visits"}
 
 
 @dataclass(frozen=True)
