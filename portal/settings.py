@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -353,7 +354,11 @@ CELERY_BEAT_SCHEDULE = {
     "scheduling-expire-holds": {"task": "scheduling.expire_holds", "schedule": 60, "options": {"expires": 55}},
     "scheduling-send-reminders": {"task": "scheduling.send_reminders", "schedule": 60, "options": {"expires": 55}},
     "scheduling-offers": {"task": "scheduling.send_waitlist_offers", "schedule": 60, "options": {"expires": 55}},
+    # Briefings left stale (a worker died mid-build) or a day old (dates move: "coming due").
+    "summaries-briefing-sweep": {"task": "summaries.briefing_sweep", "schedule": crontab(hour=2, minute=30)},
 }
+# Seconds a briefing waits after its first change before it is rebuilt (a burst of changes: one rebuild).
+BRIEFING_DEBOUNCE_SECONDS = env_int("BRIEFING_DEBOUNCE_SECONDS", 30)
 
 # --- Security --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

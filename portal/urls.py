@@ -19,7 +19,7 @@ def moved(old_prefix: str, new_prefix: str) -> URLPattern:
 
 
 patient_urls: list[URLPattern | URLResolver] = [
-    path("", include("summaries.urls")),
+    path("", include("summaries.urls.patient")),
     path("activity/", patient.activity, name="activity"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<int:grant_id>/revoke/", sharing.revoke, name="sharing_revoke"),

@@ -25,7 +25,7 @@ from messaging.models import Message, OwnershipChange, Pool, SetupAlert, SlaEven
 from messaging.selectors.patient import visible_threads
 from messaging.services.attachments import ValidUpload, save_attachments
 from messaging.services.routing import Plan, may_answer, owner_for, plan_thread, raise_alerts
-from portal import audit
+from portal import audit, briefing_inputs
 from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, Action
 from portal.models import AuditEvent, Patient, StaffMember, User
 from portal.services.errors import InvalidTransition, ServiceError
@@ -334,6 +334,7 @@ def _open(
     raise_alerts(thread, plan.alerts)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
     notifications.thread_started(thread_id=thread.pk, pool_id=thread.pool_id, owner_id=thread.owner_id)
+    briefing_inputs.changed(thread.patient_id)
     return thread
 
 
@@ -456,6 +457,7 @@ def thread_reply(
     audit.record_access(access, actor=actor, action=AuditEvent.Action.SEND, obj=message)
     if staff:
         notifications.reply_waiting(thread_id=thread.pk, patient_id=thread.patient_id)
+    briefing_inputs.changed(thread.patient_id)
     return message
 
 
@@ -606,12 +608,15 @@ def thread_mark_read(*, access: Access, thread_id: int) -> int:
     access.require(Action.MESSAGING)
     if not access.is_patient_side:
         return 0
-    return Message.objects.filter(
+    stamped = Message.objects.filter(
         thread__in=visible_threads(access).filter(pk=thread_id),
         acting_as=ActingAs.STAFF,
         is_internal_note=False,
         patient_read_at__isnull=True,
     ).update(patient_read_at=timezone.now())
+    if stamped:  # an unread answer is no longer one the briefing names
+        briefing_inputs.changed(access.patient.pk)
+    return stamped
 
 
 # -- staff: resolving by protocol, escalating to a physician -----------------------------------------

@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import briefing_inputs
 from portal.models import Organization, Patient
 from records.fhir.projection import RAW_ONLY, SUBJECT_ELEMENT, ProjectionError, project
 from records.fhir.reading import Entry, FileRefused, Problem, read_path
@@ -110,6 +111,7 @@ class Importer:
     def __init__(self, run: ImportRun) -> None:
         self.run = run
         self.source = run.source
+        self.touched: set[Any] = set()  # the patients whose record this run created or changed
         self.references = References()
         self.tally = Tally()
         # The source's patient id -> the portal patient's id (None: waiting for review).
@@ -284,6 +286,7 @@ class Importer:
         return [(full[row.pk], prepared) for row, prepared in changed]
 
     def _record(self, prepared: Prepared, now: Any) -> SourceRecord:
+        self.touched.add(self.patients.get(prepared.subject_id))
         return SourceRecord(
             source=self.source,
             resource_type=prepared.resource_type,
@@ -322,6 +325,7 @@ class Importer:
         items_new, items_changed = [], []
         attached: list[tuple[RecordItem, Prepared]] = []
         for row, prepared in changed:
+            self.touched.add(row.patient_id)
             row.raw = prepared.entry.resource
             row.content_hash = prepared.digest
             row.version += 1
@@ -510,6 +514,8 @@ def _import_file(run: ImportRun, location: Path, importer: Importer, beat: Heart
             minor_consent.follow_up(
                 item_ids=[item.pk for item in importer.unresolved], results=results, resolve=importer.resolve_id
             )
+        # One change per patient whose record this file touched, however many resources.
+        briefing_inputs.changed_many(patient_id for patient_id in importer.touched if patient_id is not None)
 
 
 def import_run_execute(*, run_id: int, path: Path | None = None, trust_file_hash: bool = True) -> ImportRun:

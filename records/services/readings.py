@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit
+from portal import audit, briefing_inputs
 from portal.access import Access
 from portal.models import AuditEvent, Patient, User
 from portal.services.errors import ServiceError
@@ -247,6 +247,7 @@ def reading_record(
             patient=access.patient, kind=CareTask.Kind.READING, reading=reading, created_by=actor
         )
         audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=task)
+    briefing_inputs.changed(access.patient.pk)
     return Recorded(reading, assessment, task)
 
 

@@ -22,7 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import audit
+from portal import audit, briefing_inputs
 from portal.access import Access, Action, active_grants, patients_for
 from portal.models import AuditEvent, Patient, User
 from portal.services.errors import ServiceError
@@ -273,6 +273,7 @@ def _mark_released(holds: list[ReleaseHold], *, now: datetime, by: User | None =
     for hold in holds:
         hold.released_at, hold.released_by, hold.comment = now, by, comment
         hold.item.release = Release.RELEASED
+    briefing_inputs.changed_many(hold.item.patient_id for hold in holds if hold.item.patient_id is not None)
 
 
 @transaction.atomic

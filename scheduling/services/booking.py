@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit
+from portal import audit, briefing_inputs
 from portal.access import Access
 from portal.models import AuditEvent, Patient, User
 from portal.services.errors import ServiceError
@@ -108,6 +108,7 @@ def insert_appointment(
     expire_stale_holds(provider_id=provider_id, patient_id=patient.pk, during=during, now=now)
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction stays usable after a refusal
+            briefing_inputs.changed(patient.pk)  # after the commit; dropped with the savepoint if refused
             return Appointment.objects.create(
                 organization_id=visit_type.organization_id,
                 patient=patient,

@@ -23,7 +23,7 @@ from messaging import protocols
 from messaging.models import Category, Pool, Thread
 from messaging.services import threads
 from messaging.services.routing import NoTimeToAnswer
-from portal import audit
+from portal import audit, briefing_inputs
 from portal.access import Access, Action, resolve
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidToken, InvalidTransition, ServiceError
@@ -72,6 +72,7 @@ def move(appointment: Appointment, to: str) -> None:
     if to not in TRANSITIONS[appointment.status]:
         raise InvalidTransition(_("This visit cannot change that way now. Reload the page to see where it is."))
     appointment.status = to
+    briefing_inputs.changed(appointment.patient_id)
 
 
 def _late(appointment: Appointment, now: datetime) -> bool:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from messaging import safety
 from messaging.services import threads
-from portal import audit
+from portal import audit, briefing_inputs
 from portal.access import Access
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -284,5 +284,6 @@ def checkin_finish(*, access: Access, actor: User, appointment_id: int, now: dat
         raise ServiceError(_("Some steps are not done yet."))
     appointment.checked_in_at = now
     appointment.save(update_fields=["checked_in_at"])
+    briefing_inputs.changed(appointment.patient_id)
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=appointment)
     return appointment

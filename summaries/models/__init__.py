@@ -1,5 +1,6 @@
 """The summaries app's models, one module per domain noun (imports stay `from summaries.models import X`)."""
 
+from summaries.models.briefing import Briefing, BriefingOpen
 from summaries.models.care_gaps import CareGap, CareGapRule
 
-__all__ = ["CareGap", "CareGapRule"]
+__all__ = ["Briefing", "BriefingOpen", "CareGap", "CareGapRule"]

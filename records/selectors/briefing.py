@@ -1,0 +1,159 @@
+"""What the patient's briefing reads from the record, for one patient at a time, in a constant
+number of queries. The briefing's builder (summaries) is a worker, not a person: these reads are
+not audited here; the briefing audits when someone reads it, and filters each line for its reader
+(every row returned carries its `confidential` flag, and nothing held for review is returned)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+
+from records.models import HomeReading, RecordItem, SourceRecord
+from records.selectors.visits import NOT_HELD
+from records.services.readings import Level, assess, effective_limits
+
+Kind = RecordItem.Kind
+PatientId = UUID | str
+# Kinds whose new rows the briefing names under "What changed".
+CHANGE_KINDS = (Kind.RESULT, Kind.PROBLEM, Kind.MEDICATION, Kind.VISIT, Kind.DOCUMENT)
+# Interpretation codes (FHIR v3 ObservationInterpretation) that say a result is outside its range.
+OUT_OF_RANGE = ("H", "L", "HH", "LL", "A", "AA", "HU", "LU")
+
+
+def _released(patient_id: PatientId) -> Any:
+    return RecordItem.objects.filter(patient_id=patient_id, release=RecordItem.Release.RELEASED)
+
+
+def is_out_of_range(item: RecordItem) -> str:
+    """ "high", "low", "abnormal" or "" for a result: its interpretation, else its value against its range."""
+    code = (item.interpretation or "").upper()
+    if code in ("H", "HH", "HU"):
+        return "high"
+    if code in ("L", "LL", "LU"):
+        return "low"
+    if code in ("A", "AA"):
+        return "abnormal"
+    if item.value_number is not None:
+        if item.reference_high is not None and item.value_number > item.reference_high:
+            return "high"
+        if item.reference_low is not None and item.value_number < item.reference_low:
+            return "low"
+    return ""
+
+
+def changes_since(patient_id: PatientId, *, since: datetime) -> list[RecordItem]:
+    """Released results, problems, medicines, visits and documents dated from `since` on, and
+    medicines that ended since then, newest first (one query). Rows of every source: the caller
+    groups the same thing from several sources by `dedup_key`."""
+    return list(
+        _released(patient_id)
+        .filter(Q(kind__in=CHANGE_KINDS, effective_at__gte=since) | Q(kind=Kind.MEDICATION, ended_at__gte=since))
+        .select_related("source")
+        .defer("body")
+        .order_by("-effective_at", "-pk")
+    )
+
+
+def last_visit_before(patient_id: PatientId, *, now: datetime) -> datetime | None:
+    """When the patient's last visit (at any source) began, if it took place before `now`."""
+    return (
+        _released(patient_id)
+        .filter(kind=Kind.VISIT, effective_at__lt=now)
+        .exclude(status__in=NOT_HELD)
+        .aggregate(last=Max("effective_at"))["last"]
+    )
+
+
+def unfollowed_out_of_range(patient_id: PatientId, *, since: datetime) -> list[RecordItem]:
+    """Out-of-range results from `since` on with no later result of the same test (one query)."""
+    later = _released(patient_id).filter(
+        kind=Kind.RESULT, code=OuterRef("code"), effective_at__gt=OuterRef("effective_at")
+    )
+    candidates = (
+        _released(patient_id)
+        .filter(kind=Kind.RESULT, effective_at__gte=since)
+        .exclude(code="")
+        .filter(
+            Q(interpretation__in=OUT_OF_RANGE)
+            | Q(reference_high__isnull=False, value_number__gt=F("reference_high"))
+            | Q(reference_low__isnull=False, value_number__lt=F("reference_low"))
+        )
+        .annotate(followed=Exists(later))
+        .filter(followed=False)
+        .select_related("source")
+        .defer("body")
+        .order_by("-effective_at", "-pk")
+    )
+    return list(candidates)
+
+
+@dataclass(frozen=True)
+class JudgedReading:
+    reading: HomeReading
+    level: Level
+
+
+def readings_over_limit(patient_id: PatientId, *, since: datetime) -> list[JudgedReading]:
+    """Home readings from `since` on that crossed this patient's limits, newest first (two queries)."""
+    readings = list(HomeReading.objects.filter(patient_id=patient_id, taken_at__gte=since).order_by("-taken_at", "-pk"))
+    if not readings:
+        return []
+    limits = effective_limits(patient_id)  # type: ignore[arg-type]
+    judged = [JudgedReading(reading, assess(reading, limits).level) for reading in readings]
+    return [entry for entry in judged if entry.level >= Level.OUT_OF_RANGE]
+
+
+@dataclass(frozen=True)
+class CareTeamEntry:
+    organization: str
+    people: tuple[str, ...]
+    last_seen: datetime | None
+    visit_id: int
+    confidential: bool
+
+
+def care_team(patient_id: PatientId, *, limit: int = 12) -> list[CareTeamEntry]:
+    """Who has seen the patient, where, and when last: per source system, its latest visits'
+    clinicians (as the source names them), newest first. One query."""
+    visits = list(
+        _released(patient_id)
+        .filter(kind=Kind.VISIT)
+        .exclude(status__in=NOT_HELD)
+        .exclude(effective_at__isnull=True)
+        .order_by("-effective_at", "-pk")
+        .values("pk", "source__name", "effective_at", "confidential", "record__raw__participant")[: limit * 5]
+    )
+    by_source: dict[str, CareTeamEntry] = {}
+    for visit in visits:
+        people = tuple(
+            sorted(
+                {
+                    str(participant.get("individual", {}).get("display", "")).strip()
+                    for participant in visit["record__raw__participant"] or []
+                    if isinstance(participant, dict) and isinstance(participant.get("individual"), dict)
+                }
+                - {""}
+            )
+        )
+        name = visit["source__name"]
+        if name not in by_source:
+            by_source[name] = CareTeamEntry(name, people, visit["effective_at"], visit["pk"], visit["confidential"])
+    return list(by_source.values())[:limit]
+
+
+def watermark(patient_id: PatientId) -> dict[str, Any]:
+    """The record's side of the briefing's inputs watermark: newest update and counts (two queries)."""
+    records = SourceRecord.objects.filter(patient_id=patient_id).aggregate(n=Count("pk"), newest=Max("updated_at"))
+    readings = HomeReading.objects.filter(patient_id=patient_id).aggregate(n=Count("pk"), newest=Max("created_at"))
+    released = _released(patient_id).aggregate(n=Count("pk"))
+    return {
+        "records": records["n"],
+        "records_newest": records["newest"].isoformat() if records["newest"] else None,
+        "released": released["n"],
+        "readings": readings["n"],
+        "readings_newest": readings["newest"].isoformat() if readings["newest"] else None,
+    }

@@ -1,0 +1,178 @@
+"""Reading the stored briefing for one reader (the patient, a caregiver, staff on the patient's
+home): each line filtered for that reader at reading time and said in the reader's language.
+
+A caregiver sees only the lines of their scopes (records lines need `records`, messaging lines
+`messaging`, ...); the caregiver of a 12-17-year-old never sees a line derived from a confidential
+item, nor any count or care-team entry derived from one (counts are made after filtering)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import get_text_list
+from django.utils.translation import get_language, gettext
+
+from portal import audit, dates
+from portal.access import Access
+from portal.models import AuditEvent, User
+from records.models import HomeReading
+from records.plain_language import explain
+from summaries.models import Briefing, BriefingOpen
+from summaries.services.lines import CHANGED, NEEDS, NEXT, Line
+from summaries.services.phrases import CHECK_IN, say
+
+
+@dataclass(frozen=True)
+class ShownLine:
+    section: str
+    kind: str
+    text: str
+    url: str
+    organizations: list[str]
+    when: date | datetime | None
+    is_new: bool = False
+    meaning: str = ""
+    check_in: str = ""
+    check_in_label: str = ""
+
+    @property
+    def sources_text(self) -> str:
+        """ "Lakeside and St Mary's" / "Lakeside y St Mary's"."""
+        return str(get_text_list(self.organizations, gettext("and")))
+
+
+@dataclass
+class ShownBriefing:
+    exists: bool  # built at least once
+    updating: bool  # stale: a newer one is being built
+    version: int = 0
+    built_at: datetime | None = None
+    since: datetime | None = None
+    changed: list[ShownLine] = field(default_factory=list)
+    needs: list[ShownLine] = field(default_factory=list)
+    next: list[ShownLine] = field(default_factory=list)
+    care_team: list[dict[str, Any]] = field(default_factory=list)
+    confidential_shown: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.changed or self.needs or self.next)
+
+
+def may_see(line: Line, access: Access) -> bool:
+    """Whether this reader may see `line`: their scopes, and the confidential rule for minors."""
+    if line.scope not in access.scopes:
+        return False
+    return not (line.confidential and access.hides_confidential)
+
+
+def _when(value: str | None) -> date | datetime | None:
+    if not value:
+        return None
+    return parse_datetime(value) or parse_date(value)
+
+
+def _params(line: Line, language: str) -> dict[str, Any]:
+    """The line's params as this reader reads them: portal words and dates in their language."""
+    params = dict(line.params)
+    if params.get("visit_type_es") and language.startswith("es"):
+        params["visit_type"] = params["visit_type_es"]
+    if "reading" in params:
+        params["name"] = str(HomeReading.Kind(params["reading"]).label).lower()
+    if params.get("due"):
+        params["due"] = dates.format_datetime(parse_datetime(params["due"]), language=language)
+    return params
+
+
+def _url(line: Line, patient_id: object) -> str:
+    try:
+        return reverse(line.source["url"], kwargs={"patient_id": patient_id, **line.source.get("kwargs", {})})
+    except NoReverseMatch:  # a page renamed since the line was built: the record's overview
+        return reverse("record_overview", kwargs={"patient_id": patient_id})
+
+
+def _meaning(line: Line, language: str) -> str:
+    """A result's plain-language meaning (records/plain_language.py), when out of range."""
+    if not line.explain or line.explain.get("direction") not in ("high", "low"):
+        return ""
+    explanation = explain(line.explain["code"])
+    return explanation.text(line.explain["direction"], language) if explanation else ""
+
+
+def shown(line: Line, *, patient_id: object, language: str, last_read: datetime | None) -> ShownLine:
+    when = _when(line.date)
+    is_new = bool(last_read is not None and line.section == CHANGED and isinstance(when, datetime) and when > last_read)
+    check_in = line.params.get("check_in", "") if line.kind == "visit" and line.section == NEXT else ""
+    return ShownLine(
+        section=line.section,
+        kind=line.kind,
+        text=say(line.key, _params(line, language)),
+        url=_url(line, patient_id),
+        organizations=line.organizations,
+        when=when,
+        is_new=is_new,
+        meaning=_meaning(line, language),
+        check_in=check_in,
+        check_in_label=str(CHECK_IN.get(check_in, "")),
+    )
+
+
+def last_read(access: Access, actor: User) -> datetime | None:
+    """When this reader last opened the patient's briefing (one query)."""
+    return (
+        BriefingOpen.objects.filter(patient=access.patient, user=actor)
+        .order_by("-opened_at")
+        .values_list("opened_at", flat=True)
+        .first()
+    )
+
+
+def briefing_for(*, access: Access, actor: User, language: str | None = None) -> ShownBriefing:
+    """The patient's stored briefing as this reader may see it; audited as one read (confidential
+    when a confidential line was shown). Three queries and the audit, whatever its length."""
+    language = language or get_language() or "en"
+    row = Briefing.objects.filter(patient=access.patient).first()
+    if row is None or row.built_at is None:
+        return ShownBriefing(exists=False, updating=True)
+    read = last_read(access, actor)
+    visible = [line for data in row.lines if may_see(line := Line.from_json(data), access)]
+    lines = [shown(line, patient_id=access.patient.pk, language=language, last_read=read) for line in visible]
+    team = [
+        {**entry, "last_seen": _when(entry["last_seen"])}
+        for entry in row.care_team
+        if "records" in access.scopes and not (entry["confidential"] and access.hides_confidential)
+    ]
+    result = ShownBriefing(
+        exists=True,
+        updating=row.is_stale,
+        version=row.version,
+        built_at=row.built_at,
+        since=_when(row.watermark.get("since")),  # type: ignore[arg-type]
+        changed=[line for line in lines if line.section == CHANGED],
+        needs=[line for line in lines if line.section == NEEDS],
+        next=[line for line in lines if line.section == NEXT],
+        care_team=team,
+        confidential_shown=any(line.confidential for line in visible),
+    )
+    audit.record_access(
+        access,
+        actor=actor,
+        action=AuditEvent.Action.VIEW,
+        obj=row,
+        confidential=result.confidential_shown,
+    )
+    return result
+
+
+def current_version(access: Access) -> tuple[int, bool]:
+    """(version, stale) of the stored briefing, for the page's poll (one query, not audited:
+    it shows no data)."""
+    row = Briefing.objects.filter(patient=access.patient).values_list("version", "built_at", "stale_since").first()
+    if row is None:
+        return 0, True
+    version, built_at, stale_since = row
+    return version, built_at is None or stale_since is not None

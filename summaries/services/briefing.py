@@ -1,0 +1,263 @@
+"""The briefing's rules: what changed, what needs the patient, what is next, and the care team,
+read from the other apps' selectors for one patient and turned into lines (phrase keys and params,
+summaries/services/phrases.py). Every line names the row it comes from; the rules are plain code
+the team can read and test. A constant number of queries per patient, whatever the record's size."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from messaging.selectors import briefing as messaging_inputs
+from portal import briefing_needs
+from records.models import HomeReading, RecordItem
+from records.selectors import briefing as record_inputs
+from scheduling.selectors import briefing as scheduling_inputs
+from summaries.services.lines import CHANGED, NEXT, Line, from_need, iso, source
+
+Kind = RecordItem.Kind
+PatientId = UUID | str
+# "What changed" looks back to the last visit, at least this far when there was none...
+DEFAULT_WINDOW = timedelta(days=90)
+# ... and never further than this.
+LONGEST_WINDOW = timedelta(days=365)
+# Medicine statuses that mean it was stopped.
+STOPPED = ("stopped", "completed", "cancelled", "entered-in-error", "inactive")
+RECORDS, MESSAGING, SCHEDULING = "records", "messaging", "scheduling"
+# Record rows whose line only names them: (line kind, phrase key, rank).
+NEW_ITEMS: dict[str, tuple[str, str, int]] = {
+    Kind.PROBLEM: ("diagnosis", "diagnosis_new", 30),
+    Kind.VISIT: ("visit", "visit_new", 40),
+    Kind.DOCUMENT: ("document", "document_new", 40),
+}
+# The record's list page of a kind (records/views.py LIST_PAGES).
+LIST_PAGE: dict[str, str] = {Kind.PROBLEM: "problems", Kind.VISIT: "visits"}
+
+
+@dataclass(frozen=True)
+class Built:
+    lines: list[Line]
+    care_team: list[dict[str, Any]]
+    watermark: dict[str, Any]
+    since: datetime
+
+
+def window_start(patient_id: PatientId, *, now: datetime) -> datetime:
+    """Where "What changed" begins: the last visit (any source), within the bounds above."""
+    last_visit = record_inputs.last_visit_before(patient_id, now=now)
+    start = last_visit if last_visit is not None else now - DEFAULT_WINDOW
+    return max(start, now - LONGEST_WINDOW)
+
+
+def value_text(item: RecordItem) -> str:
+    if item.value_number is not None:
+        number = item.value_number.normalize() if isinstance(item.value_number, Decimal) else item.value_number
+        text = f"{number:f}" if isinstance(number, Decimal) else str(number)
+        return f"{text} {item.unit}".strip()
+    return item.value_text
+
+
+def _group_key(item: RecordItem) -> tuple[Any, ...]:
+    """The same thing from several sources shares a key: the record's dedup key where it has one;
+    a result by its test, value and day (a lab result sent by the lab and by the clinic)."""
+    if item.kind == Kind.RESULT:
+        day = item.effective_at.date() if item.effective_at else None
+        return (item.kind, item.code or item.display.lower(), value_text(item), day)
+    if item.dedup_key:
+        return (item.kind, item.dedup_key)
+    return (item.kind, "item", item.pk)
+
+
+def _grouped(items: list[RecordItem]) -> list[tuple[RecordItem, list[str], bool]]:
+    """(newest item, every source's name, derived from anything confidential) per group, newest first."""
+    groups: OrderedDict[tuple[Any, ...], list[RecordItem]] = OrderedDict()
+    for item in items:
+        groups.setdefault(_group_key(item), []).append(item)
+    return [
+        (members[0], sorted({member.source.name for member in members}), any(m.confidential for m in members))
+        for members in groups.values()
+    ]
+
+
+def _record_line(item: RecordItem, organizations: list[str], confidential: bool, since: datetime) -> Line | None:
+    common: dict[str, Any] = {
+        "section": CHANGED,
+        "scope": RECORDS,
+        "organizations": organizations,
+        "confidential": confidential,
+        "date": iso(item.effective_at),
+    }
+    name = item.display
+    if item.kind == Kind.RESULT:
+        direction = record_inputs.is_out_of_range(item)
+        url = source("records.RecordItem", item.pk, "record_trend", code=item.code) if item.code else None
+        return Line(
+            kind="result",
+            key="result_out_of_range" if direction else "result",
+            params={"name": name, "value": value_text(item), **({"direction": direction} if direction else {})},
+            source=url or source("records.RecordItem", item.pk, "record_results"),
+            rank=0 if direction else 10,
+            explain={"code": item.code, "direction": direction} if item.code else None,
+            **common,
+        )
+    if item.kind == Kind.MEDICATION:
+        stopped = (item.ended_at is not None and item.ended_at >= since) or item.status in STOPPED
+        if stopped:
+            common["date"] = iso(item.ended_at or item.effective_at)
+        return Line(
+            kind="medication",
+            key="medication_stopped" if stopped else "medication_started",
+            params={"name": name},
+            source=source("records.RecordItem", item.pk, "record_list", page="medications"),
+            rank=20,
+            **common,
+        )
+    if item.kind in NEW_ITEMS:
+        kind, key, rank = NEW_ITEMS[item.kind]
+        # A note opens on its own page; a diagnosis or a visit on its list.
+        page = (
+            source("records.RecordItem", item.pk, "record_document", item_id=item.pk)
+            if item.kind == Kind.DOCUMENT
+            else source("records.RecordItem", item.pk, "record_list", page=LIST_PAGE[item.kind])
+        )
+        return Line(kind=kind, key=key, params={"name": name}, source=page, rank=rank, **common)
+    return None
+
+
+def reading_value(reading: HomeReading) -> str:
+    if reading.kind == HomeReading.Kind.BLOOD_PRESSURE:
+        return f"{reading.systolic}/{reading.diastolic} mmHg"
+    unit = "mg/dL" if reading.kind == HomeReading.Kind.GLUCOSE else "lb"
+    number = reading.value.normalize() if reading.value is not None else ""
+    return f"{number:f} {unit}" if isinstance(number, Decimal) else f"{number} {unit}"
+
+
+def changed_lines(patient_id: PatientId, *, since: datetime) -> list[Line]:
+    """New results (out of range first), medicines started or stopped, new diagnoses, visits and
+    notes, and home readings past the patient's limits: grouped by what happened, each
+    cross-source duplicate once with every source named."""
+    lines = [
+        line
+        for item, organizations, confidential in _grouped(record_inputs.changes_since(patient_id, since=since))
+        if (line := _record_line(item, organizations, confidential, since)) is not None
+    ]
+    for judged in record_inputs.readings_over_limit(patient_id, since=since):
+        reading = judged.reading
+        emergency = judged.level >= record_inputs.Level.EMERGENCY
+        lines.append(
+            Line(
+                section=CHANGED,
+                kind="reading",
+                key="reading_emergency" if emergency else "reading_over_limit",
+                params={"reading": reading.kind, "value": reading_value(reading)},
+                source=source("records.HomeReading", reading.pk, "record_reading", reading_id=reading.pk),
+                scope=RECORDS,
+                date=iso(reading.taken_at),
+                rank=1 if emergency else 5,
+            )
+        )
+    return _sorted(lines)
+
+
+def _sorted(lines: list[Line]) -> list[Line]:
+    """By rank (out of range and urgent first), then newest first."""
+    newest_first = sorted(lines, key=lambda line: line.date or "", reverse=True)
+    return sorted(newest_first, key=lambda line: line.rank)
+
+
+def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list[Line]:
+    """Upcoming visits with their check-in, open requests with their named owner and committed
+    time, screenings coming due: soonest first."""
+    lines = []
+    for upcoming in scheduling_inputs.upcoming_visits(patient_id, now=now):
+        visit = upcoming.appointment
+        lines.append(
+            Line(
+                section=NEXT,
+                kind="visit",
+                key="visit_upcoming",
+                params={
+                    "visit_type": visit.visit_type.name,
+                    "visit_type_es": visit.visit_type.name_es,
+                    "provider": visit.provider.signature,
+                    "location": visit.location.name,
+                    "check_in": upcoming.check_in,
+                },
+                source=source("scheduling.Appointment", visit.pk, "appointments_visit", appointment_id=visit.pk),
+                scope=SCHEDULING,
+                organizations=[visit.organization.name],
+                date=iso(visit.starts_at),
+            )
+        )
+    for state in messaging_inputs.threads_for_briefing(patient_id):
+        if not state.awaiting_clinic:
+            continue
+        thread = state.thread
+        owner = thread.owner.signature if thread.owner is not None else ""
+        lines.append(
+            Line(
+                section=NEXT,
+                kind="request",
+                key="request_open" if owner else "request_open_pool",
+                params={"subject": thread.subject, "owner": owner, "due": iso(thread.first_response_due_at)},
+                source=source("messaging.Thread", thread.pk, "messages_thread", thread_id=thread.pk),
+                scope=MESSAGING,
+                organizations=[thread.organization.name],
+                date=iso(thread.first_response_due_at),
+                confidential=thread.confidential,
+            )
+        )
+    for gap in gaps:
+        if gap.status != "coming_due":
+            continue
+        lines.append(
+            Line(
+                section=NEXT,
+                kind="care_gap",
+                key="screening_coming_due",
+                params={"rule": gap.rule_name},
+                source=_gap_source(gap),
+                scope=RECORDS,
+                date=iso(gap.due_on),
+                confidential=bool(gap.confidential),
+            )
+        )
+    return sorted(lines, key=lambda line: line.date or "9999")
+
+
+def _gap_source(gap: Any) -> dict[str, Any]:
+    """A gap links to the record item that closes or opens it, else to the record's overview."""
+    if gap.source is not None:
+        return source("records.RecordItem", gap.source, "record_overview")
+    return source("records.RecordItem", None, "record_overview")
+
+
+def compose(patient_id: PatientId, *, now: datetime) -> Built:
+    """Every line of this patient's briefing as of `now`, the care team and the inputs' watermark."""
+    from summaries.services.needs import care_gaps
+
+    since = window_start(patient_id, now=now)
+    gaps = care_gaps(patient_id, now=now)
+    needs = [from_need(need) for need in briefing_needs.needs_for(patient_id, now=now)]
+    lines = changed_lines(patient_id, since=since) + _sorted(needs) + next_lines(patient_id, now=now, gaps=gaps)
+    team = [
+        {
+            "organization": entry.organization,
+            "people": list(entry.people),
+            "last_seen": iso(entry.last_seen),
+            "visit_id": entry.visit_id,
+            "confidential": entry.confidential,
+        }
+        for entry in record_inputs.care_team(patient_id)
+    ]
+    watermark = {
+        **record_inputs.watermark(patient_id),
+        **messaging_inputs.watermark(patient_id),
+        **scheduling_inputs.watermark(patient_id),
+        "since": iso(since),
+    }
+    return Built(lines, team, watermark, since)

@@ -1,0 +1,65 @@
+"""One line of a briefing, as stored in `Briefing.lines` (JSON) and read back.
+
+A line never holds a sentence: a phrase key and its params (summaries/services/phrases.py), the
+row it comes from and the patient page that shows it, the organizations that sent it, its date,
+the proxy scope a caregiver needs to see it and whether it derives from a confidential item."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from portal.briefing_needs import Need
+
+CHANGED = "changed"
+NEEDS = "needs"
+NEXT = "next"
+SECTIONS = (CHANGED, NEEDS, NEXT)
+
+
+@dataclass(frozen=True)
+class Line:
+    section: str
+    kind: str
+    key: str
+    params: dict[str, Any]
+    source: dict[str, Any]  # model, id, url (a URL name under /p/<patient_id>/), kwargs
+    scope: str
+    organizations: list[str] = field(default_factory=list)
+    date: str | None = None  # ISO date or date-time
+    confidential: bool = False
+    rank: int = 50
+    # A result's plain-language meaning is looked up at reading time, in the reader's language.
+    explain: dict[str, str] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Line:
+        return cls(**data)
+
+
+def source(model: str, pk: object, url: str, **kwargs: Any) -> dict[str, Any]:
+    return {"model": model, "id": pk, "url": url, "kwargs": kwargs}
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def from_need(need: Need) -> Line:
+    """A provider's need (portal/briefing_needs.py) as a line of "What needs you"."""
+    return Line(
+        section=NEEDS,
+        kind=need.key,
+        key=need.key,
+        params=dict(need.params),
+        source=source(need.source.model, need.source.id, need.source.url, **need.source.kwargs),
+        scope=need.scope,
+        organizations=list(need.organizations),
+        date=iso(need.on),
+        confidential=need.confidential,
+        rank=need.rank,
+    )

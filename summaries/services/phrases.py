@@ -1,0 +1,65 @@
+"""Every sentence the briefing can say: a key per kind of line, its words translatable, its blanks
+filled from the line's params (data from the rows: names, values, counts), never a generated
+sentence. A line stores only its key and params; the words are chosen at reading time, in the
+reader's language (English and Spanish shipped)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
+
+# key -> the sentence (python-format, named blanks; a plural one chooses its form by `count`).
+PHRASES: dict[str, Promise] = {
+    # What changed
+    "result": _("%(name)s: %(value)s"),
+    "result_out_of_range": _("%(name)s: %(value)s, %(direction)s"),
+    "medication_started": _("Medicine started: %(name)s"),
+    "medication_stopped": _("Medicine stopped: %(name)s"),
+    "diagnosis_new": _("New diagnosis: %(name)s"),
+    "visit_new": _("Visit: %(name)s"),
+    "document_new": _("New visit note or document: %(name)s"),
+    "reading_over_limit": _("Home reading outside your limits: %(name)s %(value)s"),
+    "reading_emergency": _("Home reading at a dangerous level: %(name)s %(value)s"),
+    # What needs you
+    "result_no_follow_up": _(
+        "%(name)s was %(direction)s and has not been checked again. Ask your care team if you need a follow-up."
+    ),
+    "questionnaire_to_fill": ngettext_lazy(
+        "Fill in %(count)s questionnaire before your visit: %(visit_type)s",
+        "Fill in %(count)s questionnaires before your visit: %(visit_type)s",
+        "count",
+    ),
+    "unread_answer": _("An answer is waiting for you: %(subject)s"),
+    "care_gap_open": _("Due now: %(rule)s"),
+    # What is next
+    "visit_upcoming": _("%(visit_type)s with %(provider)s at %(location)s"),
+    "request_open": _("Your message \u201c%(subject)s\u201d: %(owner)s answers by %(due)s"),
+    "request_open_pool": _("Your message \u201c%(subject)s\u201d: the care team answers by %(due)s"),
+    "screening_coming_due": _("Coming due: %(rule)s"),
+}
+
+# Param values that are words of the portal's own, translated at reading time.
+DIRECTIONS: dict[str, Promise] = {
+    "high": pgettext_lazy("result", "high"),
+    "low": pgettext_lazy("result", "low"),
+    "abnormal": pgettext_lazy("result", "outside the usual range"),
+}
+CHECK_IN: dict[str, Promise] = {
+    "done": _("Check-in done"),
+    "open": _("Check in now"),
+    "early": _("Check-in opens 3 days before"),
+    "closed": _("Check-in closed"),
+}
+
+
+def say(key: str, params: Mapping[str, Any]) -> str:
+    """The sentence of `key` in the active language with its blanks filled."""
+    phrase = PHRASES[key]
+    values = dict(params)
+    if "direction" in values:
+        values["direction"] = str(DIRECTIONS.get(values["direction"], values["direction"]))
+    return str(phrase % values)

@@ -1,0 +1,19 @@
+"""Celery tasks of the summaries app: thin wrappers around services, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from summaries.services import refresh
+
+
+@shared_task(name="summaries.rebuild_briefing", acks_late=True, time_limit=120, soft_time_limit=100)
+def rebuild_briefing(patient_id: str) -> str:
+    """Rebuild one patient's briefing (enqueued, debounced, when it turns stale). Idempotent."""
+    return refresh.rebuild(patient_id)
+
+
+@shared_task(name="summaries.briefing_sweep", acks_late=True, time_limit=600, soft_time_limit=540)
+def briefing_sweep() -> int:
+    """Enqueue a rebuild of every briefing that is stale or a day old (beat, nightly)."""
+    return refresh.sweep()
