@@ -37,8 +37,8 @@ PHRASES: dict[str, Promise] = {
     "care_gap_open": _("Due now: %(rule)s"),
     # What is next
     "visit_upcoming": _("%(visit_type)s with %(provider)s at %(location)s"),
-    "request_open": _("Your message \u201c%(subject)s\u201d: %(owner)s answers by %(due)s"),
-    "request_open_pool": _("Your message \u201c%(subject)s\u201d: the care team answers by %(due)s"),
+    "request_open": _("Your message “%(subject)s”: %(owner)s answers by %(due)s"),
+    "request_open_pool": _("Your message “%(subject)s”: the care team answers by %(due)s"),
     "screening_coming_due": _("Coming due: %(rule)s"),
 }
 
