@@ -68,8 +68,9 @@ def run_processes() -> list[str]:
         command = raw.replace(b"\0", b" ").decode(errors="replace").strip()
         if not command or "tests.smoke.make_run" in command:
             continue
-        if any(marker in command for marker in LEFTOVER_MARKERS) or (
-            cwd.startswith(str(ROOT)) and ("redis-server" in command or "postgres" in command)
+        # Only this checkout's processes: another checkout's server on the machine is not ours.
+        if cwd.startswith(str(ROOT)) and (
+            any(marker in command for marker in LEFTOVER_MARKERS) or "redis-server" in command or "postgres" in command
         ):
             found.append(f"{entry.name}: {command[:200]}")
     return found
