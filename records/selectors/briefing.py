@@ -59,10 +59,12 @@ def changes_since(patient_id: PatientId, *, since: datetime) -> list[RecordItem]
 
 
 def last_visit_before(patient_id: PatientId, *, now: datetime) -> datetime | None:
-    """When the patient's last visit (at any source) began, if it took place before `now`."""
+    """When the patient's last visit (at any source) began, if it took place before `now`. A
+    confidential visit never counts: the date heads the briefing every reader sees, and a teen's
+    parent must not learn from it when that visit took place."""
     return (
         _released(patient_id)
-        .filter(kind=Kind.VISIT, effective_at__lt=now)
+        .filter(kind=Kind.VISIT, effective_at__lt=now, confidential=False)
         .exclude(status__in=NOT_HELD)
         .aggregate(last=Max("effective_at"))["last"]
     )

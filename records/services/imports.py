@@ -548,12 +548,21 @@ def import_run_execute(*, run_id: int, path: Path | None = None, trust_file_hash
         run.status = ImportRun.Status.DONE
     finally:
         beat.close()
-    ImportIssue.objects.bulk_create(importer.tally.issues)
+    ImportIssue.objects.bulk_create(_storable(importer.tally.issues))
     run.counts = {kind: dict(outcomes) for kind, outcomes in sorted(importer.tally.counts.items())}
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "failure", "counts", "finished_at", "file_hash"])
     log.info("import finished", extra={"run_id": run.pk, "status": run.status})
     return run
+
+
+def _storable(issues: list[ImportIssue]) -> list[ImportIssue]:
+    """Issue rows quote what the file said (an id, a code), and a file may say a NUL, which
+    PostgreSQL refuses in text: shown as the replacement character, so the run still ends."""
+    for issue in issues:
+        for name in ("location", "resource_type", "resource_id", "message"):
+            setattr(issue, name, getattr(issue, name).replace("\x00", "\ufffd"))
+    return issues
 
 
 def _failed(run: ImportRun, importer: Importer, reason: str) -> None:

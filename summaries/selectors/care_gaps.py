@@ -29,6 +29,9 @@ class BriefingGap:
     confidential: bool
     source: int | None  # the RecordItem that closed it, if any
     organization: Organization | None  # where that item comes from
+    # Both names, so a line stored by a worker reads in each reader's language.
+    rule_name_en: str = ""
+    rule_name_es: str = ""
 
 
 def gaps_for_briefing(patient_id: UUID | str, *, now: datetime) -> list[BriefingGap]:
@@ -48,6 +51,8 @@ def gaps_for_briefing(patient_id: UUID | str, *, now: datetime) -> list[Briefing
         gaps.append(
             BriefingGap(
                 rule_name=row.rule.name,
+                rule_name_en=row.rule.name_en,
+                rule_name_es=row.rule.name_es,
                 status=status,
                 due_on=row.due_on,
                 as_of=row.as_of,

@@ -81,6 +81,8 @@ def _params(line: Line, language: str) -> dict[str, Any]:
     params = dict(line.params)
     if params.get("visit_type_es") and language.startswith("es"):
         params["visit_type"] = params["visit_type_es"]
+    if params.get("rule_es") and language.startswith("es"):
+        params["rule"] = params["rule_es"]
     if "reading" in params:
         params["name"] = str(HomeReading.Kind(params["reading"]).label).lower()
     if params.get("due"):

@@ -34,7 +34,7 @@ NEW_ITEMS: dict[str, tuple[str, str, int]] = {
     Kind.VISIT: ("visit", "visit_new", 40),
     Kind.DOCUMENT: ("document", "document_new", 40),
 }
-# The record's list page of a kind (records/views.py LIST_PAGES).
+# The record's list page of a kind (records/views/patient.py LIST_PAGES).
 LIST_PAGE: dict[str, str] = {Kind.PROBLEM: "problems", Kind.VISIT: "visits"}
 
 
@@ -219,7 +219,7 @@ def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list
                 section=NEXT,
                 kind="care_gap",
                 key="screening_coming_due",
-                params={"rule": gap.rule_name},
+                params={"rule": gap.rule_name_en or gap.rule_name, "rule_es": gap.rule_name_es},
                 source=_gap_source(gap),
                 scope=RECORDS,
                 date=iso(gap.due_on),

@@ -94,7 +94,7 @@ def open_care_gaps(patient_id: PatientId, *, now: datetime) -> list[Need]:
     return [
         Need(
             key="care_gap_open",
-            params={"rule": gap.rule_name},
+            params={"rule": gap.rule_name_en or gap.rule_name, "rule_es": gap.rule_name_es},
             source=Source("records.RecordItem", gap.source, "record_overview"),
             scope="records",
             on=gap.due_on,

@@ -7,6 +7,7 @@ from portal.access import Access
 from portal.models import User
 from summaries.models import BriefingOpen
 from summaries.selectors.patient import ShownBriefing, briefing_for
+from summaries.services import refresh
 
 
 def open_briefing(
@@ -16,6 +17,10 @@ def open_briefing(
     patient's home are not the patient coming back)."""
     # Two independent appends (the read's audit event, the opening): no transaction of their own.
     shown = briefing_for(access=access, actor=actor, language=language)
+    if not shown.exists:
+        # Nothing built yet (a patient from before briefings, a lost task): ask a worker now; the
+        # page says "being prepared" and polls until it is there.
+        refresh.mark_stale(access.patient.pk)
     if access.is_patient_side:
         BriefingOpen.objects.create(
             patient=access.patient,

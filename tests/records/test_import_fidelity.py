@@ -286,3 +286,16 @@ def test_the_run_page_says_done_with_issues_or_failed_with_the_reason(client, so
     page = client.get(f"/staff/records/imports/{refused.pk}/").content.decode()
     assert "Failed" in page and "This is a &#x27;history&#x27; bundle" in page
     assert "Nothing from this file was imported." in page
+
+
+def test_a_nul_in_an_id_is_reported_and_the_run_ends(source, tmp_path) -> None:
+    """Found by review: the issue row quoting the id could not be stored, so the run stayed
+    "importing" until the stale-run sweep."""
+    path = write_json(tmp_path, "nul.json", bundle_of({**PATIENT, "id": "p\u00001"}, observation("o\u00002")))
+
+    run = run_import(source, path)
+
+    assert run.status in (ImportRun.Status.DONE, ImportRun.Status.FAILED)
+    assert run.finished_at is not None
+    assert run.issues.exists()
+    assert not any("\x00" in issue.resource_id + issue.location + issue.message for issue in run.issues.all())

@@ -310,3 +310,42 @@ def test_opening_the_briefing_is_recorded_with_where_it_came_from(client: Client
 
     opens = list(BriefingOpen.objects.order_by("opened_at", "pk").values_list("via", "page", "acting_as"))
     assert opens == [("notice", "page", "self"), ("self", "home", "self")]
+
+
+def test_a_confidential_visit_never_dates_the_briefing(clinic: Clinic) -> None:
+    """Found by review: "since <date>" heads every reader's briefing, and it was the teen's last
+    visit of any kind, so her parent learned when her confidential visit took place."""
+    teen = clinic.patient
+    teen.birth_date = born_years_ago(15)
+    teen.save(update_fields=["birth_date"])
+    public_visit = _a_record(clinic)["visit"]
+    _item(
+        clinic,
+        clinic.organization,
+        3,
+        kind=Kind.VISIT,
+        display="Counseling visit",
+        code="185349003",
+        status="finished",
+        confidential=True,
+    )
+
+    assert compose(teen.pk, now=NOW).since == public_visit.effective_at
+
+
+def test_a_care_gap_line_reads_in_the_readers_language() -> None:
+    """The worker stores the line once; each reader reads the rule's name in their language."""
+    from summaries.selectors.patient import _params
+    from summaries.services.lines import Line
+
+    line = Line(
+        section="needs",
+        kind="care_gap",
+        key="care_gap_open",
+        params={"rule": "Flu vaccine", "rule_es": "Vacuna contra la gripe"},
+        source={"model": "records.RecordItem", "id": None, "url": "record_overview", "kwargs": {}},
+        scope="records",
+    )
+
+    assert _params(line, "es")["rule"] == "Vacuna contra la gripe"
+    assert _params(line, "en")["rule"] == "Flu vaccine"
