@@ -766,6 +766,7 @@ def test_records_pages_have_no_axe_violations(new_context, live_server, name: st
 NOT_PAGES = {
     "record_share_revoke": "a POST that goes back to the share page",
     "record_confidential": "a POST (staff) that goes back to the page it came from",
+    "record_attachment": "a file a report carries (a PDF), not a page; its access is in the matrix",
     "import_match_decide": "a POST that goes back to the match queue",
     "records_release": "a POST; with htmx its answer replaces the item in the review queue (release-review-released)",
     "records_review_count": "a number the staff home page loads in place",
