@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.models import Notice, StaffMember, User
+from portal.queue import queue_task
 from portal.services.notify import send_sms
 
 log = logging.getLogger(__name__)
@@ -178,13 +179,7 @@ def _deliver_after_commit(keys: list[str], now: datetime) -> list[int]:
         return []
     ids = list(Notice.objects.filter(key__in=keys, sent_at__isnull=True, due_at__lte=now).values_list("pk", flat=True))
     if ids:
-
-        def hand_over() -> None:
-            from portal.tasks import deliver_notices
-
-            deliver_notices.delay(ids)
-
-        transaction.on_commit(hand_over, robust=True)
+        transaction.on_commit(lambda: queue_task("portal.deliver_notices", ids), robust=True)
     return ids
 
 

@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, Patient, User
+from portal.queue import queue_task
 from portal.services.errors import InvalidToken, InvalidTransition, ServiceError
 from portal.services.tokens import token_hash
 from scheduling import links, notifications
@@ -154,7 +154,7 @@ def offer_freed_time(*, appointment: Appointment, now: datetime) -> list[Waitlis
 
 def _send_offers_soon() -> None:
     # By the task's name: scheduling.tasks imports this module (its sweep), so it is not imported here.
-    current_app.send_task("scheduling.send_waitlist_offers")
+    queue_task("scheduling.send_waitlist_offers")
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from portal.queue import queue_task
 from summaries.models import Briefing
 from summaries.services import care_gaps
 from summaries.services.briefing import compose
@@ -42,7 +42,7 @@ def debounce_seconds() -> int:
 
 
 def _enqueue(patient_id: str, countdown: int) -> None:
-    current_app.send_task(REBUILD_TASK, args=[patient_id], countdown=countdown)
+    queue_task(REBUILD_TASK, patient_id, countdown=countdown)
 
 
 def mark_stale(patient_id: PatientId, *, now: datetime | None = None) -> bool:
