@@ -23,6 +23,7 @@ from celery.app.task import Task
 from django.apps import apps
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.db.models import Model
 from django.test import Client, TestCase
 from django.urls import resolve, reverse
@@ -291,9 +292,19 @@ def project_models() -> list[type[Model]]:
     ]
 
 
-def database_rows() -> dict[str, list[str]]:
-    """Every row of every project table as it stands: a refusal must neither add, remove nor change one."""
-    return {model._meta.label: sorted(map(repr, model.objects.order_by().values_list())) for model in project_models()}
+def database_rows() -> dict[str, str]:
+    """A fingerprint of every row of every project table as it stands: a refusal must neither add,
+    remove nor change one. One query: PostgreSQL hashes each table's sorted rows (a row's text
+    form holds every column), so the comparison names the table that moved."""
+    tables = [(model._meta.label, model._meta.db_table) for model in project_models()]
+    quote = connection.ops.quote_name
+    union = " UNION ALL ".join(
+        f"SELECT %s, (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {quote(table)} t)"
+        for _label, table in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(union, [label for label, _table in tables])
+        return dict(cursor.fetchall())
 
 
 @dataclass

@@ -184,3 +184,19 @@ def test_the_harness_catches_a_task_queued_after_commit_and_one_sent_by_name() -
 
     assert queued.tasks == ["records.some_task", "records.import_run"]
     assert len(queued.on_commit) == 1
+
+
+def test_the_harness_sees_a_row_changed_added_or_removed() -> None:
+    patient = PatientFactory()
+    before = database_rows()
+
+    patient.__class__.objects.filter(pk=patient.pk).update(given_name="Changed")
+    changed = database_rows()
+    item = RecordItemFactory(patient=patient, source=patient.home_organization)
+    added = database_rows()
+    item.delete()
+    removed = database_rows()
+
+    assert [label for label in before if before[label] != changed[label]] == ["portal.Patient"]
+    assert "records.RecordItem" in [label for label in changed if changed[label] != added[label]]
+    assert removed["records.RecordItem"] == changed["records.RecordItem"]
