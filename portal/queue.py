@@ -12,10 +12,10 @@ from typing import Any
 from celery import current_app
 
 
-def queue_task(name: str, *args: Any, countdown: float | None = None) -> None:
+def queue_task(name: str, *args: Any, countdown: float = 0) -> None:
     """Queue the registered task `name` with positional `args` (after `countdown` seconds)."""
     if name not in current_app.tasks:
         # A web process imports task modules only as it meets them; load every app's tasks once.
         current_app.loader.import_default_modules()
     task = current_app.tasks[name]
-    task.apply_async(args=list(args), countdown=countdown)
+    task.apply_async(args=args, countdown=countdown)

@@ -31,7 +31,7 @@ def test_a_web_process_finds_a_task_whose_module_it_never_imported() -> None:
         from portal.queue import queue_task
         with mock.patch("celery.app.task.Task.apply_async") as queued:
             queue_task("summaries.rebuild_briefing", "p-1", countdown=5)
-        queued.assert_called_once_with(args=["p-1"], countdown=5)
+        queued.assert_called_once_with(args=("p-1",), countdown=5)
         """
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
