@@ -104,6 +104,8 @@ PROFILES: dict[str, tuple[Check, ...]] = {
             (CONDITION_CATEGORY, "problem-list-item"),
             (US_CORE_CATEGORY, "health-concern"),
             (CONDITION_CATEGORY, "health-concern"),
+            # The system US Core's own examples use for it.
+            ("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern"),
         ),
     ),
     f"{US_CORE}us-core-condition-encounter-diagnosis": (

@@ -44,6 +44,11 @@ def clinical(record: SourceRecord, references: ReferenceMap) -> dict[str, Any]:
     `record` comes with its `item` and `source` (select_related)."""
     resource = references.rewrite(record)
     resource["id"] = str(record.pk)
+    narrative = resource.get("text")
+    if narrative is not None and not (isinstance(narrative, dict) and isinstance(narrative.get("div"), str)):
+        # A narrative without its XHTML is not one (R4 requires `div`): some sources leave it to be
+        # generated (US Core's own examples do); the portal does not write one in the source's name.
+        del resource["text"]
     # Whom it is about is known whatever the source's reference said (the import matched it).
     subject = SUBJECT_ELEMENT.get(record.resource_type)
     if subject is not None and record.patient_id is not None:
