@@ -52,8 +52,8 @@ def clinical(record: SourceRecord, references: ReferenceMap) -> dict[str, Any]:
     # Whom it is about is known whatever the source's reference said (the import matched it).
     subject = SUBJECT_ELEMENT.get(record.resource_type)
     if subject is not None and record.patient_id is not None:
-        said = resource.get(subject) if isinstance(resource.get(subject), dict) else {}
-        resource[subject] = {**said, "reference": f"Patient/{record.patient_id}"}
+        said = resource.get(subject)
+        resource[subject] = {**(said if isinstance(said, dict) else {}), "reference": f"Patient/{record.patient_id}"}
     # The source's tags and security labels stay; its version and dates are the portal's now, and
     # its profiles are claimed again only where the served resource meets them (conformance.py).
     raw_meta: dict[str, Any] = resource["meta"] if isinstance(resource.get("meta"), dict) else {}
