@@ -398,3 +398,22 @@ def test_the_capability_statement_says_what_is_supported(client) -> None:
     assert f"{US_CORE}us-core-condition-encounter-diagnosis" in condition["supportedProfile"]
     assert "_revinclude" in rest["documentation"]
     assert "instantiates" not in statement
+
+
+def test_a_token_search_including_the_patient_costs_the_same_queries_however_many(
+    imported, me, django_assert_num_queries
+) -> None:
+    query = f"Observation?patient={imported.pk}&code={LOINC}|8302-2,{LOINC}|29463-7&_include=Observation:patient"
+    search(me, f"{query}&_count=1")  # the session registry writes once a minute
+    # As a search (13: fhir_api/test_fhir_api.py), plus the patient's source records and its audit row.
+    with django_assert_num_queries(15):
+        small = search(me, f"{query}&_count=1")
+    with django_assert_num_queries(15):
+        large = search(me, f"{query}&_count=20")
+
+    raw = [e["resource"] for e in json.loads(BUNDLE.read_text())["entry"]]
+    heights_and_weights = [
+        r for r in raw if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] in ("8302-2", "29463-7")
+    ]
+    assert (len(small["entry"]), len(large["entry"])) == (2, len(heights_and_weights) + 1)
+    assert len(heights_and_weights) > 1
