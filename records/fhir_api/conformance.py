@@ -7,7 +7,9 @@ itself is derived, and each derivation is named in `meta.tag` (system DERIVED, t
 code), so a reader can tell the source's words from the portal's:
 
 - a Condition with no category that was recorded at an encounter is an encounter diagnosis
-  (US Core's own category for it; Synthea 3 and US Core senders write exactly that).
+  (US Core's own category for it; Synthea 3 and US Core senders write exactly that);
+- an Observation with no category coded with one of FHIR's vital-sign LOINC codes is a vital sign
+  (the R4 vital signs profile binds exactly those codes to that category).
 
 The search parser asks `derived_token` so a search finds what the API serves.
 """
@@ -27,6 +29,26 @@ CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-category"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
+LOINC = "http://loinc.org"
+# http://hl7.org/fhir/R4/valueset-observation-vitalsignresult.html: the codes the R4 vital signs
+# profile is for (panel, respiratory rate, heart rate, oxygen saturation, temperature, height, head
+# circumference, weight, BMI, blood pressure panel, systolic, diastolic). A specification's list,
+# not a clinical choice.
+VITAL_SIGNS = (
+    "85353-1",
+    "9279-1",
+    "8867-4",
+    "2708-6",
+    "8310-5",
+    "8302-2",
+    "9843-4",
+    "29463-7",
+    "39156-5",
+    "85354-9",
+    "8480-6",
+    "8462-4",
+)
+VITAL_SIGN = {"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs", "display": "Vital Signs"}]}
 ENCOUNTER_DIAGNOSIS = {
     "coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis", "display": "Encounter Diagnosis"}]
 }
@@ -140,10 +162,23 @@ def _derive_condition_category(resource: dict[str, Any]) -> str | None:
     return "Condition.category"
 
 
+def _derive_observation_category(resource: dict[str, Any]) -> str | None:
+    if codings(resource.get("category")):
+        return None
+    if not any(c.get("system") == LOINC and c.get("code") in VITAL_SIGNS for c in codings(resource.get("code"))):
+        return None
+    resource["category"] = [VITAL_SIGN]
+    return "Observation.category"
+
+
 DERIVATIONS: dict[str, tuple[Callable[[dict[str, Any]], str | None], ...]] = {
     "Condition": (_derive_condition_category,),
+    "Observation": (_derive_observation_category,),
 }
-WHY = {"Condition.category": "Derived by the portal: recorded at an encounter, so an encounter diagnosis"}
+WHY = {
+    "Condition.category": "Derived by the portal: recorded at an encounter, so an encounter diagnosis",
+    "Observation.category": "Derived by the portal: coded with a FHIR vital-sign LOINC code",
+}
 
 
 def conform(resource: dict[str, Any]) -> dict[str, Any]:
@@ -172,4 +207,11 @@ def derived_token(resource_type: str, param: str, system: str | None, code: str)
         if system not in (None, CONDITION_CATEGORY):
             return None
         return json_path("$ ? (!exists(@.category.coding) && exists(@.encounter))", {})
+    if resource_type == "Observation" and param == "category" and code in ("vital-signs", ""):
+        if system not in (None, OBSERVATION_CATEGORY):
+            return None
+        return json_path(
+            "$ ? (!exists(@.category.coding) && exists(@.code.coding ? (@.system == $loinc && @.code == $vitals[*])))",
+            {"loinc": LOINC, "vitals": list(VITAL_SIGNS)},
+        )
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.db.models import BooleanField, F, Func, Q, TextField, Value
 
@@ -19,6 +20,6 @@ def _cast(value: str, sql_type: str) -> Func:
     return Func(Value(value), template=f"(%(expressions)s)::{sql_type}", output_field=TextField())
 
 
-def json_path(path: str, variables: dict[str, str]) -> Q:
+def json_path(path: str, variables: dict[str, Any]) -> Q:
     """Rows whose raw resource has something at `path` (lax mode: arrays are walked)."""
     return Q(JsonPathExists(F("raw"), _cast(path, "jsonpath"), _cast(json.dumps(variables), "jsonb")))

@@ -172,6 +172,29 @@ def test_a_profile_the_served_resource_does_not_meet_is_not_claimed(source, tmp_
     assert served["DiagnosticReport"]["meta"]["profile"] == [f"{US_CORE}us-core-diagnosticreport-note"]
 
 
+def test_an_uncategorized_vital_sign_is_served_as_one_saying_so_and_nothing_else_is(source, tmp_path, nurse) -> None:
+    heart_rate = example("heart-rate.json")
+    del heart_rate["category"]
+    glucose = example("observation-serum-glucose.json")
+    del glucose["category"]
+    path = write_json(tmp_path, "v.json", as_server_bundle([example("patient-example.json"), heart_rate, glucose]))
+    run_import(source, path)
+    person = Patient.objects.get()
+
+    served = {r["id"]: r for r in everything(nurse, person) if r["resourceType"] == "Observation"}
+    vitals = search(nurse, f"Observation?patient={person.pk}&category=vital-signs")
+
+    (pulse,) = portal_ids("Observation", heart_rate["id"])
+    (sugar,) = portal_ids("Observation", glucose["id"])
+    assert served[pulse]["category"][0]["coding"][0]["code"] == "vital-signs"
+    assert served[pulse]["meta"]["profile"] == [f"{US_CORE}us-core-vital-signs"]
+    assert served[pulse]["meta"]["tag"][-1]["code"] == "Observation.category"
+    # A lab test's LOINC code says nothing of its category: nothing is derived, nothing claimed.
+    assert "category" not in served[sugar]
+    assert "profile" not in served[sugar]["meta"]
+    assert ids_of(vitals) == {pulse}
+
+
 def test_synthea_conditions_at_an_encounter_are_served_as_encounter_diagnoses_saying_so(imported, me) -> None:
     raw = [
         e["resource"] for e in json.loads(BUNDLE.read_text())["entry"] if e["resource"]["resourceType"] == "Condition"
