@@ -465,6 +465,16 @@ ENDPOINTS += [
         ),
     ),
     Endpoint(
+        "fhir search including the patient",
+        "scoped",
+        **_fhir(
+            "fhir_search",
+            lambda world: {"resource_type": "Observation"},
+            "?patient={world.patient.pk}&_include=Observation:patient",
+            arrange=_a_result,
+        ),
+    ),
+    Endpoint(
         "fhir everything",
         "scoped",
         **_fhir("fhir_everything", lambda world: {"patient_id": world.patient.pk}, arrange=_a_result),

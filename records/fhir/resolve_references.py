@@ -7,7 +7,32 @@ against the identifiers of resources seen in the same import.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+
+def references_in(node: Any) -> Iterator[dict[str, Any]]:
+    """Every Reference (an object with a string `reference`) inside a resource."""
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str):
+            yield node
+        for value in node.values():
+            yield from references_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from references_in(value)
+
+
+def spelled_id(reference: str) -> str | None:
+    """The id a literal reference spells ("urn:uuid:X", "Type/X", ".../Type/X/_history/2" all X)."""
+    if reference.startswith("urn:uuid:"):
+        return reference.removeprefix("urn:uuid:")
+    if "?" in reference or reference.startswith("#"):
+        return None
+    parts = reference.rstrip("/").split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    return parts[-1] if len(parts) >= 2 and parts[-2] and parts[-1] else None
 
 
 class References:
@@ -43,3 +68,15 @@ class References:
         if len(parts) >= 2 and parts[-2] and parts[-1]:
             return parts[-2], parts[-1]
         return None
+
+    def resolved_otherwise(self, resource: dict[str, Any]) -> dict[str, list[str]]:
+        """The references of `resource` this import resolved to another resource than the id they
+        spell: by a bundle's fullUrl that is not the resource's id, or conditionally. Kept on the
+        record ({reference: [type, source id]}) so the API follows them as the import did."""
+        found: dict[str, list[str]] = {}
+        for node in references_in(resource):
+            reference = node["reference"]
+            target = self.resolve(reference)
+            if target is not None and target[1] and spelled_id(reference) != target[1]:
+                found[reference] = [target[0], target[1]]
+        return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -38,7 +39,15 @@ def links(location: Location, page: Page, total: int) -> list[dict[str, str]]:
     return found
 
 
-def searchset(*, location: Location, page: Page, total: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
+def searchset(
+    *,
+    location: Location,
+    page: Page,
+    total: int,
+    resources: list[dict[str, Any]],
+    included: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """`resources` matched the search (`total` counts them); `included` came with them (`_include`)."""
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
@@ -50,9 +59,10 @@ def searchset(*, location: Location, page: Page, total: int, resources: list[dic
             {
                 "fullUrl": f"{location.base}/{resource['resourceType']}/{resource['id']}",
                 "resource": resource,
-                "search": {"mode": "match"},
+                "search": {"mode": mode},
             }
-            for resource in resources
+            for mode, group in (("match", resources), ("include", included))
+            for resource in group
         ],
     }
     if not bundle["entry"]:

@@ -10,12 +10,24 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from records.fhir_api.resource_types import CLINICAL_TYPES, DATE, PATIENT, PATIENT_PARAM, US_CORE
+from records.fhir_api.resource_types import CLINICAL_TYPES, DATE, LAST_UPDATED, PATIENT, PATIENT_PARAM, US_CORE
 from records.fhir_api.scopes import all_scopes
 from records.fhir_api.summary import OPERATION as SUMMARY
 
 # When this statement last changed (FHIR requires a date).
-PUBLISHED = "2026-01-15"
+PUBLISHED = "2026-12-07"
+# What a client may try and be refused, said once (the statement can only list what is supported).
+DOCUMENTATION = (
+    "Read-only. Every search names one patient (`patient`, or the patient of a SMART token). "
+    "Token parameters match any coding of the element (`system|code`, `code`, `|code`, `system|`); "
+    "`_lastUpdated` is the time the portal last changed the resource. `_include` supports only "
+    "`<Type>:patient`. Answered 400 with an OperationOutcome naming the parameter: any other search "
+    "parameter, modifiers (`:text`, `:not`, `:missing`...), chained parameters, `_revinclude`, "
+    "`_include:iterate`, `_sort`, `_elements`, `_summary`. Resources claim in `meta.profile` only the "
+    "US Core profiles they meet as served; what the portal derived to meet one is named in `meta.tag` "
+    "(system urn:portal:derived). The server does not implement every search the US Core server "
+    "CapabilityStatement requires, so it does not claim to instantiate it."
+)
 PARAM_TYPES = {DATE: "date"}  # everything else is a token
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
 OPERATIONS = [{"name": "everything", "definition": EVERYTHING}, {"name": "summary", "definition": SUMMARY}]
@@ -46,12 +58,20 @@ def _interactions() -> list[dict[str, str]]:
 
 def _clinical(name: str) -> dict[str, Any]:
     spec = CLINICAL_TYPES[name]
-    params = [{"name": PATIENT_PARAM, "type": "reference"}, {"name": "_id", "type": "token"}]
-    params += [{"name": param, "type": PARAM_TYPES.get(kind, "token")} for param, kind in spec.params.items()]
+    params = [
+        {"name": PATIENT_PARAM, "type": "reference"},
+        {"name": "_id", "type": "token"},
+        {"name": LAST_UPDATED, "type": "date"},
+    ]
+    params += [
+        {"name": param, "type": PARAM_TYPES.get(kind, "token") if isinstance(kind, str) else "token"}
+        for param, kind in spec.params.items()
+    ]
     return {
         "type": name,
         "supportedProfile": list(spec.profiles),
         "interaction": _interactions(),
+        "searchInclude": [f"{name}:{PATIENT_PARAM}"],
         "searchParam": params,
     }
 
@@ -73,7 +93,6 @@ def capability_statement(endpoints: Endpoints) -> dict[str, Any]:
         "date": PUBLISHED,
         "publisher": "Patient Portal",
         "kind": "instance",
-        "instantiates": ["http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server"],
         "software": {"name": "Patient Portal FHIR API"},
         "implementation": {"description": "The patient portal's read-only FHIR R4 API", "url": endpoints.base},
         "fhirVersion": "4.0.1",
@@ -81,6 +100,7 @@ def capability_statement(endpoints: Endpoints) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
+                "documentation": DOCUMENTATION,
                 "security": {
                     "extension": [
                         {

@@ -11,51 +11,91 @@ from dataclasses import dataclass, field
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
 
-# What a search parameter filters on (RecordItem fields): a date on `effective_at`,
-# a token on (`code_system`, `code`), or a token on `category`.
-DATE, CODE, CATEGORY = "date", "code", "category"
+# A date parameter filters the record line's `effective_at`.
+DATE = "date"
+
+
+@dataclass(frozen=True)
+class Token:
+    """A token parameter, matched against every coding of the element as the source sent it.
+
+    `path` is the SQL/JSON path (lax mode, so it walks arrays) to the element's Codings, e.g.
+    `$.code.coding`; for an element of FHIR type `code` (a bare string) `system` names the
+    code system the specification binds it to, and `path` leads to the strings."""
+
+    path: str
+    system: str = ""
+
+    @property
+    def plain_code(self) -> bool:
+        return bool(self.system)
 
 
 @dataclass(frozen=True)
 class ResourceType:
     name: str
-    # FHIR search parameter name -> DATE, CODE or CATEGORY.
-    params: dict[str, str] = field(default_factory=dict)
+    # FHIR search parameter name -> DATE or a Token.
+    params: dict[str, str | Token] = field(default_factory=dict)
+    # The profiles a served resource of this type may claim (it claims those it meets: conformance.py).
     profiles: tuple[str, ...] = ()
 
 
 PATIENT = "Patient"
+
+CATEGORIES = Token("$.category.coding")
+CODES = Token("$.code.coding")
+CLINICAL_STATUS = Token("$.clinicalStatus.coding")
 
 CLINICAL_TYPES: dict[str, ResourceType] = {
     spec.name: spec
     for spec in [
         ResourceType(
             "Observation",
-            {"date": DATE, "code": CODE, "category": CATEGORY},
+            {"date": DATE, "code": CODES, "category": CATEGORIES},
             (f"{US_CORE}us-core-observation-lab", f"{US_CORE}us-core-vital-signs"),
         ),
         ResourceType(
             "Condition",
-            {"onset-date": DATE, "code": CODE, "category": CATEGORY},
-            (f"{US_CORE}us-core-condition-problems-health-concerns",),
+            {"onset-date": DATE, "code": CODES, "category": CATEGORIES, "clinical-status": CLINICAL_STATUS},
+            (
+                f"{US_CORE}us-core-condition-problems-health-concerns",
+                f"{US_CORE}us-core-condition-encounter-diagnosis",
+            ),
         ),
-        ResourceType("MedicationRequest", {"authoredon": DATE, "code": CODE}, (f"{US_CORE}us-core-medicationrequest",)),
+        ResourceType(
+            "MedicationRequest",
+            {"authoredon": DATE, "code": Token("$.medicationCodeableConcept.coding")},
+            (f"{US_CORE}us-core-medicationrequest",),
+        ),
         ResourceType(
             "AllergyIntolerance",
-            {"date": DATE, "code": CODE, "category": CATEGORY},
+            {
+                "date": DATE,
+                "code": CODES,
+                "category": Token("$.category", system="http://hl7.org/fhir/allergy-intolerance-category"),
+                "clinical-status": CLINICAL_STATUS,
+            },
             (f"{US_CORE}us-core-allergyintolerance",),
         ),
-        ResourceType("Immunization", {"date": DATE, "vaccine-code": CODE}, (f"{US_CORE}us-core-immunization",)),
-        ResourceType("Encounter", {"date": DATE, "type": CODE, "class": CATEGORY}, (f"{US_CORE}us-core-encounter",)),
-        ResourceType("Procedure", {"date": DATE, "code": CODE}, (f"{US_CORE}us-core-procedure",)),
+        ResourceType(
+            "Immunization",
+            {"date": DATE, "vaccine-code": Token("$.vaccineCode.coding")},
+            (f"{US_CORE}us-core-immunization",),
+        ),
+        ResourceType(
+            "Encounter",
+            {"date": DATE, "type": Token("$.type.coding"), "class": Token("$.class")},
+            (f"{US_CORE}us-core-encounter",),
+        ),
+        ResourceType("Procedure", {"date": DATE, "code": CODES}, (f"{US_CORE}us-core-procedure",)),
         ResourceType(
             "DocumentReference",
-            {"date": DATE, "type": CODE, "category": CATEGORY},
+            {"date": DATE, "type": Token("$.type.coding"), "category": CATEGORIES},
             (f"{US_CORE}us-core-documentreference",),
         ),
         ResourceType(
             "DiagnosticReport",
-            {"date": DATE, "code": CODE, "category": CATEGORY},
+            {"date": DATE, "code": CODES, "category": CATEGORIES},
             (f"{US_CORE}us-core-diagnosticreport-lab", f"{US_CORE}us-core-diagnosticreport-note"),
         ),
     ]
@@ -65,4 +105,6 @@ ALL_TYPES: tuple[str, ...] = (PATIENT, *CLINICAL_TYPES)
 
 # Parameters every search understands, besides the type's own.
 PATIENT_PARAM = "patient"
+LAST_UPDATED = "_lastUpdated"
+INCLUDE = "_include"
 CONTROL_PARAMS = frozenset({"_count", "_offset", "_format"})

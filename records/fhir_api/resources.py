@@ -3,9 +3,12 @@ the portal's ids, the Patient (US Core) from the portal's own record of the pers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from portal.models import Organization, Patient
+from records.fhir.projection import SUBJECT_ELEMENT
+from records.fhir_api import conformance
 from records.fhir_api.resource_types import US_CORE
 from records.fhir_api.rewrite_references import ReferenceMap
 from records.models import RecordItem, SourceRecord
@@ -41,13 +44,24 @@ def clinical(record: SourceRecord, references: ReferenceMap) -> dict[str, Any]:
     `record` comes with its `item` and `source` (select_related)."""
     resource = references.rewrite(record)
     resource["id"] = str(record.pk)
-    # The source's profiles, tags and security labels stay; its version and dates are the portal's now.
+    narrative = resource.get("text")
+    if narrative is not None and not (isinstance(narrative, dict) and isinstance(narrative.get("div"), str)):
+        # A narrative without its XHTML is not one (R4 requires `div`): some sources leave it to be
+        # generated (US Core's own examples do); the portal does not write one in the source's name.
+        del resource["text"]
+    # Whom it is about is known whatever the source's reference said (the import matched it).
+    subject = SUBJECT_ELEMENT.get(record.resource_type)
+    if subject is not None and record.patient_id is not None:
+        said = resource.get(subject)
+        resource[subject] = {**(said if isinstance(said, dict) else {}), "reference": f"Patient/{record.patient_id}"}
+    # The source's tags and security labels stay; its version and dates are the portal's now, and
+    # its profiles are claimed again only where the served resource meets them (conformance.py).
     raw_meta: dict[str, Any] = resource["meta"] if isinstance(resource.get("meta"), dict) else {}
     tags: list[dict[str, str]] = list(raw_meta.get("tag") or [])
     item: RecordItem = record.item
     if item.release == RecordItem.Release.HELD:
         tags.append({"system": "urn:portal:release", "code": "held", "display": "Held for clinician review"})
-    resource["meta"] = _meta(record.source, profiles=list(raw_meta.get("profile") or []), tags=tags)
+    resource["meta"] = _meta(record.source, profiles=[], tags=tags)
     resource["meta"]["versionId"] = str(record.version)
     resource["meta"]["lastUpdated"] = record.updated_at.isoformat()
     security = list(raw_meta.get("security") or [])
@@ -60,11 +74,13 @@ def clinical(record: SourceRecord, references: ReferenceMap) -> dict[str, Any]:
     ):
         # The medication was a reference we could not follow: keep what the record calls it.
         resource["medicationCodeableConcept"] = {"text": item.display}
-    return resource
+    return conformance.conform(resource)
 
 
-def patient(person: Patient) -> dict[str, Any]:
-    """A US Core Patient from the portal's record (`home_organization` select_related)."""
+def patient(person: Patient, sources: Sequence[SourceRecord] = ()) -> dict[str, Any]:
+    """A US Core Patient: who the person is from the portal's record (`home_organization`
+    select_related), with what the sources said of them that the portal keeps no field for
+    (`sources`: their Patient records, newest first; see `from_sources`)."""
     clinic = person.home_organization
     names: list[dict[str, Any]] = [{"use": "official", "family": person.family_name, "given": [person.given_name]}]
     if person.preferred_name and person.preferred_name != person.given_name:
@@ -110,4 +126,74 @@ def patient(person: Patient) -> dict[str, Any]:
             }
         ],
     }
+    from_sources(resource, sources)
     return {key: value for key, value in resource.items() if value != []}
+
+
+# Elements of a source's Patient served as the newest source that gave them said them: one
+# answer each (US Core allows one race, one ethnicity, one birth sex, one death).
+LATEST_SAYS = ("maritalStatus", "multipleBirthBoolean", "multipleBirthInteger")
+DECEASED = ("deceasedDateTime", "deceasedBoolean")
+
+
+def from_sources(resource: dict[str, Any], sources: Sequence[SourceRecord]) -> None:
+    """Add to the portal's Patient what its sources said and the portal has no field for: death,
+    addresses and contact points (every distinct one), extensions (race, ethnicity, birth sex...:
+    each kind from the newest source that gave it), marital status. Each source is named in
+    `meta.tag`. A person any source says has died is not an active record."""
+    raws = [record.raw for record in sources if isinstance(record.raw, dict)]
+    if not raws:
+        return
+    for record in sources:
+        tag = {"system": "urn:portal:source-organization", "code": record.source.slug, "display": record.source.name}
+        if tag not in resource["meta"]["tag"]:
+            resource["meta"]["tag"].append(tag)
+    deaths = [(key, raw[key]) for raw in raws for key in DECEASED if raw.get(key) not in (None, "", False)]
+    dated = [(key, value) for key, value in deaths if key == "deceasedDateTime" and isinstance(value, str)]
+    if deaths:
+        key, value = dated[0] if dated else ("deceasedBoolean", True)
+        resource[key] = value
+        resource["active"] = False
+    elif any(raw.get("deceasedBoolean") is False for raw in raws):
+        resource["deceasedBoolean"] = False
+    for name in ("address", "telecom"):
+        kept = list(resource[name])
+        for raw in raws:
+            for element in raw.get(name) or []:
+                if isinstance(element, dict) and element and not _already(kept, element, name):
+                    kept.append(element)
+        resource[name] = kept
+    extensions: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for raw in raws:
+        given = [e for e in raw.get("extension") or [] if isinstance(e, dict) and isinstance(e.get("url"), str)]
+        urls = {e["url"] for e in given} - taken
+        extensions += [e for e in given if e["url"] in urls]
+        taken |= urls
+    if extensions:
+        resource["extension"] = extensions
+    for name in LATEST_SAYS:
+        said = next((raw[name] for raw in raws if raw.get(name) not in (None, "", {})), None)
+        if said is not None and not (name.startswith("multipleBirth") and _said_multiple_birth(resource)):
+            resource[name] = said
+
+
+def _said_multiple_birth(resource: dict[str, Any]) -> bool:
+    return any(key.startswith("multipleBirth") for key in resource)
+
+
+def _already(kept: list[dict[str, Any]], element: dict[str, Any], name: str) -> bool:
+    if name == "telecom":
+        value = _comparable(element)
+        return any(_comparable(other) == value for other in kept)
+    return element in kept
+
+
+def _comparable(contact: dict[str, Any]) -> tuple[str, str]:
+    """A contact point as compared: phone numbers by their digits, anything else case-blind."""
+    value = str(contact.get("value", ""))
+    system = str(contact.get("system", ""))
+    if system in ("phone", "fax", "sms"):
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return "phone", digits[-10:]
+    return system, value.strip().lower()

@@ -1,6 +1,7 @@
 """Rewrite a source's references to the portal's own ids, for a whole page in one query.
 
-A source refers by its own ids ("urn:uuid:...", "Encounter/abc", ".../Patient/123").
+A source refers by its own ids ("urn:uuid:...", "Encounter/abc", ".../Patient/123"), or by a
+bundle's fullUrl or conditionally, which the import resolved and kept on the record.
 The API answers with portal ids, so a reference becomes `Patient/<portal patient id>`
 or `<Type>/<portal record id>` when it points at something this caller may read about
 the same patient. Anything else (a practitioner, an organization, a held result, a
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
 from django.db.models import Case, F, JSONField, Q, When
 
+from records.fhir.resolve_references import references_in
 from records.fhir_api.resource_types import CLINICAL_TYPES, PATIENT
 from records.fhir_api.visibility import Visibility
 from records.models import SourceRecord
@@ -40,16 +42,13 @@ def parse(reference: str) -> tuple[str | None, str] | None:
     return None
 
 
-def _references(node: Any) -> Iterator[dict[str, Any]]:
-    """Every Reference (an object with a string `reference`) inside a resource."""
-    if isinstance(node, dict):
-        if isinstance(node.get("reference"), str):
-            yield node
-        for value in node.values():
-            yield from _references(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _references(value)
+def target_of(record: SourceRecord, reference: str) -> tuple[str | None, str] | None:
+    """(type or None, source id) a record's reference points at: as the import resolved it (by
+    the bundle's fullUrl, or conditionally), else as it reads."""
+    resolved = record.resolved_references.get(reference) if isinstance(record.resolved_references, dict) else None
+    if isinstance(resolved, list) and len(resolved) == 2:
+        return str(resolved[0]), str(resolved[1])
+    return parse(reference)
 
 
 class ReferenceMap:
@@ -66,8 +65,8 @@ class ReferenceMap:
     def load(self, records: Iterable[SourceRecord]) -> ReferenceMap:
         wanted: dict[int, set[str]] = defaultdict(set)
         for record in records:
-            for ref in _references(record.raw):
-                parsed = parse(ref["reference"])
+            for ref in references_in(record.raw):
+                parsed = target_of(record, ref["reference"])
                 if parsed is not None:
                     wanted[record.source_id].add(parsed[1])
         if not wanted:
@@ -94,12 +93,12 @@ class ReferenceMap:
                 self.targets[(source_id, resource_id)].append((kind, str(pk)))
         return self
 
-    def resolve(self, source_id: int, reference: str) -> str | None:
-        parsed = parse(reference)
+    def resolve(self, record: SourceRecord, reference: str) -> str | None:
+        parsed = target_of(record, reference)
         if parsed is None:
             return None
         kind, resource_id = parsed
-        for target_kind, portal_id in self.targets.get((source_id, resource_id), []):
+        for target_kind, portal_id in self.targets.get((record.source_id, resource_id), []):
             if kind is None or kind == target_kind:
                 return f"{target_kind}/{portal_id}"
         return None
@@ -107,23 +106,23 @@ class ReferenceMap:
     def rewrite(self, record: SourceRecord) -> dict[str, Any]:
         """A copy of the record's raw resource with every reference rewritten or reduced."""
         resource = copy.deepcopy(record.raw)
-        for ref in list(_references(resource)):
+        for ref in list(references_in(resource)):
             if ref["reference"].startswith("#"):
                 continue  # a contained resource: already local
-            target = self.resolve(record.source_id, ref["reference"])
+            target = self.resolve(record, ref["reference"])
             if target is not None:
                 ref["reference"] = target
                 continue
             if not ref.get("display"):
-                name = self.name(record.source_id, ref["reference"])
+                name = self.name(record, ref["reference"])
                 if name:
                     ref["display"] = name
             del ref["reference"]
         return _without_empty(resource)
 
-    def name(self, source_id: int, reference: str) -> str | None:
-        parsed = parse(reference)
-        return self.names.get((source_id, parsed[1])) if parsed is not None else None
+    def name(self, record: SourceRecord, reference: str) -> str | None:
+        parsed = target_of(record, reference)
+        return self.names.get((record.source_id, parsed[1])) if parsed is not None else None
 
 
 def name_of(resource: Any) -> str:

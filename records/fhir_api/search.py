@@ -1,10 +1,12 @@
 """Parse FHIR search parameters into filters on the record (RecordItem) and a page.
 
-Supported: `date` prefixes eq/ne/ge/gt/le/lt on `effective_at` (a date without a time
-zone is a day in the clinic's time zone, as the portal shows it), tokens as
-`system|code`, `|code`, `system|` or a bare `code` (matched on the coding the record
-projected), commas for "any of", repeated parameters for "all of". Anything else
-is a SearchError that names the parameter (answered 400).
+Supported: `date` prefixes eq/ne/ge/gt/le/lt on `effective_at`, and on the time the portal
+last changed the resource for `_lastUpdated` (a date without a time zone is a day in the
+clinic's time zone, as the portal shows it); tokens as `system|code`, `|code`, `system|` or a
+bare `code`, matched against every coding of the element as the source sent it (a resource
+coded in LOINC and SNOMED is found by either); commas for "any of", repeated parameters for
+"all of"; `_include=<Type>:patient`. Anything else is a SearchError that names the parameter
+(answered 400).
 """
 
 from __future__ import annotations
@@ -19,17 +21,19 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import QueryDict
 
-from portal.lookups import NOTHING, fits
+from portal.lookups import NOTHING
+from records.fhir_api import conformance
+from records.fhir_api.raw_query import json_path
 from records.fhir_api.resource_types import (
     ALL_TYPES,
-    CATEGORY,
     CLINICAL_TYPES,
-    CODE,
     CONTROL_PARAMS,
     DATE,
+    INCLUDE,
+    LAST_UPDATED,
     PATIENT_PARAM,
+    Token,
 )
-from records.models import RecordItem
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -62,6 +66,8 @@ class SearchQuery:
     patient_id: str | None
     ids: tuple[str, ...]
     page: Page
+    # `_include=<Type>:patient`: the page's patient comes along (search mode "include").
+    include_patient: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,28 +150,40 @@ def summary_params(params: QueryDict) -> None:
 
 
 def clinical_query(resource_type: str, params: QueryDict) -> SearchQuery:
-    """The filters (on RecordItem, through `item__`) and page for a search of a clinical type."""
+    """The filters (on SourceRecord, and its RecordItem through `item__`) and page for a search
+    of a clinical type."""
     spec = CLINICAL_TYPES[resource_type]
     filters = Q()
     patient_id: str | None = None
     ids: tuple[str, ...] = ()
+    include_patient = False
     for name, values in params.lists():
         if name in CONTROL_PARAMS:
             continue
         for value in values:
+            param = spec.params.get(name)
             if name == PATIENT_PARAM:
                 patient_id = patient_reference(name, value)
             elif name == "_id":
                 ids = tuple(_ids(name, value))
-            elif spec.params.get(name) == DATE:
+            elif name == LAST_UPDATED:
+                filters &= _any(name, value, lambda n, v: _date_filter(n, v, "updated_at"))
+            elif name == INCLUDE:
+                include_patient = _include(resource_type, value)
+            elif param == DATE:
                 filters &= _any(name, value, _date_filter)
-            elif spec.params.get(name) == CODE:
-                filters &= _any(name, value, _code_filter)
-            elif spec.params.get(name) == CATEGORY:
-                filters &= _any(name, value, _category_filter)
+            elif isinstance(param, Token):
+                filters &= _any(name, value, _token_filter(resource_type, name, param))
             else:
                 raise SearchError(name, f"is not a search parameter this server supports for {resource_type}.")
-    return SearchQuery(filters, patient_id, ids, page_of(params))
+    return SearchQuery(filters, patient_id, ids, page_of(params), include_patient)
+
+
+def _include(resource_type: str, value: str) -> bool:
+    """`<Type>:patient` (or `<Type>:patient:Patient`): the only inclusion this server makes."""
+    if value in (f"{resource_type}:{PATIENT_PARAM}", f"{resource_type}:{PATIENT_PARAM}:Patient"):
+        return True
+    raise SearchError(INCLUDE, f"only '{resource_type}:{PATIENT_PARAM}' is supported (the patient of the results).")
 
 
 def _ids(name: str, value: str) -> list[str]:
@@ -194,33 +212,38 @@ def _token(name: str, value: str) -> tuple[str | None, str]:
     return system, code
 
 
-def _code_filter(name: str, value: str) -> Q:
-    system, code = _token(name, value)
-    if not fits(RecordItem, "code", code) or (system is not None and not fits(RecordItem, "code_system", system)):
-        return NOTHING
-    found = Q()
-    if system is not None:
-        found &= Q(item__code_system=system)
-    if code:
-        found &= Q(item__code=code)
-    return found
+def _token_filter(resource_type: str, name: str, param: Token) -> Callable[[str, str], Q]:
+    def build(_name: str, value: str) -> Q:
+        system, code = _token(name, value)
+        if param.plain_code:
+            # A bare `code` element's system is the one the specification binds it to.
+            if system is not None and system != param.system:
+                return NOTHING
+            if not code:
+                return json_path(param.path, {})
+            return json_path(f"{param.path} ? (@ == $code)", {"code": code})
+        conditions, variables = [], {}
+        if system:
+            conditions.append("@.system == $system")
+            variables["system"] = system
+        elif system == "":
+            conditions.append("!exists(@.system)")
+        if code:
+            conditions.append("@.code == $code")
+            variables["code"] = code
+        found = json_path(f"{param.path} ? ({' && '.join(conditions)})", variables)
+        derived = conformance.derived_token(resource_type, name, system, code)
+        return found | derived if derived is not None else found
+
+    return build
 
 
-def _category_filter(name: str, value: str) -> Q:
-    # The record keeps the category's code only, so a system part cannot narrow it further.
-    _system, code = _token(name, value)
-    if not code:
-        raise SearchError(name, "needs a code.")
-    return Q(item__category=code) if fits(RecordItem, "category", code) else NOTHING
-
-
-def _date_filter(name: str, value: str) -> Q:
+def _date_filter(name: str, value: str, field: str = "item__effective_at") -> Q:
     prefix = value[:2] if value[:2].isalpha() else "eq"
     moment = value[2:] if value[:2].isalpha() else value
     if prefix not in PREFIXES:
         raise SearchError(name, f"the prefix '{prefix}' is not supported (use eq, ne, ge, gt, le or lt).")
     start, end = _interval(name, moment)
-    field = "item__effective_at"
     return {
         "eq": Q(**{f"{field}__gte": start, f"{field}__lt": end}),
         "ne": ~Q(**{f"{field}__gte": start, f"{field}__lt": end}) & Q(**{f"{field}__isnull": False}),

@@ -9,6 +9,7 @@ the page, and the audit row.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,11 +69,28 @@ def _audit(access: Access, actor: User, object_type: str, object_id: object, rec
     )
 
 
+def source_patients(people: Iterable[Patient]) -> dict[Any, list[SourceRecord]]:
+    """Each person's Patient resources as their sources sent them, newest first (one query)."""
+    found: dict[Any, list[SourceRecord]] = defaultdict(list)
+    records = (
+        SourceRecord.objects.filter(patient__in=[person.pk for person in people], resource_type=PATIENT)
+        .select_related("source")
+        .order_by("-updated_at", "-pk")
+    )
+    for record in records:
+        found[record.patient_id].append(record)
+    return found
+
+
+def patient_resource(person: Patient) -> dict[str, Any]:
+    return resources.patient(person, source_patients([person])[person.pk])
+
+
 def patient_read(*, caller: Caller, patient_id: str) -> dict[str, Any]:
     caller.require(PATIENT)
     access = caller.access(patient_id)
     audit.record_access(access, actor=caller.user, action=VIEW, object_type="fhir.Patient", object_id=patient_id)
-    return resources.patient(access.patient)
+    return patient_resource(access.patient)
 
 
 def clinical_read(*, caller: Caller, resource_type: str, resource_id: str) -> dict[str, Any]:
@@ -103,11 +121,21 @@ def clinical_search(*, caller: Caller, resource_type: str, query: SearchQuery, l
     records = _visible(access, [resource_type]).filter(query.filters)
     if query.ids:
         records = records.filter(pk__in=[pk for i in query.ids if (pk := as_id(i)) is not None])
+    if query.include_patient:
+        caller.require(PATIENT)
     page = query.page
     total = records.count()
     found = list(records[page.offset : page.offset + page.count]) if page.count else []
     _audit(access, caller.user, f"fhir.{resource_type}", f"searchset:{len(found)}", found)
-    return bundles.searchset(location=location, page=page, total=total, resources=_build(access, found))
+    included = []
+    if query.include_patient and found:
+        audit.record_access(
+            access, actor=caller.user, action=VIEW, object_type="fhir.Patient", object_id=access.patient.pk
+        )
+        included.append(patient_resource(access.patient))
+    return bundles.searchset(
+        location=location, page=page, total=total, resources=_build(access, found), included=included
+    )
 
 
 def everything(
@@ -125,7 +153,7 @@ def everything(
     found = list(records[first:last]) if last > first else []
     built = _build(access, found)
     if with_patient and page.offset == 0 and page.count:
-        built.insert(0, resources.patient(access.patient))
+        built.insert(0, patient_resource(access.patient))
     _audit(access, caller.user, "fhir.Patient/$everything", f"searchset:{len(built)}", found)
     return bundles.searchset(location=location, page=page, total=total, resources=built)
 
@@ -146,7 +174,11 @@ def patient_summary(*, caller: Caller, patient_id: str, base: str) -> dict[str, 
     records = [entry.record for _section, entries in sections for entry in entries]
     _audit(access, caller.user, "fhir.Patient/$summary", f"document:{len(records)}", records)
     return summary.document(
-        patient=access.patient, sections=sections, resources_listed=_build(access, records), base=base
+        patient=access.patient,
+        patient_resource=patient_resource(access.patient),
+        sections=sections,
+        resources_listed=_build(access, records),
+        base=base,
     )
 
 
@@ -181,8 +213,12 @@ def patient_search(*, caller: Caller, query: PatientQuery, location: Location) -
     total = people.count()
     found = list(people[page.offset : page.offset + page.count]) if page.count else []
     _audit_each(caller.user, found)
+    said = source_patients(found)
     return bundles.searchset(
-        location=location, page=page, total=total, resources=[resources.patient(person) for person in found]
+        location=location,
+        page=page,
+        total=total,
+        resources=[resources.patient(person, said[person.pk]) for person in found],
     )
 
 

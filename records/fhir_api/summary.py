@@ -182,12 +182,13 @@ def _section(section: Section, entries: list[Entry], patient: Patient) -> dict[s
 def document(
     *,
     patient: Patient,
+    patient_resource: dict[str, Any],
     sections: list[tuple[Section, list[Entry]]],
     resources_listed: list[dict[str, Any]],
     base: str,
 ) -> dict[str, Any]:
-    """The IPS Bundle: the Composition, the Patient, the author, then `resources_listed` (the
-    sections' resources, as the API builds them, in section order)."""
+    """The IPS Bundle: the Composition, the Patient (`patient_resource`, as the API builds it), the
+    author, then `resources_listed` (the sections' resources, as the API builds them, in section order)."""
     clinic = patient.home_organization
     author = downloads.organization_uri(clinic)
     now = timezone.now().isoformat()
@@ -217,7 +218,7 @@ def document(
     }
     head = [
         {"fullUrl": f"urn:uuid:{composition['id']}", "resource": composition},
-        {"fullUrl": f"{base}/Patient/{patient.pk}", "resource": resources.patient(patient)},
+        {"fullUrl": f"{base}/Patient/{patient.pk}", "resource": patient_resource},
         {"fullUrl": author, "resource": downloads.organization_resource(clinic)},
     ]
     body = [

@@ -35,6 +35,9 @@ class SourceRecord(models.Model):
         "portal.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="source_records"
     )
     raw = models.JSONField()
+    # References the import resolved to another resource than the id they spell (a bundle's
+    # fullUrl that is not `Type/id`, a conditional reference): {reference: [type, source id]}.
+    resolved_references = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
     version = models.PositiveIntegerField(default=1)
     first_imported_at = models.DateTimeField(default=timezone.now)

@@ -294,6 +294,7 @@ class Importer:
             subject_id=prepared.subject_id,
             patient_id=self.patients.get(prepared.subject_id),
             raw=prepared.entry.resource,
+            resolved_references=self.references.resolved_otherwise(prepared.entry.resource),
             content_hash=prepared.digest,
             first_imported_at=now,
             updated_at=now,
@@ -327,6 +328,7 @@ class Importer:
         for row, prepared in changed:
             self.touched.add(row.patient_id)
             row.raw = prepared.entry.resource
+            row.resolved_references = self.references.resolved_otherwise(prepared.entry.resource)
             row.content_hash = prepared.digest
             row.version += 1
             row.updated_at = now
@@ -348,7 +350,8 @@ class Importer:
             items_changed.append(current)
             attached.append((current, prepared))
         SourceRecord.objects.bulk_update(
-            [row for row, _ in changed], ["raw", "content_hash", "version", "updated_at", "last_run"]
+            [row for row, _ in changed],
+            ["raw", "resolved_references", "content_hash", "version", "updated_at", "last_run"],
         )
         # A rule may mark a changed item it now covers; it never unmarks one.
         self.classify(items_new + items_changed)

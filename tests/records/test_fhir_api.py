@@ -122,6 +122,7 @@ def test_metadata_is_a_valid_r4_capability_statement(client) -> None:
     assert {p["name"]: p["type"] for p in observation["searchParam"]} == {
         "patient": "reference",
         "_id": "token",
+        "_lastUpdated": "date",
         "date": "date",
         "code": "token",
         "category": "token",

@@ -271,8 +271,9 @@ def test_the_narrative_is_escaped(patient, client) -> None:
 def test_the_summary_costs_the_same_queries_however_long_the_record(imported, me, django_assert_num_queries) -> None:
     summary_of(me, imported)  # the session registry writes once a minute
     # Session and user (2), staff role and second-factor devices (3), the patient (1), the sections'
-    # records (1), the latest results (1), their references (1), the audit row (1), the idle clock (3).
-    with django_assert_num_queries(13):
+    # records (1), the latest results (1), their references (1), what the sources said of the patient
+    # (1), the audit row (1), the idle clock (3).
+    with django_assert_num_queries(14):
         short = summary_of(me, imported)
     source = imported.home_organization
     for day in range(5):
@@ -287,7 +288,7 @@ def test_the_summary_costs_the_same_queries_however_long_the_record(imported, me
             effective_at=when,
         )
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         longer = summary_of(me, imported)
 
     assert len(longer["entry"]) == len(short["entry"]) + 10
