@@ -207,17 +207,26 @@ def test_item_9_above_0_shows_with_its_safety_conversation(clock: Any) -> None:
     assert reverse("staff_thread", args=[answer["alert_thread"]]) in body
 
 
-# Session, user, second factor, staff check, notices badge; then the page's own: the visit's patient,
-# the access policy (patient, staff role), the visit, its requests' notes, the stored briefing, the audit.
-PAGE_QUERIES = 12
+# Session (read and saved), user, second factor, staff check, the header's patient, notices badge;
+# then the page's own: the visit's patient, the access policy (patient, caregiver grant, staff role),
+# the visit, its requests' notes, the stored briefing, the audit event (in its savepoint).
+PAGE_QUERIES = 17
 
 
 def test_the_build_and_the_page_cost_the_same_queries_for_a_full_record_as_for_an_empty_one(
     source: Any, clock: Any, django_assert_num_queries: Any
 ) -> None:
     full = _synthea_visit(source, clock)
-    empty = booked_visit(
-        PatientFactory(home_organization=full.organization), timezone.now() + timedelta(days=1), full.visit_type
+    empty = Appointment.objects.create(
+        organization=full.organization,
+        patient=PatientFactory(home_organization=full.organization),
+        provider=full.provider,
+        location=full.location,
+        visit_type=full.visit_type,
+        during=(full.ends_at, full.ends_at + timedelta(minutes=30)),
+        status=Appointment.Status.BOOKED,
+        source=Appointment.Source.STAFF,
+        booked_at=full.booked_at,
     )
     client = sign_in(Client(), _clinician(full.patient), second_factor=True)
     client.get(reverse("staff_previsit", args=[empty.pk]))  # the session's first page writes its own rows
@@ -237,12 +246,9 @@ def test_the_build_and_the_page_cost_the_same_queries_for_a_full_record_as_for_a
 def test_booking_queues_the_build_after_the_commit_and_the_task_builds_it(
     clinic: Clinic, django_capture_on_commit_callbacks: Any
 ) -> None:
-    with (
-        mock.patch.object(previsit, "queue_task") as queue_task,
-        mock.patch.object(refresh, "_enqueue"),
-        django_capture_on_commit_callbacks(execute=False) as callbacks,
-    ):
-        visit = _book(clinic, datetime(2026, 12, 11, 9, 0, tzinfo=CLINIC_ZONE))
+    with mock.patch.object(previsit, "queue_task") as queue_task, mock.patch.object(refresh, "_enqueue"):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            visit = _book(clinic, datetime(2026, 12, 11, 9, 0, tzinfo=CLINIC_ZONE))
         assert queue_task.call_count == 0  # nothing before the commit
         for callback in callbacks:
             callback()
