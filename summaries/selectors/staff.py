@@ -6,7 +6,7 @@ says when one was shown."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -197,9 +197,13 @@ def _gap(data: dict[str, Any], language: str, patient_id: object) -> ShownGap:
 
 
 def _lines(data: list[dict[str, Any]], patient_id: object, language: str) -> list[ShownLine]:
+    """The lines in words; without the plain-language meaning written for patients (a clinician
+    reads the value and its direction)."""
     lines = [Line.from_json(entry) for entry in data]
     return [
-        shown(line, patient_id=patient_id, language=language, last_read=None) for line in lines if line.key in PHRASES
+        replace(shown(line, patient_id=patient_id, language=language, last_read=None), meaning="")
+        for line in lines
+        if line.key in PHRASES  # a section's phrases arrive with its app
     ]
 
 
