@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 
+from portal.models import Patient
 from records.models import CareTask, HomeReading, RecordItem, SourceRecord
 from records.selectors.visits import NOT_HELD
 from records.services.readings import Level, assess, effective_limits
@@ -216,15 +217,33 @@ def readings_trend(patient_id: PatientId, *, now: datetime, period: timedelta) -
     return trends
 
 
+def _scalar(queryset: Any, **aggregate: Any) -> Subquery:
+    """One aggregate of `queryset`'s rows of the outer patient, as a subquery."""
+    ((name, expression),) = aggregate.items()
+    return Subquery(
+        queryset.filter(patient_id=OuterRef("pk")).values("patient_id").annotate(**{name: expression}).values(name)
+    )
+
+
 def watermark(patient_id: PatientId) -> dict[str, Any]:
-    """The record's side of the briefing's inputs watermark: newest update and counts (two queries)."""
-    records = SourceRecord.objects.filter(patient_id=patient_id).aggregate(n=Count("pk"), newest=Max("updated_at"))
-    readings = HomeReading.objects.filter(patient_id=patient_id).aggregate(n=Count("pk"), newest=Max("created_at"))
-    released = _released(patient_id).aggregate(n=Count("pk"))
+    """The record's side of the briefing's inputs watermark: newest update and counts (one query:
+    each aggregate a subquery of the patient's row)."""
+    row = (
+        Patient.objects.filter(pk=patient_id)
+        .values(
+            records=_scalar(SourceRecord.objects.all(), n=Count("pk")),
+            records_newest=_scalar(SourceRecord.objects.all(), newest=Max("updated_at")),
+            released=_scalar(RecordItem.objects.filter(release=RecordItem.Release.RELEASED), n=Count("pk")),
+            readings=_scalar(HomeReading.objects.all(), n=Count("pk")),
+            readings_newest=_scalar(HomeReading.objects.all(), newest=Max("created_at")),
+        )
+        .first()
+    ) or {}
+    records_newest, readings_newest = row.get("records_newest"), row.get("readings_newest")
     return {
-        "records": records["n"],
-        "records_newest": records["newest"].isoformat() if records["newest"] else None,
-        "released": released["n"],
-        "readings": readings["n"],
-        "readings_newest": readings["newest"].isoformat() if readings["newest"] else None,
+        "records": row.get("records") or 0,
+        "records_newest": records_newest.isoformat() if records_newest else None,
+        "released": row.get("released") or 0,
+        "readings": row.get("readings") or 0,
+        "readings_newest": readings_newest.isoformat() if readings_newest else None,
     }
