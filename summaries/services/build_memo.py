@@ -35,4 +35,4 @@ def once(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     key = (read.__module__, read.__qualname__, tuple(str(arg) for arg in args), tuple(sorted(kwargs.items())))
     if key not in memo:
         memo[key] = read(*args, **kwargs)
-    return memo[key]  # type: ignore[no-any-return]
+    return memo[key]

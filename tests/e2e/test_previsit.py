@@ -43,7 +43,7 @@ def no_violations(page: Page, name: str) -> None:
     assert not violations, f"{name}: {describe_violations(violations)}"
 
 
-def _tomorrows_visit(clinic: Clinic):  # type: ignore[no-untyped-def]
+def _tomorrows_visit(clinic: Clinic):  # type: ignore[no-untyped-def]  # noqa: F811
     """Tomorrow at 9:00 with Dr Kim, checked in with a PHQ-9, a result, readings and a question waiting."""
     patient = clinic.patient
     booked = visit(
