@@ -356,6 +356,8 @@ CELERY_BEAT_SCHEDULE = {
     "scheduling-offers": {"task": "scheduling.send_waitlist_offers", "schedule": 60, "options": {"expires": 55}},
     # Briefings left stale (a worker died mid-build) or a day old (dates move: "coming due").
     "summaries-briefing-sweep": {"task": "summaries.briefing_sweep", "schedule": crontab(hour=2, minute=30)},
+    # Hourly: at each clinic where it is evening, the next day's visits' pre-visit briefings.
+    "summaries-previsit-evening": {"task": "summaries.previsit_evening", "schedule": crontab(minute=5)},
 }
 # Seconds a briefing waits after its first change before it is rebuilt (a burst of changes: one rebuild).
 BRIEFING_DEBOUNCE_SECONDS = env_int("BRIEFING_DEBOUNCE_SECONDS", 30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from summaries.services import refresh
+from summaries.services import previsit, refresh
 
 
 @shared_task(name="summaries.rebuild_briefing", acks_late=True, time_limit=120, soft_time_limit=100)
@@ -17,3 +17,21 @@ def rebuild_briefing(patient_id: str) -> str:
 def briefing_sweep() -> int:
     """Enqueue a rebuild of every briefing that is stale or a day old (beat, nightly)."""
     return refresh.sweep()
+
+
+@shared_task(name="summaries.build_previsit", acks_late=True, time_limit=120, soft_time_limit=100)
+def build_previsit(appointment_id: int) -> str:
+    """Build one visit's pre-visit briefing (on booking, when opened unbuilt). Idempotent."""
+    return previsit.build(appointment_id)
+
+
+@shared_task(name="summaries.previsit_for_patient", acks_late=True, time_limit=300, soft_time_limit=270)
+def previsit_for_patient(patient_id: str) -> int:
+    """Rebuild the pre-visit briefings of a patient's upcoming visits (their inputs changed)."""
+    return previsit.build_for_patient(patient_id)
+
+
+@shared_task(name="summaries.previsit_evening", acks_late=True, time_limit=600, soft_time_limit=540)
+def previsit_evening() -> int:
+    """Queue the next day's pre-visit briefings at each clinic where it is evening (beat, hourly)."""
+    return previsit.prepare_tomorrow()

@@ -6,13 +6,14 @@ not audited here; the briefing audits when someone reads it, and filters each li
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import Exists, F, Max, OuterRef, Q
 
-from records.models import HomeReading, RecordItem, SourceRecord
+from records.models import CareTask, HomeReading, RecordItem, SourceRecord
 from records.selectors.visits import NOT_HELD
 from records.services.readings import Level, assess, effective_limits
 
@@ -58,16 +59,14 @@ def changes_since(patient_id: PatientId, *, since: datetime) -> list[RecordItem]
     )
 
 
-def last_visit_before(patient_id: PatientId, *, now: datetime) -> datetime | None:
-    """When the patient's last visit (at any source) began, if it took place before `now`. A
-    confidential visit never counts: the date heads the briefing every reader sees, and a teen's
-    parent must not learn from it when that visit took place."""
-    return (
-        _released(patient_id)
-        .filter(kind=Kind.VISIT, effective_at__lt=now, confidential=False)
-        .exclude(status__in=NOT_HELD)
-        .aggregate(last=Max("effective_at"))["last"]
-    )
+def last_visit_before(patient_id: PatientId, *, now: datetime, source_id: int | None = None) -> datetime | None:
+    """When the patient's last visit (at any source, or at `source_id`'s only) began, if it took
+    place before `now`. A confidential visit never counts: the date heads the briefing every reader
+    sees, and a teen's parent must not learn from it when that visit took place."""
+    visits = _released(patient_id).filter(kind=Kind.VISIT, effective_at__lt=now, confidential=False)
+    if source_id is not None:
+        visits = visits.filter(source_id=source_id)
+    return visits.exclude(status__in=NOT_HELD).aggregate(last=Max("effective_at"))["last"]
 
 
 def unfollowed_out_of_range(patient_id: PatientId, *, since: datetime) -> list[RecordItem]:
@@ -147,15 +146,100 @@ def care_team(patient_id: PatientId, *, limit: int = 12) -> list[CareTeamEntry]:
     return list(by_source.values())[:limit]
 
 
+# -- the clinician's pre-visit briefing -----------------------------------------------------------------
+
+
+def check_in_reports(patient_id: PatientId, *, since: datetime, until: datetime) -> list[CareTask]:
+    """What the patient reported about their medicines and allergies at a check-in between `since`
+    and `until`: the correction tasks eCheck-in opened (scheduling.services.checkin.medicines_review),
+    each with the record item it is about (none for a new medicine or allergy). One query."""
+    return list(
+        CareTask.objects.filter(
+            patient_id=patient_id, kind=CareTask.Kind.CORRECTION, created_at__gte=since, created_at__lte=until
+        )
+        .filter(Q(item__isnull=True) | Q(item__kind__in=[Kind.MEDICATION, Kind.ALLERGY]))
+        .select_related("item__source")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ReadingTrend:
+    """One kind of home reading over the last period and the one before: how many, the latest,
+    the averages (systolic/diastolic for blood pressure) and how many crossed the patient's limits."""
+
+    kind: str
+    count: int
+    latest: HomeReading
+    recent: tuple[float, ...]  # averages of the last period: (value,) or (systolic, diastolic)
+    previous: tuple[float, ...] | None  # the period before, if it had readings
+    over_limit: int
+
+
+def _average(readings: list[HomeReading]) -> tuple[float, ...]:
+    if readings[0].kind == HomeReading.Kind.BLOOD_PRESSURE:
+        return (
+            sum(r.systolic or 0 for r in readings) / len(readings),
+            sum(r.diastolic or 0 for r in readings) / len(readings),
+        )
+    return (float(sum(r.value or 0 for r in readings)) / len(readings),)
+
+
+def readings_trend(patient_id: PatientId, *, now: datetime, period: timedelta) -> list[ReadingTrend]:
+    """Per kind of home reading, the last `period` against the one before (two queries)."""
+    readings = list(
+        HomeReading.objects.filter(patient_id=patient_id, taken_at__gte=now - 2 * period, taken_at__lte=now).order_by(
+            "kind", "-taken_at", "-pk"
+        )
+    )
+    if not readings:
+        return []
+    limits = effective_limits(patient_id)  # type: ignore[arg-type]
+    by_kind: dict[str, list[HomeReading]] = {}
+    for reading in readings:
+        by_kind.setdefault(reading.kind, []).append(reading)
+    trends = []
+    for kind, found in by_kind.items():
+        recent = [r for r in found if r.taken_at >= now - period]
+        previous = [r for r in found if r.taken_at < now - period]
+        if not recent:
+            continue
+        trends.append(
+            ReadingTrend(
+                kind=kind,
+                count=len(recent),
+                latest=recent[0],
+                recent=_average(recent),
+                previous=_average(previous) if previous else None,
+                over_limit=sum(1 for r in recent if assess(r, limits).level >= Level.OUT_OF_RANGE),
+            )
+        )
+    return trends
+
+
+def _watermark_sql() -> str:
+    """Five aggregates of the patient's rows in one statement. Written as SQL: the ORM's subqueries
+    cost more to compile than the three round trips they would save."""
+    records, items, readings = (model._meta.db_table for model in (SourceRecord, RecordItem, HomeReading))
+    # Only the models' own table names are formatted in; every value is a bound parameter.
+    return (
+        f"SELECT (SELECT count(*) FROM {records} WHERE patient_id = %(patient)s),"  # noqa: S608
+        f" (SELECT max(updated_at) FROM {records} WHERE patient_id = %(patient)s),"
+        f" (SELECT count(*) FROM {items} WHERE patient_id = %(patient)s AND release = %(released)s),"
+        f" (SELECT count(*) FROM {readings} WHERE patient_id = %(patient)s),"
+        f" (SELECT max(created_at) FROM {readings} WHERE patient_id = %(patient)s)"
+    )
+
+
 def watermark(patient_id: PatientId) -> dict[str, Any]:
-    """The record's side of the briefing's inputs watermark: newest update and counts (two queries)."""
-    records = SourceRecord.objects.filter(patient_id=patient_id).aggregate(n=Count("pk"), newest=Max("updated_at"))
-    readings = HomeReading.objects.filter(patient_id=patient_id).aggregate(n=Count("pk"), newest=Max("created_at"))
-    released = _released(patient_id).aggregate(n=Count("pk"))
+    """The record's side of the briefing's inputs watermark: newest update and counts (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_watermark_sql(), {"patient": UUID(str(patient_id)), "released": RecordItem.Release.RELEASED})
+        records, records_newest, released, readings, readings_newest = cursor.fetchone()
     return {
-        "records": records["n"],
-        "records_newest": records["newest"].isoformat() if records["newest"] else None,
-        "released": released["n"],
-        "readings": readings["n"],
-        "readings_newest": readings["newest"].isoformat() if readings["newest"] else None,
+        "records": records,
+        "records_newest": records_newest.isoformat() if records_newest else None,
+        "released": released,
+        "readings": readings,
+        "readings_newest": readings_newest.isoformat() if readings_newest else None,
     }

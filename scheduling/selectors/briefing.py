@@ -12,7 +12,7 @@ from uuid import UUID
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
-from scheduling.models import Appointment, QuestionnaireResponse, VisitTypeQuestionnaire
+from scheduling.models import Appointment, AppointmentRequest, QuestionnaireResponse, VisitTypeQuestionnaire
 from scheduling.services.checkin import window
 
 PatientId = UUID | str
@@ -48,6 +48,69 @@ def upcoming_visits(patient_id: PatientId, *, now: datetime, limit: int = 5) -> 
         .order_by("during")[:limit]
     )
     return [Upcoming(visit, window(visit, now), max(visit.asked - visit.answered, 0)) for visit in visits]
+
+
+# -- the clinician's pre-visit briefing -----------------------------------------------------------------
+# Visits a pre-visit briefing is prepared for: booked, or the patient is already here.
+PREPARED = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
+# Visits that took place (for "since the last visit here").
+HELD = (Appointment.Status.ARRIVED, Appointment.Status.COMPLETED)
+
+
+def visit_for_previsit(appointment_id: int) -> Appointment | None:
+    """One visit with what its briefing names (type, provider, place, clinic), and the patient's
+    own words of the requests about it in `.notes` (two queries)."""
+    visit = (
+        Appointment.objects.select_related("visit_type", "location", "organization", "provider__user", "patient")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if visit is None:
+        return None
+    visit.notes = list(  # type: ignore[attr-defined]
+        AppointmentRequest.objects.filter(appointment=visit)
+        .exclude(note="")
+        .order_by("created_at", "pk")
+        .values_list("note", flat=True)
+    )
+    return visit
+
+
+def last_visit_here(patient_id: PatientId, *, organization_id: int, before: datetime) -> datetime | None:
+    """When the patient's last visit at this clinic that took place began, before `before` (one query)."""
+    return Appointment.objects.filter(
+        patient_id=patient_id, organization_id=organization_id, status__in=HELD, during__startswith__lt=before
+    ).aggregate(last=Max("during__startswith"))["last"]
+
+
+def check_in_answers(appointment_id: int) -> list[QuestionnaireResponse]:
+    """The questionnaires answered at this visit's check-in, with their questionnaire (one query)."""
+    return list(
+        QuestionnaireResponse.objects.filter(appointment_id=appointment_id)
+        .select_related("questionnaire")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def visits_to_prepare(*, starting_from: datetime, starting_before: datetime) -> list[tuple[int, int, datetime]]:
+    """(appointment id, organization id, start) of every booked visit starting in this window (one query)."""
+    rows = (
+        Appointment.objects.filter(
+            status__in=PREPARED, during__startswith__gte=starting_from, during__startswith__lt=starting_before
+        )
+        .order_by("during", "pk")
+        .values_list("pk", "organization_id", "during")
+    )
+    return [(pk, organization_id, during.lower) for pk, organization_id, during in rows]
+
+
+def upcoming_visit_ids(patient_id: PatientId, *, now: datetime, limit: int = 10) -> list[int]:
+    """The patient's next booked visits, soonest first (one query)."""
+    return list(
+        Appointment.objects.filter(patient_id=patient_id, status__in=PREPARED, during__endswith__gt=now)
+        .order_by("during", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def watermark(patient_id: PatientId) -> dict[str, Any]:

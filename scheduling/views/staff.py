@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal import visit_links
 from portal.access import Access, Action, access_patient
 from portal.forms.staff import PatientSearchForm
 from portal.lookups import as_id
@@ -70,6 +71,11 @@ def schedule(request: HttpRequest) -> HttpResponse:
         if provider is not None
         else []
     )
+    # What other apps offer for each visit (the pre-visit briefing), without importing them.
+    links = visit_links.links_for([visit.pk for entry in schedule_days for visit in entry.appointments], actor=actor)
+    for entry in schedule_days:
+        for visit in entry.appointments:
+            visit.links = links.get(visit.pk, [])  # type: ignore[attr-defined]
     context = {
         "form": form,
         "provider": provider,

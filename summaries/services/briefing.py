@@ -17,6 +17,7 @@ from portal import briefing_needs
 from records.models import HomeReading, RecordItem
 from records.selectors import briefing as record_inputs
 from scheduling.selectors import briefing as scheduling_inputs
+from summaries.services.build_memo import once, one_build
 from summaries.services.lines import CHANGED, NEXT, Line, from_need, iso, source
 
 Kind = RecordItem.Kind
@@ -173,7 +174,7 @@ def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list
     """Upcoming visits with their check-in, open requests with their named owner and committed
     time, screenings coming due: soonest first."""
     lines = []
-    for upcoming in scheduling_inputs.upcoming_visits(patient_id, now=now):
+    for upcoming in once(scheduling_inputs.upcoming_visits, patient_id, now=now):
         visit = upcoming.appointment
         lines.append(
             Line(
@@ -193,7 +194,7 @@ def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list
                 date=iso(visit.starts_at),
             )
         )
-    for state in messaging_inputs.threads_for_briefing(patient_id):
+    for state in once(messaging_inputs.threads_for_briefing, patient_id):
         if not state.awaiting_clinic:
             continue
         thread = state.thread
@@ -238,6 +239,11 @@ def _gap_source(gap: Any) -> dict[str, Any]:
 
 def compose(patient_id: PatientId, *, now: datetime) -> Built:
     """Every line of this patient's briefing as of `now`, the care team and the inputs' watermark."""
+    with one_build():  # the reads several rules share are made once
+        return _compose(patient_id, now=now)
+
+
+def _compose(patient_id: PatientId, *, now: datetime) -> Built:
     from summaries.services.needs import care_gaps
 
     since = window_start(patient_id, now=now)

@@ -161,7 +161,9 @@ def evaluate(patient_id: UUID | str, *, now: datetime) -> list[CareGap]:
         codes |= care_gap_codes.exact_values(rule.closers)
     items = items_for_rules(patient.pk, kinds=APPLYING_KINDS, codes=codes) if rules else []
     gaps = [_evaluate_rule(rule, patient, items, now) for rule in rules]
-    with transaction.atomic():
+    # Inside a rebuild's transaction, no savepoint of its own (two round trips per patient): a
+    # failure here fails the rebuild, which then commits nothing.
+    with transaction.atomic(savepoint=False):
         if gaps:
             CareGap.objects.bulk_create(
                 gaps,

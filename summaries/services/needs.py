@@ -14,6 +14,7 @@ from portal.briefing_needs import Need, Source, register
 from records.selectors import briefing as record_inputs
 from scheduling.selectors import briefing as scheduling_inputs
 from summaries.selectors.care_gaps import gaps_for_briefing
+from summaries.services.build_memo import once
 
 PatientId = UUID | str
 # How far back an out-of-range result still asks for a follow-up.
@@ -23,7 +24,7 @@ FOLLOW_UP_WINDOW = timedelta(days=180)
 def care_gaps(patient_id: PatientId, *, now: datetime) -> list[Any]:
     """The patient's care gaps as the care-gap engine last evaluated them: objects with
     rule_name, status, due_on, as_of, confidential and source."""
-    return list(gaps_for_briefing(patient_id, now=now))
+    return list(once(gaps_for_briefing, patient_id, now=now))
 
 
 def results_without_follow_up(patient_id: PatientId, *, now: datetime) -> list[Need]:
@@ -68,7 +69,7 @@ def questionnaires_to_fill(patient_id: PatientId, *, now: datetime) -> list[Need
             on=upcoming.appointment.starts_at,
             rank=20,
         )
-        for upcoming in scheduling_inputs.upcoming_visits(patient_id, now=now)
+        for upcoming in once(scheduling_inputs.upcoming_visits, patient_id, now=now)
         if upcoming.questionnaires_to_fill
     ]
 
@@ -85,7 +86,7 @@ def unread_answers(patient_id: PatientId, *, now: datetime) -> list[Need]:
             confidential=state.thread.confidential,
             rank=15,
         )
-        for state in messaging_inputs.threads_for_briefing(patient_id)
+        for state in once(messaging_inputs.threads_for_briefing, patient_id)
         if state.unread
     ]
 

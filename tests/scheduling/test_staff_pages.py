@@ -25,8 +25,9 @@ from tests.scheduling.staff_arrange import ask_for, soon, today_at, visit
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
 # Session, user, second factor, staff check, notices badge; then the page's own: the scheduler,
-# the providers, the visits, their waiting change requests, one bulk audit insert.
-SCHEDULE_QUERIES = 16
+# the providers, the visits, their waiting change requests, one bulk audit insert; the roles of the
+# reader, for the links other apps add to each visit (portal/visit_links.py: the pre-visit briefing).
+SCHEDULE_QUERIES = 17
 LIST_QUERIES = 12
 
 
