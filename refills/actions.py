@@ -58,6 +58,10 @@ class MedicineAction:
         return self.action in Action.REQUESTABLE
 
     @property
+    def request_kind_label(self) -> str:
+        return str(RefillRequest.Kind(self.request_kind).label)
+
+    @property
     def request_kind(self) -> str:
         return RefillRequest.Kind.REFILL if self.action == Action.REFILL else RefillRequest.Kind.RENEWAL
 

@@ -104,3 +104,27 @@ def review(*, access: Access, actor: User, request_id: int, now: datetime) -> Re
         allergies,
         events,
     )
+
+
+REFILL_ROLES = ("nurse", "medical_assistant", "physician")
+
+
+def refill_staff(actor: User) -> StaffMember:
+    """The actor's job at the clinic whose refill queue they work (404 for anyone without one)."""
+    staff = (
+        StaffMember.objects.select_related("organization")
+        .filter(user=actor, is_active=True, role__in=REFILL_ROLES)
+        .order_by("pk")
+        .first()
+    )
+    if staff is None:
+        raise Http404
+    return staff
+
+
+def request_patient_id(request_id: int) -> object:
+    """Whose request this is (the access policy then decides); 404 for none."""
+    patient_id = RefillRequest.objects.filter(pk=request_id).values_list("patient_id", flat=True).first()
+    if patient_id is None:
+        raise Http404
+    return patient_id
