@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -87,7 +88,7 @@ def supply_days(item: RecordItem) -> int | None:
     return None
 
 
-def ends_on(item: RecordItem) -> date | None:
+def ends_on(item: RecordItem, zone: ZoneInfo) -> date | None:
     """The last day the prescription may be filled."""
     period = _dispense(item).get("validityPeriod")
     if isinstance(period, dict) and isinstance(period.get("end"), str):
@@ -97,7 +98,7 @@ def ends_on(item: RecordItem) -> date | None:
             pass
     if item.effective_at is None:
         return None
-    return timezone.localdate(item.effective_at) + VALIDITY
+    return timezone.localdate(item.effective_at, zone) + VALIDITY
 
 
 def protocol_for(code: str, protocols: Sequence[RefillProtocol]) -> RefillProtocol | None:
@@ -113,6 +114,7 @@ def decide(
     requests: Sequence[RefillRequest],
     today: date,
 ) -> MedicineAction:
+    zone = ZoneInfo(home.time_zone)
     """The action for one medicine. `items`: its prescriptions from every source; `requests`: the
     patient's requests for it (any status)."""
     newest = max(items, key=lambda item: (item.effective_at is not None, item.effective_at, item.pk))
@@ -130,10 +132,10 @@ def decide(
     open_request = next((r for r in requests if r.is_open), None)
     if open_request is not None:
         return MedicineAction(Action.REQUESTED, open_request=open_request, **base)
-    covered = _covered_until(latest, requests)
+    covered = _covered_until(latest, requests, zone)
     if covered is not None and (covered - today).days > EARLY_DAYS:
         return MedicineAction(Action.TOO_EARLY, covered_until=covered, days_left=(covered - today).days, **base)
-    last_day = ends_on(latest)
+    last_day = ends_on(latest, zone)
     used = sum(
         1
         for r in requests
@@ -150,14 +152,15 @@ def decide(
     return MedicineAction(Action.ENDED, ends_on=last_day, **base)
 
 
-def _covered_until(prescription: RecordItem, requests: Sequence[RefillRequest]) -> date | None:
+def _covered_until(prescription: RecordItem, requests: Sequence[RefillRequest], zone: ZoneInfo) -> date | None:
     """The day the last supply runs out: the newest supply sent through the portal, or the
     prescription's own first supply when nothing was sent since."""
     sent = [r for r in requests if r.status == RefillRequest.Status.SENT and r.decided_at is not None]
     if sent:
         last = max(sent, key=lambda r: (r.decided_at, r.pk))
-        return timezone.localdate(last.decided_at)  # type: ignore[arg-type] + timedelta(days=last.approved_days_supply or last.days_supply)
+        ended = timezone.localdate(last.decided_at, zone)  # type: ignore[arg-type]
+        return ended + timedelta(days=last.approved_days_supply or last.days_supply)
     days = supply_days(prescription)
     if days is None or prescription.effective_at is None:
         return None
-    return timezone.localdate(prescription.effective_at) + timedelta(days=days)
+    return timezone.localdate(prescription.effective_at, zone) + timedelta(days=days)

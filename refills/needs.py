@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -19,7 +20,6 @@ ANSWER_SHOWN = timedelta(days=14)
 
 
 def refill_needs(patient_id: UUID | str, *, now: datetime) -> list[Need]:
-    today = timezone.localdate(now)
     needs: list[Need] = []
     requests = list(
         RefillRequest.objects.filter(patient_id=patient_id)
@@ -37,8 +37,10 @@ def refill_needs(patient_id: UUID | str, *, now: datetime) -> list[Need]:
             "organizations": (request.organization.name,),
             "confidential": request.confidential,
         }
+        zone = ZoneInfo(request.organization.time_zone)
+        today = timezone.localdate(now, zone)
         if request.status == Status.SENT and request.decided_at is not None:
-            runs_out = timezone.localdate(request.decided_at) + timedelta(
+            runs_out = timezone.localdate(request.decided_at, zone) + timedelta(
                 days=request.approved_days_supply or request.days_supply
             )
             if today <= runs_out <= today + RUNNING_OUT:

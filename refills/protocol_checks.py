@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,8 +42,8 @@ def months_before(day: date, months: int) -> date:
     raise ValueError(day)
 
 
-def _day(item: RecordItem) -> date | None:
-    return timezone.localdate(item.effective_at) if item.effective_at else None
+def _day(item: RecordItem, zone: ZoneInfo | None = None) -> date | None:
+    return timezone.localdate(item.effective_at, zone) if item.effective_at else None
 
 
 def _newest(items: Sequence[RecordItem]) -> RecordItem | None:
@@ -66,7 +67,7 @@ def evaluate(
 ) -> list[Check]:
     """The checks of `protocol` for a request of `days_supply` days. `history`: the medicine's
     prescriptions (every source); `items`: the patient's visits, results and vitals."""
-    today = timezone.localdate(now)
+    today = timezone.localdate(now, ZoneInfo(home.time_zone))
     if protocol is None:
         return [Check("protocol", False, _("No refill protocol covers this medicine: the prescriber decides."))]
     checks: list[Check] = []

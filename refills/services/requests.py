@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -39,6 +40,10 @@ def move(request: RefillRequest, to: str) -> None:
     if to not in TRANSITIONS[request.status]:
         raise InvalidTransition(_("This request cannot change that way now. Reload the page to see where it is."))
     request.status = to
+
+
+def clinic_today(access: Access, now: datetime) -> date:
+    return timezone.localdate(now, ZoneInfo(access.patient.home_organization.time_zone))
 
 
 def request_link(request: RefillRequest) -> str:
@@ -89,7 +94,7 @@ def request_submit(
     if len(note) > NOTE_MAX:
         raise ServiceError(_("Please shorten this to %(limit)s characters.") % {"limit": NOTE_MAX}, field="note")
     flags = safety.require_confirmed(note, confirmed=confirmed_flags) if note else []
-    actions = actions_by_key(access, today=timezone.localdate(now))
+    actions = actions_by_key(access, today=clinic_today(access, now))
     chosen = []
     for key in keys:
         found = actions.get(key)
