@@ -104,8 +104,12 @@ def request_detail(*, access: Access, actor: User, request_id: int) -> RequestPa
     return RequestPage(request, siblings, events)
 
 
-def preferred_pharmacy(access: Access) -> Pharmacy | None:
+def preferred_pharmacy(access: Access, *, actor: User) -> Pharmacy | None:
+    """The patient's chosen pharmacy (audited: which pharmacy a patient uses is theirs)."""
     found = PreferredPharmacy.objects.select_related("pharmacy").filter(patient=access.patient).first()
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.VIEW, obj=found, object_type="refills.PreferredPharmacy"
+    )
     return found.pharmacy if found else None
 
 

@@ -43,7 +43,7 @@ def home(request: HttpRequest, access: Access) -> HttpResponse:
             "medicines": medicines,
             "requestable": [m for m in medicines if m.requestable],
             "requests": selectors.requests_list(access=access, actor=actor, limit=20),
-            "preferred": selectors.preferred_pharmacy(access),
+            "preferred": selectors.preferred_pharmacy(access, actor=actor),
         },
     )
 
@@ -56,7 +56,7 @@ def new_request(request: HttpRequest, access: Access) -> HttpResponse:
         m for m in selectors.medicine_actions(access=access, actor=actor, today=timezone.localdate()) if m.requestable
     ]
     pharmacies = list(selectors.pharmacies())
-    preferred = selectors.preferred_pharmacy(access)
+    preferred = selectors.preferred_pharmacy(access, actor=actor)
     choices = [(m.key, f"{m.name} ({m.request_kind_label})") for m in medicines]
     initial: dict[str, Any] = {
         "idempotency_key": uuid.uuid4().hex,
@@ -153,7 +153,7 @@ def pharmacies(request: HttpRequest, access: Access) -> HttpResponse:
             "form": form,
             "query": query,
             "found": list(selectors.pharmacies(query)),
-            "preferred": selectors.preferred_pharmacy(access),
+            "preferred": selectors.preferred_pharmacy(access, actor=actor),
         },
     )
 
