@@ -6,7 +6,7 @@ and the protocols, and returns a `MedicineAction`; the selectors read, the pages
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -124,17 +124,17 @@ def decide(
         return MedicineAction(Action.OUTSIDE, key, name, prescription=newest, prescriber=newest.source)
     latest = max(ours, key=lambda item: (item.effective_at is not None, item.effective_at, item.pk))
     protocol = protocol_for(latest.code, protocols)
-    base = {"key": key, "name": latest.display, "prescription": latest, "protocol": protocol}
+    base = MedicineAction("", key, latest.display, prescription=latest, protocol=protocol)
     if latest.status in DISCONTINUED:
-        return MedicineAction(Action.DISCONTINUED, **base)
+        return replace(base, action=Action.DISCONTINUED)
     if protocol is not None and protocol.handling == RefillProtocol.Handling.NOT_BY_PORTAL:
-        return MedicineAction(Action.CONTROLLED, **base)
+        return replace(base, action=Action.CONTROLLED)
     open_request = next((r for r in requests if r.is_open), None)
     if open_request is not None:
-        return MedicineAction(Action.REQUESTED, open_request=open_request, **base)
+        return replace(base, action=Action.REQUESTED, open_request=open_request)
     covered = _covered_until(latest, requests, zone)
     if covered is not None and (covered - today).days > EARLY_DAYS:
-        return MedicineAction(Action.TOO_EARLY, covered_until=covered, days_left=(covered - today).days, **base)
+        return replace(base, action=Action.TOO_EARLY, covered_until=covered, days_left=(covered - today).days)
     last_day = ends_on(latest, zone)
     used = sum(
         1
@@ -146,10 +146,10 @@ def decide(
     left = max(refills_allowed(latest) - used, 0)
     in_force = last_day is not None and today <= last_day
     if latest.status == "active" and in_force and left > 0:
-        return MedicineAction(Action.REFILL, refills_left=left, ends_on=last_day, **base)
+        return replace(base, action=Action.REFILL, refills_left=left, ends_on=last_day)
     if last_day is not None and today - last_day <= RENEWAL_WINDOW:
-        return MedicineAction(Action.RENEWAL, refills_left=left, ends_on=last_day, **base)
-    return MedicineAction(Action.ENDED, ends_on=last_day, **base)
+        return replace(base, action=Action.RENEWAL, refills_left=left, ends_on=last_day)
+    return replace(base, action=Action.ENDED, ends_on=last_day)
 
 
 def _covered_until(prescription: RecordItem, requests: Sequence[RefillRequest], zone: ZoneInfo) -> date | None:
@@ -158,7 +158,7 @@ def _covered_until(prescription: RecordItem, requests: Sequence[RefillRequest], 
     sent = [r for r in requests if r.status == RefillRequest.Status.SENT and r.decided_at is not None]
     if sent:
         last = max(sent, key=lambda r: (r.decided_at, r.pk))
-        ended = timezone.localdate(last.decided_at, zone)  # type: ignore[arg-type]
+        ended = timezone.localdate(last.decided_at, zone)
         return ended + timedelta(days=last.approved_days_supply or last.days_supply)
     days = supply_days(prescription)
     if days is None or prescription.effective_at is None:

@@ -49,7 +49,7 @@ def build_demo_refills(clinic: DemoClinic) -> DemoChanges:
         return DemoChanges(created=tally)
     for patient in clinic.patients.values():
         stories = STORIES.get(patient.user.email) if patient.user is not None else None
-        access = resolve(patient.user, patient, Action.REFILLS) if stories else None
+        access = resolve(patient.user, patient, Action.REFILLS) if stories and patient.user is not None else None
         if access is None or stories is None:
             continue
         if not PreferredPharmacy.objects.filter(patient=patient).exists():

@@ -51,4 +51,4 @@ class StructuredGateway:
 
 def gateway() -> Gateway:
     path = getattr(settings, "REFILLS_PHARMACY_GATEWAY", "refills.gateway.ConsoleGateway")
-    return import_string(path)()  # type: ignore[no-any-return]
+    return import_string(path)()

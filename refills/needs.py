@@ -31,12 +31,7 @@ def refill_needs(patient_id: UUID | str, *, now: datetime) -> list[Need]:
         newest.setdefault(request.medication_key, request)
     for request in newest.values():
         source = Source("refills.RefillRequest", request.pk, "refills_request", {"request_id": request.pk})
-        common = {
-            "source": source,
-            "scope": "refills",
-            "organizations": (request.organization.name,),
-            "confidential": request.confidential,
-        }
+        organizations = (request.organization.name,)
         zone = ZoneInfo(request.organization.time_zone)
         today = timezone.localdate(now, zone)
         if request.status == Status.SENT and request.decided_at is not None:
@@ -50,7 +45,10 @@ def refill_needs(patient_id: UUID | str, *, now: datetime) -> list[Need]:
                         params={"name": request.medication_name, "count": (runs_out - today).days},
                         on=runs_out,
                         rank=25,
-                        **common,
+                        source=source,
+                        scope="refills",
+                        organizations=organizations,
+                        confidential=request.confidential,
                     )
                 )
         elif (
@@ -60,6 +58,15 @@ def refill_needs(patient_id: UUID | str, *, now: datetime) -> list[Need]:
         ):
             key = "refill_needs_visit" if request.status == Status.NEEDS_VISIT else "refill_denied"
             needs.append(
-                Need(key=key, params={"name": request.medication_name}, on=request.decided_at, rank=20, **common)
+                Need(
+                    key=key,
+                    params={"name": request.medication_name},
+                    on=request.decided_at,
+                    rank=20,
+                    source=source,
+                    scope="refills",
+                    organizations=organizations,
+                    confidential=request.confidential,
+                )
             )
     return needs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -42,8 +42,8 @@ class RequestForm(PortalForm):
 
     def __init__(self, *args: Any, medicines: list[tuple[str, str]], pharmacies: list[Pharmacy], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["medicines"].choices = medicines
-        self.fields["pharmacy"].choices = [(p.pk, str(p)) for p in pharmacies]
+        cast(forms.ChoiceField, self.fields["medicines"]).choices = medicines
+        cast(forms.ChoiceField, self.fields["pharmacy"]).choices = [(p.pk, str(p)) for p in pharmacies]
 
 
 class PharmacyForm(PortalForm):
