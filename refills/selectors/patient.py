@@ -25,6 +25,13 @@ def visible_requests(access: Access) -> QuerySet[RefillRequest]:
     return requests
 
 
+def made_by_form(access: Access, idempotency_key: str) -> RefillRequest | None:
+    """The first request a request form (its key) already made, if any."""
+    if not idempotency_key:
+        return None
+    return visible_requests(access).filter(idempotency_key=idempotency_key[:64]).order_by("pk").first()
+
+
 def group_key(item: RecordItem) -> str:
     """The medicine a prescription is of, as the record pages group them."""
     return item.dedup_key or f"item:{item.pk}"

@@ -52,6 +52,11 @@ def home(request: HttpRequest, access: Access) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest, access: Access) -> HttpResponse:
     actor = _actor(request)
+    if request.method == "POST":
+        # The same form sent again (a double click, a retry): show what it made, as the first did.
+        done = selectors.made_by_form(access, request.POST.get("idempotency_key", ""))
+        if done is not None:
+            return redirect("refills_request", patient_id=access.patient.pk, request_id=done.pk)
     medicines = [
         m for m in selectors.medicine_actions(access=access, actor=actor, today=timezone.localdate()) if m.requestable
     ]
