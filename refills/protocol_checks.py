@@ -67,7 +67,11 @@ def evaluate(
 ) -> list[Check]:
     """The checks of `protocol` for a request of `days_supply` days. `history`: the medicine's
     prescriptions (every source); `items`: the patient's visits, results and vitals."""
-    today = timezone.localdate(now, ZoneInfo(home.time_zone))
+    zone = ZoneInfo(home.time_zone)
+    today = timezone.localdate(now, zone)
+    # Only what was on record at `now` (a record imported later may hold later rows).
+    items = [i for i in items if i.effective_at is None or i.effective_at <= now]
+    history = [i for i in history if i.effective_at is None or i.effective_at <= now]
     if protocol is None:
         return [Check("protocol", False, _("No refill protocol covers this medicine: the prescriber decides."))]
     checks: list[Check] = []
@@ -77,7 +81,7 @@ def evaluate(
         since = months_before(today, protocol.visit_within_months)
         visits = [i for i in items if i.kind == RecordItem.Kind.VISIT and i.source_id == home.pk]
         visit = _newest(visits)
-        seen = visit is not None and (_day(visit) or date.min) >= since
+        seen = visit is not None and (_day(visit, zone) or date.min) >= since
         text = (
             _("Seen at %(clinic)s on %(day)s (needed within %(n)s months).")
             if visit is not None
@@ -87,7 +91,8 @@ def evaluate(
             Check(
                 "visit",
                 seen,
-                text % {"clinic": home.name, "day": _day(visit) if visit else "", "n": protocol.visit_within_months},
+                text
+                % {"clinic": home.name, "day": _day(visit, zone) if visit else "", "n": protocol.visit_within_months},
                 visit,
             )
         )
@@ -107,7 +112,7 @@ def evaluate(
                 )
             )
         else:
-            recent = (_day(lab) or date.min) >= since
+            recent = (_day(lab, zone) or date.min) >= since
             value = lab.value_number
             in_range = (
                 value is not None
@@ -118,7 +123,7 @@ def evaluate(
                 "name": lab.display,
                 "value": f"{value.normalize():f}" if value is not None else lab.value_text,
                 "unit": lab.unit,
-                "day": _day(lab),
+                "day": _day(lab, zone),
                 "n": protocol.lab_within_months,
             }
             if not recent:
@@ -136,13 +141,13 @@ def evaluate(
             checks.append(Check("blood_pressure", False, _("No blood pressure on record.")))
         else:
             systolic, diastolic = blood_pressure(reading) or (0, 0)
-            recent = (_day(reading) or date.min) >= since
+            recent = (_day(reading, zone) or date.min) >= since
             in_range = (protocol.systolic_max is None or systolic <= protocol.systolic_max) and (
                 protocol.diastolic_max is None or diastolic <= protocol.diastolic_max
             )
             words = {
                 "value": f"{systolic}/{diastolic}",
-                "day": _day(reading),
+                "day": _day(reading, zone),
                 "n": protocol.blood_pressure_within_months,
             }
             if not recent:
@@ -167,7 +172,7 @@ def evaluate(
     )
     if protocol.no_refill_within_months_of_start:
         first = min((i for i in history if i.effective_at is not None), key=lambda i: i.effective_at, default=None)  # type: ignore[arg-type,return-value]
-        started = _day(first) if first else None
+        started = _day(first, zone) if first else None
         settled = started is not None and started <= months_before(today, protocol.no_refill_within_months_of_start)
         checks.append(
             Check(
