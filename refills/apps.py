@@ -13,7 +13,7 @@ class RefillsConfig(AppConfig):
         from refills.needs import refill_needs
         from refills.notifications import register_kinds
 
-        home_cards.register("refills", Action.REFILLS, refills_card)
+        home_cards.register("medications", Action.REFILLS, refills_card)
         briefing_needs.register("refills", refill_needs)
         # After the records (10), the conversations (20) and the visits (30).
         demo_builders.register("refills", "refills.demo.build_demo_refills", order=40)
