@@ -108,7 +108,10 @@ def evaluate(
         if lab is None:
             checks.append(
                 Check(
-                    "lab", False, _("No %(codes)s result on record.") % {"codes": ", ".join(protocol.lab_loinc_codes)}
+                    "lab",
+                    False,
+                    _("No result on record for the protocol's lab (LOINC %(codes)s).")
+                    % {"codes": ", ".join(protocol.lab_loinc_codes)},
                 )
             )
         else:
