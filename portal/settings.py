@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "records.fhir_api",
     "messaging",
     "scheduling",
+    "refills",
     "summaries",
 ]
 
@@ -354,6 +355,8 @@ CELERY_BEAT_SCHEDULE = {
     "scheduling-expire-holds": {"task": "scheduling.expire_holds", "schedule": 60, "options": {"expires": 55}},
     "scheduling-send-reminders": {"task": "scheduling.send_reminders", "schedule": 60, "options": {"expires": 55}},
     "scheduling-offers": {"task": "scheduling.send_waitlist_offers", "schedule": 60, "options": {"expires": 55}},
+    # Prescriptions to pharmacies that the after-commit delivery missed or that failed.
+    "refills-pharmacy-sweep": {"task": "refills.pharmacy_sweep", "schedule": 120, "options": {"expires": 110}},
     # Briefings left stale (a worker died mid-build) or a day old (dates move: "coming due").
     "summaries-briefing-sweep": {"task": "summaries.briefing_sweep", "schedule": crontab(hour=2, minute=30)},
     # Hourly: at each clinic where it is evening, the next day's visits' pre-visit briefings.

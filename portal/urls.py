@@ -29,6 +29,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("messages/", include("messaging.urls.patient")),
     path("appointments/<int:appointment_id>/check-in/", include("scheduling.urls.patient_checkin")),
     path("appointments/", include("scheduling.urls.patient")),
+    path("refills/", include("refills.urls.patient")),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 
@@ -70,6 +71,7 @@ urlpatterns = [
     path("staff/messaging/", include("messaging.urls.staff")),
     path("staff/scheduling/", include("scheduling.urls.staff")),
     path("staff/summaries/", include("summaries.urls.staff")),
+    path("staff/refills/", include("refills.urls.staff")),
     # Staff pages moved under /staff/<app>/ in issue 11: bookmarks keep working.
     moved("staff/messages/", "/staff/messaging/"),
     moved("staff/notifications/", "/staff/messaging/notices/"),

@@ -23,6 +23,8 @@ class Pool(models.Model):
         PHYSICIAN_INBOX = "physician_inbox", _("Physician inbox")
         BILLING = "billing", _("Billing")
         SCHEDULING = "scheduling", _("Scheduling")
+        # Refill and renewal requests (refills opens their threads here when the clinic has one).
+        REFILLS = "refills", _("Refill requests")
         FALLBACK = "fallback", _("Fallback (messages no rule routes)")
         # Clinicians who cover outside opening hours: safety-flagged messages sent while the
         # clinic is closed go here (messaging.services.routing), with a wall-clock promise.

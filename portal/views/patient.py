@@ -48,6 +48,11 @@ SECTIONS = {
 }
 
 
+# Sections whose app has arrived under another path: the navigation's link goes there (by URL
+# name, so the portal imports no app), after the access check, so a stranger still gets 404.
+LIVE_PAGES = {"medications": "refills_home"}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to where their work is: staff to their queues, patients to their home."""
@@ -71,6 +76,8 @@ def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse
 
     @patient_view(action)
     def show(request: HttpRequest, access: Access) -> HttpResponse:
+        if slug in LIVE_PAGES:
+            return redirect(LIVE_PAGES[slug], patient_id=access.patient.pk)
         return render(request, "portal/section.html", {"access": access, "title": title, "text": text})
 
     return show(request, patient_id)

@@ -35,6 +35,13 @@ PHRASES: dict[str, Promise] = {
     ),
     "unread_answer": _("An answer is waiting for you: %(subject)s"),
     "care_gap_open": _("Due now: %(rule)s"),
+    "refill_running_out": ngettext_lazy(
+        "%(name)s runs out in %(count)s day. Request a refill.",
+        "%(name)s runs out in %(count)s days. Request a refill.",
+        "count",
+    ),
+    "refill_needs_visit": _("Your refill of %(name)s needs a visit first. Book one."),
+    "refill_denied": _("Your refill request for %(name)s was not approved. See why."),
     # What is next
     "visit_upcoming": _("%(visit_type)s with %(provider)s at %(location)s"),
     "request_open": _("Your message “%(subject)s”: %(owner)s answers by %(due)s"),

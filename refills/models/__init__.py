@@ -1,0 +1,17 @@
+"""Refills models: requests and their timeline, pharmacies, protocols."""
+
+from refills.models.pharmacies import Pharmacy, PreferredPharmacy
+from refills.models.protocols import RefillProtocol
+from refills.models.requests import DECIDABLE, OPEN, TRANSITIONS, PharmacyMessage, RefillEvent, RefillRequest
+
+__all__ = [
+    "DECIDABLE",
+    "OPEN",
+    "TRANSITIONS",
+    "Pharmacy",
+    "PharmacyMessage",
+    "PreferredPharmacy",
+    "RefillEvent",
+    "RefillProtocol",
+    "RefillRequest",
+]

@@ -1,0 +1,127 @@
+"""The patient side's reads: the medicine list with one action each, the requests and their
+timelines, pharmacies. Scoped by the access policy (a teenager's confidential medicines stay
+hidden from her caregivers here too) and audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+
+from portal import audit
+from portal.access import Access
+from portal.models import AuditEvent, User
+from records.models import RecordItem
+from records.selectors.patient import Filters, deduplicated, visible_items
+from refills.actions import MedicineAction, decide
+from refills.models import Pharmacy, PreferredPharmacy, RefillEvent, RefillProtocol, RefillRequest
+
+
+def visible_requests(access: Access) -> QuerySet[RefillRequest]:
+    requests = RefillRequest.objects.filter(patient=access.patient)
+    if access.hides_confidential:
+        requests = requests.filter(confidential=False)
+    return requests
+
+
+def made_by_form(access: Access, idempotency_key: str) -> RefillRequest | None:
+    """The first request a request form (its key) already made, if any."""
+    if not idempotency_key:
+        return None
+    return visible_requests(access).filter(idempotency_key=idempotency_key[:64]).order_by("pk").first()
+
+
+def group_key(item: RecordItem) -> str:
+    """The medicine a prescription is of, as the record pages group them."""
+    return item.dedup_key or f"item:{item.pk}"
+
+
+def medicine_actions(*, access: Access, actor: User, today: date) -> list[MedicineAction]:
+    """Every medicine of the record (de-duplicated across sources as the record page lists them,
+    newest first) with the one action the patient side may take. Constant in queries; the
+    record's read is audited by records' own selector."""
+    shown = deduplicated(access=access, actor=actor, kind=RecordItem.Kind.MEDICATION, filters=Filters())
+    keys = [group_key(row.item) for row in shown]
+    found = actions_by_key(access, today=today, keys=keys)
+    return [found[key] for key in keys if key in found]
+
+
+def actions_by_key(access: Access, *, today: date, keys: list[str] | None = None) -> dict[str, MedicineAction]:
+    """The action per medicine (for the services: the read the page audited is the same)."""
+    history: dict[str, list[RecordItem]] = {}
+    items = (
+        visible_items(access)
+        .filter(kind=RecordItem.Kind.MEDICATION)
+        .exclude(status="entered-in-error")
+        .select_related("source", "record")
+    )
+    for item in items:
+        history.setdefault(group_key(item), []).append(item)
+    requests: dict[str, list[RefillRequest]] = {}
+    for request in visible_requests(access).filter(medication_key__in=list(history)):
+        requests.setdefault(request.medication_key, []).append(request)
+    protocols = list(RefillProtocol.objects.all())
+    home = access.patient.home_organization
+    wanted = keys if keys is not None else list(history)
+    return {
+        key: decide(
+            key=key, items=history[key], home=home, protocols=protocols, requests=requests.get(key, []), today=today
+        )
+        for key in wanted
+        if key in history
+    }
+
+
+def requests_list(*, access: Access, actor: User, limit: int = 100) -> list[RefillRequest]:
+    rows = list(visible_requests(access).select_related("pharmacy").order_by("-created_at", "-pk")[:limit])
+    audit.record_list(
+        (audit.Line(access.patient.pk, obj=row, confidential=row.confidential) for row in rows),
+        actor=actor,
+        acting_as=access.acting_as,
+        action=AuditEvent.Action.VIEW,
+        scope=access.action,
+    )
+    return rows
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    request: RefillRequest
+    siblings: list[RefillRequest]
+    events: list[RefillEvent]
+
+
+def request_detail(*, access: Access, actor: User, request_id: int) -> RequestPage | None:
+    request = (
+        visible_requests(access)
+        .select_related("pharmacy", "thread", "thread__owner__user", "thread__pool", "decided_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        return None
+    siblings = list(
+        visible_requests(access).filter(submission=request.submission).exclude(pk=request.pk).order_by("pk")
+    )
+    events = list(RefillEvent.objects.filter(request=request).select_related("by"))
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.VIEW, obj=request, confidential=request.confidential
+    )
+    return RequestPage(request, siblings, events)
+
+
+def preferred_pharmacy(access: Access, *, actor: User) -> Pharmacy | None:
+    """The patient's chosen pharmacy (audited: which pharmacy a patient uses is theirs)."""
+    found = PreferredPharmacy.objects.select_related("pharmacy").filter(patient=access.patient).first()
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.VIEW, obj=found, object_type="refills.PreferredPharmacy"
+    )
+    return found.pharmacy if found else None
+
+
+def pharmacies(query: str = "", limit: int = 50) -> QuerySet[Pharmacy]:
+    found = Pharmacy.objects.filter(is_active=True)
+    if query:
+        found = found.filter(name__icontains=query) | found.filter(address__icontains=query)
+    return found.order_by("name", "pk")[:limit]

@@ -1,0 +1,233 @@
+"""The patient side's writes: send a request for one or several medicines (its note through the
+safety screen, idempotent on double submit, at most one open request per medicine), cancel one,
+choose a preferred pharmacy. A request opens its conversation through messaging's one service,
+so the page says who answers by when exactly as a message does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from messaging import safety
+from messaging.models import Pool, Thread
+from messaging.services.threads import thread_open_for
+from portal import audit, briefing_inputs
+from portal.access import Access, Action
+from portal.links import absolute
+from portal.models import AuditEvent, User
+from portal.services.errors import InvalidTransition, ServiceError
+from refills import notifications
+from refills.actions import Action as MedicineAction
+from refills.models import TRANSITIONS, Pharmacy, PreferredPharmacy, RefillEvent, RefillRequest
+from refills.selectors.patient import actions_by_key, visible_requests
+
+Status = RefillRequest.Status
+NOTE_MAX = 2000
+KEY_MAX = 64
+SUPPLY_CHOICES = (30, 60, 90)
+
+
+def move(request: RefillRequest, to: str) -> None:
+    """The one place a request's status changes: any move not in TRANSITIONS is refused."""
+    if to not in TRANSITIONS[request.status]:
+        raise InvalidTransition(_("This request cannot change that way now. Reload the page to see where it is."))
+    request.status = to
+
+
+def clinic_today(access: Access, now: datetime) -> date:
+    return timezone.localdate(now, ZoneInfo(access.patient.home_organization.time_zone))
+
+
+def request_link(request: RefillRequest) -> str:
+    return absolute(reverse("refills_request", kwargs={"patient_id": request.patient_id, "request_id": request.pk}))
+
+
+def _why_not(name: str) -> ServiceError:
+    return ServiceError(
+        _("%(name)s cannot be requested now. The medicines page says why.") % {"name": name}, field="medicines"
+    )
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    access: Access,
+    actor: User,
+    medication_keys: Sequence[str],
+    pharmacy_id: int,
+    days_supply: int,
+    note: str,
+    idempotency_key: str,
+    confirmed_flags: Collection[str] = (),
+    make_preferred: bool = False,
+    now: datetime | None = None,
+) -> list[RefillRequest]:
+    """Ask for more of each medicine in `medication_keys` (records' dedup keys, each offered a
+    refill or renewal on the medicines page) at one pharmacy. One conversation in the clinic's
+    refill pool carries them all. The same `idempotency_key` returns the requests it made; a
+    medicine already requested (even by a request racing this one) is refused, writing nothing."""
+    access.require(Action.REFILLS, patient_side=True)
+    now = now or timezone.now()
+    idempotency_key = idempotency_key.strip()
+    if not idempotency_key or len(idempotency_key) > KEY_MAX:
+        raise ServiceError(_("Something went wrong with the form. Reload the page and send again."))
+    existing = list(visible_requests(access).filter(idempotency_key=idempotency_key).order_by("pk"))
+    if existing:
+        return existing
+    keys = list(dict.fromkeys(medication_keys))
+    if not keys:
+        raise ServiceError(_("Choose at least one medicine."), field="medicines")
+    if days_supply not in SUPPLY_CHOICES:
+        raise ServiceError(_("Choose how many days' supply you need."), field="days_supply")
+    pharmacy = Pharmacy.objects.filter(pk=pharmacy_id, is_active=True).first()
+    if pharmacy is None:
+        raise ServiceError(_("Choose a pharmacy."), field="pharmacy")
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ServiceError(_("Please shorten this to %(limit)s characters.") % {"limit": NOTE_MAX}, field="note")
+    flags = safety.require_confirmed(note, confirmed=confirmed_flags) if note else []
+    actions = actions_by_key(access, today=clinic_today(access, now))
+    chosen = []
+    for key in keys:
+        found = actions.get(key)
+        if found is None:
+            raise ServiceError(_("Choose medicines from your list."), field="medicines")
+        if found.action == MedicineAction.REQUESTED:
+            raise ServiceError(_("%(name)s has already been requested.") % {"name": found.name}, field="medicines")
+        if not found.requestable or found.prescription is None:
+            raise _why_not(found.name)
+        chosen.append(found)
+    submission = uuid.uuid4()
+    requests = []
+    try:
+        with transaction.atomic():  # a savepoint: losing a race leaves nothing half-written
+            for found in chosen:
+                prescription = found.prescription
+                if prescription is None:  # requestable actions always name one
+                    raise _why_not(found.name)
+                requests.append(
+                    RefillRequest.objects.create(
+                        patient=access.patient,
+                        organization=access.patient.home_organization,
+                        submission=submission,
+                        medication_key=found.key,
+                        medication_name=found.name,
+                        rxnorm_code=prescription.code,
+                        prescription=prescription,
+                        kind=found.request_kind,
+                        confidential=prescription.confidential,
+                        pharmacy=pharmacy,
+                        days_supply=days_supply,
+                        note=note,
+                        protocol=found.protocol,
+                        needs_prescriber=found.protocol is None or found.protocol.handling != "protocol",
+                        requested_by=actor,
+                        created_at=now,
+                        idempotency_key=idempotency_key,
+                    )
+                )
+    except IntegrityError:
+        again = list(visible_requests(access).filter(idempotency_key=idempotency_key).order_by("pk"))
+        if again:
+            return again  # the same form, submitted twice at once: the other made them
+        raise ServiceError(
+            _("One of these medicines has just been requested. Reload the page to see it."), field="medicines"
+        ) from None
+    RefillEvent.objects.bulk_create(
+        RefillEvent(request=r, kind=RefillEvent.Kind.SUBMITTED, at=now, by=actor) for r in requests
+    )
+    thread = thread_open_for(
+        access=access,
+        author=actor,
+        actor=actor,
+        category=Thread.Category.REFILL,
+        subject=_subject(requests),
+        body=_body(requests, pharmacy, days_supply, note),
+        idempotency_key=f"refill-{submission}",
+        safety_flags=flags,
+        pool_kinds=(Pool.Kind.REFILLS,),
+        confidential=any(r.confidential for r in requests),
+        now=now,
+    )
+    RefillRequest.objects.filter(pk__in=[r.pk for r in requests]).update(thread=thread)
+    for r in requests:
+        r.thread = thread
+        audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=r, confidential=r.confidential)
+    if make_preferred:
+        pharmacy_prefer(access=access, actor=actor, pharmacy_id=pharmacy.pk, now=now)
+    briefing_inputs.changed(access.patient.pk)
+    return requests
+
+
+def _subject(requests: list[RefillRequest]) -> str:
+    names = ", ".join(r.medication_name for r in requests)
+    return _("Refill request: %(names)s") % {"names": names}
+
+
+def _body(requests: list[RefillRequest], pharmacy: Pharmacy, days_supply: int, note: str) -> str:
+    lines = [f"- {r.medication_name} ({r.get_kind_display()})" for r in requests]
+    lines.append(_("Pharmacy: %(pharmacy)s") % {"pharmacy": pharmacy})
+    lines.append(_("Days' supply: %(days)s") % {"days": days_supply})
+    if note:
+        lines += ["", note]
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def request_cancel(*, access: Access, actor: User, request_id: int, now: datetime | None = None) -> RefillRequest:
+    """The patient side withdraws a request the clinic has not decided yet."""
+    access.require(Action.REFILLS, patient_side=True)
+    request = visible_requests(access).select_for_update().filter(pk=request_id).first()
+    if request is None:
+        raise Http404
+    now = now or timezone.now()
+    move(request, Status.CANCELLED)
+    request.save(update_fields=["status"])
+    RefillEvent.objects.create(request=request, kind=RefillEvent.Kind.CANCELLED, at=now, by=actor)
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.UPDATE, obj=request, confidential=request.confidential
+    )
+    briefing_inputs.changed(access.patient.pk)
+    return request
+
+
+@transaction.atomic
+def pharmacy_prefer(*, access: Access, actor: User, pharmacy_id: int, now: datetime | None = None) -> PreferredPharmacy:
+    access.require(Action.REFILLS, patient_side=True)
+    pharmacy = Pharmacy.objects.filter(pk=pharmacy_id, is_active=True).first()
+    if pharmacy is None:
+        raise ServiceError(_("Choose a pharmacy."), field="pharmacy")
+    preferred, _created = PreferredPharmacy.objects.update_or_create(
+        patient=access.patient, defaults={"pharmacy": pharmacy, "updated_at": now or timezone.now()}
+    )
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=preferred)
+    return preferred
+
+
+@transaction.atomic
+def pharmacy_add(*, access: Access, actor: User, name: str, address: str, phone: str) -> Pharmacy:
+    """A pharmacy the patient side adds (not yet known to the clinic): no e-prescribing id, so
+    the clinic's gateway matches it by name and address."""
+    access.require(Action.REFILLS, patient_side=True)
+    name, address, phone = name.strip(), address.strip(), phone.strip()
+    if not name:
+        raise ServiceError(_("Give the pharmacy's name."), field="name")
+    if not address:
+        raise ServiceError(_("Give the pharmacy's address."), field="address")
+    pharmacy, _created = Pharmacy.objects.get_or_create(
+        name=name[:200], address=address[:300], defaults={"phone": phone[:32]}
+    )
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=pharmacy)
+    return pharmacy
+
+
+def notify(request: RefillRequest, step: str) -> None:
+    notifications.request_updated(patient=request.patient, request_id=request.pk, step=step, link=request_link(request))
