@@ -38,6 +38,7 @@ staff_urls: list[URLPattern | URLResolver] = [
     path("patients/<uuid:patient_id>/", staff.patient_detail, name="staff_patient"),
     path("patients/<uuid:patient_id>/guardian/", staff.guardian_grant, name="staff_guardian_grant"),
     path("patients/<uuid:patient_id>/invite/", staff.patient_invite, name="staff_patient_invite"),
+    path("patients/<uuid:patient_id>/activation-code/", staff.patient_desk_code, name="staff_patient_desk_code"),
 ]
 
 account_urls: list[URLPattern | URLResolver] = [

@@ -152,11 +152,12 @@ def default_quiet_hours() -> QuietHours:
     return QuietHours(time(21), time(8), ZoneInfo(settings.CLINIC_TIME_ZONE))
 
 
-def channels_for(user: User | None, email: str = "") -> list[str]:
+def channels_for(user: User | None, email: str = "", phone: str = "") -> list[str]:
     """How a person wants to hear: their account's choices, where they have the address; by email
-    when they have no account (an invitation, a patient not yet signed up)."""
+    when they have no account (an invitation, a patient not yet signed up), or by text to the
+    number given at the desk (an activation code)."""
     if user is None:
-        return [Channel.EMAIL] if email else []
+        return ([Channel.EMAIL] if email else []) + ([Channel.SMS] if phone else [])
     if not user.is_active:
         return []
     channels: list[str] = [Channel.EMAIL] if user.notify_by_email and user.email else []
@@ -189,6 +190,7 @@ def enqueue(
     key: str,
     user: User | None = None,
     email: str = "",
+    phone: str = "",
     channels: Sequence[str] | None = None,
     patient_id: UUID | str | None = None,
     target_id: int | None = None,
@@ -198,8 +200,8 @@ def enqueue(
     now: datetime | None = None,
     send_now: bool = False,
 ) -> list[int]:
-    """Notices of `kind` to one person (a user, or an email address for someone without an
-    account), by the channels they chose (or those of `channels` they chose), each keyed
+    """Notices of `kind` to one person (a user, or an email address or mobile number for someone
+    without an account), by the channels they chose (or those of `channels` they chose), each keyed
     "<key>:<channel>". Texts wait for the end of the quiet hours (`quiet`, or the clinic's).
     Returns the ids of those due now and not already sent, handed to the worker after commit;
     or, with `send_now`, sent at once inside the caller's transaction: for a sweep that is itself
@@ -208,13 +210,14 @@ def enqueue(
     _require_transaction()
     _kind(kind)
     now = now or timezone.now()
-    allowed = channels_for(user, email)
+    allowed = channels_for(user, email, phone)
     wanted = [channel for channel in allowed if channels is None or channel in channels]
     quiet = quiet or default_quiet_hours()
     notices = [
         Notice(
             user=user,
-            email="" if user is not None else email,
+            email="" if user is not None or channel != Channel.EMAIL else email,
+            phone="" if user is not None or channel != Channel.SMS else phone,
             kind=kind,
             channel=channel,
             patient_id=patient_id,
@@ -315,8 +318,8 @@ def _send(notice: Notice) -> None:
         words = render(notice)
     if notice.channel == Channel.EMAIL:
         send_mail(words.subject, words.body, None, [notice.user.email if notice.user else notice.email])
-    elif notice.channel == Channel.SMS and notice.user is not None:
-        send_sms(to=notice.user.phone, body=words.sms)
+    elif notice.channel == Channel.SMS:
+        send_sms(to=notice.user.phone if notice.user else notice.phone, body=words.sms)
 
 
 def deliver(notice_id: int, now: datetime | None = None) -> bool:
@@ -343,8 +346,8 @@ def deliver(notice_id: int, now: datetime | None = None) -> bool:
             log.warning("outbox: notice not sent", extra={"notice_id": notice.pk, "attempts": notice.attempts})
             return False
         notice.sent_at = timezone.now()
-        notice.last_error = notice.link = ""
-        notice.save(update_fields=["attempts", "sent_at", "last_error", "link"])
+        notice.last_error = notice.link = notice.phone = ""
+        notice.save(update_fields=["attempts", "sent_at", "last_error", "link", "phone"])
     log.info("outbox: notice sent", extra={"notice_id": notice.pk, "kind": notice.kind, "channel": notice.channel})
     return True
 

@@ -113,9 +113,10 @@ def welcome(request: HttpRequest) -> HttpResponse:
 def activate(request: HttpRequest, token: str) -> HttpResponse:
     """The link in a patient's activation email."""
     try:
-        invitations.invitation_for_token(token)
+        invitations.invitation_for_token(token, user=request.user if request.user.is_authenticated else None)  # type: ignore[arg-type]
     except InvalidToken as error:
-        return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=410)
+        status = 429 if isinstance(error, invitations.TooManyAttempts) else 410
+        return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=status)
     if not request.user.is_authenticated:
         request.session["pending_invitation"] = request.path
         return render(request, "portal/activate.html", {"token": token})
