@@ -58,6 +58,7 @@ urlpatterns = [
     path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
     path("shared/", include("records.urls.public")),
     path("m/", include("messaging.urls.links")),
+    path("b/", include("summaries.urls.links")),
     path("appointments/", include("scheduling.urls.links")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),

@@ -7,7 +7,7 @@ class SummariesConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import briefing_inputs, demo_builders
-        from summaries.services import needs, refresh
+        from summaries.services import needs, notices, refresh
 
         # After the records (10), messaging (20) and scheduling (30): the gaps read the imported records.
         demo_builders.register("summaries.care_gaps", "summaries.demo.build_demo_care_gaps", order=40)
@@ -15,3 +15,5 @@ class SummariesConfig(AppConfig):
         briefing_inputs.listen(refresh.mark_stale)
         # "What needs you": the briefing's own providers, next to those other apps register.
         needs.register_builtin()
+        # The opt-in notice that the briefing has something new (through the portal's outbox).
+        notices.register_kind()

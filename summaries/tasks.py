@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from summaries.services import refresh
+from summaries.services import notices, refresh
 
 
 @shared_task(name="summaries.rebuild_briefing", acks_late=True, time_limit=120, soft_time_limit=100)
@@ -17,3 +17,9 @@ def rebuild_briefing(patient_id: str) -> str:
 def briefing_sweep() -> int:
     """Enqueue a rebuild of every briefing that is stale or a day old (beat, nightly)."""
     return refresh.sweep()
+
+
+@shared_task(name="summaries.briefing_notice", acks_late=True, time_limit=60, soft_time_limit=50)
+def briefing_notice(patient_id: str) -> int:
+    """Tell an opted-in patient their briefing has something new (at most once a day). Idempotent."""
+    return len(notices.notify_new_lines(patient_id))

@@ -21,9 +21,19 @@ from portal.views.decorators import patient_view
 from portal.views.patient import SECTIONS
 from summaries.selectors import patient as briefing_selectors
 from summaries.services import pdf, reading
+from summaries.views.links import VIA_NOTICE
 
 # Seconds between the page's checks for a newer briefing while one is being built.
 POLL_SECONDS = 3
+
+
+def _via(request: HttpRequest, access: Access) -> str:
+    """ "notice" once after the notice's signed link brought this person here (summaries/views/
+    links.py); else "" (on their own). A query string cannot claim it."""
+    if request.session.get(VIA_NOTICE) == str(access.patient.pk):
+        del request.session[VIA_NOTICE]
+        return "notice"
+    return ""
 
 
 def _briefing_context(access: Access, briefing: briefing_selectors.ShownBriefing) -> dict[str, object]:
@@ -34,7 +44,7 @@ def _briefing_context(access: Access, briefing: briefing_selectors.ShownBriefing
 def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
     patient = patient_selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     request.session["acting_for"] = str(patient.pk)
-    briefing = reading.open_briefing(access=access, actor=request.user, page="home", via=request.GET.get("via", ""))  # type: ignore[arg-type]
+    briefing = reading.open_briefing(access=access, actor=request.user, page="home", via=_via(request, access))  # type: ignore[arg-type]
     content = home_cards.cards_for(access=access, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
     cards = [
         {"slug": slug, "title": title, "text": text, "live": home_cards.is_live(slug), "content": content.get(slug)}
@@ -47,7 +57,7 @@ def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
 
 @patient_view(Action.PROFILE)
 def briefing_page(request: HttpRequest, access: Access) -> HttpResponse:
-    briefing = reading.open_briefing(access=access, actor=request.user, page="page", via=request.GET.get("via", ""))  # type: ignore[arg-type]
+    briefing = reading.open_briefing(access=access, actor=request.user, page="page", via=_via(request, access))  # type: ignore[arg-type]
     return render(request, "summaries/briefing.html", _briefing_context(access, briefing))
 
 
