@@ -2,5 +2,6 @@
 
 from summaries.models.briefing import Briefing, BriefingOpen
 from summaries.models.care_gaps import CareGap, CareGapRule
+from summaries.models.welcome import Welcome
 
-__all__ = ["Briefing", "BriefingOpen", "CareGap", "CareGapRule"]
+__all__ = ["Briefing", "BriefingOpen", "CareGap", "CareGapRule", "Welcome"]

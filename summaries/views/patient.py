@@ -20,11 +20,14 @@ from portal.selectors import patient as patient_selectors
 from portal.views.decorators import patient_view
 from portal.views.patient import SECTIONS
 from summaries.selectors import patient as briefing_selectors
-from summaries.services import pdf, reading
+from summaries.selectors import welcome as welcome_selectors
+from summaries.services import pdf, reading, welcome
 from summaries.views.links import VIA_NOTICE
 
 # Seconds between the page's checks for a newer briefing while one is being built.
 POLL_SECONDS = 3
+# The session's list of patients whose welcome was already decided for this account.
+WELCOME_DECIDED = "welcome_decided"
 
 
 def _via(request: HttpRequest, access: Access) -> str:
@@ -51,8 +54,25 @@ def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
         for slug, (action, title, text) in SECTIONS.items()
         if action in access.scopes
     ]
-    context = {"patient": patient, "cards": cards, **_briefing_context(access, briefing)}
+    context = {
+        "patient": patient,
+        "cards": cards,
+        "welcome": _first_visit(request, access, briefing),
+        **_briefing_context(access, briefing),
+    }
     return render(request, "summaries/home.html", context)
+
+
+def _first_visit(request: HttpRequest, access: Access, briefing: briefing_selectors.ShownBriefing) -> object:
+    """The welcome, the first time the patient's own account opens this home; None after (the
+    session remembers it was decided, so later visits ask the database nothing)."""
+    decided = request.session.get(WELCOME_DECIDED, [])
+    if access.acting_as != "self" or str(access.patient.pk) in decided:
+        return None
+    request.session[WELCOME_DECIDED] = [*decided, str(access.patient.pk)]
+    if not welcome.show_once(access=access, actor=request.user):  # type: ignore[arg-type]
+        return None
+    return welcome_selectors.tour(access=access, actor=request.user, briefing=briefing, now=timezone.now())  # type: ignore[arg-type]
 
 
 @patient_view(Action.PROFILE)
