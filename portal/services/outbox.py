@@ -157,7 +157,8 @@ def channels_for(user: User | None, email: str = "", phone: str = "") -> list[st
     when they have no account (an invitation, a patient not yet signed up), or by text to the
     number given at the desk (an activation code)."""
     if user is None:
-        return ([Channel.EMAIL] if email else []) + ([Channel.SMS] if phone else [])
+        by_address: list[str] = [Channel.EMAIL] if email else []
+        return by_address + ([Channel.SMS] if phone else [])
     if not user.is_active:
         return []
     channels: list[str] = [Channel.EMAIL] if user.notify_by_email and user.email else []

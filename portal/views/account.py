@@ -119,7 +119,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
 def activate(request: HttpRequest, token: str) -> HttpResponse:
     """The link in a patient's activation email."""
     try:
-        invitations.invitation_for_token(token, user=request.user if request.user.is_authenticated else None)  # type: ignore[arg-type]
+        invitations.invitation_for_token(token, user=request.user if request.user.is_authenticated else None)
     except InvalidToken as error:
         status = 429 if isinstance(error, invitations.TooManyAttempts) else 410
         return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=status)
