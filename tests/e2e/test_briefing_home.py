@@ -76,7 +76,6 @@ def _patient(language: str) -> Patient:
 def _axe_clean(page, name: str) -> None:  # noqa: ANN001
     assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui")
     screenshot(page, name)
-    page.screenshot(path=f"/tmp/welcome-{name}.png", full_page=True)
     violations = axe_violations(page)
     assert not violations, f"{name}:\n{describe_violations(violations)}"
 
