@@ -281,9 +281,9 @@ def enqueue_in_app_to_staff(kind: str, rows: Iterable[tuple[int, object, int | N
         cursor.execute(
             f"""
             INSERT INTO {Notice._meta.db_table}
-                (user_id, email, kind, channel, patient_id, target_id, link, language, key,
+                (user_id, email, phone, kind, channel, patient_id, target_id, link, language, key,
                  created_at, due_at, sent_at, attempts, last_error)
-            SELECT staff.user_id, '', %(kind)s::text, %(channel)s::text, due.patient_id, due.target_id, '', '',
+            SELECT staff.user_id, '', '', %(kind)s::text, %(channel)s::text, due.patient_id, due.target_id, '', '',
                    %(kind)s::text || ':' || due.target_id,
                    %(now)s, %(now)s, %(now)s, 0, ''
             FROM unnest(%(targets)s::bigint[], %(patients)s::uuid[], %(staff)s::bigint[])
