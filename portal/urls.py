@@ -39,6 +39,7 @@ staff_urls: list[URLPattern | URLResolver] = [
     path("patients/<uuid:patient_id>/", staff.patient_detail, name="staff_patient"),
     path("patients/<uuid:patient_id>/guardian/", staff.guardian_grant, name="staff_guardian_grant"),
     path("patients/<uuid:patient_id>/invite/", staff.patient_invite, name="staff_patient_invite"),
+    path("patients/<uuid:patient_id>/activation-code/", staff.patient_desk_code, name="staff_patient_desk_code"),
 ]
 
 account_urls: list[URLPattern | URLResolver] = [
@@ -58,6 +59,7 @@ urlpatterns = [
     path("invitations/<str:token>/", sharing.accept, name="proxy_accept"),
     path("shared/", include("records.urls.public")),
     path("m/", include("messaging.urls.links")),
+    path("b/", include("summaries.urls.links")),
     path("appointments/", include("scheduling.urls.links")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),

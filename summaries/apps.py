@@ -8,7 +8,7 @@ class SummariesConfig(AppConfig):
     def ready(self) -> None:
         from portal import briefing_inputs, demo_builders, visit_links
         from summaries.selectors import staff
-        from summaries.services import needs, previsit, refresh
+        from summaries.services import needs, notices, previsit, refresh
 
         # After the records (10), messaging (20) and scheduling (30): the gaps read the imported records.
         demo_builders.register("summaries.care_gaps", "summaries.demo.build_demo_care_gaps", order=40)
@@ -20,3 +20,5 @@ class SummariesConfig(AppConfig):
         visit_links.register("summaries.previsit", staff.previsit_links)
         # "What needs you": the briefing's own providers, next to those other apps register.
         needs.register_builtin()
+        # The opt-in notice that the briefing has something new (through the portal's outbox).
+        notices.register_kind()

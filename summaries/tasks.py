@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from summaries.services import previsit, refresh
+from summaries.services import notices, previsit, refresh
 
 
 @shared_task(name="summaries.rebuild_briefing", acks_late=True, time_limit=120, soft_time_limit=100)
@@ -35,3 +35,9 @@ def previsit_for_patient(patient_id: str) -> int:
 def previsit_evening() -> int:
     """Queue the next day's pre-visit briefings at each clinic where it is evening (beat, hourly)."""
     return previsit.prepare_tomorrow()
+
+
+@shared_task(name="summaries.briefing_notice", acks_late=True, time_limit=60, soft_time_limit=50)
+def briefing_notice(patient_id: str) -> int:
+    """Tell an opted-in patient their briefing has something new (at most once a day). Idempotent."""
+    return len(notices.notify_new_lines(patient_id))

@@ -583,6 +583,8 @@ def thread_close(
     thread.outcome = outcome
     thread.save(update_fields=["status", "closed_at", "outcome"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
+    # An open request is a line of the briefing's "What is next": it goes or comes back.
+    briefing_inputs.changed(thread.patient_id)
     return thread
 
 
@@ -598,6 +600,8 @@ def thread_reopen(*, access: Access, actor: User, thread_id: int) -> Thread:
     thread.outcome = ""
     thread.save(update_fields=["status", "closed_at", "outcome"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=thread)
+    # An open request is a line of the briefing's "What is next": it goes or comes back.
+    briefing_inputs.changed(thread.patient_id)
     return thread
 
 

@@ -26,6 +26,11 @@ class PreferencesForm(PortalForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     notify_by_email = forms.BooleanField(label=_("Email me when something is waiting"), required=False)
     notify_by_sms = forms.BooleanField(label=_("Text me when something is waiting"), required=False)
+    notify_briefing = forms.BooleanField(
+        label=_("Tell me when my briefing has something new"),
+        required=False,
+        help_text=_("At most once a day, by the ways chosen above. It never says what is new."),
+    )
     phone = forms.CharField(
         label=_("Mobile phone"),
         max_length=32,

@@ -34,3 +34,26 @@ class PatientSearchForm(PortalForm):
 
 class PatientInviteForm(PortalForm):
     email = forms.EmailField(label=_("Patient's email address"))
+
+
+class DeskCodeForm(PortalForm):
+    """An activation code made at the desk: printed for the patient, or texted to their phone."""
+
+    delivery = forms.ChoiceField(
+        label=_("How to give the code"),
+        choices=[("print", _("Print it")), ("text", _("Text it to the patient's mobile phone"))],
+        widget=forms.RadioSelect,
+        initial="print",
+    )
+    phone = forms.CharField(
+        label=_("Patient's mobile phone"),
+        max_length=32,
+        required=False,
+        help_text=_("Only for a text. The text holds the code and the portal's address, nothing else."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("delivery") == "text" and not (data.get("phone") or "").strip():
+            self.add_error("phone", _("Enter the patient's mobile number to text the code."))
+        return data

@@ -33,6 +33,9 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
     )
     email = models.EmailField(blank=True)
+    # A mobile number for a text to someone without an account (an activation code from the desk);
+    # blanked once sent, like the link.
+    phone = models.CharField(max_length=32, blank=True)
     # Validated against the registry of kinds in portal.services.outbox (apps add theirs), not a choices list.
     kind = models.CharField(max_length=32)
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -65,10 +68,13 @@ class Notice(models.Model):
                 condition=models.Q(channel="in_app") | models.Q(read_at__isnull=True, digested_at__isnull=True),
                 name="outbox_notice_read_only_in_app",
             ),
-            # An address only for an email to someone without an account; in-app and texts need one.
+            # To an account; or, for someone without one, an email address (an invitation) or a mobile
+            # number (a desk activation code by text, blanked once sent); in-app notices need an account.
             models.CheckConstraint(
-                condition=models.Q(user__isnull=False, email="")
-                | models.Q(user__isnull=True, channel="email") & ~models.Q(email=""),
+                condition=models.Q(user__isnull=False, email="", phone="")
+                | models.Q(user__isnull=True, channel="email", phone="") & ~models.Q(email="")
+                | models.Q(user__isnull=True, channel="sms", email="", sent_at__isnull=False)
+                | models.Q(user__isnull=True, channel="sms", email="") & ~models.Q(phone=""),
                 name="outbox_notice_one_recipient",
             ),
         ]

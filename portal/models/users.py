@@ -38,6 +38,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("mobile phone"), max_length=32, blank=True)
     notify_by_email = models.BooleanField(_("email me when something is waiting"), default=True)
     notify_by_sms = models.BooleanField(_("text me when something is waiting"), default=False)
+    # Opt-in: at most one short notice a day when the briefing has something new (summaries).
+    notify_briefing = models.BooleanField(_("tell me when my briefing has something new"), default=False)
     is_staff = models.BooleanField(
         _("Django admin access"), default=False, help_text=_("Can sign in to the configuration admin.")
     )
@@ -88,10 +90,18 @@ class UserSession(models.Model):
 
 
 class PatientInvitation(models.Model):
-    """A single-use code a clinic sends so a patient can link their own account to their record."""
+    """A single-use code a clinic sends so a patient can link their own account to their record:
+    a link by email, or a short code made at the desk (printed, or texted to the patient's phone)
+    for someone who needs help signing up. Only the code's hash is kept."""
+
+    class Delivery(models.TextChoices):
+        EMAIL = "email", _("Emailed link")
+        PRINT = "print", _("Printed at the desk")
+        TEXT = "text", _("Texted from the desk")
 
     patient = models.ForeignKey("portal.Patient", on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.EMAIL)
+    email = models.EmailField(blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -107,7 +117,18 @@ class PatientInvitation(models.Model):
                 condition=models.Q(used_at__isnull=True, used_by__isnull=True)
                 | models.Q(used_at__isnull=False, used_by__isnull=False),
                 name="patient_invitation_used_together",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(delivery="email", email=""), name="patient_invitation_email_has_address"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delivery__in=["email", "print", "text"]), name="patient_invitation_delivery_valid"
+            ),
+        ]
+        indexes: ClassVar = [
+            # The desk's rate limits count recent codes by patient and by the staff member who made them.
+            models.Index(fields=["patient", "-created_at"], name="patient_invitation_recent"),
+            models.Index(fields=["created_by", "-created_at"], name="patient_invitation_by_staff"),
         ]
 
     def __str__(self) -> str:

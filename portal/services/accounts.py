@@ -14,8 +14,16 @@ from portal.services.errors import ServiceError
 
 @transaction.atomic
 def account_update_preferences(
-    *, user: User, language: str, notify_by_email: bool, notify_by_sms: bool, phone: str
+    *,
+    user: User,
+    language: str,
+    notify_by_email: bool,
+    notify_by_sms: bool,
+    phone: str,
+    notify_briefing: bool | None = None,
 ) -> User:
+    """Language and how the person hears from the portal; `notify_briefing` (None: unchanged) is
+    the opt-in to a short notice when their briefing has something new."""
     phone = phone.strip()
     if notify_by_sms and not phone:
         raise ServiceError(_("Add a mobile number to get text messages."), field="phone")
@@ -23,7 +31,9 @@ def account_update_preferences(
     user.notify_by_email = notify_by_email
     user.notify_by_sms = notify_by_sms
     user.phone = phone
-    user.save(update_fields=["language", "notify_by_email", "notify_by_sms", "phone"])
+    if notify_briefing is not None:
+        user.notify_briefing = notify_briefing
+    user.save(update_fields=["language", "notify_by_email", "notify_by_sms", "phone", "notify_briefing"])
     patient = getattr(user, "patient", None)
     if patient is not None and patient.preferred_language != language:
         patient.preferred_language = language

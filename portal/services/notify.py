@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 PROXY_INVITATION = "proxy_invitation"
 PATIENT_INVITATION = "patient_invitation"
+DESK_CODE = "patient_desk_code"
+# How long a desk code works (portal.services.invitations.DESK_CODE_TTL), for the text's words.
+DESK_CODE_DAYS = 7
 SECURITY_CHANGES = ("device_added", "device_removed", "recovery_codes")
 
 
@@ -54,6 +57,34 @@ def invite(*, email: str, kind: str, path: str, target_id: int, language: str = 
         language=language,
     )
     log.info("invitation queued", extra={"kind": kind})
+
+
+def desk_code_text(*, phone: str, path: str, target_id: int, language: str = settings.LANGUAGE_CODE) -> None:
+    """A text with the activation code made at the desk, to the number the patient gave there (in
+    the caller's transaction, sent after commit; the number and the link are blanked once sent)."""
+    from portal.services import outbox
+
+    outbox.enqueue(
+        kind=DESK_CODE,
+        key=f"desk-code:{target_id}",
+        phone=phone,
+        target_id=target_id,
+        link=path,
+        language=language,
+    )
+    log.info("desk code text queued", extra={"invitation_id": target_id})
+
+
+def desk_code_words(notice: Any) -> Any:
+    """The code and where to enter it; no name, no clinic detail beyond the portal's address."""
+    from portal.services import outbox
+
+    code = notice.link.rstrip("/").rsplit("/", 1)[-1]
+    sms = _(
+        "Your patient portal activation code is %(code)s. Create your account at %(link)s. "
+        "It works once and expires in %(days)s days."
+    ) % {"code": code, "link": absolute(notice.link), "days": DESK_CODE_DAYS}
+    return outbox.Words(_("Your patient portal activation code"), sms, sms)
 
 
 def security_notice(*, email: str, change: str, path: str, language: str = settings.LANGUAGE_CODE) -> None:
@@ -118,6 +149,7 @@ def register_kinds() -> None:
 
     outbox.register(PROXY_INVITATION, gettext_lazy("Invitation to help with someone's care"), render=invitation_words)
     outbox.register(PATIENT_INVITATION, gettext_lazy("Invitation to the patient portal"), render=invitation_words)
+    outbox.register(DESK_CODE, gettext_lazy("Activation code from the desk"), render=desk_code_words)
     for change in SECURITY_CHANGES:
         outbox.register(f"security_{change}", gettext_lazy("Two-step sign-in changed"), render=security_words)
 

@@ -152,11 +152,13 @@ def default_quiet_hours() -> QuietHours:
     return QuietHours(time(21), time(8), ZoneInfo(settings.CLINIC_TIME_ZONE))
 
 
-def channels_for(user: User | None, email: str = "") -> list[str]:
+def channels_for(user: User | None, email: str = "", phone: str = "") -> list[str]:
     """How a person wants to hear: their account's choices, where they have the address; by email
-    when they have no account (an invitation, a patient not yet signed up)."""
+    when they have no account (an invitation, a patient not yet signed up), or by text to the
+    number given at the desk (an activation code)."""
     if user is None:
-        return [Channel.EMAIL] if email else []
+        by_address: list[str] = [Channel.EMAIL] if email else []
+        return by_address + ([Channel.SMS] if phone else [])
     if not user.is_active:
         return []
     channels: list[str] = [Channel.EMAIL] if user.notify_by_email and user.email else []
@@ -189,6 +191,7 @@ def enqueue(
     key: str,
     user: User | None = None,
     email: str = "",
+    phone: str = "",
     channels: Sequence[str] | None = None,
     patient_id: UUID | str | None = None,
     target_id: int | None = None,
@@ -198,8 +201,8 @@ def enqueue(
     now: datetime | None = None,
     send_now: bool = False,
 ) -> list[int]:
-    """Notices of `kind` to one person (a user, or an email address for someone without an
-    account), by the channels they chose (or those of `channels` they chose), each keyed
+    """Notices of `kind` to one person (a user, or an email address or mobile number for someone
+    without an account), by the channels they chose (or those of `channels` they chose), each keyed
     "<key>:<channel>". Texts wait for the end of the quiet hours (`quiet`, or the clinic's).
     Returns the ids of those due now and not already sent, handed to the worker after commit;
     or, with `send_now`, sent at once inside the caller's transaction: for a sweep that is itself
@@ -208,13 +211,14 @@ def enqueue(
     _require_transaction()
     _kind(kind)
     now = now or timezone.now()
-    allowed = channels_for(user, email)
+    allowed = channels_for(user, email, phone)
     wanted = [channel for channel in allowed if channels is None or channel in channels]
     quiet = quiet or default_quiet_hours()
     notices = [
         Notice(
             user=user,
-            email="" if user is not None else email,
+            email="" if user is not None or channel != Channel.EMAIL else email,
+            phone="" if user is not None or channel != Channel.SMS else phone,
             kind=kind,
             channel=channel,
             patient_id=patient_id,
@@ -277,9 +281,9 @@ def enqueue_in_app_to_staff(kind: str, rows: Iterable[tuple[int, object, int | N
         cursor.execute(
             f"""
             INSERT INTO {Notice._meta.db_table}
-                (user_id, email, kind, channel, patient_id, target_id, link, language, key,
+                (user_id, email, phone, kind, channel, patient_id, target_id, link, language, key,
                  created_at, due_at, sent_at, attempts, last_error)
-            SELECT staff.user_id, '', %(kind)s::text, %(channel)s::text, due.patient_id, due.target_id, '', '',
+            SELECT staff.user_id, '', '', %(kind)s::text, %(channel)s::text, due.patient_id, due.target_id, '', '',
                    %(kind)s::text || ':' || due.target_id,
                    %(now)s, %(now)s, %(now)s, 0, ''
             FROM unnest(%(targets)s::bigint[], %(patients)s::uuid[], %(staff)s::bigint[])
@@ -315,8 +319,8 @@ def _send(notice: Notice) -> None:
         words = render(notice)
     if notice.channel == Channel.EMAIL:
         send_mail(words.subject, words.body, None, [notice.user.email if notice.user else notice.email])
-    elif notice.channel == Channel.SMS and notice.user is not None:
-        send_sms(to=notice.user.phone, body=words.sms)
+    elif notice.channel == Channel.SMS:
+        send_sms(to=notice.user.phone if notice.user else notice.phone, body=words.sms)
 
 
 def deliver(notice_id: int, now: datetime | None = None) -> bool:
@@ -343,8 +347,8 @@ def deliver(notice_id: int, now: datetime | None = None) -> bool:
             log.warning("outbox: notice not sent", extra={"notice_id": notice.pk, "attempts": notice.attempts})
             return False
         notice.sent_at = timezone.now()
-        notice.last_error = notice.link = ""
-        notice.save(update_fields=["attempts", "sent_at", "last_error", "link"])
+        notice.last_error = notice.link = notice.phone = ""
+        notice.save(update_fields=["attempts", "sent_at", "last_error", "link", "phone"])
     log.info("outbox: notice sent", extra={"notice_id": notice.pk, "kind": notice.kind, "channel": notice.channel})
     return True
 

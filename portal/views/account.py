@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "notify_by_email": user.notify_by_email,  # type: ignore[union-attr]
         "notify_by_sms": user.notify_by_sms,  # type: ignore[union-attr]
         "phone": user.phone,  # type: ignore[union-attr]
+        "notify_briefing": user.notify_briefing,  # type: ignore[union-attr]
     }
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -35,6 +37,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             translation.activate(form.cleaned_data["language"])
             messages.success(request, _("Your preferences are saved."))
+            # The first visit's welcome posts here and goes back where it was.
+            back = request.POST.get("next", "")
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
             return redirect("account")
     context = {"form": form, "grants_held": account_selectors.grants_held_by(user)}  # type: ignore[arg-type]
     return render(request, "portal/account.html", context, status=400 if form.errors else 200)
@@ -113,9 +119,10 @@ def welcome(request: HttpRequest) -> HttpResponse:
 def activate(request: HttpRequest, token: str) -> HttpResponse:
     """The link in a patient's activation email."""
     try:
-        invitations.invitation_for_token(token)
+        invitations.invitation_for_token(token, user=request.user if request.user.is_authenticated else None)
     except InvalidToken as error:
-        return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=410)
+        status = 429 if isinstance(error, invitations.TooManyAttempts) else 410
+        return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=status)
     if not request.user.is_authenticated:
         request.session["pending_invitation"] = request.path
         return render(request, "portal/activate.html", {"token": token})

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from portal.access import (
@@ -19,7 +21,7 @@ from portal.access import (
     sees_evisit_report,
     staff_actions,
 )
-from portal.forms.staff import GuardianGrantForm, PatientInviteForm, PatientSearchForm
+from portal.forms.staff import DeskCodeForm, GuardianGrantForm, PatientInviteForm, PatientSearchForm
 from portal.selectors import patient as patient_selectors
 from portal.selectors import staff as staff_selectors
 from portal.services import invitations, proxies
@@ -82,6 +84,7 @@ def patient_detail(request: HttpRequest, access: Access) -> HttpResponse:
         "is_minor": age < ADULT_AT,
         "guardian_form": GuardianGrantForm(),
         "invite_form": PatientInviteForm(initial={"email": patient.email}),
+        "desk_code_form": DeskCodeForm(initial={"phone": patient.phone}),
     }
     return render(request, "portal/staff/patient.html", context)
 
@@ -116,3 +119,42 @@ def patient_invite(request: HttpRequest, access: Access) -> HttpResponse:
             messages.success(request, _("The activation link was sent."))
         return redirect("staff_patient", patient_id=access.patient.pk)
     return redirect("staff_patient", patient_id=access.patient.pk)
+
+
+@_staff_patient(Action.PROFILE)
+def patient_desk_code(request: HttpRequest, access: Access) -> HttpResponse:
+    """An activation code for a patient at the desk who needs help signing up: a printable page
+    with the code (shown this once), or a text to the number they give."""
+    if request.method != "POST":
+        return redirect("staff_patient", patient_id=access.patient.pk)
+    patient = patient_selectors.patient_overview(access=access, actor=request.user)  # type: ignore[arg-type]
+    form = DeskCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation, code = invitations.desk_code_issue(
+                access=access,
+                actor=request.user,  # type: ignore[arg-type]
+                delivery=form.cleaned_data["delivery"],
+                phone=form.cleaned_data["phone"],
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if invitation.delivery == invitation.Delivery.TEXT:
+                messages.success(request, _("The activation code was texted. It works once, for 7 days."))
+                return redirect("staff_patient", patient_id=access.patient.pk)
+            context = {
+                "patient": patient,
+                "code": invitations.shown_code(code),
+                "expires_at": invitation.expires_at,
+                "activate_url": request.build_absolute_uri(
+                    reverse("activate", kwargs={"token": invitations.shown_code(code)})
+                ),
+                "signup_url": request.build_absolute_uri(reverse("account_signup")),
+            }
+            response = render(request, "portal/staff/desk_code.html", context)
+            # The code is on this page only: never kept by a browser's or a proxy's cache.
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+    context = {"access": access, "patient": patient, "form": form}
+    return render(request, "portal/staff/desk_code_form.html", context, status=400)

@@ -82,7 +82,17 @@
     });
   }
 
+  // A "Print" button (data-print): the browser's print dialog (the desk's activation code sheet).
+  function printButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    printButtons();
     pauseWhileFocused();
     copyButtons();
     idleWarning();

@@ -57,6 +57,9 @@ class ShownBriefing:
     next: list[ShownLine] = field(default_factory=list)
     care_team: list[dict[str, Any]] = field(default_factory=list)
     confidential_shown: bool = False
+    # The patient's name when the reader is someone else (a caregiver, staff): the page says it
+    # where it would say "you"; "" for the patient themself.
+    patient_name: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -105,14 +108,14 @@ def _meaning(line: Line, language: str) -> str:
     return explanation.text(line.explain["direction"], language) if explanation else ""
 
 
-def shown(line: Line, *, patient_id: object, language: str, last_read: datetime | None) -> ShownLine:
+def shown(line: Line, *, patient_id: object, language: str, last_read: datetime | None, patient: str = "") -> ShownLine:
     when = _when(line.date)
     is_new = bool(last_read is not None and line.section == CHANGED and isinstance(when, datetime) and when > last_read)
     check_in = line.params.get("check_in", "") if line.kind == "visit" and line.section == NEXT else ""
     return ShownLine(
         section=line.section,
         kind=line.kind,
-        text=say(line.key, _params(line, language)),
+        text=say(line.key, _params(line, language), patient=patient),
         url=_url(line, patient_id),
         organizations=line.organizations,
         when=when,
@@ -121,6 +124,33 @@ def shown(line: Line, *, patient_id: object, language: str, last_read: datetime 
         check_in=check_in,
         check_in_label=str(CHECK_IN.get(check_in, "")),
     )
+
+
+def _grouped_answers(lines: list[ShownLine], *, patient_id: object, patient: str) -> list[ShownLine]:
+    """Several unread answers read as one line, where the first was, linking to Messages. Grouped
+    here, after the reader's filter, so a count never includes a thread the reader may not see."""
+    answers = [line for line in lines if line.section == NEEDS and line.kind == "unread_answer"]
+    if len(answers) < 2:
+        return lines
+    dated = [line.when for line in answers if isinstance(line.when, datetime)]
+    group = ShownLine(
+        section=NEEDS,
+        kind="unread_answers",
+        text=say("unread_answers", {"count": len(answers)}, patient=patient),
+        url=reverse("messages_home", kwargs={"patient_id": patient_id}),
+        organizations=sorted({name for line in answers for name in line.organizations}),
+        when=max(dated) if dated else None,
+    )
+    first = lines.index(answers[0])
+    rest = [line for line in lines if line not in answers]
+    return [*rest[:first], group, *rest[first:]]
+
+
+def reader_name(access: Access) -> str:
+    """ "" for the patient themself; else the patient's name, which the lines say instead of "you"."""
+    if access.acting_as == AuditEvent.ActingAs.SELF:
+        return ""
+    return access.patient.preferred_name or access.patient.given_name
 
 
 def last_read(access: Access, actor: User) -> datetime | None:
@@ -142,7 +172,12 @@ def briefing_for(*, access: Access, actor: User, language: str | None = None) ->
         return ShownBriefing(exists=False, updating=True)
     read = last_read(access, actor)
     visible = [line for data in row.lines if may_see(line := Line.from_json(data), access)]
-    lines = [shown(line, patient_id=access.patient.pk, language=language, last_read=read) for line in visible]
+    patient = reader_name(access)
+    lines = [
+        shown(line, patient_id=access.patient.pk, language=language, last_read=read, patient=patient)
+        for line in visible
+    ]
+    lines = _grouped_answers(lines, patient_id=access.patient.pk, patient=patient)
     team = [
         {**entry, "last_seen": _when(entry["last_seen"])}
         for entry in row.care_team
@@ -159,6 +194,7 @@ def briefing_for(*, access: Access, actor: User, language: str | None = None) ->
         next=[line for line in lines if line.section == NEXT],
         care_team=team,
         confidential_shown=any(line.confidential for line in visible),
+        patient_name=patient,
     )
     audit.record_access(
         access,

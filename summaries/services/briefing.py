@@ -223,6 +223,7 @@ def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list
                 params={"rule": gap.rule_name_en or gap.rule_name, "rule_es": gap.rule_name_es},
                 source=_gap_source(gap),
                 scope=RECORDS,
+                organizations=gap_organizations(gap),
                 date=iso(gap.due_on),
                 confidential=bool(gap.confidential),
             )
@@ -231,10 +232,14 @@ def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list
 
 
 def _gap_source(gap: Any) -> dict[str, Any]:
-    """A gap links to the record item that closes or opens it, else to the record's overview."""
-    if gap.source is not None:
-        return source("records.RecordItem", gap.source, "record_overview")
-    return source("records.RecordItem", None, "record_overview")
+    """A care gap opens the record's overview (every kind of record, from every source; a gap has
+    no page of its own), naming the item that last met the rule when there is one."""
+    return source("records.RecordItem", gap.source, "record_overview")
+
+
+def gap_organizations(gap: Any) -> list[str]:
+    """The organization whose record last met the rule, when one did."""
+    return [gap.organization.name] if gap.organization is not None else []
 
 
 def compose(patient_id: PatientId, *, now: datetime) -> Built:

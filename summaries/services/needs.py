@@ -96,8 +96,10 @@ def open_care_gaps(patient_id: PatientId, *, now: datetime) -> list[Need]:
         Need(
             key="care_gap_open",
             params={"rule": gap.rule_name_en or gap.rule_name, "rule_es": gap.rule_name_es},
+            # A gap opens the record's overview (it has no page of its own).
             source=Source("records.RecordItem", gap.source, "record_overview"),
             scope="records",
+            organizations=(gap.organization.name,) if gap.organization is not None else (),
             on=gap.due_on,
             confidential=bool(gap.confidential),
             rank=30,

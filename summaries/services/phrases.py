@@ -34,6 +34,12 @@ PHRASES: dict[str, Promise] = {
         "count",
     ),
     "unread_answer": _("An answer is waiting for you: %(subject)s"),
+    # Several unread answers read as one line (grouped when read, after the reader's filter).
+    "unread_answers": ngettext_lazy(
+        "%(count)s answer is waiting for you in Messages",
+        "%(count)s answers are waiting for you in Messages",
+        "count",
+    ),
     "care_gap_open": _("Due now: %(rule)s"),
     "refill_running_out": ngettext_lazy(
         "%(name)s runs out in %(count)s day. Request a refill.",
@@ -47,6 +53,29 @@ PHRASES: dict[str, Promise] = {
     "request_open": _("Your message “%(subject)s”: %(owner)s answers by %(due)s"),
     "request_open_pool": _("Your message “%(subject)s”: the care team answers by %(due)s"),
     "screening_coming_due": _("Coming due: %(rule)s"),
+}
+
+# A caregiver reads the lines that say "you" or "your" with the patient's name instead: they are
+# not the one whose message, visit or limits these are.
+FOR_CAREGIVER: dict[str, Promise] = {
+    "reading_over_limit": _("Home reading outside %(patient)s's limits: %(name)s %(value)s"),
+    "result_no_follow_up": _(
+        "%(name)s was %(direction)s and has not been checked again. "
+        "Ask %(patient)s's care team whether a follow-up is needed."
+    ),
+    "questionnaire_to_fill": ngettext_lazy(
+        "Fill in %(count)s questionnaire before %(patient)s's visit: %(visit_type)s",
+        "Fill in %(count)s questionnaires before %(patient)s's visit: %(visit_type)s",
+        "count",
+    ),
+    "unread_answer": _("An answer is waiting for %(patient)s: %(subject)s"),
+    "unread_answers": ngettext_lazy(
+        "%(count)s answer is waiting for %(patient)s in Messages",
+        "%(count)s answers are waiting for %(patient)s in Messages",
+        "count",
+    ),
+    "request_open": _("%(patient)s's message “%(subject)s”: %(owner)s answers by %(due)s"),
+    "request_open_pool": _("%(patient)s's message “%(subject)s”: the care team answers by %(due)s"),
 }
 
 # Param values that are words of the portal's own, translated at reading time.
@@ -63,10 +92,11 @@ CHECK_IN: dict[str, Promise] = {
 }
 
 
-def say(key: str, params: Mapping[str, Any]) -> str:
-    """The sentence of `key` in the active language with its blanks filled."""
-    phrase = PHRASES[key]
-    values = dict(params)
+def say(key: str, params: Mapping[str, Any], *, patient: str = "") -> str:
+    """The sentence of `key` in the active language with its blanks filled; with `patient` (a
+    caregiver reading), the sentence that names the patient where it would say "you"."""
+    phrase = FOR_CAREGIVER.get(key, PHRASES[key]) if patient else PHRASES[key]
+    values = {**dict(params), **({"patient": patient} if patient else {})}
     if "direction" in values:
         values["direction"] = str(DIRECTIONS.get(values["direction"], values["direction"]))
     return str(phrase % values)

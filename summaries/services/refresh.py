@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from portal.queue import queue_task
 from summaries.models import Briefing
-from summaries.services import care_gaps
+from summaries.services import care_gaps, notices
 from summaries.services.briefing import compose
 
 PatientId = UUID | str
@@ -83,9 +83,11 @@ def rebuild(patient_id: PatientId, *, now: datetime | None = None) -> str:
         with transaction.atomic():
             if not _try_lock(patient_id):
                 return Outcome.BUSY
-            seen = Briefing.objects.filter(patient_id=patient_id).values_list("changes", flat=True).first()
-            if seen is None:  # never marked (a sweep, a bench): the row starts here
-                seen = Briefing.objects.get_or_create(patient_id=patient_id)[0].changes
+            # The lines as last stored, to tell whether this build found news (the opt-in notice).
+            row = Briefing.objects.filter(patient_id=patient_id).values_list("changes", "lines", "built_at").first()
+            if row is None:  # never marked (a sweep, a bench): the row starts here
+                row = (Briefing.objects.get_or_create(patient_id=patient_id)[0].changes, [], None)
+            seen, before, built_before = row
             at = now or timezone.now()
             # The care gaps are inputs too: evaluated against the record as it is now.
             care_gaps.evaluate(patient_id, now=at)
@@ -100,6 +102,9 @@ def rebuild(patient_id: PatientId, *, now: datetime | None = None) -> str:
             }
             # Fresh only if no change was counted while this build read its inputs.
             stored = Briefing.objects.filter(patient_id=patient_id, changes=seen).update(stale_since=None, **fields)
+            # A first build is not news (it is everything); later, new lines may be worth a notice.
+            if built_before is not None and notices.has_news(before, fields["lines"]):  # type: ignore[arg-type]
+                notices.enqueue_after_commit(patient_id)
             if stored:
                 return Outcome.BUILT
             # The inputs moved meanwhile: keep what was built (better than older lines), stay

@@ -305,11 +305,16 @@ def test_opening_the_briefing_is_recorded_with_where_it_came_from(client: Client
     refresh.rebuild(clinic.patient.pk, now=NOW)
     sign_in(client, clinic.patient.user)
 
+    # Only the notice's signed link marks an opening as from a notice; a query string cannot.
+    from summaries.services import notices
+
+    link = notices.link_path(patient_id=clinic.patient.pk, user_id=clinic.patient.user.pk)
     client.get(f"/p/{clinic.patient.pk}/briefing/?via=notice")
+    client.get(link, follow=True)
     client.get(f"/p/{clinic.patient.pk}/")
 
     opens = list(BriefingOpen.objects.order_by("opened_at", "pk").values_list("via", "page", "acting_as"))
-    assert opens == [("notice", "page", "self"), ("self", "home", "self")]
+    assert opens == [("self", "page", "self"), ("notice", "home", "self"), ("self", "home", "self")]
 
 
 def test_a_confidential_visit_never_dates_the_briefing(clinic: Clinic) -> None:
