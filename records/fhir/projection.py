@@ -434,7 +434,9 @@ def _imaging_study(resource: dict[str, Any]) -> Projection:
 def _device(resource: dict[str, Any]) -> Projection:
     system, code, display = _coding(resource.get("type"))
     names = [n for n in resource.get("deviceName") or [] if isinstance(n, dict) and n.get("name")]
-    display = display or (str(names[0]["name"]) if names else "")
+    friendly = [n for n in names if n.get("type") == "user-friendly-name"]
+    # The name a patient would use, else the kind of device, else the label's name.
+    display = str(friendly[0]["name"]) if friendly else display or (str(names[0]["name"]) if names else "")
     carrier = _first(resource, "udiCarrier")
     udi = str(carrier.get("deviceIdentifier") or carrier.get("carrierHRF") or "") if isinstance(carrier, dict) else ""
     made_by = " ".join(str(resource.get(name) or "") for name in ("manufacturer", "modelNumber")).strip()
