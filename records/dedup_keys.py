@@ -1,4 +1,4 @@
-"""When two record lines from different sources are the same result, visit or procedure.
+"""When two record lines from different sources are the same result, visit, procedure, study or plan.
 
 Problems, medicines, allergies and doses are the same thing when their code is (projection.py
 keys them by code). A result, a visit or a procedure is an event: two are the same only when
@@ -22,6 +22,8 @@ EVENT_PREFIX = {
     "observation": "result",
     "visit": "visit",
     "procedure": "procedure",
+    "imaging": "imaging",
+    "care_plan": "care_plan",
 }
 
 
@@ -49,3 +51,12 @@ def event_key(kind: str, display: str, fields: dict[str, Any]) -> str:
         ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"{prefix}:{digest}"
+
+
+def thing_key(prefix: str, *identity: str) -> str:
+    """The key of something that is the same whenever it is named the same (a goal's words, a
+    device's UDI), however often a source lists it; "" when nothing names it."""
+    if not any(identity):
+        return ""
+    text = "\x1f".join(" ".join(part.lower().split()) for part in identity)
+    return f"{prefix}:{hashlib.sha256(text.encode()).hexdigest()}"

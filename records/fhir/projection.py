@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import make_aware
 
-from records.dedup_keys import event_key
+from records.dedup_keys import event_key, thing_key
 from records.fhir.attachments import Attachment, AttachmentError, read_attachment
 from records.models import RecordItem
 
@@ -400,6 +400,7 @@ def _goal(resource: dict[str, Any]) -> Projection:
             "status": str(resource.get("lifecycleStatus", "")),
             # How far along it is ("in-progress", "achieved"), as the care team coded it.
             "category": achievement[1],
+            "dedup_key": thing_key("goal", code or display),
         },
     )
 
@@ -451,6 +452,7 @@ def _device(resource: dict[str, Any]) -> Projection:
             "status": str(resource.get("status", "")),
             "value_text": made_by[:500],
             "reference_text": udi[:200],
+            "dedup_key": thing_key("device", udi),
         },
     )
 

@@ -135,7 +135,14 @@ def _too_deep() -> FileRefused:
 
 
 # What a JSON value is, in the words of an import report.
-JSON_KINDS = {list: "a list", str: "text", bool: "true or false", type(None): "null", int: "a number", float: "a number"}
+JSON_KINDS = {
+    list: "a list",
+    str: "text",
+    bool: "true or false",
+    type(None): "null",
+    int: "a number",
+    float: "a number",
+}
 
 
 def _entry(entry: Any, location: str) -> Entry | Problem:
@@ -179,7 +186,8 @@ def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Pro
                     continue
                 if prefix == "entry" and event not in ("start_array", "end_array"):
                     entry_refused = True  # an object or a value: nothing under it is an entry
-                    yield Problem(f"{name} entry", "The bundle's entry is not a list of entries; nothing in it was read.")
+                    message = "The bundle's entry is not a list of entries; nothing in it was read."
+                    yield Problem(f"{name} entry", message)
                     continue
                 if prefix == "entry":
                     continue

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, Organization, User
+from records.dedup_keys import EVENT_PREFIX
 from records.models import RecordAttachment, RecordItem
 
 Kind = RecordItem.Kind
@@ -70,9 +71,9 @@ def sources_of(access: Access) -> list[Organization]:
     return list(Organization.objects.filter(pk__in=ids).order_by("name"))
 
 
-# Kinds whose lines are events (a result, a visit, a procedure): the same one from two sources is
+# Kinds whose lines are events (a result, a visit, an imaging study...): the same one from two sources is
 # merged, two of one source never are (records/dedup_keys.py).
-EVENT_KINDS = (*RESULT_KINDS, Kind.VISIT, Kind.PROCEDURE)
+EVENT_KINDS = tuple(EVENT_PREFIX)
 PAGE_SIZE = 50
 
 
@@ -175,9 +176,14 @@ def record_counts(access: Access) -> dict[str, int]:
     return dict(rows)
 
 
+def newest_results(items: QuerySet[RecordItem], n: int) -> list[Grouped]:
+    """The `n` newest lab results of `items`, each once however many sources sent it (two queries)."""
+    return GroupedLines(items.filter(kind=Kind.RESULT), by_report=True)[0:n]
+
+
 def record_overview(*, access: Access, actor: User) -> dict[str, Any]:
     items = visible_items(access)
-    latest = list(items.filter(kind=Kind.RESULT).select_related("source").order_by("-effective_at", "-pk")[:5])
+    latest = [line.item for line in newest_results(items, 5)]
     _audit(access, actor, "records.RecordOverview")
     return {"counts": record_counts(access), "latest_results": latest, "sources": sources_of(access)}
 

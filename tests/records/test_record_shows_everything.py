@@ -313,6 +313,19 @@ def test_synthea_imaging_studies_have_a_page(client, source) -> None:
     assert "Digital Radiography" in page and "1 image" in page
 
 
+def test_the_same_imaging_studies_from_two_sources_show_once(client, two_sources) -> None:
+    clinic, hospital = two_sources
+    run_import(clinic, FIXTURES / "Lonnie_Von_imaging.json")
+    run_import(hospital, FIXTURES / "Lonnie_Von_imaging.json")
+    patient = signed_in_patient(client)
+
+    rows = client.get(url(patient, "imaging/")).context["rows"]
+
+    assert RecordItem.objects.filter(kind=Kind.IMAGING).count() == 6
+    assert [row.sources for row in rows] == [["Lakeside Clinic", "St. Mary's Regional"]] * 3
+    assert "3 items" in client.get(url(patient)).content.decode()
+
+
 def test_bulk_export_devices_have_a_page(client, source) -> None:
     run_import(source, NDJSON)
     patients = list(Patient.objects.all())
