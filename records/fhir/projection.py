@@ -416,7 +416,9 @@ def _imaging_study(resource: dict[str, Any]) -> Projection:
             if name and name not in modalities:
                 modalities.append(name)
     described = str(resource.get("description") or "")
-    display = described or display or ", ".join(modalities)
+    display = described or display
+    # With no description or procedure, the study is named by its kind and body part (said once).
+    display, details = (display, ", ".join(modalities)) if display else (", ".join(modalities), "")
     images = resource.get("numberOfInstances")
     return Projection(
         Kind.IMAGING,
@@ -426,7 +428,7 @@ def _imaging_study(resource: dict[str, Any]) -> Projection:
             "code": code,
             "effective_at": start,
             "status": str(resource.get("status", "")),
-            "value_text": ", ".join(modalities)[:500],
+            "value_text": details[:500],
             "value_number": _number(images) if isinstance(images, int) and not isinstance(images, bool) else None,
         },
     )
