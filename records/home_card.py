@@ -1,6 +1,6 @@
 """The Health record card on the patient's home page: the newest released results, each once however
-many sources sent it (four queries: them, their lines, their sources, and the audit, which is
-confidential when a confidential result was shown)."""
+many sources sent it (two queries: them and the audit, which is confidential when a confidential
+result was shown)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ NEWEST = 3
 
 
 def newest_results_card(*, access: Access, actor: User, now: datetime) -> HomeCard:
-    results = [line.item for line in newest_results(visible_items(access), NEWEST)]
+    results = newest_results(visible_items(access), NEWEST)
     audit.record_access(
         access,
         actor=actor,
