@@ -55,6 +55,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("procedures", _("Procedures"), (Kind.PROCEDURE,)),
     Section("documents", _("Documents"), (Kind.DOCUMENT,)),
     Section("care_plans", _("Care plans"), (Kind.CARE_PLAN,)),
+    Section("goals", _("Health goals"), (Kind.GOAL,)),
+    Section("imaging", _("Imaging"), (Kind.IMAGING,)),
+    Section("devices", _("Medical devices"), (Kind.DEVICE,)),
 )
 SECTION_SLUGS = tuple(section.slug for section in SECTIONS)
 _BY_SLUG = {section.slug: section for section in SECTIONS}

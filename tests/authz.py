@@ -437,9 +437,27 @@ ENDPOINTS += [
     Endpoint("record overview", "scoped", _p("record_overview"), arrange=_a_result),
     Endpoint("record results", "scoped", _p("record_results"), arrange=_a_result),
     Endpoint("record trend", "scoped", _p("record_trend", code="4548-4"), arrange=_a_result),
+    Endpoint(
+        "record trend of a result",
+        "scoped",
+        patient_url("record_result_trend", item_id=_item("result")),
+        arrange=_a_result,
+    ),
     *[
         Endpoint(f"record {page}", "scoped", _p("record_list", page=page), arrange=_a_result)
-        for page in ("problems", "medications", "allergies", "immunizations", "visits", "procedures", "documents")
+        for page in (
+            "problems",
+            "medications",
+            "allergies",
+            "immunizations",
+            "visits",
+            "procedures",
+            "documents",
+            "care-plans",
+            "goals",
+            "imaging",
+            "devices",
+        )
     ],
     Endpoint(
         "record document",

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import make_aware
 
+from records.dedup_keys import event_key, thing_key
 from records.fhir.attachments import Attachment, AttachmentError, read_attachment
 from records.models import RecordItem
 
@@ -348,9 +349,25 @@ def _document(resource: dict[str, Any]) -> Projection:
     )
 
 
+# US Core's category that every care plan carries ("assessment and plan"): it names no plan.
+GENERIC_CARE_PLAN = {"assess-plan", "734163000"}
+
+
 def _care_plan(resource: dict[str, Any]) -> Projection:
-    system, code, display = _coding(_first(resource, "category"))
-    start, end = _period(resource, "period")
+    categories = [_coding(concept) for concept in resource.get("category") or []]
+    named = [found for found in categories if found[1] not in GENERIC_CARE_PLAN and found[2]]
+    system, code, display = named[0] if named else ("", "", "")
+    display = str(resource.get("title") or "") or display or str(resource.get("description") or "")
+    if not display and categories:
+        system, code, display = categories[0]
+    start, end = _period(resource, "period", "created")
+    activities = []
+    for activity in resource.get("activity") or []:
+        detail = activity.get("detail") if isinstance(activity, dict) else None
+        name = _coding(detail.get("code"))[2] if isinstance(detail, dict) else ""
+        if name and name not in activities:
+            activities.append(name)
+    addresses = [str(ref.get("display", "")) for ref in resource.get("addresses") or [] if isinstance(ref, dict)]
     return Projection(
         Kind.CARE_PLAN,
         display,
@@ -360,6 +377,84 @@ def _care_plan(resource: dict[str, Any]) -> Projection:
             "effective_at": start,
             "ended_at": end,
             "status": str(resource.get("status", "")),
+            "value_text": "; ".join(activities)[:500],
+            "reference_text": "; ".join(name for name in addresses if name)[:200],
+        },
+    )
+
+
+def _goal(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("description"))
+    start, _ = _period(resource, "startDate", "statusDate")
+    target = _first(resource, "target")
+    due = parse_when(target.get("dueDate")) if isinstance(target, dict) else None
+    achievement = _coding(resource.get("achievementStatus"))
+    return Projection(
+        Kind.GOAL,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "ended_at": due,
+            "status": str(resource.get("lifecycleStatus", "")),
+            # How far along it is ("in-progress", "achieved"), as the care team coded it.
+            "category": achievement[1],
+            "dedup_key": thing_key("goal", code or display),
+        },
+    )
+
+
+def _imaging_study(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(_first(resource, "procedureCode"))
+    start, _ = _period(resource, "started")
+    series = [s for s in resource.get("series") or [] if isinstance(s, dict)]
+    modalities = []
+    for part in series:
+        for concept in (part.get("modality"), part.get("bodySite")):
+            name = str(concept.get("display") or concept.get("code") or "") if isinstance(concept, dict) else ""
+            if name and name not in modalities:
+                modalities.append(name)
+    described = str(resource.get("description") or "")
+    display = described or display
+    # With no description or procedure, the study is named by its kind and body part (said once).
+    display, details = (display, ", ".join(modalities)) if display else (", ".join(modalities), "")
+    images = resource.get("numberOfInstances")
+    return Projection(
+        Kind.IMAGING,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "status": str(resource.get("status", "")),
+            "value_text": details[:500],
+            "value_number": _number(images) if isinstance(images, int) and not isinstance(images, bool) else None,
+        },
+    )
+
+
+def _device(resource: dict[str, Any]) -> Projection:
+    system, code, display = _coding(resource.get("type"))
+    names = [n for n in resource.get("deviceName") or [] if isinstance(n, dict) and n.get("name")]
+    friendly = [n for n in names if n.get("type") == "user-friendly-name"]
+    # The name a patient would use, else the kind of device, else the label's name.
+    display = str(friendly[0]["name"]) if friendly else display or (str(names[0]["name"]) if names else "")
+    carrier = _first(resource, "udiCarrier")
+    udi = str(carrier.get("deviceIdentifier") or carrier.get("carrierHRF") or "") if isinstance(carrier, dict) else ""
+    made_by = " ".join(str(resource.get(name) or "") for name in ("manufacturer", "modelNumber")).strip()
+    # A device has no date of its own that a patient would know it by (R4 keeps when it was
+    # implanted on the Procedure): undated, it lists after the dated ones.
+    return Projection(
+        Kind.DEVICE,
+        display,
+        {
+            "code_system": system,
+            "code": code,
+            "status": str(resource.get("status", "")),
+            "value_text": made_by[:500],
+            "reference_text": udi[:200],
+            "dedup_key": thing_key("device", udi),
         },
     )
 
@@ -376,6 +471,9 @@ PROJECTORS = {
     "Procedure": _procedure,
     "DocumentReference": _document,
     "CarePlan": _care_plan,
+    "Goal": _goal,
+    "ImagingStudy": _imaging_study,
+    "Device": _device,
 }
 
 
@@ -388,6 +486,8 @@ def project(resource: dict[str, Any]) -> Projection | None:
     if not projection.display:
         raise ProjectionError("The resource has no code or name to show.")
     projection.display = projection.display[:300]
+    if "dedup_key" not in projection.fields:
+        projection.fields["dedup_key"] = event_key(projection.kind, projection.display, projection.fields)
     _check_lengths(projection)
     return projection
 

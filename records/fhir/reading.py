@@ -134,8 +134,22 @@ def _too_deep() -> FileRefused:
     return FileRefused(too_deep_message())
 
 
+# What a JSON value is, in the words of an import report.
+JSON_KINDS = {
+    list: "a list",
+    str: "text",
+    bool: "true or false",
+    type(None): "null",
+    int: "a number",
+    float: "a number",
+}
+
+
 def _entry(entry: Any, location: str) -> Entry | Problem:
-    resource = entry.get("resource") if isinstance(entry, dict) else None
+    if not isinstance(entry, dict):
+        kind = JSON_KINDS.get(type(entry), "not an object")
+        return Problem(location, f"The entry is {kind}, not an entry with a resource; it was skipped.")
+    resource = entry.get("resource")
     if not isinstance(resource, dict):
         return Problem(location, "The entry has no resource.")
     check_version(resource, location)
@@ -146,6 +160,7 @@ def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Pro
     """Entry by entry: only the entry being read is ever built."""
     top: dict[str, Any] = {}
     depth, number = 0, 0
+    entry_refused = False
     builder: Any = None  # the entry or top-level element being built
     key = ""
     try:
@@ -167,11 +182,25 @@ def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Pro
                     break
                 raise FileRefused(_("The file is not a FHIR Bundle (resourceType must be 'Bundle')."))
             if key == "entry":
-                if prefix == "entry.item" and event == "start_map":
-                    builder = ObjectBuilder()
+                if entry_refused:
+                    continue
+                if prefix == "entry" and event not in ("start_array", "end_array"):
+                    entry_refused = True  # an object or a value: nothing under it is an entry
+                    message = "The bundle's entry is not a list of entries; nothing in it was read."
+                    yield Problem(f"{name} entry", message)
+                    continue
+                if prefix == "entry":
+                    continue
+                if builder is None and prefix == "entry.item":
+                    if event in ("start_map", "start_array"):
+                        builder = ObjectBuilder()
+                    else:  # a number, a string, true, false or null where an entry should be
+                        number += 1
+                        yield _entry(value, f"{name} entry {number}")
+                        continue
                 if builder is not None:
                     builder.event(event, value)
-                    if prefix == "entry.item" and event == "end_map":
+                    if prefix == "entry.item" and event in ("end_map", "end_array"):
                         number += 1
                         yield _entry(builder.value, f"{name} entry {number}")
                         builder = None

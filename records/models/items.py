@@ -93,6 +93,9 @@ class RecordItem(models.Model):
         PROCEDURE = "procedure", _("Procedure")
         DOCUMENT = "document", _("Document")
         CARE_PLAN = "care_plan", _("Care plan")
+        GOAL = "goal", _("Health goal")
+        IMAGING = "imaging", _("Imaging study")
+        DEVICE = "device", _("Medical device")
 
     class Release(models.TextChoices):
         RELEASED = "released", _("Released")

@@ -9,11 +9,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, Organization, User
+from records.dedup_keys import EVENT_PREFIX
 from records.models import RecordAttachment, RecordItem
 
 Kind = RecordItem.Kind
@@ -68,96 +72,231 @@ def sources_of(access: Access) -> list[Organization]:
     return list(Organization.objects.filter(pk__in=ids).order_by("name"))
 
 
+# Kinds whose lines are events (a result, a visit, an imaging study...): the same one from two sources is
+# merged, two of one source never are (records/dedup_keys.py).
+EVENT_KINDS = tuple(EVENT_PREFIX)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Place:
+    """A source system holding a line, with the page of the record that shows only its lines."""
+
+    pk: int
+    name: str
+
+
+@dataclass
+class Grouped:
+    """One problem, medicine, result, visit... however many sources list it, with every source."""
+
+    item: RecordItem
+    places: list[Place]
+    last_seen: Any
+
+    @property
+    def sources(self) -> list[str]:
+        return [place.name for place in self.places]
+
+
+_GROUPS_SQL = """
+WITH shown AS ({inner}),
+keyed AS (
+    SELECT shown.*,
+        CASE WHEN dedup_key = '' THEN 'line:' || id::text
+             WHEN kind = ANY(%s) THEN dedup_key || '#' ||
+                 row_number() OVER (PARTITION BY dedup_key, source_id ORDER BY id)::text
+             ELSE dedup_key END AS line_group
+    FROM shown
+)
+"""
+
+
+class GroupedLines:
+    """The lines of some kinds of the record as a patient reads them, one per thing however many
+    sources sent it, newest first, in SQL: `Paginator` counts them (one query) and reads a page
+    (two: the groups, then their lines with their sources)."""
+
+    def __init__(self, items: QuerySet[RecordItem], *, by_report: bool = False) -> None:
+        inner = items.values("id", "kind", "dedup_key", "source_id", "effective_at", "display", "report_id").order_by()
+        self.sql, self.params = inner.query.sql_with_params()
+        self.by_report = by_report
+        self._count: int | None = None
+
+    def _run(self, tail: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        sql = _GROUPS_SQL.format(inner=self.sql) + tail
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self.params, list(EVENT_KINDS), *params])
+            return cursor.fetchall()
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._run("SELECT count(DISTINCT line_group) FROM keyed", [])[0][0]
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def newest(self, n: int) -> list[RecordItem]:
+        """The newest line of each of the `n` newest groups, with its source, in one query."""
+        chosen = _GROUPS_SQL.format(inner=self.sql) + (  # noqa: S608 - fixed SQL; values are parameters
+            "SELECT max(id) FROM keyed GROUP BY line_group ORDER BY max(effective_at) DESC NULLS LAST, max(id) DESC "
+            "LIMIT %s"
+        )
+        ids = RawSQL(chosen, [*self.params, list(EVENT_KINDS), n])  # noqa: S611 - fixed SQL; values are parameters
+        lines = RecordItem.objects.filter(pk__in=ids).select_related("source").defer("body")
+        return list(lines.order_by(F("effective_at").desc(nulls_last=True), "-pk"))
+
+    def __getitem__(self, window: slice) -> list[Grouped]:
+        if not isinstance(window, slice):
+            raise TypeError("GroupedLines is read a page (a slice) at a time.")
+        offset = window.start or 0
+        limit = None if window.stop is None else max(window.stop - offset, 0)
+        # Within one moment, a report's results stay together and read in name order.
+        order = "max(report_id) NULLS LAST, min(display), " if self.by_report else ""
+        rows = self._run(
+            f"""SELECT max(id), max(effective_at), array_agg(DISTINCT source_id ORDER BY source_id)
+                FROM keyed GROUP BY line_group
+                ORDER BY max(effective_at) DESC NULLS LAST, {order}max(id) DESC
+                LIMIT %s OFFSET %s""",  # noqa: S608 - fixed SQL; values are parameters
+            [limit, offset],
+        )
+        lines = RecordItem.objects.select_related("source", "report", "hold", "report__hold").defer("body")
+        by_pk = lines.in_bulk([row[0] for row in rows])
+        source_ids = {source for row in rows for source in row[2]}
+        places = dict(Organization.objects.filter(pk__in=source_ids).values_list("pk", "name"))
+        return [
+            Grouped(
+                by_pk[pk],
+                sorted((Place(source, places[source]) for source in sources), key=lambda p: p.name),
+                seen,
+            )
+            for pk, seen, sources in rows
+        ]
+
+
+def record_counts(access: Access) -> dict[str, int]:
+    """How many lines each kind's page lists (the same thing from several sources once), and under
+    "results" how many the results page lists of its three kinds together (a result merged across
+    sources counts once even where each source filed it under another kind). One query."""
+    rows = GroupedLines(visible_items(access))._run(
+        """SELECT kind, count(DISTINCT line_group) FROM keyed GROUP BY kind
+        UNION ALL SELECT 'results', count(DISTINCT line_group) FROM keyed WHERE kind = ANY(%s)""",
+        [list(RESULT_KINDS)],
+    )
+    return dict(rows)
+
+
+def newest_results(items: QuerySet[RecordItem], n: int) -> list[RecordItem]:
+    """The `n` newest lab results of `items`, each once however many sources sent it, with their
+    source (one query)."""
+    return GroupedLines(items.filter(kind=Kind.RESULT), by_report=True).newest(n)
+
+
 def record_overview(*, access: Access, actor: User) -> dict[str, Any]:
     items = visible_items(access)
-    counts = dict(items.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    latest = list(items.filter(kind=Kind.RESULT).select_related("source").order_by("-effective_at", "-pk")[:5])
+    latest = newest_results(items, 5)
     _audit(access, actor, "records.RecordOverview")
-    return {"counts": counts, "latest_results": latest, "sources": sources_of(access)}
+    return {"counts": record_counts(access), "latest_results": latest, "sources": sources_of(access)}
 
 
 @dataclass
 class ReportGroup:
     report: RecordItem | None
-    results: list[RecordItem] = field(default_factory=list)
+    results: list[Grouped] = field(default_factory=list)
 
 
-def results_by_report(*, access: Access, actor: User, filters: Filters, limit: int = 200) -> list[ReportGroup]:
-    """Results grouped under the report that ordered them (a CBC, a metabolic panel), newest first.
-    Vital signs and loose results stand in a group of their own per visit day."""
-    items = _filtered(visible_items(access), filters)
-    results = list(
-        items.filter(kind__in=RESULT_KINDS)
-        .select_related("source", "report", "hold", "report__hold")
-        .order_by("-effective_at", "report_id", "display")[:limit]
-    )
+def _page(lines: GroupedLines, page_number: Any) -> Page[Grouped]:
+    return Paginator(lines, PAGE_SIZE, allow_empty_first_page=True).get_page(page_number)  # type: ignore[arg-type]
+
+
+def results_page(
+    *, access: Access, actor: User, filters: Filters, page_number: Any = None
+) -> tuple[Page[Grouped], list[ReportGroup]]:
+    """A page of results, the same result from several sources once, grouped under the report that
+    ordered them (a CBC, a metabolic panel), newest first. Vital signs and loose results stand in a
+    group of their own per visit day. A constant number of queries whatever the page."""
+    items = _filtered(visible_items(access), filters).filter(kind__in=RESULT_KINDS)
+    page = _page(GroupedLines(items, by_report=True), page_number)
     groups: OrderedDict[Any, ReportGroup] = OrderedDict()
-    for result in results:
+    for line in page.object_list:
+        result = line.item
         key = result.report_id or (result.effective_at.date() if result.effective_at else None, result.source_id)
-        groups.setdefault(key, ReportGroup(result.report)).results.append(result)
-    _audit(access, actor, "records.Results", confidential=any(r.confidential for r in results))
+        groups.setdefault(key, ReportGroup(result.report)).results.append(line)
+    _audit(access, actor, "records.Results", confidential=any(line.item.confidential for line in page.object_list))
+    return page, list(groups.values())
+
+
+def results_by_report(*, access: Access, actor: User, filters: Filters) -> list[ReportGroup]:
+    """The first page of results grouped by report (see `results_page`)."""
+    return results_page(access=access, actor=actor, filters=filters)[1]
+
+
+@dataclass(frozen=True)
+class TrendOf:
+    """What one trend follows: a test's code, or its name when the source coded it only in text."""
+
+    code: str
+    display: str = ""
+
+
+def test_of(*, access: Access, item_id: int) -> TrendOf | None:
+    """The test a visible result measures (the trend page keyed by a result, whatever its code holds)."""
+    found = visible_items(access).filter(pk=item_id, kind__in=RESULT_KINDS).values_list("code", "display").first()
+    if found is None:
+        return None
+    code, display = found
+    return TrendOf(code, "" if code else display)
+
+
+def merged_across_sources(items: list[RecordItem]) -> list[Grouped]:
+    """`items` (in their order) with the same event from several sources once, as GroupedLines
+    merges them in SQL: by dedup key, the n-th of each source with the n-th of the others."""
+    seen: dict[tuple[str, int], int] = {}
+    groups: dict[Any, Grouped] = {}
+    for item in items:
+        if item.dedup_key:
+            ordinal = seen[(item.dedup_key, item.source_id)] = seen.get((item.dedup_key, item.source_id), 0) + 1
+            key: Any = (item.dedup_key, ordinal if item.kind in EVENT_KINDS else 0)
+        else:
+            key = item.pk
+        place = Place(item.source_id, item.source.name)
+        if key in groups:
+            group = groups[key]
+            if place not in group.places:
+                group.places = sorted([*group.places, place], key=lambda p: p.name)
+            if item.pk > group.item.pk:
+                group.item = item
+        else:
+            groups[key] = Grouped(item, [place], item.effective_at)
     return list(groups.values())
 
 
-def trend(*, access: Access, actor: User, code: str) -> list[RecordItem]:
-    """Every value of one test or vital over time, oldest first (for the chart and its table)."""
-    points = list(
-        visible_items(access)
-        .filter(kind__in=RESULT_KINDS, code=code)
-        .select_related("source")
-        .order_by("effective_at", "pk")
-    )
-    _audit(access, actor, "records.Trend", code)
-    return points
-
-
-@dataclass
-class Grouped:
-    """One problem, medication, allergy or immunization, however many sources list it."""
-
-    item: RecordItem
-    sources: list[str]
-    last_seen: Any
+def trend(*, access: Access, actor: User, code: str = "", test: TrendOf | None = None) -> list[Grouped]:
+    """Every value of one test or vital over time, oldest first, each measurement once however
+    many sources sent it (for the chart and its table)."""
+    test = test or TrendOf(code)
+    points = visible_items(access).filter(kind__in=RESULT_KINDS, code=test.code)
+    if not test.code:
+        points = points.filter(display=test.display)
+    merged = merged_across_sources(list(points.select_related("source").order_by("effective_at", "pk")))
+    _audit(access, actor, "records.Trend", test.code or test.display[:64])
+    return merged
 
 
 def deduplicated(*, access: Access, actor: User, kind: str, filters: Filters) -> list[Grouped]:
-    """Items of `kind`, the same thing from several sources shown once with every source named."""
-    items = _filtered(visible_items(access), filters).filter(kind=kind)
-    keyed = items.exclude(dedup_key="").values("dedup_key").annotate(newest=Max("pk"), last_seen=Max("effective_at"))
-    newest_ids = [row["newest"] for row in keyed]
-    by_key = {row["dedup_key"]: row for row in keyed}
-    sources: dict[str, set[str]] = {}
-    for key, name in items.exclude(dedup_key="").values_list("dedup_key", "source__name").distinct():
-        sources.setdefault(key, set()).add(name)
-    shown = list(
-        RecordItem.objects.filter(
-            Q(pk__in=newest_ids) | Q(pk__in=items.filter(dedup_key="").values("pk"))
-        ).select_related("source")
-    )
-    grouped = [
-        Grouped(
-            item,
-            sorted(sources.get(item.dedup_key, {item.source.name})),
-            by_key[item.dedup_key]["last_seen"] if item.dedup_key else item.effective_at,
-        )
-        for item in shown
-    ]
-    grouped.sort(key=lambda g: g.last_seen or LONG_AGO, reverse=True)
+    """Every line of `kind`, the same thing from several sources shown once with every source named."""
+    lines = GroupedLines(_filtered(visible_items(access), filters).filter(kind=kind))
     _audit(access, actor, f"records.{kind}")
-    return grouped
+    return lines[0 : lines.count()]
 
 
-def item_list(*, access: Access, actor: User, kind: str, filters: Filters, limit: int = 200) -> list[RecordItem]:
-    """Visits, procedures and documents: every one, newest first."""
-    items = list(
-        _filtered(visible_items(access), filters)
-        .filter(kind=kind)
-        .select_related("source")
-        .defer("body")
-        .order_by("-effective_at", "-pk")[:limit]
-    )
-    _audit(access, actor, f"records.{kind}")
-    return items
+def item_page(*, access: Access, actor: User, kind: str, filters: Filters, page_number: Any = None) -> Page[Grouped]:
+    """A page of a list (problems, medicines, visits, goals...), newest first, the same thing from
+    several sources once with every source named. A constant number of queries whatever the page."""
+    page = _page(GroupedLines(_filtered(visible_items(access), filters).filter(kind=kind)), page_number)
+    _audit(access, actor, f"records.{kind}", confidential=any(line.item.confidential for line in page.object_list))
+    return page
 
 
 def item_detail(*, access: Access, actor: User, item_id: int) -> RecordItem | None:

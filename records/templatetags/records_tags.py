@@ -10,8 +10,9 @@ from typing import Any
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
+from portal.templatetags.portal_tags import status_label
 from records.models import RecordItem
 from records.plain_language import DISCLAIMER, Explanation, explain, normalize_language
 
@@ -47,3 +48,40 @@ def release_comment(item: RecordItem | None) -> str:
     except ObjectDoesNotExist:
         return ""
     return hold.comment if hold.released_at is not None else ""
+
+
+# How far along a goal is (FHIR goal-achievement codes), in the words of the page's language.
+GOAL_PROGRESS = {
+    "in-progress": gettext_lazy("working on it"),
+    "improving": gettext_lazy("getting better"),
+    "worsening": gettext_lazy("getting worse"),
+    "no-change": gettext_lazy("no change yet"),
+    "achieved": gettext_lazy("reached"),
+    "sustaining": gettext_lazy("reached and keeping it up"),
+    "not-achieved": gettext_lazy("not reached"),
+    "no-progress": gettext_lazy("no progress yet"),
+    "not-attainable": gettext_lazy("no longer possible"),
+}
+
+
+@register.filter
+def goal_progress(code: str) -> str:
+    return str(GOAL_PROGRESS.get(code, code))
+
+
+# Statuses only care plans, goals, imaging studies and devices use (the rest: portal's status_label).
+MORE_STATUS_LABELS = {
+    "proposed": gettext_lazy("proposed"),
+    "accepted": gettext_lazy("agreed"),
+    "rejected": gettext_lazy("not agreed"),
+    "draft": gettext_lazy("draft"),
+    "revoked": gettext_lazy("withdrawn"),
+    "registered": gettext_lazy("booked"),
+    "available": gettext_lazy("available"),
+}
+
+
+@register.filter
+def record_status(status: str) -> str:
+    """A record line's status in plain words, in the page's language."""
+    return str(MORE_STATUS_LABELS.get(status) or status_label(status))

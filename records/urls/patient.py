@@ -7,6 +7,9 @@ from records.views import patient, patient_downloads, patient_readings, patient_
 urlpatterns = [
     path("", patient.overview, name="record_overview"),
     path("results/", patient.results, name="record_results"),
+    # A trend keyed by one of its results works for any code (one with "/", or only text); the
+    # code-keyed address stays for the links the briefing already holds.
+    path("results/trend/<int:item_id>/", patient.result_item_trend, name="record_result_trend"),
     path("results/<str:code>/", patient.result_trend, name="record_trend"),
     path("documents/<int:item_id>/", patient.document, name="record_document"),
     path(

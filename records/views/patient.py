@@ -50,8 +50,27 @@ LIST_PAGES = {
         gettext_lazy("Tests, treatments and operations that were done."),
     ),
     "documents": (Kind.DOCUMENT, gettext_lazy("Documents"), gettext_lazy("Visit notes and discharge summaries.")),
+    "care-plans": (
+        Kind.CARE_PLAN,
+        gettext_lazy("Care plans"),
+        gettext_lazy("What your care team planned with you for a condition, and what it involves."),
+    ),
+    "goals": (
+        Kind.GOAL,
+        gettext_lazy("Health goals"),
+        gettext_lazy("Goals you and your care team set, and how far along they are."),
+    ),
+    "imaging": (
+        Kind.IMAGING,
+        gettext_lazy("Imaging"),
+        gettext_lazy("X-rays, scans and other pictures taken of the inside of your body."),
+    ),
+    "devices": (
+        Kind.DEVICE,
+        gettext_lazy("Medical devices"),
+        gettext_lazy("Implants and equipment your care teams recorded for you, such as a pacemaker or a walker."),
+    ),
 }
-DEDUPLICATED = {Kind.PROBLEM, Kind.MEDICATION, Kind.ALLERGY, Kind.IMMUNIZATION}
 
 
 def _filter_form(request: HttpRequest, access: Access) -> RecordFilterForm:
@@ -62,37 +81,58 @@ def _filter_form(request: HttpRequest, access: Access) -> RecordFilterForm:
 def overview(request: HttpRequest, access: Access) -> HttpResponse:
     summary = patient.record_overview(access=access, actor=request.user)  # type: ignore[arg-type]
     pages = [(slug, title, text, summary["counts"].get(kind, 0)) for slug, (kind, title, text) in LIST_PAGES.items()]
-    results = sum(summary["counts"].get(kind, 0) for kind in patient.RESULT_KINDS)
-    context = {"access": access, "pages": pages, "results_count": results, **summary}
+    context = {"access": access, "pages": pages, "results_count": summary["counts"].get("results", 0), **summary}
     return render(request, "records/overview.html", context)
 
 
 @patient_view(Action.RECORDS)
 def results(request: HttpRequest, access: Access) -> HttpResponse:
     form = _filter_form(request, access)
-    groups = patient.results_by_report(access=access, actor=request.user, filters=form.filters())  # type: ignore[arg-type]
+    page, groups = patient.results_page(
+        access=access,
+        actor=request.user,  # type: ignore[arg-type]
+        filters=form.filters(),
+        page_number=request.GET.get("page"),
+    )
     language = get_language()
     for group in groups:
-        for result in group.results:
-            result.explanation = explain(result.code)  # type: ignore[attr-defined]
-    context = {"access": access, "form": form, "groups": groups, "language": language}
+        for line in group.results:
+            line.item.explanation = explain(line.item.code)  # type: ignore[attr-defined]
+    context = {"access": access, "form": form, "groups": groups, "page": page, "language": language}
     return render(request, "records/results.html", context, status=400 if form.errors else 200)
 
 
 @patient_view(Action.RECORDS)
 def result_trend(request: HttpRequest, access: Access, code: str) -> HttpResponse:
+    """Every value of the test with this code (the briefing links here)."""
     if not fits(RecordItem, "code", code):
         # No result has a code longer than the column; asking PostgreSQL would be an error (500).
         raise Http404
-    points = patient.trend(access=access, actor=request.user, code=code)  # type: ignore[arg-type]
-    if not points:
+    return _trend(request, access, patient.TrendOf(code))
+
+
+@patient_view(Action.RECORDS)
+def result_item_trend(request: HttpRequest, access: Access, item_id: int) -> HttpResponse:
+    """Every value of the test this result measures: keyed by the result, so any code works
+    (one with "/", or none at all when the source named the test only in text)."""
+    test = patient.test_of(access=access, item_id=item_id)
+    if test is None:
         raise Http404
+    return _trend(request, access, test)
+
+
+def _trend(request: HttpRequest, access: Access, test: patient.TrendOf) -> HttpResponse:
+    lines = patient.trend(access=access, actor=request.user, test=test)  # type: ignore[arg-type]
+    if not lines:
+        raise Http404
+    points = [line.item for line in lines]
     latest = points[-1]
-    chart, caption = result_trend_chart(code, points)
-    explanation = explain(code)
+    chart, caption = result_trend_chart(test.code, points)
+    explanation = explain(test.code)
     context = {
         "access": access,
         "points": points,
+        "lines": lines,
         "latest": latest,
         "chart": chart,
         "chart_title": _("%(name)s: %(n)s values over time. The table below lists them.")
@@ -110,14 +150,23 @@ def item_list(request: HttpRequest, access: Access, page: str) -> HttpResponse:
         raise Http404
     kind, title, text = LIST_PAGES[page]
     form = _filter_form(request, access)
-    if kind in DEDUPLICATED:
-        rows = patient.deduplicated(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
-    else:
-        rows = [
-            patient.Grouped(item, [item.source.name], item.effective_at)
-            for item in patient.item_list(access=access, actor=request.user, kind=kind, filters=form.filters())  # type: ignore[arg-type]
-        ]
-    context = {"access": access, "form": form, "rows": rows, "title": title, "text": text, "page": page}
+    lines = patient.item_page(
+        access=access,
+        actor=request.user,  # type: ignore[arg-type]
+        kind=kind,
+        filters=form.filters(),
+        page_number=request.GET.get("page"),
+    )
+    context = {
+        "access": access,
+        "form": form,
+        "rows": lines.object_list,
+        "page": lines,
+        "title": title,
+        "text": text,
+        "slug": page,
+        "kind": kind,
+    }
     return render(request, "records/list.html", context, status=400 if form.errors else 200)
 
 

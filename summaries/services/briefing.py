@@ -95,12 +95,13 @@ def _record_line(item: RecordItem, organizations: list[str], confidential: bool,
     name = item.display
     if item.kind == Kind.RESULT:
         direction = record_inputs.is_out_of_range(item)
-        url = source("records.RecordItem", item.pk, "record_trend", code=item.code) if item.code else None
+        # Keyed by the result, the trend opens whatever its code holds ("/", or only text).
+        url = source("records.RecordItem", item.pk, "record_result_trend", item_id=item.pk)
         return Line(
             kind="result",
             key="result_out_of_range" if direction else "result",
             params={"name": name, "value": value_text(item), **({"direction": direction} if direction else {})},
-            source=url or source("records.RecordItem", item.pk, "record_results"),
+            source=url,
             rank=0 if direction else 10,
             explain={"code": item.code, "direction": direction} if item.code else None,
             **common,

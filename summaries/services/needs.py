@@ -38,7 +38,7 @@ def results_without_follow_up(patient_id: PatientId, *, now: datetime) -> list[N
             Need(
                 key="result_no_follow_up",
                 params={"name": item.display, "direction": record_inputs.is_out_of_range(item) or "abnormal"},
-                source=Source("records.RecordItem", item.pk, "record_trend", {"code": item.code}),
+                source=Source("records.RecordItem", item.pk, "record_result_trend", {"item_id": item.pk}),
                 scope="records",
                 organizations=(item.source.name,),
                 on=item.effective_at,

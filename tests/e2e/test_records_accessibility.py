@@ -428,6 +428,7 @@ def held_results(at: Places, patient: Patient) -> None:
     "record_overview",
     "record_results",
     "record_trend",
+    "record_result_trend",
     "record_list",
     "record_document",
 )
@@ -451,7 +452,13 @@ def _record(visit: Tour) -> None:
     expect(visit.page.locator("svg circle")).to_have_count(3)
     visit.check("trend")
 
-    for slug in ["problems", "medications", "allergies", "immunizations", "visits", "procedures", "documents"]:
+    visit.open(f"{base}results/")  # a trend keyed by one of its results (another test: a page, a title)
+    visit.page.locator(".result__name").filter(has_text="pressure").first.click()
+    expect(visit.page.get_by_role("heading", level=1)).to_contain_text("pressure", ignore_case=True)
+    visit.check("trend-of-a-result")
+
+    slugs = ["problems", "medications", "allergies", "immunizations", "visits", "procedures", "documents"]
+    for slug in [*slugs, "care-plans", "goals", "imaging", "devices"]:
         visit.open(f"{base}{slug}/")
         if slug in ("problems", "medications", "allergies", "immunizations"):
             expect(visit.page.get_by_text("From 2 places:").first).to_be_visible()

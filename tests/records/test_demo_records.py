@@ -91,7 +91,7 @@ def test_a_diabetic_patients_a1c_rises_then_improves(demo: None) -> None:
     access = resolve(lucia.user, lucia, Action.RECORDS)
     assert access is not None
 
-    points = trend(access=access, actor=lucia.user, code="4548-4")
+    points = [line.item for line in trend(access=access, actor=lucia.user, code="4548-4")]
 
     values = [point.value_number for point in points]
     assert len(values) >= 3

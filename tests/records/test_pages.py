@@ -101,8 +101,8 @@ def test_filters_by_source_and_date(client, patient) -> None:
     ]
     bad = client.get(_url(patient, "results/"), {"since": "2024-05-01", "until": "2024-01-01"})
 
-    assert [r.pk for g in by_source for r in g.results] == [old.pk]
-    assert [r.pk for g in by_date for r in g.results] == [new.pk]
+    assert [r.item.pk for g in by_source for r in g.results] == [old.pk]
+    assert [r.item.pk for g in by_date for r in g.results] == [new.pk]
     assert bad.status_code == 400 and "Choose an end date after the start date." in bad.content.decode()
 
 
