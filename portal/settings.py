@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "records.fhir_api",
     "messaging",
     "scheduling",
+    "billing",
     "summaries",
 ]
 
