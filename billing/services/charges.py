@@ -10,7 +10,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from django.db import transaction
@@ -175,3 +175,53 @@ def charges_sync(*, patient_id: UUID | str, now: datetime | None = None) -> Sync
                 result.updated += 1
             _post_lines(account, charge, _write_lines(charge, reading))
     return result
+
+
+@transaction.atomic
+def charge_self_pay_create(
+    *,
+    patient_id: UUID | str,
+    organization_id: int,
+    service_display: str,
+    amount_cents: int,
+    service_date: date,
+    reference: str,
+    service_code: str = "",
+    provider_name: str = "",
+    now: datetime | None = None,
+) -> Charge:
+    """A charge the patient pays themself (no insurance claim): one line, all of it the patient's.
+    `reference` names it at the clinic (a visit, a price list item); the same reference twice
+    makes one charge."""
+    now = now or timezone.now()
+    if amount_cents <= 0:
+        raise ValueError("A self-pay charge is a positive amount.")
+    account, _ = Account.objects.get_or_create(patient_id=patient_id, organization_id=organization_id)
+    account = account_lock(account_id=account.pk)
+    claim_id = f"self-pay:{reference}"[:128]
+    charge = Charge.objects.filter(account=account, claim_id=claim_id).first()
+    if charge is not None:
+        return charge
+    charge = Charge.objects.create(
+        account=account,
+        claim_id=claim_id,
+        status=Charge.Status.SELF_PAY,
+        service_date=service_date,
+        provider_name=provider_name[:200],
+        source_hash=hashlib.sha256(claim_id.encode()).hexdigest(),
+        created_at=now,
+        updated_at=now,
+    )
+    line = ChargeLine.objects.create(
+        charge=charge,
+        sequence=1,
+        service_code=service_code[:64],
+        service_display=service_display[:300],
+        submitted_cents=amount_cents,
+        allowed_cents=amount_cents,
+        not_covered_cents=amount_cents,
+        patient_owes_cents=amount_cents,
+        adjudicated=True,
+    )
+    _post_lines(account, charge, [line])
+    return charge
