@@ -29,6 +29,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("messages/", include("messaging.urls.patient")),
     path("appointments/<int:appointment_id>/check-in/", include("scheduling.urls.patient_checkin")),
     path("appointments/", include("scheduling.urls.patient")),
+    path("billing/", include("billing.urls.patient")),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 

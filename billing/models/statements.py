@@ -25,6 +25,8 @@ class Statement(models.Model):
 
     class Meta:
         constraints: ClassVar = [
+            # One statement per account a day: issuing twice the same day finds the first.
+            models.UniqueConstraint(fields=["account", "issued_on"], name="billing_statement_one_a_day"),
             models.CheckConstraint(condition=Q(due_on__gte=models.F("issued_on")), name="billing_statement_due_after"),
             models.CheckConstraint(condition=Q(amount_due_cents__gte=0), name="billing_statement_due_not_negative"),
         ]
