@@ -70,6 +70,7 @@ urlpatterns = [
     path("staff/records/", include("records.urls.staff")),
     path("staff/messaging/", include("messaging.urls.staff")),
     path("staff/scheduling/", include("scheduling.urls.staff")),
+    path("staff/billing/", include("billing.urls.staff")),
     # Staff pages moved under /staff/<app>/ in issue 11: bookmarks keep working.
     moved("staff/messages/", "/staff/messaging/"),
     moved("staff/notifications/", "/staff/messaging/notices/"),
