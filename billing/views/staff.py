@@ -86,7 +86,9 @@ def adjust(request: HttpRequest, access: Access, account_id: int) -> HttpRespons
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            if error.field not in form.fields:
+                return _refused(request, access, error)
+            form.add_error(error.field, error.message)
         else:
             messages.success(request, _("The adjustment is on the account."))
             return redirect("billing_staff_patient", patient_id=access.patient.pk)
@@ -108,11 +110,19 @@ def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpRespons
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            if error.field not in form.fields:
+                return _refused(request, access, error)
+            form.add_error(error.field, error.message)
         else:
             messages.success(request, _("The refund is on its way to the card."))
             return redirect("billing_staff_patient", patient_id=access.patient.pk)
     return _patient_page(request, access, refund=form, status=400)
+
+
+def _refused(request: HttpRequest, access: Access, error: ServiceError) -> HttpResponse:
+    # A refusal reads nothing of the patient's accounts: only the reason and the way back.
+    context = {"access": access, "message": error.message}
+    return render(request, "billing/staff/refused.html", context, status=400)
 
 
 def _day(request: HttpRequest) -> date:
