@@ -47,7 +47,7 @@ def _claim_pair(
     """A professional claim and, when `answered`, the insurer's explanation of benefit."""
     claim_id = _id(key, "claim")
     when = f"{day.isoformat()}T09:30:00-06:00"
-    claim = {
+    claim: dict[str, Any] = {
         "resourceType": "Claim",
         "id": claim_id,
         "status": "active",

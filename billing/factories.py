@@ -11,7 +11,7 @@ from billing.services.charges import charge_self_pay_create
 from portal.factories import OrganizationFactory, PatientFactory
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+class AccountFactory(factory.django.DjangoModelFactory[Account]):
     class Meta:
         model = Account
 
@@ -21,7 +21,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
 
 def account_owing(cents: int, *, account: Account | None = None, reference: str = "visit-1") -> Account:
     """An account that owes `cents` through a self-pay charge (the ledger's way, not a stored number)."""
-    account = account or AccountFactory()
+    account = account or AccountFactory.create()
     charge_self_pay_create(
         patient_id=account.patient_id,
         organization_id=account.organization_id,

@@ -20,7 +20,7 @@ def balance_card(*, access: Access, actor: User, now: datetime) -> HomeCard:
         Account.objects.filter(patient=access.patient, balance_cents__gt=0).annotate(due_on=Subquery(latest_due))
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.VIEW, object_type="billing.HomeCard")
-    dues = [account.due_on for account in accounts if account.due_on is not None]  # type: ignore[attr-defined]
+    dues = [account.due_on for account in accounts if account.due_on is not None]
     return HomeCard(
         "billing/patient/_home_card.html",
         {

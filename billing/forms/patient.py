@@ -32,11 +32,11 @@ class PayForm(PortalForm):
 
     def __init__(self, *args: Any, statement_label: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(Payment.Purpose.FULL, _("Everything you owe here"))]
+        choices: list[tuple[str, Any]] = [(Payment.Purpose.FULL, _("Everything you owe here"))]
         if statement_label:
             choices.append((Payment.Purpose.STATEMENT, statement_label))
         choices.append((Payment.Purpose.AMOUNT, _("An amount you choose")))
-        self.fields["purpose"].choices = choices
+        self.fields["purpose"].choices = choices  # type: ignore[attr-defined]
 
     def clean_card_number(self) -> Any:
         try:

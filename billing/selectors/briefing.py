@@ -29,9 +29,9 @@ def balance_needs(patient_id: UUID | str, *, now: datetime) -> list[Need]:
             source=Source(model="billing.Account", id=account.pk, url="billing_home"),
             scope=Scope.BILLING,
             organizations=(account.organization.name,),
-            on=account.due_on,  # type: ignore[attr-defined]
+            on=account.due_on,
             rank=60,
         )
         for account in accounts
-        if account.due_on is not None  # type: ignore[attr-defined]
+        if account.due_on is not None
     ]

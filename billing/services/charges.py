@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -63,7 +64,7 @@ def _write_lines(charge: Charge, reading: ClaimReading) -> list[ChargeLine]:
     existing = {line.sequence: line for line in charge.lines.all()}
     kept: list[ChargeLine] = []
     for line in reading.lines:
-        values = {
+        values: dict[str, Any] = {
             "service_system": line.service_system[:200],
             "service_code": line.service_code[:64],
             "service_display": line.service_display[:300],

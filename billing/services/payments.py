@@ -106,7 +106,7 @@ def payment_submit(
             return existing
         statement = None
         if purpose == Payment.Purpose.STATEMENT:
-            statement = Statement.objects.filter(pk=statement_id, account=account).first()
+            statement = Statement.objects.filter(pk=statement_id or 0, account=account).first()
             if statement is None:
                 raise ServiceError(_("Choose one of your statements."), field="purpose")
         payment = Payment.objects.create(

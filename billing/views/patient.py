@@ -99,8 +99,7 @@ def pay(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
             else:
                 return redirect("billing_receipt", patient_id=access.patient.pk, payment_id=paid.pk)
         # The card number is never sent back into the page.
-        form.data = form.data.copy()
-        form.data["card_number"] = ""
+        form.data = {**form.data.dict(), "card_number": ""}  # type: ignore[attr-defined]
     else:
         form = PayForm(
             statement_label=label,
