@@ -52,3 +52,21 @@ class PayForm(PortalForm):
             except AmountInvalid as error:
                 self.add_error("amount", str(error))
         return cleaned
+
+
+class QuestionForm(PortalForm):
+    kind = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=[
+            ("question", _("A question about a bill")),
+            ("assistance", _("Help paying: financial assistance")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=4000,
+        help_text=_("No card numbers, please. The billing office answers here, in the portal."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40)

@@ -5,6 +5,7 @@ own pages: 404 here."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,15 +14,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import statement_pdf
-from billing.forms.patient import PayForm
+from billing.forms.patient import PayForm, QuestionForm
 from billing.models import Payment
 from billing.money import dollars
 from billing.selectors import patient
-from billing.services import payments
+from billing.services import payments, questions
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
-from portal.templatetags.dates import date_text
+from portal.templatetags.dates import date_text, datetime_text
 from portal.views.decorators import patient_view
 
 billing_page = patient_view(Action.BILLING, patient_side=True, clinic_time=True)
@@ -116,3 +117,35 @@ def receipt(request: HttpRequest, access: Access, payment_id: int) -> HttpRespon
     if found is None:
         raise Http404
     return render(request, "billing/patient/receipt.html", {"access": access, "payment": found})
+
+
+@billing_page
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest, access: Access) -> HttpResponse:
+    """A billing question or a financial assistance request, answered by the billing office."""
+    if request.method == "POST":
+        form = QuestionForm(request.POST)
+        if form.is_valid():
+            try:
+                thread = questions.billing_thread_open(
+                    access=access,
+                    actor=_actor(request),
+                    kind=form.cleaned_data["kind"],
+                    text=form.cleaned_data["text"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                owner = thread.owner.signature if thread.owner else _("The billing office")
+                messages.success(
+                    request,
+                    _("Your message went to the billing office. %(owner)s answers by %(due)s.")
+                    % {"owner": owner, "due": datetime_text(timezone.localtime(thread.first_response_due_at))},
+                )
+                return redirect("billing_home", patient_id=access.patient.pk)
+    else:
+        kind = "assistance" if request.GET.get("kind") == "assistance" else "question"
+        form = QuestionForm(initial={"kind": kind, "idempotency_key": payments.new_key()[:32]})
+    status = 400 if form.errors else 200
+    return render(request, "billing/patient/ask.html", {"access": access, "form": form}, status=status)

@@ -67,6 +67,14 @@ ENDPOINTS = [
         ok_status=302,
     ),
     _endpoint("receipt", _page("billing_receipt", payment_id="payment")),
+    _endpoint("question page", _page("billing_ask"), audited=False),
+    _endpoint(
+        "question",
+        _page("billing_ask"),
+        method="post",
+        data=lambda world: {"kind": "question", "text": "Why was I billed twice?", "idempotency_key": "matrix-q"},
+        ok_status=302,
+    ),
 ]
 
 
