@@ -59,6 +59,7 @@ urlpatterns = [
     path("shared/", include("records.urls.public")),
     path("m/", include("messaging.urls.links")),
     path("appointments/", include("scheduling.urls.links")),
+    path("billing/guest/", include("billing.urls.public")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
     path("account/", include(account_urls)),

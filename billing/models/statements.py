@@ -21,6 +21,9 @@ class Statement(models.Model):
     due_on = models.DateField()
     # What the account owed when the statement was issued (the lines plus earlier balance).
     amount_due_cents = models.BigIntegerField()
+    # Guest pay: wrong dates of birth entered with this code; at GUEST_LOCK_AFTER it locks.
+    guest_failures = models.PositiveSmallIntegerField(default=0)
+    guest_locked = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
