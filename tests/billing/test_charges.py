@@ -195,3 +195,18 @@ def test_every_synthea_bundle_reconciles_to_the_cent_both_ways(hospital: Organiz
     assert lines["owed"] == totals["coinsurance"] + totals["deductible"]
     assert Account.objects.aggregate(total=Sum("balance_cents"))["total"] == lines["owed"]
     assert totals["waiting"] == 200
+
+
+def test_the_beat_sweep_builds_charges_for_every_patient_with_claims_and_a_rerun_changes_nothing(
+    kihn: Patient,
+) -> None:
+    from django.conf import settings
+
+    from billing.tasks import sync_charges
+
+    assert settings.CELERY_BEAT_SCHEDULE["billing-charges-sync"]["task"] == sync_charges.name
+    first = sync_charges()
+    second = sync_charges()
+
+    assert first == {"created": 5, "updated": 0, "unchanged": 0, "skipped": 0}
+    assert second == {"created": 0, "updated": 0, "unchanged": 5, "skipped": 0}
