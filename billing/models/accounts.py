@@ -18,6 +18,9 @@ class Account(models.Model):
     balance_cents = models.BigIntegerField(_("balance (cents)"), default=0)
     # Whether the clinic lets this account pay more than it owes (a credit for later visits).
     allows_prepayment = models.BooleanField(default=False)
+    # Paperless statements: an explicit choice the patient made (and can take back), with when.
+    paperless = models.BooleanField(default=False)
+    paperless_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

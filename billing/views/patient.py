@@ -18,7 +18,7 @@ from billing.forms.patient import PayForm, QuestionForm
 from billing.models import Payment
 from billing.money import dollars
 from billing.selectors import patient
-from billing.services import payments, questions
+from billing.services import payments, preferences, questions
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -149,3 +149,19 @@ def ask(request: HttpRequest, access: Access) -> HttpResponse:
         form = QuestionForm(initial={"kind": kind, "idempotency_key": payments.new_key()[:32]})
     status = 400 if form.errors else 200
     return render(request, "billing/patient/ask.html", {"access": access, "form": form}, status=status)
+
+
+@billing_page
+@require_http_methods(["POST"])
+def paperless(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
+    """Paperless statements on or off for one account, then back to the billing page."""
+    chosen = request.POST.get("paperless") == "on"
+    try:
+        preferences.paperless_set(access=access, actor=_actor(request), account_id=account_id, paperless=chosen)
+    except ServiceError as error:
+        raise Http404 from error
+    if chosen:
+        messages.success(request, _("Paperless statements are on: we will not mail paper statements."))
+    else:
+        messages.success(request, _("Paperless statements are off: paper statements will be mailed again."))
+    return redirect("billing_home", patient_id=access.patient.pk)

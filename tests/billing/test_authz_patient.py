@@ -69,6 +69,13 @@ ENDPOINTS = [
     _endpoint("receipt", _page("billing_receipt", payment_id="payment")),
     _endpoint("question page", _page("billing_ask"), audited=False),
     _endpoint(
+        "paperless",
+        _page("billing_paperless", account_id="account"),
+        method="post",
+        data=lambda world: {"paperless": "on"},
+        ok_status=302,
+    ),
+    _endpoint(
         "question",
         _page("billing_ask"),
         method="post",

@@ -122,3 +122,17 @@ def test_a_declined_card_says_nothing_was_charged(me: Client, account: Account) 
     assert "Your card was declined" in page.content.decode()
     account.refresh_from_db()
     assert account.balance_cents == 12_550
+
+
+def test_paperless_is_an_explicit_choice_that_can_be_taken_back(me: Client, account: Account) -> None:
+    url = reverse("billing_paperless", args=[account.patient.pk, account.pk])
+
+    on = me.post(url, {"paperless": "on"}, follow=True)
+    account.refresh_from_db()
+    assert account.paperless
+    assert "Paperless statements are on" in on.content.decode()
+
+    me.post(url, {"paperless": "off"})
+    account.refresh_from_db()
+    assert not account.paperless
+    assert AuditEvent.objects.filter(object_type="billing.Account", action="update").count() == 2
