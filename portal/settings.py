@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "messaging",
     "scheduling",
     "refills",
+    "billing",
     "summaries",
 ]
 
@@ -342,6 +343,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 65 * 60}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE = {
+    # Billing's charges from newly imported claims and explanations of benefit.
+    "billing-charges-sync": {"task": "billing.sync_charges", "schedule": 15 * 60},
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
     # The one notification outbox: retries and texts that waited out quiet hours; the staff digest.

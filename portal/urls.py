@@ -30,6 +30,7 @@ patient_urls: list[URLPattern | URLResolver] = [
     path("appointments/<int:appointment_id>/check-in/", include("scheduling.urls.patient_checkin")),
     path("appointments/", include("scheduling.urls.patient")),
     path("refills/", include("refills.urls.patient")),
+    path("billing/", include("billing.urls.patient")),
     path("<slug:slug>/", patient.section, name="section"),
 ]
 
@@ -61,6 +62,7 @@ urlpatterns = [
     path("m/", include("messaging.urls.links")),
     path("b/", include("summaries.urls.links")),
     path("appointments/", include("scheduling.urls.links")),
+    path("billing/guest/", include("billing.urls.public")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
     path("account/", include(account_urls)),
@@ -74,6 +76,7 @@ urlpatterns = [
     path("staff/scheduling/", include("scheduling.urls.staff")),
     path("staff/summaries/", include("summaries.urls.staff")),
     path("staff/refills/", include("refills.urls.staff")),
+    path("staff/billing/", include("billing.urls.staff")),
     # Staff pages moved under /staff/<app>/ in issue 11: bookmarks keep working.
     moved("staff/messages/", "/staff/messaging/"),
     moved("staff/notifications/", "/staff/messaging/notices/"),

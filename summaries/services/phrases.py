@@ -53,6 +53,7 @@ PHRASES: dict[str, Promise] = {
     "request_open": _("Your message “%(subject)s”: %(owner)s answers by %(due)s"),
     "request_open_pool": _("Your message “%(subject)s”: the care team answers by %(due)s"),
     "screening_coming_due": _("Coming due: %(rule)s"),
+    "balance_due": _("A bill to pay: %(amount)s to %(organization)s"),
 }
 
 # A caregiver reads the lines that say "you" or "your" with the patient's name instead: they are

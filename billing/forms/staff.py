@@ -1,0 +1,41 @@
+"""Billing staff's forms: an adjustment and a refund, each with a reason and the form's key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from billing.money import AmountInvalid, parse_amount
+from portal.forms import PortalForm
+
+
+class _MoneyForm(PortalForm):
+    amount = forms.CharField(
+        label=_("Amount (US dollars)"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_amount(self) -> int:
+        try:
+            return parse_amount(self.cleaned_data["amount"])
+        except AmountInvalid as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class AdjustmentForm(_MoneyForm):
+    direction = forms.ChoiceField(
+        label=_("Adjustment"),
+        choices=[("credit", _("Take off what the patient owes")), ("debit", _("Add to what the patient owes"))],
+        widget=forms.RadioSelect,
+    )
+
+    def signed_cents(self) -> int:
+        data: dict[str, Any] = self.cleaned_data
+        return -data["amount"] if data["direction"] == "credit" else data["amount"]
+
+
+class RefundForm(_MoneyForm):
+    pass

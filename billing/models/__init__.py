@@ -1,0 +1,18 @@
+"""Billing's tables: accounts, charges built from claims, the ledger, payments and statements."""
+
+from billing.models.accounts import Account
+from billing.models.charges import Charge, ChargeLine
+from billing.models.ledger import LedgerEntry
+from billing.models.payments import GatewayCharge, Payment
+from billing.models.statements import Statement, StatementLine
+
+__all__ = [
+    "Account",
+    "Charge",
+    "ChargeLine",
+    "GatewayCharge",
+    "LedgerEntry",
+    "Payment",
+    "Statement",
+    "StatementLine",
+]

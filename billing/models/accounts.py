@@ -1,0 +1,32 @@
+"""A guarantor account: what one patient owes one organization, kept as ledger rows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.Model):
+    """One patient's account with one organization. `balance_cents` is a running total kept in
+    the same transaction as each ledger row (the rows are the truth; a test checks they agree)."""
+
+    patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="billing_accounts")
+    organization = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="+")
+    balance_cents = models.BigIntegerField(_("balance (cents)"), default=0)
+    # Whether the clinic lets this account pay more than it owes (a credit for later visits).
+    allows_prepayment = models.BooleanField(default=False)
+    # Paperless statements: an explicit choice the patient made (and can take back), with when.
+    paperless = models.BooleanField(default=False)
+    paperless_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["patient", "organization"], name="billing_account_unique_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Account {self.pk} ({self.organization_id})"

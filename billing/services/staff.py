@@ -1,0 +1,94 @@
+"""Billing staff's corrections: adjustments and refunds, each with a reason, idempotent by the
+form's key, audited, and only on accounts of the staff member's own organization."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from billing.gateway import gateway
+from billing.models import Account, LedgerEntry, Payment
+from billing.money import dollars
+from billing.services.ledger import account_lock, entry_post
+from portal import audit
+from portal.access import Access, Action
+from portal.models import AuditEvent, User
+from portal.services.errors import ServiceError
+
+
+def _account(access: Access, account_id: int) -> Account:
+    access.require(Action.BILLING, staff_side=True)
+    account = account_lock(account_id=account_id)
+    if account.patient_id != access.patient.pk or account.organization_id != access.staff_member().organization_id:
+        raise ServiceError(_("Only your own organization's accounts can be changed here."))
+    return account
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise ServiceError(_("Say why, in a few words."), field="reason")
+    return reason[:300]
+
+
+@transaction.atomic
+def adjustment_post(
+    *, access: Access, actor: User, account_id: int, amount_cents: int, reason: str, idempotency_key: str
+) -> LedgerEntry:
+    """A correction of what the patient owes: negative takes off (a discount, a write-off),
+    positive adds. The same key twice posts once."""
+    account = _account(access, account_id)
+    if amount_cents == 0:
+        raise ServiceError(_("Enter an amount other than $0.00."), field="amount")
+    entry, created = entry_post(
+        account=account,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        amount_cents=amount_cents,
+        idempotency_key=f"adjust:{idempotency_key}",
+        reason=_reason(reason),
+        actor=actor,
+    )
+    if created:
+        audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=entry)
+    return entry
+
+
+@transaction.atomic
+def payment_refund(
+    *, access: Access, actor: User, payment_id: int, amount_cents: int, reason: str, idempotency_key: str
+) -> LedgerEntry:
+    """Give back part or all of a paid payment through the gateway (with its own key) and post
+    the refund row. The same key twice refunds once."""
+    payment = Payment.objects.select_for_update().filter(pk=payment_id, account__patient=access.patient).first()
+    if payment is None:
+        raise ServiceError(_("This payment is not one of this patient's."))
+    account = _account(access, payment.account_id)
+    key = f"refund:{idempotency_key}"
+    existing = LedgerEntry.objects.filter(account=account, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    reason = _reason(reason)
+    if payment.status not in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
+        raise ServiceError(_("Only a payment that went through can be refunded."))
+    left = payment.amount_cents - payment.refunded_cents
+    if amount_cents <= 0 or amount_cents > left:
+        raise ServiceError(
+            _("Enter an amount from $0.01 to %(left)s (what is left of this payment).") % {"left": dollars(left)},
+            field="amount",
+        )
+    gateway().refund(reference=payment.gateway_reference, amount_cents=amount_cents, idempotency_key=key)
+    payment.refunded_cents += amount_cents
+    if payment.refunded_cents == payment.amount_cents:
+        payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["refunded_cents", "status"])
+    entry, _created = entry_post(
+        account=account,
+        kind=LedgerEntry.Kind.REFUND,
+        amount_cents=amount_cents,
+        idempotency_key=key,
+        payment=payment,
+        reason=reason,
+        actor=actor,
+    )
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=entry)
+    return entry

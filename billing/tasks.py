@@ -1,0 +1,20 @@
+"""Celery tasks of the billing app: thin wrappers around services, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from billing.services.charges import charges_sync
+from records.selectors.claims import patients_with_claims
+
+
+@shared_task(name="billing.sync_charges", acks_late=True, time_limit=1800, soft_time_limit=1700)
+def sync_charges() -> dict[str, int]:
+    """Bring every patient's charges up to date with the claims imported since (unchanged claims
+    are skipped by their hash, so a rerun or a killed worker's rerun changes nothing twice)."""
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
+    for patient_id in patients_with_claims():
+        result = charges_sync(patient_id=patient_id)
+        for name in totals:
+            totals[name] += getattr(result, name)
+    return totals

@@ -1,0 +1,145 @@
+"""Billing staff's pages under /staff/billing/: balances with ageing, one patient's accounts with
+statements, payments and ledger, adjustments and refunds (with reasons, idempotent, audited), and
+the day's reconciliation with its CSV. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from billing.forms.staff import AdjustmentForm, RefundForm
+from billing.selectors import staff as selectors
+from billing.services import payments, staff
+from portal.access import Access, Action
+from portal.models import StaffMember, User
+from portal.services.errors import ServiceError
+from portal.views.decorators import patient_view, staff_view
+
+billing_staff_page = patient_view(Action.BILLING, staff_side=True, clinic_time=True)
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _staff(request: HttpRequest) -> StaffMember:
+    member = selectors.billing_staff(_actor(request))
+    if member is None:
+        raise Http404
+    return member
+
+
+@staff_view
+@require_GET
+def balances(request: HttpRequest) -> HttpResponse:
+    member = _staff(request)
+    rows = selectors.aged_balances(staff=member, actor=_actor(request), now=timezone.now())
+    totals = [sum(row.buckets[i] for row in rows) for i in range(4)]
+    return render(request, "billing/staff/balances.html", {"rows": rows, "totals": totals, "staff": member})
+
+
+def _patient_page(
+    request: HttpRequest,
+    access: Access,
+    *,
+    adjust: AdjustmentForm | None = None,
+    refund: RefundForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    accounts = selectors.patient_accounts(access=access, actor=_actor(request))
+    context = {
+        "access": access,
+        "accounts": accounts,
+        "adjust_form": adjust or AdjustmentForm(initial={"idempotency_key": payments.new_key(), "direction": "credit"}),
+        "refund_form": refund or RefundForm(initial={"idempotency_key": payments.new_key()}),
+        "own_organization_id": access.staff_member().organization_id,
+    }
+    return render(request, "billing/staff/patient.html", context, status=status)
+
+
+@billing_staff_page
+@require_GET
+def patient(request: HttpRequest, access: Access) -> HttpResponse:
+    return _patient_page(request, access)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def adjust(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        try:
+            staff.adjustment_post(
+                access=access,
+                actor=_actor(request),
+                account_id=account_id,
+                amount_cents=form.signed_cents(),
+                reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ServiceError as error:
+            if error.field not in form.fields:
+                return _refused(request, access, error)
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("The adjustment is on the account."))
+            return redirect("billing_staff_patient", patient_id=access.patient.pk)
+    return _patient_page(request, access, adjust=form, status=400)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpResponse:
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            staff.payment_refund(
+                access=access,
+                actor=_actor(request),
+                payment_id=payment_id,
+                amount_cents=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ServiceError as error:
+            if error.field not in form.fields:
+                return _refused(request, access, error)
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("The refund is on its way to the card."))
+            return redirect("billing_staff_patient", patient_id=access.patient.pk)
+    return _patient_page(request, access, refund=form, status=400)
+
+
+def _refused(request: HttpRequest, access: Access, error: ServiceError) -> HttpResponse:
+    # A refusal reads nothing of the patient's accounts: only the reason and the way back.
+    context = {"access": access, "message": error.message}
+    return render(request, "billing/staff/refused.html", context, status=400)
+
+
+def _day(request: HttpRequest) -> date:
+    try:
+        return parse_date(request.GET.get("day", "")) or timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+@staff_view
+@require_GET
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    member = _staff(request)
+    report = selectors.reconciliation(staff=member, actor=_actor(request), day=_day(request))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="payments-{report.day.isoformat()}.csv"'
+        csv.writer(response).writerows(selectors.csv_rows(report))
+        return response
+    return render(request, "billing/staff/reconciliation.html", {"report": report, "staff": member})

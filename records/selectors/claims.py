@@ -1,0 +1,74 @@
+"""Claims and explanations of benefit as imported, for billing to build its charges from (billing
+never writes records' tables; it reads the raw resources here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q
+
+from records.models import SourceRecord
+
+CLAIM_TYPES = ("Claim", "ExplanationOfBenefit")
+NAMED_TYPES = ("Practitioner", "Organization")
+
+
+@dataclass(frozen=True)
+class RawClaim:
+    """One imported Claim or ExplanationOfBenefit: who it is about, from which source, as sent."""
+
+    source_id: int
+    patient_id: UUID
+    resource_type: str
+    resource_id: str
+    raw: dict[str, Any]
+    content_hash: str
+
+
+def claims_for(*, patient_ids: Iterable[object]) -> list[RawClaim]:
+    """Every Claim and ExplanationOfBenefit imported for these patients (matched to a portal
+    patient), in one query, oldest first."""
+    rows = (
+        SourceRecord.objects.filter(patient_id__in=list(patient_ids), resource_type__in=CLAIM_TYPES)
+        .order_by("first_imported_at", "pk")
+        .values_list("source_id", "patient_id", "resource_type", "resource_id", "raw", "content_hash")
+    )
+    return [RawClaim(*row) for row in rows]
+
+
+def patients_with_claims() -> list[UUID]:
+    """The patients any source sent a claim for (what a full rebuild walks)."""
+    return list(
+        SourceRecord.objects.filter(resource_type="Claim", patient__isnull=False)
+        .values_list("patient_id", flat=True)
+        .distinct()
+        .order_by("patient_id")
+    )
+
+
+def _name(raw: dict[str, Any]) -> str:
+    if raw.get("resourceType") == "Organization":
+        return str(raw.get("name") or "")
+    for name in raw.get("name") or []:
+        if not isinstance(name, dict):
+            continue
+        if name.get("text"):
+            return str(name["text"])
+        parts = [*(name.get("prefix") or []), *(name.get("given") or []), name.get("family") or ""]
+        return " ".join(str(part) for part in parts if part)
+    return ""
+
+
+def provider_names(*, source_ids: Iterable[int], resource_ids: Iterable[str]) -> dict[tuple[int, str], str]:
+    """The display names of the practitioners and organizations these claims name, by (source,
+    resource id); one query. An id the source never sent is simply absent."""
+    wanted = {rid for rid in resource_ids if rid}
+    if not wanted:
+        return {}
+    rows = SourceRecord.objects.filter(
+        Q(source_id__in=list(source_ids)), resource_type__in=NAMED_TYPES, resource_id__in=wanted
+    ).values_list("source_id", "resource_id", "raw")
+    return {(source_id, rid): _name(raw) for source_id, rid, raw in rows}

@@ -1,0 +1,98 @@
+"""The authorization matrix of the patient's billing pages: the patient and a caregiver with the
+billing scope get in ("patient_side"); everyone else, staff included (they work from their own
+pages), gets 404 or the login page, and nothing is written, leaked or sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from billing.factories import AccountFactory, account_owing
+from billing.gateway import TestGateway
+from billing.models import Payment
+from billing.services.payments import payment_submit
+from billing.services.statements import statement_issue
+from portal.access import Action
+from portal.access import resolve as resolve_access
+from portal.models import Scope
+from tests.authz import ACTORS, ALLOWED, Endpoint, Url, World, check_endpoint, patient_url
+
+assert "patient_side" in ALLOWED
+
+
+def _billing(world: World) -> None:
+    """The patient owes their clinic $125.50 on a statement, and paid $10 of it."""
+    account = account_owing(
+        12_550, account=AccountFactory(patient=world.patient, organization=world.patient.home_organization)
+    )
+    world.items["account"] = account
+    world.items["statement"] = statement_issue(account_id=account.pk)
+    access = resolve_access(world.patient.user, world.patient, Action.BILLING)
+    assert access is not None
+    world.items["payment"] = payment_submit(
+        access=access,
+        actor=world.patient.user,
+        account_id=account.pk,
+        purpose=Payment.Purpose.AMOUNT,
+        amount_cents=1_000,
+        idempotency_key="arranged",
+        card=TestGateway().tokenize("4242424242424242"),
+    )
+
+
+def _page(name: str, **items: str) -> Url:
+    return patient_url(name, **{key: (lambda world, item=item: world.items[item].pk) for key, item in items.items()})
+
+
+def _endpoint(name: str, url: Url, **kwargs: Any) -> Endpoint:
+    return Endpoint(name, "patient_side", url, scope=Scope.BILLING, arrange=_billing, **kwargs)
+
+
+ENDPOINTS = [
+    _endpoint("billing home", _page("billing_home")),
+    _endpoint("statement", _page("billing_statement", statement_id="statement")),
+    _endpoint("statement PDF", _page("billing_statement_pdf", statement_id="statement")),
+    _endpoint("pay page", _page("billing_pay", account_id="account"), audited=False),
+    _endpoint(
+        "pay",
+        _page("billing_pay", account_id="account"),
+        method="post",
+        data=lambda world: {
+            "purpose": "amount",
+            "amount": "5.00",
+            "card_number": "4242424242424242",
+            "idempotency_key": "matrix-key-1",
+        },
+        ok_status=302,
+    ),
+    _endpoint("receipt", _page("billing_receipt", payment_id="payment")),
+    _endpoint("question page", _page("billing_ask"), audited=False),
+    _endpoint(
+        "paperless",
+        _page("billing_paperless", account_id="account"),
+        method="post",
+        data=lambda world: {"paperless": "on"},
+        ok_status=302,
+    ),
+    _endpoint(
+        "question",
+        _page("billing_ask"),
+        method="post",
+        data=lambda world: {"kind": "question", "text": "Why was I billed twice?", "idempotency_key": "matrix-q"},
+        ok_status=302,
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_patient_billing_authorization(endpoint: Endpoint, actor: str) -> None:
+    check_endpoint(endpoint, actor)
+
+
+def test_every_patient_billing_url_is_in_the_matrix() -> None:
+    from billing.urls.patient import urlpatterns
+
+    assert {pattern.name for pattern in urlpatterns} == {endpoint.route for endpoint in ENDPOINTS}

@@ -1,0 +1,61 @@
+"""The authorization matrix of billing staff's pages about one patient: staff of the patient's
+clinic and care team get in ("staff_only"); a care-team member of another organization may read
+but is turned away from changing the clinic's accounts (400, nothing written); the patient side
+and strangers get 404 or the login page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portal.models import Scope
+from tests.authz import ACTORS, CARE_TEAM_STAFF, Endpoint, Url, World, check_endpoint, patient_url
+from tests.billing.test_authz_patient import _billing
+
+
+def _page(name: str, **items: str) -> Url:
+    return patient_url(name, **{key: (lambda world, item=item: world.items[item].pk) for key, item in items.items()})
+
+
+def _endpoint(name: str, url: Url, **kwargs: Any) -> Endpoint:
+    return Endpoint(name, "staff_only", url, scope=Scope.BILLING, arrange=_billing, **kwargs)
+
+
+def _money(world: World) -> dict[str, str]:
+    return {"direction": "credit", "amount": "5.00", "reason": "Prompt-pay discount", "idempotency_key": "matrix-1"}
+
+
+ENDPOINTS = [
+    _endpoint("staff billing patient page", _page("billing_staff_patient")),
+    _endpoint(
+        "adjustment",
+        _page("billing_staff_adjust", account_id="account"),
+        method="post",
+        data=_money,
+        ok_status=302,
+        declined={CARE_TEAM_STAFF: 400},
+    ),
+    _endpoint(
+        "refund",
+        _page("billing_staff_refund", payment_id="payment"),
+        method="post",
+        data=_money,
+        ok_status=302,
+        declined={CARE_TEAM_STAFF: 400},
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_staff_billing_authorization(endpoint: Endpoint, actor: str) -> None:
+    check_endpoint(endpoint, actor)
+
+
+def test_every_staff_billing_url_with_a_patient_is_in_the_matrix() -> None:
+    from billing.urls.staff import urlpatterns
+
+    with_patient = {p.name for p in urlpatterns if "patient_id" in str(p.pattern)}
+    assert with_patient == {endpoint.route for endpoint in ENDPOINTS}

@@ -1,0 +1,88 @@
+"""Guest pay: a statement code and the date of birth open that statement's balance only; it pays
+once; wrong dates of birth lock the statement; too many tries from one address are refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from billing.factories import account_owing
+from billing.models import Account, GatewayCharge, Payment, Statement
+from billing.services.guest import ATTEMPTS_PER_ADDRESS, GUEST_LOCK_AFTER
+from billing.services.statements import statement_issue
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def statement() -> Statement:
+    account = account_owing(7_500)
+    found = statement_issue(account_id=account.pk)
+    assert found is not None
+    return found
+
+
+def _open(client: Client, statement: Statement, birth_date: str | None = None) -> object:
+    born = birth_date or statement.account.patient.birth_date.isoformat()
+    return client.post(reverse("billing_guest"), {"code": statement.code.lower(), "birth_date": born})
+
+
+def test_a_guest_pays_the_statement_once_and_gets_a_receipt(statement: Statement) -> None:
+    client = Client()
+    opened = _open(client, statement)
+    page = client.get(reverse("billing_guest_pay")).content.decode()
+    form = {"card_number": "4242424242424242", "idempotency_key": "guest-1"}
+
+    first = client.post(reverse("billing_guest_pay"), form)
+    second = client.post(reverse("billing_guest_pay"), form)
+
+    payment = Payment.objects.get()
+    assert opened.url == reverse("billing_guest_pay")  # type: ignore[attr-defined]
+    assert "$75.00" in page
+    assert statement.account.patient.family_name not in page
+    assert first.url == second.url == reverse("billing_guest_receipt", args=[payment.pk])  # type: ignore[attr-defined]
+    assert (payment.purpose, payment.statement_id, payment.amount_cents) == ("statement", statement.pk, 7_500)
+    assert GatewayCharge.objects.count() == 1
+    assert Account.objects.get().balance_cents == 0
+    assert "your payment went through" in client.get(first.url).content.decode()  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(acting_as="share_link", object_type="billing.Statement").count() == 1
+
+
+def test_the_guest_session_reaches_no_other_payment(statement: Statement) -> None:
+    other = account_owing(1_000)
+    other_statement = statement_issue(account_id=other.pk)
+    client = Client()
+    _open(client, other_statement)  # type: ignore[arg-type]
+    client.post(reverse("billing_guest_pay"), {"card_number": "4242424242424242", "idempotency_key": "x"})
+    theirs = Payment.objects.get()
+    stranger = Client()
+    _open(stranger, statement)
+
+    assert stranger.get(reverse("billing_guest_receipt", args=[theirs.pk])).status_code == 404
+    assert Client().get(reverse("billing_guest_pay")).status_code == 404
+
+
+def test_wrong_dates_of_birth_lock_the_statement(statement: Statement) -> None:
+    client = Client()
+    for _ in range(GUEST_LOCK_AFTER):
+        page = _open(client, statement, "1900-01-01")
+        assert "No statement matches this code and date of birth." in page.content.decode()  # type: ignore[attr-defined]
+
+    locked = _open(client, statement)
+
+    statement.refresh_from_db()
+    assert statement.guest_locked
+    assert "locked after too many tries" in locked.content.decode()  # type: ignore[attr-defined]
+
+
+def test_too_many_tries_from_one_address_are_refused(statement: Statement) -> None:
+    client = Client()
+    for index in range(ATTEMPTS_PER_ADDRESS):
+        _open(client, Statement(code=f"NOPE{index}", account=statement.account), "1900-01-01")
+
+    refused = _open(client, statement)
+
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    assert "Too many tries from this network" in refused.content.decode()  # type: ignore[attr-defined]
