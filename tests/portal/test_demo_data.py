@@ -64,9 +64,9 @@ def test_a_second_run_creates_and_changes_nothing() -> None:
         "ProxyGrant": 3,
         # Demo messaging and scheduling run through their services, which audit every write:
         # 24 past conversations (sent, answered, closed: 72, and one late thread handed to the
-        # team lead), three current ones (three sent, one answered), three visits booked and
-        # the demo's paid statement (its payment).
-        "AuditEvent": 81,
+        # team lead), three current ones (three sent, one answered), three visits booked, the
+        # demo's paid statement (its payment) and the demo refill requests' steps (27).
+        "AuditEvent": 108,
     }
     assert row_counts() == first
     assert (tally.created, tally.updated) == (Counter(), Counter())

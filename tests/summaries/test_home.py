@@ -60,8 +60,8 @@ def test_the_home_shows_the_next_visit_and_the_newest_results(client: Client, cl
     assert "Newest results: Glucose : 6.1 % Sun 1 Mar 2026" in text
     assert text.index("Glucose") < text.index("Potassium") < text.index("Sodium")
     assert "Oldest test" not in text
-    # Only the sections whose app is not here yet say so.
-    assert text.count("Coming soon to this portal.") == 1
+    # Every section's app is here: none says it is coming.
+    assert "Coming soon to this portal." not in text
 
 
 @time_machine.travel(NOW, tick=False)
@@ -82,9 +82,9 @@ def test_the_home_is_a_constant_number_of_queries(client: Client, clinic: Clinic
     client.get(f"/p/{clinic.patient.pk}/")  # warm: session
     # session, user, staff role, the two second-factor devices, patient, profile audit; the
     # briefing, when this reader last read it, its audit and the opening; results and their audit;
-    # unread replies; the next visit and its audit; what is owed and its audit; the layout's people; saving the session (3 with
+    # unread replies; the next visit and its audit; refill requests; what is owed and its audit; the layout's people; saving the session (3 with
     # its savepoint).
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(23):
         client.get(f"/p/{clinic.patient.pk}/")
     _two_bookings_allowed(clinic)
     clinic.book(at(2026, 3, 4, 9))
@@ -92,7 +92,7 @@ def test_the_home_is_a_constant_number_of_queries(client: Client, clinic: Clinic
     for days in range(6):
         _result(clinic, f"Test {days}", days)
     refresh.rebuild(clinic.patient.pk, now=NOW)
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(23):
         client.get(f"/p/{clinic.patient.pk}/")
 
 
