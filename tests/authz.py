@@ -212,7 +212,7 @@ def _without_account(world: World) -> None:
 
 ENDPOINTS = [
     Endpoint("patient home", "profile", _p("patient_home")),
-    Endpoint("section billing", "scoped", _p("section", slug="billing"), scope=Scope.BILLING, audited=False),
+    # The billing section's address is now billing's own home page (its matrix is billing's).
     # Arrived with refills: the section sends the patient side on to its pages (staff too, who then get 404 there).
     Endpoint(
         "section medications",

@@ -106,8 +106,9 @@ def test_viewing_the_home_page_writes_its_events_with_the_client(client, patient
 
     client.get(f"/p/{patient.pk}/", HTTP_USER_AGENT="TestBrowser/1.0", REMOTE_ADDR="203.0.113.9")
 
-    # The profile, and what the home's cards showed (the newest results, the next visit).
+    # The profile, and what the home's cards showed (what is owed, the newest results, the next visit).
     assert sorted(AuditEvent.objects.values_list("object_type", flat=True)) == [
+        "billing.HomeCard",
         "portal.Patient",
         "records.HomeCard",
         "scheduling.HomeCard",
