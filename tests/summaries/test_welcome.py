@@ -63,8 +63,10 @@ def test_the_first_visit_shows_what_the_portal_does_on_the_patients_own_data(cli
     assert f"write today and {who} answers by {due}; every message shows who answers it" in first
     assert "book online: Annual physical." in first
     assert "Save my choices" in first and "Add a second step" in first and "Skip to your briefing" in first
-    # Refills and billing are not here yet: not promised.
-    assert "refill" not in first.lower().split("welcome to your patient portal")[1].split("set up in a minute")[0]
+    # Refills and billing are live: the welcome says what each does.
+    welcome = first.lower().split("welcome to your patient portal")[1].split("set up in a minute")[0]
+    assert "refill requests, with each step of a refill shown as it happens" in welcome
+    assert "your statements in plain words, payments, payment plans and receipts" in welcome
     assert "Welcome to your patient portal" not in second
     assert Welcome.objects.filter(patient=patient, user=patient.user).count() == 1
 
