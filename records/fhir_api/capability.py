@@ -25,8 +25,11 @@ DOCUMENTATION = (
     "parameter, modifiers (`:text`, `:not`, `:missing`...), chained parameters, `_revinclude`, "
     "`_include:iterate`, `_sort`, `_elements`, `_summary`. Resources claim in `meta.profile` only the "
     "US Core profiles they meet as served; what the portal derived to meet one is named in `meta.tag` "
-    "(system urn:portal:derived). The server does not implement every search the US Core server "
-    "CapabilityStatement requires, so it does not claim to instantiate it."
+    "(system urn:portal:derived). A date parameter finds only resources holding its element (a CarePlan "
+    "without a `period` start is not found by `date`, a Goal without a `startDate` by `start-date`). "
+    "A Device claims the US Core implantable device profile when it holds what the profile requires; "
+    "nothing in an R4 Device says whether it is implanted. The server does not implement every search "
+    "the US Core server CapabilityStatement requires, so it does not claim to instantiate it."
 )
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
 OPERATIONS = [{"name": "everything", "definition": EVERYTHING}, {"name": "summary", "definition": SUMMARY}]
