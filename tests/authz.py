@@ -522,6 +522,53 @@ ENDPOINTS += [
     ),
 ]
 
+# The types the record showed before the API served them: read and searched like the others.
+FHIR_RECORD_LINES = {"Goal": "goal", "CarePlan": "care_plan", "ImagingStudy": "imaging", "Device": "device"}
+
+
+def _a_line_of(resource_type: str) -> Callable[[World], None]:
+    def arrange(world: World) -> None:
+        from records.factories import RecordItemFactory
+
+        world.items[resource_type] = RecordItemFactory(
+            patient=world.patient,
+            source=world.patient.home_organization,
+            kind=FHIR_RECORD_LINES[resource_type],
+            display=f"A {resource_type} of the record",
+            record__resource_type=resource_type,
+            code_system="",
+            code="",
+            category="",
+            value_number=None,
+            unit="",
+        )
+
+    return arrange
+
+
+for _type in FHIR_RECORD_LINES:
+    ENDPOINTS += [
+        Endpoint(
+            f"fhir read {_type}",
+            "scoped",
+            **_fhir(
+                "fhir_read",
+                lambda world, t=_type: {"resource_type": t, "resource_id": world.items[t].record_id},
+                arrange=_a_line_of(_type),
+            ),
+        ),
+        Endpoint(
+            f"fhir search {_type}",
+            "scoped",
+            **_fhir(
+                "fhir_search",
+                lambda world, t=_type: {"resource_type": t},
+                "?patient={world.patient.pk}",
+                arrange=_a_line_of(_type),
+            ),
+        ),
+    ]
+
 
 # Result release: the patient's own "see only after review" choices (the patient alone: not a
 # caregiver, not staff), and a clinician's release of a held result.

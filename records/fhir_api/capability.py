@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from records.fhir_api.resource_types import CLINICAL_TYPES, DATE, LAST_UPDATED, PATIENT, PATIENT_PARAM, US_CORE
+from records.fhir_api.resource_types import CLINICAL_TYPES, LAST_UPDATED, PATIENT, PATIENT_PARAM, US_CORE, Date
 from records.fhir_api.scopes import all_scopes
 from records.fhir_api.summary import OPERATION as SUMMARY
 
@@ -25,10 +25,12 @@ DOCUMENTATION = (
     "parameter, modifiers (`:text`, `:not`, `:missing`...), chained parameters, `_revinclude`, "
     "`_include:iterate`, `_sort`, `_elements`, `_summary`. Resources claim in `meta.profile` only the "
     "US Core profiles they meet as served; what the portal derived to meet one is named in `meta.tag` "
-    "(system urn:portal:derived). The server does not implement every search the US Core server "
-    "CapabilityStatement requires, so it does not claim to instantiate it."
+    "(system urn:portal:derived). A date parameter finds only resources holding its element (a CarePlan "
+    "without a `period` start is not found by `date`, a Goal without a `startDate` by `start-date`). "
+    "A Device claims the US Core implantable device profile when it holds what the profile requires; "
+    "nothing in an R4 Device says whether it is implanted. The server does not implement every search "
+    "the US Core server CapabilityStatement requires, so it does not claim to instantiate it."
 )
-PARAM_TYPES = {DATE: "date"}  # everything else is a token
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
 OPERATIONS = [{"name": "everything", "definition": EVERYTHING}, {"name": "summary", "definition": SUMMARY}]
 
@@ -64,12 +66,13 @@ def _clinical(name: str) -> dict[str, Any]:
         {"name": LAST_UPDATED, "type": "date"},
     ]
     params += [
-        {"name": param, "type": PARAM_TYPES.get(kind, "token") if isinstance(kind, str) else "token"}
-        for param, kind in spec.params.items()
+        {"name": param, "type": "date" if isinstance(kind, Date) else "token"} for param, kind in spec.params.items()
     ]
+    resource: dict[str, Any] = {"type": name}
+    if spec.profiles:  # FHIR JSON has no empty lists
+        resource["supportedProfile"] = list(spec.profiles)
     return {
-        "type": name,
-        "supportedProfile": list(spec.profiles),
+        **resource,
         "interaction": _interactions(),
         "searchInclude": [f"{name}:{PATIENT_PARAM}"],
         "searchParam": params,

@@ -102,6 +102,14 @@ def _performed_if_done(resource: dict[str, Any]) -> bool:
     return resource.get("status") not in ("completed", "in-progress") or _has("performed[x]")(resource)
 
 
+def _udi_identified(resource: dict[str, Any]) -> bool:
+    # A UDI carrier the profile supports names the device identifier it carries (1..1 within it).
+    carriers = resource.get("udiCarrier") or []
+    return isinstance(carriers, list) and all(
+        isinstance(carrier, dict) and carrier.get("deviceIdentifier") for carrier in carriers
+    )
+
+
 def _vital_value(resource: dict[str, Any]) -> bool:
     # vs-2: a value, a reason it is absent, or its parts.
     return any(resource.get(key) for key in ("dataAbsentReason", "component", "hasMember")) or _has("value[x]")(
@@ -148,6 +156,13 @@ PROFILES: dict[str, tuple[Check, ...]] = {
         _category((V2_0074, "LAB")),
     ),
     f"{US_CORE}us-core-diagnosticreport-note": (_has("status", "category", "code", "subject", "effective[x]"),),
+    f"{US_CORE}us-core-goal": (_has("lifecycleStatus", "description", "subject"),),
+    # US Core 8 (current): any category; US Core 3 to 7 fixed "assess-plan", which the profile no
+    # longer requires (its own examples since are categorized otherwise).
+    f"{US_CORE}us-core-careplan": (_has("status", "intent", "category", "subject"),),
+    # What the profile requires of the resource; nothing in an R4 Device says it is implanted (the
+    # profile's intent), so a device is taken as the source sent it.
+    f"{US_CORE}us-core-implantable-device": (_has("type", "patient"), _udi_identified),
 }
 
 

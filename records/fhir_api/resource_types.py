@@ -11,8 +11,18 @@ from dataclasses import dataclass, field
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
 
-# A date parameter filters the record line's `effective_at`.
-DATE = "date"
+
+@dataclass(frozen=True)
+class Date:
+    """A date parameter: filters the record line's `effective_at`. Where the projection takes
+    `effective_at` from the parameter's element or, failing it, another one (a care plan's period,
+    else when it was written), `only_with` is the SQL/JSON path to the parameter's element: a row
+    without it is never found by the parameter."""
+
+    only_with: str = ""
+
+
+DATE = Date()
 
 
 @dataclass(frozen=True)
@@ -34,8 +44,8 @@ class Token:
 @dataclass(frozen=True)
 class ResourceType:
     name: str
-    # FHIR search parameter name -> DATE or a Token.
-    params: dict[str, str | Token] = field(default_factory=dict)
+    # FHIR search parameter name -> a Date or a Token.
+    params: dict[str, Date | Token] = field(default_factory=dict)
     # The profiles a served resource of this type may claim (it claims those it meets: conformance.py).
     profiles: tuple[str, ...] = ()
 
@@ -97,6 +107,42 @@ CLINICAL_TYPES: dict[str, ResourceType] = {
             "DiagnosticReport",
             {"date": DATE, "code": CODES, "category": CATEGORIES},
             (f"{US_CORE}us-core-diagnosticreport-lab", f"{US_CORE}us-core-diagnosticreport-note"),
+        ),
+        ResourceType(
+            "Goal",
+            {
+                "lifecycle-status": Token("$.lifecycleStatus", system="http://hl7.org/fhir/goal-status"),
+                "description": Token("$.description.coding"),
+                "start-date": Date(only_with="$.startDate"),
+            },
+            (f"{US_CORE}us-core-goal",),
+        ),
+        ResourceType(
+            "CarePlan",
+            {
+                "category": CATEGORIES,
+                "status": Token("$.status", system="http://hl7.org/fhir/request-status"),
+                "date": Date(only_with="$.period.start"),
+            },
+            (f"{US_CORE}us-core-careplan",),
+        ),
+        # Plain R4: US Core has no ImagingStudy profile.
+        ResourceType(
+            "ImagingStudy",
+            {
+                "started": DATE,
+                "modality": Token("$.series.modality"),
+                "status": Token("$.status", system="http://hl7.org/fhir/imagingstudy-status"),
+            },
+        ),
+        # A device has no date of its own (when it was implanted is its Procedure's).
+        ResourceType(
+            "Device",
+            {
+                "type": Token("$.type.coding"),
+                "status": Token("$.status", system="http://hl7.org/fhir/device-status"),
+            },
+            (f"{US_CORE}us-core-implantable-device",),
         ),
     ]
 }

@@ -28,10 +28,10 @@ from records.fhir_api.resource_types import (
     ALL_TYPES,
     CLINICAL_TYPES,
     CONTROL_PARAMS,
-    DATE,
     INCLUDE,
     LAST_UPDATED,
     PATIENT_PARAM,
+    Date,
     Token,
 )
 
@@ -170,8 +170,10 @@ def clinical_query(resource_type: str, params: QueryDict) -> SearchQuery:
                 filters &= _any(name, value, lambda n, v: _date_filter(n, v, "updated_at"))
             elif name == INCLUDE:
                 include_patient = _include(resource_type, value)
-            elif param == DATE:
+            elif isinstance(param, Date):
                 filters &= _any(name, value, _date_filter)
+                if param.only_with:
+                    filters &= json_path(param.only_with, {})
             elif isinstance(param, Token):
                 filters &= _any(name, value, _token_filter(resource_type, name, param))
             else:

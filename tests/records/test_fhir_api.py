@@ -50,6 +50,10 @@ EXPOSED = {
     "Procedure",
     "DocumentReference",
     "DiagnosticReport",
+    "Goal",
+    "CarePlan",
+    "ImagingStudy",
+    "Device",
 }
 
 

@@ -137,12 +137,15 @@ def test_every_resource_served_from_the_us_core_examples_validates_and_meets_its
     # profile, which fixes no category.
     assert claims == {
         "us-core-allergyintolerance": 2,
+        "us-core-careplan": 1,
         "us-core-condition-encounter-diagnosis": 2,
         "us-core-condition-problems-health-concerns": 4,
         "us-core-diagnosticreport-lab": 2,
         "us-core-diagnosticreport-note": 5,
         "us-core-documentreference": 2,
         "us-core-encounter": 3,
+        "us-core-goal": 2,
+        "us-core-implantable-device": 2,
         "us-core-immunization": 1,
         "us-core-medicationrequest": 4,
         "us-core-observation-lab": 18,
