@@ -3,6 +3,7 @@
 from django.urls import path
 
 from refills.api import views
+from refills.api.pharmacy import RenewalRequestsView
 
 refills = "patients/<uuid:patient_id>/refills/"
 
@@ -12,4 +13,8 @@ urlpatterns = [
     path(f"{refills}requests/<int:request_id>/", views.RequestView.as_view(), name="api_refills_request"),
     path(f"{refills}requests/<int:request_id>/cancel/", views.CancelView.as_view(), name="api_refills_cancel"),
     path(f"{refills}pharmacies/", views.PharmaciesView.as_view(), name="api_refills_pharmacies"),
+]
+
+urlpatterns += [
+    path("pharmacy/renewal-requests/", RenewalRequestsView.as_view(), name="api_pharmacy_renewals"),
 ]
