@@ -45,7 +45,7 @@ class PharmacyKeyAuthentication(BaseAuthentication):
         return 'Bearer realm="pharmacy"'
 
 
-class PharmacyKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class PharmacyKeyScheme(OpenApiAuthenticationExtension):
     target_class = "refills.api.pharmacy.PharmacyKeyAuthentication"
     name = "pharmacyKey"
 

@@ -147,7 +147,7 @@ class RequestSerializer(serializers.ModelSerializer[RefillRequest]):
 
     class Meta:
         model = RefillRequest
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "submission",
             "medicine",
@@ -181,7 +181,7 @@ class RequestDetailSerializer(RequestSerializer):
     owner = serializers.SerializerMethodField()
 
     class Meta(RequestSerializer.Meta):
-        fields = (*RequestSerializer.Meta.fields, "events", "owner")
+        fields: tuple[str, ...] = (*RequestSerializer.Meta.fields, "events", "owner")
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, request: RefillRequest) -> Any:

@@ -79,7 +79,7 @@ class RequestsView(RefillsView):
         access, actor = patient_side_access(request, patient_id, Action.REFILLS)
         rows = selectors.requests_list(access=access, actor=actor)
         paginator = PortalPagination()
-        page = paginator.paginate_queryset(rows, request, self)  # type: ignore[arg-type]  # a list pages too
+        page = paginator.paginate_queryset(rows, request, self)
         return paginator.get_paginated_response(RequestSerializer(page, many=True).data)
 
     @extend_schema(

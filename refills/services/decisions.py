@@ -30,7 +30,7 @@ PRESCRIBERS = frozenset({StaffRole.PHYSICIAN})
 BY_PROTOCOL = frozenset({StaffRole.NURSE, StaffRole.MEDICAL_ASSISTANT})
 # Each step is audited under a type of its own, so the patient's activity page can say who
 # reviewed, passed on, approved or denied (portal/selectors/activity.py); the id is the request's.
-AUDIT_TYPES = {
+AUDIT_TYPES: dict[str, str] = {
     Status.IN_REVIEW: "refills.RefillReview",
     RefillEvent.Kind.TO_PRESCRIBER: "refills.RefillToPrescriber",
     Status.APPROVED: "refills.RefillApproval",
