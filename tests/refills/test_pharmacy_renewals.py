@@ -5,6 +5,7 @@ answers 401 or 400 with field errors, writing nothing."""
 from __future__ import annotations
 
 import hashlib
+import html
 from typing import Any
 
 import pytest
@@ -172,3 +173,19 @@ def test_a_medicine_the_patient_already_requested_or_from_elsewhere_is_refused(c
     assert "another organization" in elsewhere.json()["rxnorm_code"][0]
     assert fine.status_code == 201
     assert RefillRequest.objects.count() == 2
+
+
+def test_the_staff_queue_and_review_say_the_pharmacy_asked(clinic: Clinic, issued: Any) -> None:
+    from tests.conftest import sign_in
+
+    _pharmacy_client, secret = issued
+    patient = patient_with_two(clinic)
+    made_id = _post(secret, _body(patient, note="Out of refills")).json()["id"]
+    nurse = sign_in(Client(), clinic.nurse.user, second_factor=True)
+
+    queue_page = html.unescape(nurse.get(reverse("staff_refills")).content.decode())
+    review = html.unescape(nurse.get(reverse("staff_refills_request", kwargs={"request_id": made_id})).content.decode())
+
+    assert "Asked for by the pharmacy" in queue_page
+    assert "Main Street Pharmacy's system (its message RX-1001)" in review
+    assert "Pharmacy's note" in review
