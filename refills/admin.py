@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from refills.models import Pharmacy, PharmacyMessage, RefillEvent, RefillProtocol, RefillRequest
+from refills.models import Pharmacy, PharmacyClient, PharmacyMessage, RefillEvent, RefillProtocol, RefillRequest
 
 
 @admin.register(RefillProtocol)
@@ -80,4 +80,18 @@ class PharmacyMessageAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PharmacyClient)
+class PharmacyClientAdmin(admin.ModelAdmin):
+    """Keys are issued with `manage.py refills_pharmacy_key` (shown once); here they are listed and
+    turned off (untick "active")."""
+
+    list_display = ("pharmacy", "organization", "label", "key_prefix", "is_active", "created_at", "last_used_at")
+    list_filter = ("is_active",)
+    fields = ("pharmacy", "organization", "label", "key_prefix", "is_active", "created_at", "last_used_at")
+    readonly_fields = ("pharmacy", "organization", "key_prefix", "created_at", "last_used_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -83,6 +83,20 @@ SENTENCES: dict[tuple[str, str], Promise] = {
     (A.UPDATE, "scheduling.AppointmentRequest"): gettext_lazy("%(who)s handled an appointment request."),
     (A.CREATE, "scheduling.WaitlistEntry"): gettext_lazy("%(who)s joined a waiting list for an earlier time."),
     (A.UPDATE, "scheduling.WaitlistEntry"): gettext_lazy("%(who)s changed a place on a waiting list."),
+    (A.VIEW, "refills.RefillRequest"): gettext_lazy("%(who)s viewed a refill request."),
+    (A.CREATE, "refills.RefillRequest"): gettext_lazy("%(who)s asked for a refill or renewal of a medicine."),
+    (A.UPDATE, "refills.RefillReview"): gettext_lazy("%(who)s started reviewing a refill request."),
+    (A.UPDATE, "refills.RefillToPrescriber"): gettext_lazy("%(who)s passed a refill request to the prescriber."),
+    (A.UPDATE, "refills.RefillApproval"): gettext_lazy("%(who)s approved a refill request."),
+    (A.UPDATE, "refills.RefillApprovalChanged"): gettext_lazy("%(who)s approved a refill request with changes."),
+    (A.UPDATE, "refills.RefillDenial"): gettext_lazy("%(who)s denied a refill request."),
+    (A.UPDATE, "refills.RefillNeedsVisit"): gettext_lazy("%(who)s answered a refill request: a visit is needed first."),
+    (A.UPDATE, "refills.RefillCancel"): gettext_lazy("%(who)s cancelled a refill request."),
+    # A pharmacy's system has no account: the event's actor is empty, so no %(who)s here.
+    (A.CREATE, "refills.PharmacyRenewal"): gettext_lazy("A pharmacy asked the clinic to renew a prescription."),
+    (A.VIEW, "refills.PreferredPharmacy"): gettext_lazy("%(who)s viewed the preferred pharmacy."),
+    (A.UPDATE, "refills.PreferredPharmacy"): gettext_lazy("%(who)s changed the preferred pharmacy."),
+    (A.CREATE, "refills.Pharmacy"): gettext_lazy("%(who)s added a pharmacy to choose from."),
     # Any FHIR API read ("fhir.Observation", "fhir.Bundle"...): an app the patient connected.
     (A.VIEW, "fhir.*"): gettext_lazy("%(who)s read part of the health record through a connected app."),
 }

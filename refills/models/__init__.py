@@ -1,5 +1,6 @@
 """Refills models: requests and their timeline, pharmacies, protocols."""
 
+from refills.models.clients import PharmacyClient
 from refills.models.pharmacies import Pharmacy, PreferredPharmacy
 from refills.models.protocols import RefillProtocol
 from refills.models.requests import DECIDABLE, OPEN, TRANSITIONS, PharmacyMessage, RefillEvent, RefillRequest
@@ -9,6 +10,7 @@ __all__ = [
     "OPEN",
     "TRANSITIONS",
     "Pharmacy",
+    "PharmacyClient",
     "PharmacyMessage",
     "PreferredPharmacy",
     "RefillEvent",

@@ -62,7 +62,15 @@ class RefillRequest(models.Model):
     )
     # Who must decide: a nurse or MA under protocol, or the prescriber.
     needs_prescriber = models.BooleanField(default=False)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who asked: someone on the patient side, or a pharmacy's system (a renewal it sent, with its
+    # own message id: the same message again finds this request).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    pharmacy_client = models.ForeignKey(
+        "refills.PharmacyClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    pharmacy_message_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -91,6 +99,17 @@ class RefillRequest(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["patient", "idempotency_key", "medication_key"], name="refill_idempotent_submission"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requested_by__isnull=False, pharmacy_client__isnull=True, pharmacy_message_id="")
+                | models.Q(requested_by__isnull=True, pharmacy_client__isnull=False)
+                & ~models.Q(pharmacy_message_id=""),
+                name="refill_requested_by_one",
+            ),
+            models.UniqueConstraint(
+                fields=["pharmacy_client", "pharmacy_message_id", "medication_key"],
+                condition=models.Q(pharmacy_client__isnull=False),
+                name="refill_pharmacy_message_once",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="denied") | ~models.Q(denial_reason=""), name="refill_denial_has_reason"

@@ -28,6 +28,16 @@ from refills.services.requests import move, notify
 Status = RefillRequest.Status
 PRESCRIBERS = frozenset({StaffRole.PHYSICIAN})
 BY_PROTOCOL = frozenset({StaffRole.NURSE, StaffRole.MEDICAL_ASSISTANT})
+# Each step is audited under a type of its own, so the patient's activity page can say who
+# reviewed, passed on, approved or denied (portal/selectors/activity.py); the id is the request's.
+AUDIT_TYPES: dict[str, str] = {
+    Status.IN_REVIEW: "refills.RefillReview",
+    RefillEvent.Kind.TO_PRESCRIBER: "refills.RefillToPrescriber",
+    Status.APPROVED: "refills.RefillApproval",
+    Status.APPROVED_WITH_CHANGES: "refills.RefillApprovalChanged",
+    Status.DENIED: "refills.RefillDenial",
+    Status.NEEDS_VISIT: "refills.RefillNeedsVisit",
+}
 
 
 def _locked(access: Access, request_id: int) -> RefillRequest:
@@ -74,7 +84,12 @@ def _decided(access: Access, actor: User, request: RefillRequest, now: datetime,
     request.decided_by, request.decided_at = actor, now
     request.save(update_fields=["status", "decided_by", "decided_at", *fields])
     audit.record_access(
-        access, actor=actor, action=AuditEvent.Action.UPDATE, obj=request, confidential=request.confidential
+        access,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=request,
+        object_type=AUDIT_TYPES[request.status],
+        confidential=request.confidential,
     )
     notify(request, request.status)
     briefing_inputs.changed(request.patient_id)
@@ -91,7 +106,12 @@ def request_take(*, access: Access, actor: User, request_id: int, now: datetime 
     request.save(update_fields=["status"])
     _step(request, RefillEvent.Kind.IN_REVIEW, actor, now)
     audit.record_access(
-        access, actor=actor, action=AuditEvent.Action.UPDATE, obj=request, confidential=request.confidential
+        access,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=request,
+        object_type=AUDIT_TYPES[Status.IN_REVIEW],
+        confidential=request.confidential,
     )
     notify(request, "in_review")
     return request
@@ -115,7 +135,12 @@ def request_to_prescriber(
     request.save(update_fields=["status", "needs_prescriber"])
     _step(request, RefillEvent.Kind.TO_PRESCRIBER, actor, now, note)
     audit.record_access(
-        access, actor=actor, action=AuditEvent.Action.UPDATE, obj=request, confidential=request.confidential
+        access,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=request,
+        object_type=AUDIT_TYPES[RefillEvent.Kind.TO_PRESCRIBER],
+        confidential=request.confidential,
     )
     return request
 

@@ -193,7 +193,12 @@ def request_cancel(*, access: Access, actor: User, request_id: int, now: datetim
     request.save(update_fields=["status"])
     RefillEvent.objects.create(request=request, kind=RefillEvent.Kind.CANCELLED, at=now, by=actor)
     audit.record_access(
-        access, actor=actor, action=AuditEvent.Action.UPDATE, obj=request, confidential=request.confidential
+        access,
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=request,
+        object_type="refills.RefillCancel",  # its own sentence on the activity page
+        confidential=request.confidential,
     )
     briefing_inputs.changed(access.patient.pk)
     return request

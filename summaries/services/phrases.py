@@ -48,6 +48,13 @@ PHRASES: dict[str, Promise] = {
     ),
     "refill_needs_visit": _("Your refill of %(name)s needs a visit first. Book one."),
     "refill_denied": _("Your refill request for %(name)s was not approved. See why."),
+    # Refill requests (the pre-visit briefing's section from refills/previsit.py, for the clinician)
+    "refill_request_waiting": _("Refill requested: %(name)s, %(days)s days' supply, waiting for a decision"),
+    "renewal_request_waiting": _("Renewal requested: %(name)s, %(days)s days' supply, waiting for a decision"),
+    "renewal_request_pharmacy": _(
+        "Renewal asked for by %(pharmacy)s: %(name)s, %(days)s days' supply, waiting for a decision"
+    ),
+    "refill_request_approved": _("Approved, not yet at the pharmacy: %(name)s, %(days)s days' supply"),
     # What is next
     "visit_upcoming": _("%(visit_type)s with %(provider)s at %(location)s"),
     "request_open": _("Your message “%(subject)s”: %(owner)s answers by %(due)s"),

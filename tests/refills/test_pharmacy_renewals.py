@@ -1,0 +1,191 @@
+"""Pharmacy-initiated renewals: a pharmacy's system, with its key (stored hashed), asks the clinic
+to renew a prescription; it lands in the refill queue, once per message id, and anything else
+answers 401 or 400 with field errors, writing nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.factories import OrganizationFactory, PatientFactory
+from portal.models import AuditEvent, Patient
+from refills.models import PharmacyClient, RefillRequest
+from refills.selectors.staff import queue
+from refills.services import decisions
+from refills.services.renewals import client_issue
+from tests.refills.arrange import ATORVASTATIN, LISINOPRIL, patient_with_two, prescription
+from tests.refills.conftest import Clinic, form_key, key
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/pharmacy/renewal-requests/"
+
+
+def _body(patient: Patient, code: str = LISINOPRIL[0], message_id: str = "RX-1001", **fields: Any) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "patient": {
+            "family_name": patient.family_name.upper(),
+            "given_name": patient.given_name,
+            "birth_date": patient.birth_date.isoformat(),
+        },
+        "rxnorm_code": code,
+        "days_supply": 90,
+        **fields,
+    }
+
+
+def _post(key_: str | None, body: dict[str, Any]) -> Any:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key_}"} if key_ is not None else {}
+    return Client().post(URL, body, content_type="application/json", **headers)
+
+
+@pytest.fixture
+def issued(clinic: Clinic) -> tuple[PharmacyClient, str]:
+    return client_issue(pharmacy=clinic.pharmacy, organization_id=clinic.home.pk, label="Main Street's system")
+
+
+def test_the_url_is_where_pharmacies_send() -> None:
+    assert reverse("api_pharmacy_renewals") == URL
+
+
+def test_a_renewal_lands_in_the_clinics_queue_once_per_message(clinic: Clinic, issued: Any) -> None:
+    client, secret = issued
+    patient = patient_with_two(clinic)
+
+    first = _post(secret, _body(patient, note="Patient is out of refills"))
+    again = _post(secret, _body(patient))
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    made = RefillRequest.objects.get()
+    assert (made.pharmacy_client, made.pharmacy_message_id, made.requested_by) == (client, "RX-1001", None)
+    assert (made.medication_name, made.kind, made.pharmacy, made.organization) == (
+        LISINOPRIL[1],
+        "renewal",
+        clinic.pharmacy,
+        clinic.home,
+    )
+    assert [(e.kind, e.by, e.note) for e in made.events.all()] == [("submitted", None, str(clinic.pharmacy))]
+    assert queue(staff=clinic.nurse, actor=clinic.nurse.user) == [made]
+    assert AuditEvent.objects.filter(object_type="refills.PharmacyRenewal", patient=patient, actor=None).count() == 1
+    client.refresh_from_db()
+    assert client.last_used_at is not None
+
+
+def test_a_nurse_decides_it_like_any_request(clinic: Clinic, issued: Any) -> None:
+    _client, secret = issued
+    patient = patient_with_two(clinic)
+    made_id = _post(secret, _body(patient)).json()["id"]
+
+    done = decisions.request_approve(
+        access=clinic.access(clinic.nurse.user, patient), actor=clinic.nurse.user, request_id=made_id
+    )
+
+    assert done.status == RefillRequest.Status.APPROVED
+    assert done.new_prescription_id is not None
+
+
+def test_the_key_is_stored_only_as_its_hash(clinic: Clinic, issued: Any) -> None:
+    client, secret = issued
+    stored = PharmacyClient.objects.values_list(*[f.attname for f in PharmacyClient._meta.concrete_fields]).get()
+
+    assert secret not in map(str, stored)
+    assert client.key_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert client.key_prefix == secret[:8]
+
+
+@pytest.mark.parametrize("how", ["none", "wrong", "revoked", "basic"])
+def test_without_a_valid_key_nothing_is_written(clinic: Clinic, issued: Any, how: str) -> None:
+    client, secret = issued
+    patient = patient_with_two(clinic)
+    if how == "revoked":
+        PharmacyClient.objects.filter(pk=client.pk).update(is_active=False)
+    if how == "basic":
+        answer = Client().post(URL, _body(patient), content_type="application/json", HTTP_AUTHORIZATION="Basic eDp5")
+    else:
+        answer = _post({"none": None, "wrong": secret + "x", "revoked": secret}[how], _body(patient))
+
+    assert answer.status_code == 401
+    assert answer["WWW-Authenticate"] == 'Bearer realm="pharmacy"'
+    assert not RefillRequest.objects.exists()
+
+
+def test_a_signed_in_patient_cannot_send_as_a_pharmacy(clinic: Clinic) -> None:
+    from tests.conftest import sign_in
+
+    patient = patient_with_two(clinic)
+    answer = sign_in(Client(), patient.user).post(URL, _body(patient), content_type="application/json")
+
+    assert answer.status_code == 401
+    assert not RefillRequest.objects.exists()
+
+
+def test_bad_input_and_unmatched_patients_or_medicines_are_field_errors(clinic: Clinic, issued: Any) -> None:
+    _client, secret = issued
+    patient = patient_with_two(clinic)
+    stranger = PatientFactory(home_organization=OrganizationFactory())
+    prescription(stranger, LISINOPRIL, source=stranger.home_organization)
+    cases = [
+        ({**_body(patient), "message_id": ""}, "message_id"),
+        ({**_body(patient), "days_supply": 0}, "days_supply"),
+        ({**_body(patient), "rxnorm_code": "abc"}, "rxnorm_code"),
+        ({**_body(patient), "patient": {"family_name": "X"}}, "patient"),
+        (_body(stranger), "patient"),  # another clinic's patient: not this key's
+        (_body(patient, code="999999"), "rxnorm_code"),
+    ]
+    for body, field in cases:
+        answer = _post(secret, body)
+        assert (answer.status_code, field in answer.json()) == (400, True), (body, answer.json())
+    assert not RefillRequest.objects.exists()
+
+
+def test_a_medicine_the_patient_already_requested_or_from_elsewhere_is_refused(clinic: Clinic, issued: Any) -> None:
+    from refills.services.requests import request_submit
+
+    _client, secret = issued
+    patient = patient_with_two(clinic)
+    request_submit(
+        access=clinic.access(patient.user, patient),
+        actor=patient.user,
+        medication_keys=[key(LISINOPRIL[0])],
+        pharmacy_id=clinic.pharmacy.pk,
+        days_supply=90,
+        note="",
+        idempotency_key=form_key(),
+        now=timezone.now(),
+    )
+    outside = OrganizationFactory(name="Lakeside Cardiology")
+    prescription(patient, ("197361", "amlodipine 5 MG Oral Tablet"), source=outside)
+
+    requested = _post(secret, _body(patient, message_id="RX-2"))
+    elsewhere = _post(secret, _body(patient, code="197361", message_id="RX-3"))
+    fine = _post(secret, _body(patient, code=ATORVASTATIN[0], message_id="RX-4"))
+
+    assert requested.status_code == 400
+    assert "already been requested" in requested.json()["rxnorm_code"][0]
+    assert elsewhere.status_code == 400
+    assert "another organization" in elsewhere.json()["rxnorm_code"][0]
+    assert fine.status_code == 201
+    assert RefillRequest.objects.count() == 2
+
+
+def test_the_staff_queue_and_review_say_the_pharmacy_asked(clinic: Clinic, issued: Any) -> None:
+    from tests.conftest import sign_in
+
+    _pharmacy_client, secret = issued
+    patient = patient_with_two(clinic)
+    made_id = _post(secret, _body(patient, note="Out of refills")).json()["id"]
+    nurse = sign_in(Client(), clinic.nurse.user, second_factor=True)
+
+    queue_page = html.unescape(nurse.get(reverse("staff_refills")).content.decode())
+    review = html.unescape(nurse.get(reverse("staff_refills_request", kwargs={"request_id": made_id})).content.decode())
+
+    assert "Asked for by the pharmacy" in queue_page
+    assert "Main Street Pharmacy's system (its message RX-1001)" in review
+    assert "Pharmacy's note" in review
