@@ -21,14 +21,17 @@ def notice_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "messaging/link_not_yours.html", status=403)
     patients = patients_for(request.user, Action.BILLING)
     if target.what == "receipt":
-        found = Payment.objects.filter(pk=target.object_id, account__patient__in=patients).values_list(
-            "account__patient_id", "pk"
+        row = (
+            Payment.objects.filter(pk=target.object_id, account__patient__in=patients)
+            .values_list("account__patient_id", "pk")
+            .first()
         )
     else:
-        found = PaymentPlan.objects.filter(pk=target.object_id, account__patient__in=patients).values_list(
-            "account__patient_id", "account_id"
+        row = (
+            PaymentPlan.objects.filter(pk=target.object_id, account__patient__in=patients)
+            .values_list("account__patient_id", "account_id")
+            .first()
         )
-    row = found.first()
     if row is None:
         raise Http404
     patient_id, object_id = row
