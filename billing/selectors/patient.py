@@ -146,7 +146,9 @@ def plan_page(*, access: Access, actor: User | None, account_id: int) -> PlanPag
         return None
     plans = list(
         PaymentPlan.objects.filter(account=account)
-        .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("number")))
+        .prefetch_related(
+            Prefetch("instalments", queryset=Instalment.objects.select_related("payment").order_by("number"))
+        )
         .order_by("-created_at", "-pk")[:5]
     )
     active = next((plan for plan in plans if plan.status == PaymentPlan.Status.ACTIVE), None)
@@ -160,6 +162,6 @@ def plan_page(*, access: Access, actor: User | None, account_id: int) -> PlanPag
         instalments=instalments,
         minimum_monthly_cents=rules.minimum_monthly_cents,
         maximum_months=rules.maximum_months,
-        paid_cents=sum(i.amount_cents for i in instalments if i.status == Instalment.Status.PAID),
+        paid_cents=sum(i.payment.amount_cents for i in instalments if i.status == Instalment.Status.PAID and i.payment),
         past=[plan for plan in plans if plan is not shown],
     )

@@ -361,3 +361,37 @@ def test_the_receipt_pdf_is_a_pdf_in_the_patients_language(client) -> None:
     assert AuditEvent.objects.filter(
         object_type="billing.Payment", object_id=str(payment.pk), action="download"
     ).exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_instalment_link_leads_to_the_plan_page_and_runs_out(client, clock: Clock) -> None:
+    account = account_owing(20_000)
+    _plan(account, card=DECLINED)
+    clock.move_to(FIRST_DUE)
+    for wait in (timedelta(0), timedelta(days=2, minutes=1), timedelta(days=3, minutes=1)):
+        clock.shift(wait)
+        instalments_sweep()
+    link = Notice.objects.get(kind=notifications.Kind.INSTALMENT_FAILED).link
+    sign_in(client, account.patient.user)
+
+    answer = client.get(link)
+    assert answer["Location"] == reverse("billing_plan", args=[account.patient.pk, account.pk])
+    page = client.get(answer["Location"]).content.decode()
+    assert "The card was declined every time we tried." in page
+
+    clock.shift(notifications.MAX_AGE + timedelta(days=1))
+    sign_in(client, account.patient.user)
+    assert client.get(link).status_code == 410
+
+
+@pytest.mark.django_db
+def test_the_plan_page_reads_in_a_fixed_number_of_queries(client, django_assert_max_num_queries) -> None:
+    account = account_owing(90_000)
+    _plan(account, monthly=10_000)
+    url = reverse("billing_plan", args=[account.patient.pk, account.pk])
+    sign_in(client, account.patient.user)
+    client.get(url)
+    with django_assert_max_num_queries(20):
+        answer = client.get(url)
+    assert answer.status_code == 200
+    assert answer.content.decode().count("plan-instalment--scheduled") == 9
