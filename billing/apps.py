@@ -9,11 +9,13 @@ class BillingConfig(AppConfig):
         # The patient home asks for this app's card, the briefing for its needs and the demo for its
         # data through the portal's registries (no upward import).
         from billing.home_card import balance_card
+        from billing.notifications import register_kinds
         from billing.selectors.briefing import balance_needs
         from portal import briefing_needs, demo_builders, home_cards
         from portal.access import Action
 
         home_cards.register("billing", Action.BILLING, balance_card)
+        register_kinds()
         briefing_needs.register("billing", balance_needs)
         # The demo's bills, after the records (10), the conversations (20) and the visits (30).
         demo_builders.register("billing", "billing.demo.build_demo_billing", order=40)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from billing.services.charges import charges_sync
+from billing.services.plans import instalments_sweep
 from records.selectors.claims import patients_with_claims
 
 
@@ -18,3 +19,11 @@ def sync_charges() -> dict[str, int]:
         for name in totals:
             totals[name] += getattr(result, name)
     return totals
+
+
+@shared_task(name="billing.sweep_instalments", acks_late=True, time_limit=600, soft_time_limit=540)
+def sweep_instalments() -> dict[str, int]:
+    """Charge the payment plan instalments that are due (each once, by its own key: a rerun, a
+    killed worker's rerun or a second sweep at once charges nothing twice)."""
+    result = instalments_sweep()
+    return {"charged": result.charged, "retrying": result.retrying, "failed": result.failed}

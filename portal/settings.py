@@ -345,6 +345,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DI
 CELERY_BEAT_SCHEDULE = {
     # Billing's charges from newly imported claims and explanations of benefit.
     "billing-charges-sync": {"task": "billing.sync_charges", "schedule": 15 * 60},
+    # Payment plan instalments that are due (and retries of declined ones).
+    "billing-instalments-sweep": {
+        "task": "billing.sweep_instalments",
+        "schedule": 15 * 60,
+        "options": {"expires": 840},
+    },
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
     # The one notification outbox: retries and texts that waited out quiet hours; the staff digest.

@@ -70,3 +70,40 @@ class QuestionForm(PortalForm):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+
+class PlanForm(PortalForm):
+    """A payment plan: how much each month, on which day, and the card to charge."""
+
+    monthly_amount = forms.CharField(
+        label=_("Monthly amount (US dollars)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    day_of_month = forms.TypedChoiceField(
+        label=_("Day of the month to pay"),
+        coerce=int,
+        choices=[(day, str(day)) for day in range(1, 29)],
+        help_text=_("Between the 1st and the 28th, so every month has it."),
+    )
+    card_number = forms.CharField(
+        label=_("Card number"),
+        max_length=23,
+        help_text=_("Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
+    )
+
+    def clean_card_number(self) -> Any:
+        try:
+            return gateway().tokenize(self.cleaned_data["card_number"])
+        except CardRefused:
+            raise forms.ValidationError(_("This is not a card number. Check the 16 digits on the card.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "monthly_amount" in cleaned:
+            try:
+                cleaned["monthly_cents"] = parse_amount(cleaned["monthly_amount"])
+            except AmountInvalid as error:
+                self.add_error("monthly_amount", str(error))
+        return cleaned

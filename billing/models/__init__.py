@@ -4,6 +4,7 @@ from billing.models.accounts import Account
 from billing.models.charges import Charge, ChargeLine
 from billing.models.ledger import LedgerEntry
 from billing.models.payments import GatewayCharge, Payment
+from billing.models.plans import Instalment, PaymentPlan, PlanRules
 from billing.models.statements import Statement, StatementLine
 
 __all__ = [
@@ -11,8 +12,11 @@ __all__ = [
     "Charge",
     "ChargeLine",
     "GatewayCharge",
+    "Instalment",
     "LedgerEntry",
     "Payment",
+    "PaymentPlan",
+    "PlanRules",
     "Statement",
     "StatementLine",
 ]

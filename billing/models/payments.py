@@ -27,6 +27,7 @@ class Payment(models.Model):
         FULL = "full", _("The full balance")
         STATEMENT = "statement", _("A statement's balance")
         AMOUNT = "amount", _("An amount you chose")
+        INSTALMENT = "instalment", _("A payment plan instalment")
 
     # The only moves a payment makes; the service refuses any other.
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {

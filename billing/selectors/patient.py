@@ -7,7 +7,7 @@ from datetime import date
 
 from django.db.models import Prefetch
 
-from billing.models import Account, Charge, ChargeLine, Payment, Statement, StatementLine
+from billing.models import Account, Charge, ChargeLine, Instalment, Payment, PaymentPlan, Statement, StatementLine
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, Organization, User
@@ -111,7 +111,9 @@ def statement_detail(
     return statement
 
 
-def payment_detail(*, access: Access, actor: User | None, payment_id: int) -> Payment | None:
+def payment_detail(
+    *, access: Access, actor: User | None, payment_id: int, action: str = AuditEvent.Action.VIEW
+) -> Payment | None:
     access.require(Action.BILLING, patient_side=True)
     payment = (
         Payment.objects.select_related("account__organization", "statement")
@@ -119,5 +121,47 @@ def payment_detail(*, access: Access, actor: User | None, payment_id: int) -> Pa
         .first()
     )
     if payment is not None:
-        _audit(access, actor, [payment])
+        _audit(access, actor, [payment], action)
     return payment
+
+
+@dataclass
+class PlanPage:
+    account: Account
+    plan: PaymentPlan | None
+    instalments: list[Instalment]
+    minimum_monthly_cents: int
+    maximum_months: int
+    paid_cents: int
+    past: list[PaymentPlan]
+
+
+def plan_page(*, access: Access, actor: User | None, account_id: int) -> PlanPage | None:
+    """An account's payment plan (the active one, else the latest) with its instalments, and the
+    clinic's rules; audited. Four queries."""
+    from billing.services.plans import rules_for
+
+    account = account_for(access=access, account_id=account_id)
+    if account is None:
+        return None
+    plans = list(
+        PaymentPlan.objects.filter(account=account)
+        .prefetch_related(
+            Prefetch("instalments", queryset=Instalment.objects.select_related("payment").order_by("number"))
+        )
+        .order_by("-created_at", "-pk")[:5]
+    )
+    active = next((plan for plan in plans if plan.status == PaymentPlan.Status.ACTIVE), None)
+    shown = active or (plans[0] if plans else None)
+    instalments = list(shown.instalments.all()) if shown else []
+    rules = rules_for(account.organization_id)
+    _audit(access, actor, [account, *([shown] if shown else [])])
+    return PlanPage(
+        account=account,
+        plan=shown,
+        instalments=instalments,
+        minimum_monthly_cents=rules.minimum_monthly_cents,
+        maximum_months=rules.maximum_months,
+        paid_cents=sum(i.payment.amount_cents for i in instalments if i.status == Instalment.Status.PAID and i.payment),
+        past=[plan for plan in plans if plan is not shown],
+    )

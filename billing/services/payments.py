@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import notifications
 from billing.gateway import CardToken, gateway
 from billing.models import Account, LedgerEntry, Payment, Statement
 from billing.money import dollars
@@ -165,6 +166,8 @@ def payment_settle(*, payment_id: int, outcome: str, reference: str, now: dateti
             idempotency_key=f"payment:{payment.pk}",
             payment=payment,
         )
+        # Only that a payment arrived, with a link to its receipt: never the amount.
+        notifications.payment_received(patient=account.patient, payment_id=payment.pk)
     return payment
 
 

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing import statement_pdf
-from billing.forms.patient import PayForm, QuestionForm
+from billing import receipt_pdf, statement_pdf
+from billing.forms.patient import PayForm, PlanForm, QuestionForm
 from billing.models import Payment
 from billing.money import dollars
 from billing.selectors import patient
-from billing.services import payments, preferences, questions
+from billing.services import payments, plans, preferences, questions
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -165,3 +165,71 @@ def paperless(request: HttpRequest, access: Access, account_id: int) -> HttpResp
     else:
         messages.success(request, _("Paperless statements are off: paper statements will be mailed again."))
     return redirect("billing_home", patient_id=access.patient.pk)
+
+
+@sensitive_post_parameters("card_number")
+@billing_page
+@require_http_methods(["GET", "POST"])
+def plan(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
+    """An account's payment plan: set one up within the clinic's rules, see its instalments."""
+    found = patient.plan_page(access=access, actor=_actor(request), account_id=account_id)
+    if found is None:
+        raise Http404
+    active = found.plan is not None and found.plan.status == found.plan.Status.ACTIVE
+    if request.method == "POST" and not active:
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                plans.plan_create(
+                    access=access,
+                    actor=_actor(request),
+                    account_id=found.account.pk,
+                    monthly_cents=data.get("monthly_cents"),
+                    day_of_month=data["day_of_month"],
+                    card=data["card_number"],
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Your payment plan is set up. You can cancel it at any time."))
+                return redirect("billing_plan", patient_id=access.patient.pk, account_id=found.account.pk)
+        form.data = {**form.data.dict(), "card_number": ""}  # type: ignore[attr-defined]
+    elif request.method == "POST":
+        return redirect("billing_plan", patient_id=access.patient.pk, account_id=found.account.pk)
+    else:
+        form = PlanForm(initial={"day_of_month": 1})
+    context = {
+        "access": access,
+        "page": found,
+        "active": active,
+        "form": form,
+        "owed": dollars(found.account.balance_cents),
+        "minimum": dollars(found.minimum_monthly_cents),
+    }
+    return render(request, "billing/patient/plan.html", context, status=400 if form.errors else 200)
+
+
+@billing_page
+@require_http_methods(["POST"])
+def plan_cancel(request: HttpRequest, access: Access, plan_id: int) -> HttpResponse:
+    try:
+        cancelled = plans.plan_cancel(access=access, actor=_actor(request), plan_id=plan_id)
+    except ServiceError as error:
+        raise Http404 from error
+    messages.success(request, _("Your payment plan is cancelled. No more payments will be taken from it."))
+    return redirect("billing_plan", patient_id=access.patient.pk, account_id=cancelled.account_id)
+
+
+@billing_page
+@require_GET
+def receipt_download(request: HttpRequest, access: Access, payment_id: int) -> HttpResponse:
+    found = patient.payment_detail(
+        access=access, actor=_actor(request), payment_id=payment_id, action=AuditEvent.Action.DOWNLOAD
+    )
+    if found is None:
+        raise Http404
+    pdf = receipt_pdf.render(payment=found, patient=access.patient, now=timezone.now())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{found.pk}.pdf"'
+    return response

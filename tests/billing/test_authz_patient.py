@@ -12,6 +12,7 @@ from billing.factories import AccountFactory, account_owing
 from billing.gateway import TestGateway
 from billing.models import Payment
 from billing.services.payments import payment_submit
+from billing.services.plans import plan_create
 from billing.services.statements import statement_issue
 from portal.access import Action
 from portal.access import resolve as resolve_access
@@ -39,6 +40,16 @@ def _billing(world: World) -> None:
         idempotency_key="arranged",
         card=TestGateway().tokenize("4242424242424242"),
     )
+    world.items["plan"] = plan_create(
+        access=access,
+        actor=world.patient.user,
+        account_id=account.pk,
+        monthly_cents=5_000,
+        day_of_month=15,
+        card=TestGateway().tokenize("4242424242424242"),
+    )
+    # A second clinic's bill, with no plan yet: the matrix sets one up.
+    world.items["other_account"] = account_owing(6_000, account=AccountFactory(patient=world.patient))
 
 
 def _page(name: str, **items: str) -> Url:
@@ -67,6 +78,16 @@ ENDPOINTS = [
         ok_status=302,
     ),
     _endpoint("receipt", _page("billing_receipt", payment_id="payment")),
+    _endpoint("receipt PDF", _page("billing_receipt_pdf", payment_id="payment")),
+    _endpoint("plan page", _page("billing_plan", account_id="account")),
+    _endpoint(
+        "plan set up",
+        _page("billing_plan", account_id="other_account"),
+        method="post",
+        data=lambda world: {"monthly_amount": "30.00", "day_of_month": "5", "card_number": "4242424242424242"},
+        ok_status=302,
+    ),
+    _endpoint("plan cancel", _page("billing_plan_cancel", plan_id="plan"), method="post", ok_status=302),
     _endpoint("question page", _page("billing_ask"), audited=False),
     _endpoint(
         "paperless",

@@ -87,3 +87,30 @@ def test_the_billing_page_in_spanish(new_context, live_server) -> None:
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Facturación")
     assert axe_violations(page) == [], describe_violations(axe_violations(page))
+
+
+@pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["phone", "desktop"])
+def test_a_patient_sets_up_a_payment_plan_and_cancels_it(new_context, live_server, viewport) -> None:
+    account = _owing(given_name="Rosa", family_name="Delgado")
+    context = new_context(viewport)
+    sign_in(context, live_server.url, account.patient.user)
+    page = context.new_page()
+
+    page.goto(f"/p/{account.patient.pk}/billing/")
+    page.get_by_role("link", name="Pay monthly: payment plan").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Payment plan with")
+    page.get_by_label("Monthly amount (US dollars)").fill("10")
+    page.get_by_label("Day of the month to pay").select_option("15")
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Set up the plan").click()
+    expect(page.get_by_text("The smallest monthly amount this clinic accepts is $25.00.").first).to_be_visible()
+    assert axe_violations(page) == [], describe_violations(axe_violations(page))
+    page.get_by_label("Monthly amount (US dollars)").fill("50.00")
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Set up the plan").click()
+
+    expect(page.get_by_text("You pay $50.00 on day 15 of each month.")).to_be_visible()
+    assert axe_violations(page) == [], describe_violations(axe_violations(page))
+    screenshot(page, f"plans-plan-{viewport['width']}")
+    page.get_by_role("button", name="Cancel my payment plan").click()
+    expect(page.get_by_text("Your last payment plan was cancelled.")).to_be_visible()
