@@ -345,6 +345,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DI
 CELERY_BEAT_SCHEDULE = {
     # Billing's charges from newly imported claims and explanations of benefit.
     "billing-charges-sync": {"task": "billing.sync_charges", "schedule": 15 * 60},
+    "billing-estimates-sweep": {"task": "billing.estimates_sweep", "schedule": 5 * 60},
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
     # The one notification outbox: retries and texts that waited out quiet hours; the staff digest.

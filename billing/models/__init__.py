@@ -2,12 +2,26 @@
 
 from billing.models.accounts import Account
 from billing.models.charges import Charge, ChargeLine
+from billing.models.estimates import (
+    BillingProfile,
+    EstimateDue,
+    GoodFaithEstimate,
+    PriceListItem,
+    PriceListService,
+    ProviderBillingIdentity,
+)
 from billing.models.ledger import LedgerEntry
 from billing.models.payments import GatewayCharge, Payment
 from billing.models.statements import Statement, StatementLine
 
 __all__ = [
     "Account",
+    "BillingProfile",
+    "EstimateDue",
+    "GoodFaithEstimate",
+    "PriceListItem",
+    "PriceListService",
+    "ProviderBillingIdentity",
     "Charge",
     "ChargeLine",
     "GatewayCharge",
