@@ -12,7 +12,15 @@ from billing.models import BillingProfile, PriceListItem, PriceListService, Prov
 class PriceListServiceInline(admin.TabularInline):
     model = PriceListService
     extra = 1
-    fields = ("sequence", "code", "description", "description_es", "diagnosis_codes", "amount_cents", "scheduled_separately")
+    fields = (
+        "sequence",
+        "code",
+        "description",
+        "description_es",
+        "diagnosis_codes",
+        "amount_cents",
+        "scheduled_separately",
+    )
 
 
 @admin.register(PriceListItem)

@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
 # An issued estimate is kept as issued (a new version supersedes it), in the database itself.
 ESTIMATE_KEPT = """
 CREATE FUNCTION billing_estimate_kept() RETURNS trigger AS $$
@@ -26,233 +25,345 @@ DROP FUNCTION IF EXISTS billing_estimate_kept();
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_account_paperless'),
-        ('portal', '0004_desk_codes_briefing_notices'),
-        ('scheduling', '0004_merge_20261121_0509'),
+        ("billing", "0003_account_paperless"),
+        ("portal", "0004_desk_codes_briefing_notices"),
+        ("scheduling", "0004_merge_20261121_0509"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillingProfile',
+            name="BillingProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('legal_name', models.CharField(max_length=200, verbose_name='legal name')),
-                ('tin', models.CharField(help_text='For example 12-3456789.', max_length=10, verbose_name='Tax Identification Number')),
-                ('npi', models.CharField(max_length=10, verbose_name='organization NPI')),
-                ('address', models.CharField(max_length=300, verbose_name='address')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='billing phone')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("legal_name", models.CharField(max_length=200, verbose_name="legal name")),
+                (
+                    "tin",
+                    models.CharField(
+                        help_text="For example 12-3456789.", max_length=10, verbose_name="Tax Identification Number"
+                    ),
+                ),
+                ("npi", models.CharField(max_length=10, verbose_name="organization NPI")),
+                ("address", models.CharField(max_length=300, verbose_name="address")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="billing phone")),
             ],
             options={
-                'verbose_name': 'billing profile',
+                "verbose_name": "billing profile",
             },
         ),
         migrations.CreateModel(
-            name='EstimateDue',
+            name="EstimateDue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('booked', 'Visit booked'), ('requested', 'Patient asked')], max_length=12)),
-                ('requested_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('deadline_basis', models.CharField(blank=True, max_length=200)),
-                ('blocked_reason', models.CharField(blank=True, max_length=300)),
-                ('flagged_late_at', models.DateTimeField(blank=True, null=True)),
-                ('request_key', models.CharField(blank=True, max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("booked", "Visit booked"), ("requested", "Patient asked")], max_length=12
+                    ),
+                ),
+                ("requested_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("deadline_basis", models.CharField(blank=True, max_length=200)),
+                ("blocked_reason", models.CharField(blank=True, max_length=300)),
+                ("flagged_late_at", models.DateTimeField(blank=True, null=True)),
+                ("request_key", models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'ordering': ['due_at', 'pk'],
+                "ordering": ["due_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='GoodFaithEstimate',
+            name="GoodFaithEstimate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True)),
-                ('version', models.PositiveSmallIntegerField(default=1)),
-                ('service_date', models.DateField(blank=True, null=True)),
-                ('total_cents', models.BigIntegerField()),
-                ('content', models.JSONField()),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=24, unique=True)),
+                ("version", models.PositiveSmallIntegerField(default=1)),
+                ("service_date", models.DateField(blank=True, null=True)),
+                ("total_cents", models.BigIntegerField()),
+                ("content", models.JSONField()),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['-issued_at', '-pk'],
+                "ordering": ["-issued_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PriceListItem',
+            name="PriceListItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'price list item',
+                "verbose_name": "price list item",
             },
         ),
         migrations.CreateModel(
-            name='PriceListService',
+            name="PriceListService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveSmallIntegerField(default=1, verbose_name='order')),
-                ('code', models.CharField(max_length=16, verbose_name='service code (CPT/HCPCS)')),
-                ('description', models.CharField(max_length=200, verbose_name='description (English)')),
-                ('description_es', models.CharField(blank=True, max_length=200, verbose_name='description (Spanish)')),
-                ('diagnosis_codes', models.CharField(blank=True, help_text='Comma separated.', max_length=200, verbose_name='expected diagnosis codes (ICD-10-CM)')),
-                ('amount_cents', models.BigIntegerField(verbose_name='self-pay charge (cents)')),
-                ('scheduled_separately', models.BooleanField(default=False, verbose_name='scheduled separately')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sequence", models.PositiveSmallIntegerField(default=1, verbose_name="order")),
+                ("code", models.CharField(max_length=16, verbose_name="service code (CPT/HCPCS)")),
+                ("description", models.CharField(max_length=200, verbose_name="description (English)")),
+                ("description_es", models.CharField(blank=True, max_length=200, verbose_name="description (Spanish)")),
+                (
+                    "diagnosis_codes",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma separated.",
+                        max_length=200,
+                        verbose_name="expected diagnosis codes (ICD-10-CM)",
+                    ),
+                ),
+                ("amount_cents", models.BigIntegerField(verbose_name="self-pay charge (cents)")),
+                ("scheduled_separately", models.BooleanField(default=False, verbose_name="scheduled separately")),
             ],
             options={
-                'verbose_name': 'expected service',
-                'ordering': ['item', 'sequence', 'pk'],
+                "verbose_name": "expected service",
+                "ordering": ["item", "sequence", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProviderBillingIdentity',
+            name="ProviderBillingIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('npi', models.CharField(max_length=10, verbose_name='NPI')),
-                ('tin', models.CharField(blank=True, help_text="Empty: the organization's.", max_length=10, verbose_name='own TIN')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("npi", models.CharField(max_length=10, verbose_name="NPI")),
+                (
+                    "tin",
+                    models.CharField(
+                        blank=True, help_text="Empty: the organization's.", max_length=10, verbose_name="own TIN"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'provider billing identity',
-                'verbose_name_plural': 'provider billing identities',
+                "verbose_name": "provider billing identity",
+                "verbose_name_plural": "provider billing identities",
             },
         ),
         migrations.AddField(
-            model_name='account',
-            name='coverage',
-            field=models.CharField(choices=[('unknown', 'Not said'), ('insured', 'Insured, billing insurance'), ('uninsured', 'No insurance'), ('self_pay', 'Insured, paying without insurance')], default='unknown', max_length=12),
+            model_name="account",
+            name="coverage",
+            field=models.CharField(
+                choices=[
+                    ("unknown", "Not said"),
+                    ("insured", "Insured, billing insurance"),
+                    ("uninsured", "No insurance"),
+                    ("self_pay", "Insured, paying without insurance"),
+                ],
+                default="unknown",
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('coverage__in', ['unknown', 'insured', 'uninsured', 'self_pay'])), name='billing_account_coverage_valid'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("coverage__in", ["unknown", "insured", "uninsured", "self_pay"])),
+                name="billing_account_coverage_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='billingprofile',
-            name='organization',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.organization'),
+            model_name="billingprofile",
+            name="organization",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="portal.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='estimatedue',
-            name='appointment',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scheduling.appointment'),
+            model_name="estimatedue",
+            name="appointment",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="scheduling.appointment",
+            ),
         ),
         migrations.AddField(
-            model_name='estimatedue',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="estimatedue",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='estimatedue',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.organization'),
+            model_name="estimatedue",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portal.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='estimatedue',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.patient'),
+            model_name="estimatedue",
+            name="patient",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portal.patient"),
         ),
         migrations.AddField(
-            model_name='estimatedue',
-            name='visit_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scheduling.visittype'),
+            model_name="estimatedue",
+            name="visit_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="scheduling.visittype"
+            ),
         ),
         migrations.AddField(
-            model_name='goodfaithestimate',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.organization'),
+            model_name="goodfaithestimate",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portal.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='goodfaithestimate',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.patient'),
+            model_name="goodfaithestimate",
+            name="patient",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portal.patient"),
         ),
         migrations.AddField(
-            model_name='goodfaithestimate',
-            name='supersedes',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='billing.goodfaithestimate'),
+            model_name="goodfaithestimate",
+            name="supersedes",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="superseded_by",
+                to="billing.goodfaithestimate",
+            ),
         ),
         migrations.AddField(
-            model_name='estimatedue',
-            name='estimate',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='due', to='billing.goodfaithestimate'),
+            model_name="estimatedue",
+            name="estimate",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="due",
+                to="billing.goodfaithestimate",
+            ),
         ),
         migrations.AddField(
-            model_name='pricelistitem',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.organization'),
+            model_name="pricelistitem",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="portal.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='pricelistitem',
-            name='visit_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='scheduling.visittype'),
+            model_name="pricelistitem",
+            name="visit_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="scheduling.visittype"
+            ),
         ),
         migrations.AddField(
-            model_name='pricelistservice',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='billing.pricelistitem'),
+            model_name="pricelistservice",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="services", to="billing.pricelistitem"
+            ),
         ),
         migrations.AddField(
-            model_name='providerbillingidentity',
-            name='staff',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.staffmember'),
+            model_name="providerbillingidentity",
+            name="staff",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="portal.staffmember"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='billingprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('tin__regex', '^[0-9]{2}-?[0-9]{7}$')), name='billing_profile_tin_shape'),
+            model_name="billingprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tin__regex", "^[0-9]{2}-?[0-9]{7}$")), name="billing_profile_tin_shape"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='billingprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('npi__regex', '^[0-9]{10}$')), name='billing_profile_npi_shape'),
+            model_name="billingprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("npi__regex", "^[0-9]{10}$")), name="billing_profile_npi_shape"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goodfaithestimate',
-            constraint=models.CheckConstraint(condition=models.Q(('total_cents__gte', 0)), name='billing_estimate_total_not_negative'),
+            model_name="goodfaithestimate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total_cents__gte", 0)), name="billing_estimate_total_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goodfaithestimate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('supersedes__isnull', True), ('version', 1)), models.Q(('supersedes__isnull', False), ('version__gt', 1)), _connector='OR'), name='billing_estimate_version_chain'),
+            model_name="goodfaithestimate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("supersedes__isnull", True), ("version", 1)),
+                    models.Q(("supersedes__isnull", False), ("version__gt", 1)),
+                    _connector="OR",
+                ),
+                name="billing_estimate_version_chain",
+            ),
         ),
         migrations.AddIndex(
-            model_name='estimatedue',
-            index=models.Index(condition=models.Q(('estimate', None)), fields=['due_at'], name='billing_due_open'),
+            model_name="estimatedue",
+            index=models.Index(condition=models.Q(("estimate", None)), fields=["due_at"], name="billing_due_open"),
         ),
         migrations.AddConstraint(
-            model_name='estimatedue',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__in', ['booked', 'requested'])), name='billing_due_reason_valid'),
+            model_name="estimatedue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason__in", ["booked", "requested"])), name="billing_due_reason_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimatedue',
-            constraint=models.UniqueConstraint(condition=models.Q(('request_key', ''), _negated=True), fields=('patient', 'request_key'), name='billing_due_request_once'),
+            model_name="estimatedue",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("request_key", ""), _negated=True),
+                fields=("patient", "request_key"),
+                name="billing_due_request_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimatedue',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', 'requested'), ('appointment__isnull', False), _connector='OR'), name='billing_due_booked_names_visit'),
+            model_name="estimatedue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", "requested"), ("appointment__isnull", False), _connector="OR"),
+                name="billing_due_booked_names_visit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimatedue',
-            constraint=models.CheckConstraint(condition=models.Q(('due_at__isnull', True), ('due_at__gte', models.F('requested_at')), _connector='OR'), name='billing_due_after_request'),
+            model_name="estimatedue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("due_at__isnull", True), ("due_at__gte", models.F("requested_at")), _connector="OR"
+                ),
+                name="billing_due_after_request",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistitem',
-            constraint=models.UniqueConstraint(fields=('organization', 'visit_type'), name='billing_price_one_per_visit_type'),
+            model_name="pricelistitem",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "visit_type"), name="billing_price_one_per_visit_type"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistservice',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_cents__gte', 0)), name='billing_price_service_not_negative'),
+            model_name="pricelistservice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_cents__gte", 0)), name="billing_price_service_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistservice',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z0-9]{5}$')), name='billing_price_service_code_shape'),
+            model_name="pricelistservice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^[A-Z0-9]{5}$")), name="billing_price_service_code_shape"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='providerbillingidentity',
-            constraint=models.CheckConstraint(condition=models.Q(('npi__regex', '^[0-9]{10}$')), name='billing_provider_npi_shape'),
+            model_name="providerbillingidentity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("npi__regex", "^[0-9]{10}$")), name="billing_provider_npi_shape"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='providerbillingidentity',
-            constraint=models.CheckConstraint(condition=models.Q(('tin', ''), ('tin__regex', '^[0-9]{2}-?[0-9]{7}$'), _connector='OR'), name='billing_provider_tin_shape'),
+            model_name="providerbillingidentity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tin", ""), ("tin__regex", "^[0-9]{2}-?[0-9]{7}$"), _connector="OR"),
+                name="billing_provider_tin_shape",
+            ),
         ),
         migrations.RunSQL(ESTIMATE_KEPT, ESTIMATE_KEPT_BACKWARD),
     ]

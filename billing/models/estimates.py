@@ -51,9 +51,7 @@ class ProviderBillingIdentity(models.Model):
         verbose_name_plural = _("provider billing identities")
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(npi__regex=NPI_PATTERN), name="billing_provider_npi_shape"),
-            models.CheckConstraint(
-                condition=Q(tin="") | Q(tin__regex=TIN_PATTERN), name="billing_provider_tin_shape"
-            ),
+            models.CheckConstraint(condition=Q(tin="") | Q(tin__regex=TIN_PATTERN), name="billing_provider_tin_shape"),
         ]
 
     def __str__(self) -> str:

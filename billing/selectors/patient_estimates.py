@@ -51,9 +51,7 @@ def estimate_detail(
 ) -> GoodFaithEstimate | None:
     access.require(Action.BILLING, patient_side=True)
     estimate = (
-        GoodFaithEstimate.objects.select_related("organization")
-        .filter(pk=estimate_id, patient=access.patient)
-        .first()
+        GoodFaithEstimate.objects.select_related("organization").filter(pk=estimate_id, patient=access.patient).first()
     )
     if estimate is not None:
         audit.record_access(access, actor=actor, action=action, obj=estimate)

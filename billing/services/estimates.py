@@ -236,7 +236,10 @@ def build_content(due: EstimateDue, *, item: PriceListItem, now: datetime) -> di
     separately = [_service(s) for s in services if s.scheduled_separately]
     visit_type = item.visit_type
     return {
-        "patient": {"name": f"{patient.given_name} {patient.family_name}", "birth_date": patient.birth_date.isoformat()},
+        "patient": {
+            "name": f"{patient.given_name} {patient.family_name}",
+            "birth_date": patient.birth_date.isoformat(),
+        },
         "primary_service": {
             "name": visit_type.name,
             "name_es": visit_type.name_es or visit_type.name,
@@ -255,7 +258,7 @@ def build_content(due: EstimateDue, *, item: PriceListItem, now: datetime) -> di
     }
 
 
-def _issue(due: EstimateDue, *, actor: User | None, now: datetime) -> GoodFaithEstimate:
+def _issue(due: EstimateDue, *, actor: User | None, acting_as: str, now: datetime) -> GoodFaithEstimate:
     """Issue (or, if one was issued, issue the next version of) the estimate for this promise."""
     item = priced_item(organization_id=due.organization_id, visit_type_id=due.visit_type_id)
     if item is None:
@@ -282,16 +285,18 @@ def _issue(due: EstimateDue, *, actor: User | None, now: datetime) -> GoodFaithE
         patient=due.patient,
         action=AuditEvent.Action.CREATE,
         obj=estimate,
-        acting_as=AuditEvent.ActingAs.STAFF if actor else AuditEvent.ActingAs.SYSTEM,
+        acting_as=acting_as,
         scope=Action.BILLING,
     )
     return estimate
 
 
-def _try_issue(due: EstimateDue, *, actor: User | None, now: datetime) -> GoodFaithEstimate | None:
+def _try_issue(
+    due: EstimateDue, *, actor: User | None, now: datetime, acting_as: str = AuditEvent.ActingAs.SYSTEM
+) -> GoodFaithEstimate | None:
     try:
         with transaction.atomic():
-            return _issue(due, actor=actor, now=now)
+            return _issue(due, actor=actor, acting_as=acting_as, now=now)
     except EstimateIncomplete as missing:
         if due.blocked_reason != str(missing):
             due.blocked_reason = str(missing)[:300]
@@ -404,7 +409,7 @@ def estimate_request(
         request_key=key,
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=due)
-    _try_issue(due, actor=None, now=now)
+    _try_issue(due, actor=actor, acting_as=access.acting_as, now=now)
     return due
 
 
@@ -423,7 +428,7 @@ def estimate_issue_now(*, staff: StaffMember, actor: User, due_id: int, now: dat
         raise Http404
     try:
         with transaction.atomic():
-            _issue(due, actor=actor, now=now)
+            _issue(due, actor=actor, acting_as=AuditEvent.ActingAs.STAFF, now=now)
     except EstimateIncomplete as missing:
         raise ServiceError(str(missing)) from missing
     return due

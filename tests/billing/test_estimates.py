@@ -85,9 +85,12 @@ def test_an_uninsured_patient_booking_a_priced_visit_gets_an_estimate_with_every
     ]
     assert [(s["code"], s["amount_cents"]) for s in content["scheduled_separately"]] == [("80053", 4_000)]
     assert content["dispute_threshold_cents"] == 40_000
-    assert AuditEvent.objects.filter(
-        object_type="billing.GoodFaithEstimate", object_id=str(estimate.pk), action=AuditEvent.Action.CREATE
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_type="billing.GoodFaithEstimate", object_id=str(estimate.pk), action=AuditEvent.Action.CREATE
+        ).count()
+        == 1
+    )
 
 
 def test_the_page_and_pdf_show_every_element_and_the_three_disclaimers(
@@ -131,9 +134,12 @@ def test_the_page_and_pdf_show_every_element_and_the_three_disclaimers(
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    assert AuditEvent.objects.filter(
-        object_id=str(due.estimate.pk), action=AuditEvent.Action.DOWNLOAD, actor=patient.user
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_id=str(due.estimate.pk), action=AuditEvent.Action.DOWNLOAD, actor=patient.user
+        ).count()
+        == 1
+    )
 
 
 def test_a_spanish_speaking_patient_reads_the_services_in_spanish(
@@ -217,23 +223,23 @@ def _local(moment: datetime | None) -> datetime | None:
     ("booked", "visit", "reason", "due"),
     [
         # Wednesday 9 Dec: 9 business days ahead (10-22 Dec): 1 business day, Thursday's close.
-        (datetime(2026, 12, 9, 10, 30), datetime(2026, 12, 23, 9), "booked", datetime(2026, 12, 10, 17)),
+        (at(2026, 12, 9, 10, 30), at(2026, 12, 23, 9), "booked", at(2026, 12, 10, 17)),
         # 10 business days ahead (to 24 Dec): 3 business days, Monday 14 Dec.
-        (datetime(2026, 12, 9, 10, 30), datetime(2026, 12, 24, 9), "booked", datetime(2026, 12, 14, 17)),
+        (at(2026, 12, 9, 10, 30), at(2026, 12, 24, 9), "booked", at(2026, 12, 14, 17)),
         # Friday 16:59 for Thursday: 3 business days ahead (Mon-Wed): Monday's close.
-        (datetime(2026, 12, 4, 16, 59), datetime(2026, 12, 10, 9), "booked", datetime(2026, 12, 7, 17)),
+        (at(2026, 12, 4, 16, 59), at(2026, 12, 10, 9), "booked", at(2026, 12, 7, 17)),
         # Booked on a Saturday: the next business day is Monday.
-        (datetime(2026, 12, 5, 11), datetime(2026, 12, 10, 9), "booked", datetime(2026, 12, 7, 17)),
+        (at(2026, 12, 5, 11), at(2026, 12, 10, 9), "booked", at(2026, 12, 7, 17)),
         # Thanksgiving and the day after are holidays: booked Wednesday, due Monday.
-        (datetime(2026, 11, 25, 9), datetime(2026, 12, 3, 9), "booked", datetime(2026, 11, 30, 17)),
+        (at(2026, 11, 25, 9), at(2026, 12, 3, 9), "booked", at(2026, 11, 30, 17)),
         # Only 2 business days ahead: the rule sets no deadline.
-        (datetime(2026, 12, 9, 10, 30), datetime(2026, 12, 14, 9), "booked", None),
+        (at(2026, 12, 9, 10, 30), at(2026, 12, 14, 9), "booked", None),
         # Asked on Christmas Eve (Christmas a holiday): 3 business days, Wednesday 30 Dec.
-        (datetime(2026, 12, 24, 9), None, "requested", datetime(2026, 12, 30, 17)),
+        (at(2026, 12, 24, 9), None, "requested", at(2026, 12, 30, 17)),
         # Asked the Friday before the clocks change: Wednesday's close is 17:00 daylight time.
-        (datetime(2027, 3, 12, 16), None, "requested", datetime(2027, 3, 17, 17)),
+        (at(2027, 3, 12, 16), None, "requested", at(2027, 3, 17, 17)),
         # Asked for a visit already booked 20 business days ahead: a request is 3 business days.
-        (datetime(2026, 12, 9, 10, 30), datetime(2027, 1, 12, 9), "requested", datetime(2026, 12, 14, 17)),
+        (at(2026, 12, 9, 10, 30), at(2027, 1, 12, 9), "requested", at(2026, 12, 14, 17)),
     ],
 )
 def test_deadlines_count_the_clinics_business_days(
@@ -244,14 +250,9 @@ def test_deadlines_count_the_clinics_business_days(
     for day in ("2026-11-26", "2026-11-27", "2026-12-25"):
         HolidayFactory(calendar=calendar, date=day)
 
-    deadline = _deadline(
-        organization,
-        booked.replace(tzinfo=CLINIC_ZONE),
-        visit.replace(tzinfo=CLINIC_ZONE) if visit else None,
-        reason,
-    )
+    deadline = _deadline(organization, booked, visit, reason)
 
-    assert _local(deadline.due_at) == (due.replace(tzinfo=CLINIC_ZONE) if due else None)
+    assert _local(deadline.due_at) == due
     assert "the clinic's business calendar" in deadline.basis
 
 
