@@ -203,7 +203,7 @@ def _estimate(clinic: DemoClinic, patient: Patient, tally: Counter[str]) -> None
             )
             tally["ProviderBillingIdentity"] += int(created)
     visit_type = VisitType.objects.filter(organization=home, name="Follow-up visit").first()
-    if visit_type is None:
+    if visit_type is None or patient.user is None:
         return
     item, created = PriceListItem.objects.get_or_create(organization=home, visit_type=visit_type)
     if created:
