@@ -11,11 +11,15 @@ class BillingConfig(AppConfig):
         from billing.home_card import balance_card
         from billing.notifications import register_kinds
         from billing.selectors.briefing import balance_needs
-        from portal import briefing_needs, demo_builders, home_cards
+        from billing.services import estimates
+        from portal import briefing_inputs, briefing_needs, demo_builders, home_cards
         from portal.access import Action
 
         home_cards.register("billing", Action.BILLING, balance_card)
         register_kinds()
         briefing_needs.register("billing", balance_needs)
+        # A visit booked is a change of the patient's inputs: an uninsured or self-pay patient's
+        # priced visit gets its Good Faith Estimate (scheduling imports no billing).
+        briefing_inputs.listen(estimates.patient_changed)
         # The demo's bills, after the records (10), the conversations (20) and the visits (30).
         demo_builders.register("billing", "billing.demo.build_demo_billing", order=40)

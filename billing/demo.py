@@ -14,15 +14,27 @@ from pathlib import Path
 from typing import Any
 
 from billing.gateway import TestGateway
-from billing.models import Account, Charge, Payment, Statement
+from billing.models import (
+    Account,
+    BillingProfile,
+    Charge,
+    EstimateDue,
+    Payment,
+    PriceListItem,
+    PriceListService,
+    ProviderBillingIdentity,
+    Statement,
+)
 from billing.services.charges import charge_self_pay_create, charges_sync
+from billing.services.estimates import estimate_request
 from billing.services.payments import payment_submit
 from billing.services.statements import statement_issue
 from portal.access import Access, Action
 from portal.demo_builders import DemoChanges, DemoClinic
-from portal.models import AuditEvent, Organization, Patient
+from portal.models import AuditEvent, Organization, Patient, StaffRole
 from records.demo import patient_resource
 from records.services.imports import import_run_create, import_run_execute
+from scheduling.models import VisitType
 
 NAMESPACE = uuid.UUID("3f7c1d2e-9a4b-4c1e-8f00-b1111ed00001")
 ADJUDICATION = "https://bluebutton.cms.gov/resources/variables/"
@@ -154,6 +166,70 @@ def _statement(account: Account, tally: Counter[str]) -> Statement | None:
     return made
 
 
+# The follow-up visit's self-pay price (demo figures, not a fee schedule).
+DEMO_PRICE = (
+    (
+        "99213",
+        "Office visit, established patient",
+        "Consulta en el consultorio, paciente establecido",
+        "I10",
+        12_000,
+        False,
+    ),
+    ("36415", "Blood draw", "Extracción de sangre", "", 2_000, False),
+    ("80053", "Metabolic panel (outside laboratory)", "Panel metabólico (laboratorio externo)", "I10", 3_500, True),
+)
+
+
+def _estimate(clinic: DemoClinic, patient: Patient, tally: Counter[str]) -> None:
+    """The clinic's billing facts, the follow-up visit's price, and a Good Faith Estimate the
+    self-pay patient asked for (her request's key finds it on a second run)."""
+    home = clinic.home
+    _profile, created = BillingProfile.objects.get_or_create(
+        organization=home,
+        defaults={
+            "legal_name": f"{home.name} LLC",
+            "tin": "36-1234567",
+            "npi": "1234567893",
+            "address": "100 Lake Street, Chicago, IL 60601",
+            "phone": home.phone,
+        },
+    )
+    tally["BillingProfile"] += int(created)
+    for staff in clinic.staff.values():
+        if staff.role == StaffRole.PHYSICIAN and staff.organization_id == home.pk:
+            _identity, created = ProviderBillingIdentity.objects.get_or_create(
+                staff=staff, defaults={"npi": "1245319599"}
+            )
+            tally["ProviderBillingIdentity"] += int(created)
+    visit_type = VisitType.objects.filter(organization=home, name="Follow-up visit").first()
+    if visit_type is None or patient.user is None:
+        return
+    item, created = PriceListItem.objects.get_or_create(organization=home, visit_type=visit_type)
+    if created:
+        tally["PriceListItem"] += 1
+        for sequence, (code, text, text_es, codes, cents, apart) in enumerate(DEMO_PRICE, start=1):
+            PriceListService.objects.create(
+                item=item,
+                sequence=sequence,
+                code=code,
+                description=text,
+                description_es=text_es,
+                diagnosis_codes=codes,
+                amount_cents=cents,
+                scheduled_separately=apart,
+            )
+    before = EstimateDue.objects.count()
+    estimate_request(
+        access=Access(patient, AuditEvent.ActingAs.SELF, Action.BILLING),
+        actor=patient.user,
+        item_id=item.pk,
+        coverage=Account.Coverage.UNINSURED,
+        idempotency_key=f"demo-{patient.mrn}-estimate",
+    )
+    tally["EstimateDue"] += EstimateDue.objects.count() - before
+
+
 def build_demo_billing(clinic: DemoClinic) -> DemoChanges:
     """Registered with the portal's demo builders (billing/apps.py)."""
     tally: Counter[str] = Counter()
@@ -186,6 +262,8 @@ def build_demo_billing(clinic: DemoClinic) -> DemoChanges:
             reference=f"demo-{dorothy.mrn}-flu",
         )
     tally["Charge"] += Charge.objects.count() - charges_before
+    if lucia is not None:
+        _estimate(clinic, lucia, tally)
     for account in Account.objects.filter(organization=home, patient__in=[p for p in (sarah, lucia, dorothy) if p]):
         statement = _statement(account, tally)
         if dorothy is not None and account.patient_id == dorothy.pk and statement is not None:

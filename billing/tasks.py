@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from billing.services import estimates
 from billing.services.charges import charges_sync
 from billing.services.plans import instalments_sweep
 from records.selectors.claims import patients_with_claims
@@ -27,3 +28,16 @@ def sweep_instalments() -> dict[str, int]:
     killed worker's rerun or a second sweep at once charges nothing twice)."""
     result = instalments_sweep()
     return {"charged": result.charged, "retrying": result.retrying, "failed": result.failed}
+
+
+@shared_task(name="billing.estimates_for_patient", acks_late=True, time_limit=120, soft_time_limit=100)
+def estimates_for_patient(patient_id: str) -> int:
+    """A patient's inputs changed (a visit booked among them): promise and issue their estimates."""
+    return estimates.estimates_for_bookings(patient_id=patient_id)
+
+
+@shared_task(name="billing.estimates_sweep", acks_late=True, time_limit=600, soft_time_limit=540)
+def estimates_sweep() -> dict[str, int]:
+    """Bookings nobody told billing about, open promises retried, late ones flagged (idempotent)."""
+    result = estimates.estimates_sweep()
+    return {"promised": result.promised, "issued": result.issued, "flagged": result.flagged}

@@ -351,6 +351,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 840},
     },
+    # Good Faith Estimates: bookings nobody told billing about, open promises retried, late ones flagged.
+    "billing-estimates-sweep": {"task": "billing.estimates_sweep", "schedule": 5 * 60},
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},
     "sessions-clear-expired": {"task": "portal.clear_expired_sessions", "schedule": 3600},
     # The one notification outbox: retries and texts that waited out quiet hours; the staff digest.

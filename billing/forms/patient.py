@@ -107,3 +107,22 @@ class PlanForm(PortalForm):
             except AmountInvalid as error:
                 self.add_error("monthly_amount", str(error))
         return cleaned
+
+
+class EstimateRequestForm(PortalForm):
+    """Ask for a Good Faith Estimate of a priced visit (for people without insurance or not using it)."""
+
+    item = forms.TypedChoiceField(label=_("Which visit?"), coerce=int)
+    coverage = forms.ChoiceField(
+        label=_("Which is true for you?"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("uninsured", _("I do not have health insurance")),
+            ("self_pay", _("I have insurance but will pay for this visit myself")),
+        ],
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, items: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(item.pk, item.visit_type.label) for item in items]  # type: ignore[attr-defined]

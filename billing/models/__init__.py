@@ -2,6 +2,14 @@
 
 from billing.models.accounts import Account
 from billing.models.charges import Charge, ChargeLine
+from billing.models.estimates import (
+    BillingProfile,
+    EstimateDue,
+    GoodFaithEstimate,
+    PriceListItem,
+    PriceListService,
+    ProviderBillingIdentity,
+)
 from billing.models.ledger import LedgerEntry
 from billing.models.payments import GatewayCharge, Payment
 from billing.models.plans import Instalment, PaymentPlan, PlanRules
@@ -9,6 +17,12 @@ from billing.models.statements import Statement, StatementLine
 
 __all__ = [
     "Account",
+    "BillingProfile",
+    "EstimateDue",
+    "GoodFaithEstimate",
+    "PriceListItem",
+    "PriceListService",
+    "ProviderBillingIdentity",
     "Charge",
     "ChargeLine",
     "GatewayCharge",

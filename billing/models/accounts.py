@@ -13,6 +13,13 @@ class Account(models.Model):
     """One patient's account with one organization. `balance_cents` is a running total kept in
     the same transaction as each ledger row (the rows are the truth; a test checks they agree)."""
 
+    class Coverage(models.TextChoices):
+        # Not said: insured if an insurer is on file (a claim it answered or is working on).
+        UNKNOWN = "unknown", _("Not said")
+        INSURED = "insured", _("Insured, billing insurance")
+        UNINSURED = "uninsured", _("No insurance")
+        SELF_PAY = "self_pay", _("Insured, paying without insurance")
+
     patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="billing_accounts")
     organization = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="+")
     balance_cents = models.BigIntegerField(_("balance (cents)"), default=0)
@@ -21,10 +28,16 @@ class Account(models.Model):
     # Paperless statements: an explicit choice the patient made (and can take back), with when.
     paperless = models.BooleanField(default=False)
     paperless_changed_at = models.DateTimeField(null=True, blank=True)
+    # What the patient (or staff) said about insurance for this organization's care.
+    coverage = models.CharField(max_length=12, choices=Coverage.choices, default=Coverage.UNKNOWN)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(coverage__in=["unknown", "insured", "uninsured", "self_pay"]),
+                name="billing_account_coverage_valid",
+            ),
             models.UniqueConstraint(fields=["patient", "organization"], name="billing_account_unique_per_org"),
         ]
 

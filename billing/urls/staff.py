@@ -2,10 +2,12 @@
 
 from django.urls import URLPattern, path
 
-from billing.views import staff
+from billing.views import staff, staff_estimates
 
 urlpatterns: list[URLPattern] = [
     path("", staff.balances, name="billing_staff_balances"),
+    path("estimates/", staff_estimates.estimates_due, name="billing_staff_estimates"),
+    path("estimates/<int:due_id>/issue/", staff_estimates.estimate_issue, name="billing_staff_estimate_issue"),
     path("reconciliation/", staff.reconciliation, name="billing_staff_reconciliation"),
     path("patients/<uuid:patient_id>/", staff.patient, name="billing_staff_patient"),
     path("patients/<uuid:patient_id>/accounts/<int:account_id>/adjust/", staff.adjust, name="billing_staff_adjust"),

@@ -11,13 +11,16 @@ import pytest
 from billing.factories import AccountFactory, account_owing
 from billing.gateway import TestGateway
 from billing.models import Payment
+from billing.services.estimates import estimate_request
 from billing.services.payments import payment_submit
 from billing.services.plans import plan_create
 from billing.services.statements import statement_issue
 from portal.access import Action
 from portal.access import resolve as resolve_access
 from portal.models import Scope
+from scheduling.factories import VisitTypeFactory
 from tests.authz import ACTORS, ALLOWED, Endpoint, Url, World, check_endpoint, patient_url
+from tests.billing.estimate_fixtures import price_visit
 
 assert "patient_side" in ALLOWED
 
@@ -52,6 +55,20 @@ def _billing(world: World) -> None:
     world.items["other_account"] = account_owing(6_000, account=AccountFactory(patient=world.patient))
 
 
+def _estimates(world: World) -> None:
+    """The bills above, and a Good Faith Estimate the patient asked for at their clinic."""
+    _billing(world)
+    organization = world.patient.home_organization
+    priced = price_visit(organization, visit_type=VisitTypeFactory(organization=organization))
+    world.items["priced"] = priced.item
+    access = resolve_access(world.patient.user, world.patient, Action.BILLING)
+    assert access is not None
+    due = estimate_request(
+        access=access, actor=world.patient.user, item_id=priced.item.pk, coverage="uninsured", idempotency_key="a"
+    )
+    world.items["estimate"] = due.estimate
+
+
 def _page(name: str, **items: str) -> Url:
     return patient_url(name, **{key: (lambda world, item=item: world.items[item].pk) for key, item in items.items()})
 
@@ -60,7 +77,21 @@ def _endpoint(name: str, url: Url, **kwargs: Any) -> Endpoint:
     return Endpoint(name, "patient_side", url, scope=Scope.BILLING, arrange=_billing, **kwargs)
 
 
+def _estimate_endpoint(name: str, url: Url, **kwargs: Any) -> Endpoint:
+    return Endpoint(name, "patient_side", url, scope=Scope.BILLING, arrange=_estimates, **kwargs)
+
+
 ENDPOINTS = [
+    _estimate_endpoint("estimates", _page("billing_estimates")),
+    _estimate_endpoint(
+        "estimate request",
+        _page("billing_estimates"),
+        method="post",
+        data=lambda world: {"item": world.items["priced"].pk, "coverage": "self_pay", "idempotency_key": "m-1"},
+        ok_status=302,
+    ),
+    _estimate_endpoint("estimate", _page("billing_estimate", estimate_id="estimate")),
+    _estimate_endpoint("estimate PDF", _page("billing_estimate_pdf", estimate_id="estimate")),
     _endpoint("billing home", _page("billing_home")),
     _endpoint("statement", _page("billing_statement", statement_id="statement")),
     _endpoint("statement PDF", _page("billing_statement_pdf", statement_id="statement")),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0003_account_paperless'),
+        ("billing", "0004_good_faith_estimates"),
         ('portal', '0004_desk_codes_briefing_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
