@@ -82,8 +82,8 @@ def test_the_home_is_a_constant_number_of_queries(client: Client, clinic: Clinic
     client.get(f"/p/{clinic.patient.pk}/")  # warm: session
     # session, user, staff role, the two second-factor devices, patient, profile audit; the
     # briefing, when this reader last read it, its audit and the opening; results and their audit;
-    # unread replies; the next visit and its audit; refill requests; what is owed and its audit; the layout's people; saving the session (3 with
-    # its savepoint).
+    # unread replies; the next visit and its audit; refill requests; what is owed and its audit;
+    # the layout's people; saving the session (3 with its savepoint).
     with django_assert_num_queries(23):
         client.get(f"/p/{clinic.patient.pk}/")
     _two_bookings_allowed(clinic)
