@@ -6,12 +6,15 @@ is on its `SourceRecord` for everything else (downloads, the FHIR API).
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import Truncator
 from django.utils.timezone import make_aware
 
 from records.dedup_keys import event_key, thing_key
@@ -353,6 +356,21 @@ def _document(resource: dict[str, Any]) -> Projection:
 GENERIC_CARE_PLAN = {"assess-plan", "734163000"}
 
 
+NARRATIVE_NAME_LENGTH = 120
+_TAG = re.compile(r"<[^>]*>")
+
+
+def narrative_text(resource: dict[str, Any], length: int) -> str:
+    """The resource's narrative (text.div) as plain text: tags dropped, entities read, spaces
+    collapsed, cut to `length` characters with an ellipsis."""
+    text = resource.get("text")
+    div = text.get("div") if isinstance(text, dict) else None
+    if not isinstance(div, str):
+        return ""
+    plain = " ".join(html.unescape(_TAG.sub(" ", div)).split())
+    return Truncator(plain).chars(length)
+
+
 def _care_plan(resource: dict[str, Any]) -> Projection:
     categories = [_coding(concept) for concept in resource.get("category") or []]
     named = [found for found in categories if found[1] not in GENERIC_CARE_PLAN and found[2]]
@@ -360,6 +378,9 @@ def _care_plan(resource: dict[str, Any]) -> Projection:
     display = str(resource.get("title") or "") or display or str(resource.get("description") or "")
     if not display and categories:
         system, code, display = categories[0]
+    if not display:
+        # A plan written only as narrative (US Core's CarePlan/colonoscopy): named by its text.
+        display = narrative_text(resource, NARRATIVE_NAME_LENGTH)
     start, end = _period(resource, "period", "created")
     activities = []
     for activity in resource.get("activity") or []:

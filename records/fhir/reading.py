@@ -9,6 +9,7 @@ records) raises `FileRefused`, and the import stores nothing from it.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -46,6 +47,32 @@ STU3_ELEMENTS = {
 }
 # Elements that became CodeableConcepts in R4 and were plain codes in STU3.
 STU3_CODES = {"Condition": ("clinicalStatus", "verificationStatus"), "AllergyIntolerance": ("clinicalStatus",)}
+
+
+# Some systems (and Windows editors) start a UTF-8 file with a byte-order mark; JSON parsers refuse it.
+BOM = codecs.BOM_UTF8
+
+
+class _Prefixed:
+    """A byte stream with a few bytes already read from it put back in front."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.head, self.stream = head, stream
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.stream.read(size)
+        if size < 0:
+            data, self.head = self.head + self.stream.read(), b""
+            return data
+        data, self.head = self.head[:size], self.head[size:]
+        return data + self.stream.read(size - len(data)) if len(data) < size else data
+
+
+def without_bom(stream: IO[bytes]) -> Any:
+    """`stream` from its first byte after a leading UTF-8 byte-order mark, if it has one."""
+    head = stream.read(len(BOM))
+    return stream if head == BOM else _Prefixed(head, stream)
 
 
 class FileRefused(Exception):  # noqa: N818 - a reason to refuse, not a programming error
@@ -160,12 +187,11 @@ def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Pro
     """Entry by entry: only the entry being read is ever built."""
     top: dict[str, Any] = {}
     depth, number = 0, 0
-    entry_refused = False
     builder: Any = None  # the entry or top-level element being built
     key = ""
     try:
         # Floats, not Decimals: the same numbers orjson reads, so content hashes stay the same.
-        for prefix, event, value in ijson.parse(stream, use_float=True):
+        for prefix, event, value in ijson.parse(without_bom(stream), use_float=True):
             if event in ("start_map", "start_array"):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -182,13 +208,9 @@ def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Pro
                     break
                 raise FileRefused(_("The file is not a FHIR Bundle (resourceType must be 'Bundle')."))
             if key == "entry":
-                if entry_refused:
-                    continue
                 if prefix == "entry" and event not in ("start_array", "end_array"):
-                    entry_refused = True  # an object or a value: nothing under it is an entry
-                    message = "The bundle's entry is not a list of entries; nothing in it was read."
-                    yield Problem(f"{name} entry", message)
-                    continue
+                    # An object or a value: nothing under it is an entry, so the file holds no records.
+                    raise FileRefused(_("The bundle's entry is not a list of entries."))
                 if prefix == "entry":
                     continue
                 if builder is None and prefix == "entry.item":
@@ -222,6 +244,8 @@ def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Pro
 
 def read_ndjson(lines: Iterable[str | bytes], name: str) -> Iterator[Entry | Problem]:
     for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.removeprefix(BOM) if isinstance(line, bytes) else line.removeprefix("\ufeff")
         if not line.strip():
             continue
         location = f"{name} line {number}"
@@ -237,8 +261,20 @@ def read_ndjson(lines: Iterable[str | bytes], name: str) -> Iterator[Entry | Pro
         yield Entry(location, resource)
 
 
-def read_path(path: Path) -> Iterator[Entry | Problem]:
-    """A .json Bundle, an .ndjson file, or a folder of .ndjson files (as bulk $export writes them)."""
+def read_path(path: Path, name: str = "") -> Iterator[Entry | Problem]:
+    """A .json Bundle, an .ndjson file, or a folder of .ndjson files (as bulk $export writes them);
+    a file is named `name` in locations (the name it was uploaded under), or by its own name.
+    A file with no resource at all (no entry with a resourceType) is refused."""
+    found = False
+    for read in _read_path(path, name or path.name):
+        if isinstance(read, Entry) and read.resource.get("resourceType"):
+            found = True
+        yield read
+    if not found:
+        raise FileRefused(_("The file holds no FHIR resource (nothing with a resourceType)."))
+
+
+def _read_path(path: Path, name: str) -> Iterator[Entry | Problem]:
     if path.is_dir():
         # One file per resource type ("Observation.000.ndjson"); the export's own log.ndjson and
         # the like are not resources. Patients first, so every other resource finds its patient.
@@ -252,6 +288,6 @@ def read_path(path: Path) -> Iterator[Entry | Problem]:
         return
     with path.open("rb") as handle:
         if path.suffix == ".ndjson":
-            yield from read_ndjson(handle, path.name)
+            yield from read_ndjson(handle, name)
         else:
-            yield from read_bundle(handle, path.name)
+            yield from read_bundle(handle, name)

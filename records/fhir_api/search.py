@@ -42,6 +42,9 @@ MAX_COUNT = 200
 MAX_OFFSET = 1_000_000_000
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 PREFIXES = ("eq", "ne", "ge", "gt", "le", "lt")
+# C0 controls and DEL: no search value holds one, and PostgreSQL refuses NUL in text (a DataError,
+# once a 500), so they are refused before any filter is built.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 FHIR_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
 
 
@@ -78,7 +81,16 @@ class PatientQuery:
     page: Page
 
 
+def _refuse_control_characters(params: QueryDict) -> None:
+    """Every parser below starts here: a parameter whose name or value holds a control character
+    is a SearchError naming it."""
+    for name, values in params.lists():
+        if CONTROL_CHARACTER.search(name) or any(CONTROL_CHARACTER.search(value) for value in values):
+            raise SearchError(name, "contains a control character.")
+
+
 def page_of(params: QueryDict) -> Page:
+    _refuse_control_characters(params)
     # A _count above MAX_COUNT is read as MAX_COUNT (FHIR lets a server page less than asked);
     # an _offset above MAX_OFFSET cannot be honoured, so it is refused.
     count = _integer(params, "_count", DEFAULT_COUNT, MAX_COUNT, clamp=True)
@@ -121,6 +133,7 @@ def _refuse_unknown(params: QueryDict, known: set[str], where: str) -> None:
 
 
 def patient_query(params: QueryDict) -> PatientQuery:
+    _refuse_control_characters(params)
     _refuse_unknown(params, {"_id", "identifier"}, "Patient")
     ids = tuple(i for value in params.getlist("_id") for i in _ids("_id", value))
     identifier: tuple[str | None, str] | None = None
@@ -134,6 +147,7 @@ def patient_query(params: QueryDict) -> PatientQuery:
 
 def everything_types(params: QueryDict) -> set[str] | None:
     """The types `_type` asks Patient/$everything for (None: all), refusing any other parameter."""
+    _refuse_control_characters(params)
     _refuse_unknown(params, {"_type"}, "Patient/$everything")
     if "_type" not in params:
         return None
@@ -146,12 +160,14 @@ def everything_types(params: QueryDict) -> set[str] | None:
 
 def summary_params(params: QueryDict) -> None:
     """Patient/$summary takes no parameter of its own (the IPS `profile` is the only one it writes)."""
+    _refuse_control_characters(params)
     _refuse_unknown(params, set(), "Patient/$summary")
 
 
 def clinical_query(resource_type: str, params: QueryDict) -> SearchQuery:
     """The filters (on SourceRecord, and its RecordItem through `item__`) and page for a search
     of a clinical type."""
+    _refuse_control_characters(params)
     spec = CLINICAL_TYPES[resource_type]
     filters = Q()
     patient_id: str | None = None

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import PortalForm
 from portal.models import Organization
-from records.fhir.reading import MAX_DEPTH, nesting_depth, too_deep_message
+from records.fhir.reading import BOM, MAX_DEPTH, nesting_depth, too_deep_message
 
 # How much of an upload is looked at before it is accepted.
 HEAD_BYTES = 1 << 20
@@ -40,7 +40,7 @@ class ImportUploadForm(PortalForm):
         # Judge by content, not name: FHIR JSON starts with "{" (a bundle, or an NDJSON line).
         head = upload.read(HEAD_BYTES)
         upload.seek(0)
-        if not head.lstrip().startswith(b"{"):
+        if not head.removeprefix(BOM).lstrip().startswith(b"{"):
             raise forms.ValidationError(_("This is not a FHIR JSON or NDJSON file."))
         # Refused here with a reason, not left to a parser: a file nested 100,000 levels deep
         # exhausts the stack of whatever reads it whole. (Deeper nesting further in is refused by the import.)
@@ -53,7 +53,7 @@ class ImportUploadForm(PortalForm):
         first_line = upload.readline()
         upload.seek(0)
         try:
-            resource: Any = orjson.loads(first_line)
+            resource: Any = orjson.loads(first_line.removeprefix(BOM))
         except orjson.JSONDecodeError:
             return False
         return isinstance(resource, dict) and resource.get("resourceType") != "Bundle"

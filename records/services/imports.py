@@ -509,9 +509,9 @@ def _import_file(run: ImportRun, location: Path, importer: Importer, beat: Heart
     """Every resource of the file, in one transaction: whole or nothing."""
     with transaction.atomic():
         if run.format == ImportRun.Format.BUNDLE:
-            importer.run_bundle(lambda: read_path(location), beat)
+            importer.run_bundle(lambda: read_path(location, run.filename), beat)
         else:
-            importer.run_entries(read_path(location), learn=True, beat=beat)
+            importer.run_entries(read_path(location, "" if location.is_dir() else run.filename), learn=True, beat=beat)
         results = importer.link_reports()
         if importer.unresolved or results:
             minor_consent.follow_up(

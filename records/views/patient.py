@@ -105,8 +105,9 @@ def results(request: HttpRequest, access: Access) -> HttpResponse:
 @patient_view(Action.RECORDS)
 def result_trend(request: HttpRequest, access: Access, code: str) -> HttpResponse:
     """Every value of the test with this code (the briefing links here)."""
-    if not fits(RecordItem, "code", code):
-        # No result has a code longer than the column; asking PostgreSQL would be an error (500).
+    if not fits(RecordItem, "code", code) or "\x00" in code:
+        # No result has a code longer than the column, or holding NUL (PostgreSQL refuses it in
+        # text); asking PostgreSQL would be an error (500).
         raise Http404
     return _trend(request, access, patient.TrendOf(code))
 

@@ -370,13 +370,13 @@ def test_a_bundle_whose_entries_are_not_objects_reports_each_entry(source, tmp_p
 
 
 @pytest.mark.parametrize("entry", [{"item": {"resource": copy.deepcopy(PATIENT)}}, "everything", 7])
-def test_a_bundle_whose_entry_is_not_a_list_says_so(source, tmp_path, entry) -> None:
+def test_a_bundle_whose_entry_is_not_a_list_fails_saying_so(source, tmp_path, entry) -> None:
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entry}
 
     run = run_import(source, write_json(tmp_path, "not-a-list.json", bundle))
 
-    assert run.status == ImportRun.Status.DONE
+    assert run.status == ImportRun.Status.FAILED
     assert [(i.location, i.message) for i in run.issues.all()] == [
-        ("not-a-list.json entry", "The bundle's entry is not a list of entries; nothing in it was read.")
+        ("not-a-list.json", "The bundle's entry is not a list of entries.")
     ]
     assert not Patient.objects.exists()
