@@ -506,8 +506,12 @@ class Heartbeat:
 
 
 def _import_file(run: ImportRun, location: Path, importer: Importer, beat: Heartbeat) -> None:
-    """Every resource of the file, in one transaction: whole or nothing."""
-    with transaction.atomic():
+    """Every resource of the file and the run's outcome, in one transaction: whole or nothing. A
+    worker killed after the commit leaves a finished run, never a "running" one whose data stands.
+
+    A date without a time ("2023-08-03") is that day where the source is: read in the source's
+    time zone, it is not shown as the evening before in the clinic's."""
+    with transaction.atomic(), timezone.override(run.source.time_zone):
         if run.format == ImportRun.Format.BUNDLE:
             importer.run_bundle(lambda: read_path(location, run.filename), beat)
         else:
@@ -519,6 +523,16 @@ def _import_file(run: ImportRun, location: Path, importer: Importer, beat: Heart
             )
         # One change per patient whose record this file touched, however many resources.
         briefing_inputs.changed_many(patient_id for patient_id in importer.touched if patient_id is not None)
+        run.status = ImportRun.Status.DONE
+        _finish(run, importer)
+
+
+def _finish(run: ImportRun, importer: Importer) -> None:
+    """Store the run's outcome: its issues, what it counted and when it ended."""
+    ImportIssue.objects.bulk_create(_storable(importer.tally.issues))
+    run.counts = {kind: dict(outcomes) for kind, outcomes in sorted(importer.tally.counts.items())}
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "failure", "counts", "finished_at", "file_hash"])
 
 
 def import_run_execute(*, run_id: int, path: Path | None = None, trust_file_hash: bool = True) -> ImportRun:
@@ -547,14 +561,10 @@ def import_run_execute(*, run_id: int, path: Path | None = None, trust_file_hash
     except Exception:
         log.exception("import failed", extra={"run_id": run.pk})
         _failed(run, importer, _("The import stopped on an unexpected error."))
-    else:
-        run.status = ImportRun.Status.DONE
     finally:
         beat.close()
-    ImportIssue.objects.bulk_create(_storable(importer.tally.issues))
-    run.counts = {kind: dict(outcomes) for kind, outcomes in sorted(importer.tally.counts.items())}
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "failure", "counts", "finished_at", "file_hash"])
+    if run.status != ImportRun.Status.DONE:  # failed: the file's transaction (and outcome) rolled back
+        _finish(run, importer)
     log.info("import finished", extra={"run_id": run.pk, "status": run.status})
     return run
 
