@@ -84,4 +84,3 @@ def test_a_worker_killed_after_the_files_commit_leaves_a_finished_run(chicago_la
     assert run.finished_at is not None
     assert run.counts["Observation"] == {"created": 1}
     assert RecordItem.objects.filter(kind=RecordItem.Kind.OBSERVATION).count() == 1
-
