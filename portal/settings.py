@@ -293,6 +293,9 @@ SPECTACULAR_SETTINGS = {
         "AuditActingAsEnum": "portal.models.audit.AuditEvent.ActingAs",
         "MessageActingAsEnum": "messaging.models.Message.ActingAs",
         "SafetyFlagEnum": "messaging.api.serializers.SAFETY_FLAG_CHOICES",
+        "RefillKindEnum": "refills.models.RefillRequest.Kind",
+        "RefillStatusEnum": "refills.models.RefillRequest.Status",
+        "RefillEventKindEnum": "refills.models.RefillEvent.Kind",
     },
 }
 

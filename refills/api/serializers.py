@@ -124,7 +124,7 @@ class PharmacyQuerySerializer(serializers.Serializer[Any]):
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
 
-class EventSerializer(serializers.ModelSerializer[RefillEvent]):
+class RefillEventSerializer(serializers.ModelSerializer[RefillEvent]):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     by = serializers.SerializerMethodField()
 
@@ -137,7 +137,7 @@ class EventSerializer(serializers.ModelSerializer[RefillEvent]):
         return event.by.full_name if event.by is not None else None
 
 
-class RequestSerializer(serializers.ModelSerializer[RefillRequest]):
+class RefillRequestSerializer(serializers.ModelSerializer[RefillRequest]):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     denial_reason_label = serializers.CharField(source="get_denial_reason_display", read_only=True)
@@ -174,21 +174,21 @@ class OwnerSerializer(serializers.Serializer[Any]):
     answer_by = serializers.DateTimeField(allow_null=True, help_text="The committed answer time.")
 
 
-class RequestDetailSerializer(RequestSerializer):
+class RefillRequestDetailSerializer(RefillRequestSerializer):
     """A request with its timeline and who answers it by when (as a message shows them)."""
 
     events = serializers.SerializerMethodField(help_text="The timeline, oldest first.")
     owner = serializers.SerializerMethodField()
 
-    class Meta(RequestSerializer.Meta):
-        fields: tuple[str, ...] = (*RequestSerializer.Meta.fields, "events", "owner")
+    class Meta(RefillRequestSerializer.Meta):
+        fields: tuple[str, ...] = (*RefillRequestSerializer.Meta.fields, "events", "owner")
 
-    @extend_schema_field(EventSerializer(many=True))
+    @extend_schema_field(RefillEventSerializer(many=True))
     def get_events(self, request: RefillRequest) -> Any:
         events = self.context.get("events", {}).get(request.pk)
         if events is None:
             events = request.events.all()  # prefetched by the caller
-        return EventSerializer(events, many=True).data
+        return RefillEventSerializer(events, many=True).data
 
     @extend_schema_field(OwnerSerializer(allow_null=True))
     def get_owner(self, request: RefillRequest) -> dict[str, Any] | None:
@@ -204,7 +204,7 @@ class RequestDetailSerializer(RequestSerializer):
         }
 
 
-class RequestCreateSerializer(serializers.Serializer[Any]):
+class RefillRequestCreateSerializer(serializers.Serializer[Any]):
     medicines = serializers.ListField(
         child=serializers.CharField(max_length=300),
         allow_empty=False,
@@ -226,5 +226,5 @@ class RequestCreateSerializer(serializers.Serializer[Any]):
     )
 
 
-class RequestsCreatedSerializer(serializers.Serializer[Any]):
-    requests = RequestDetailSerializer(many=True)
+class RefillRequestsCreatedSerializer(serializers.Serializer[Any]):
+    requests = RefillRequestDetailSerializer(many=True)

@@ -29,10 +29,10 @@ from refills.api.serializers import (
     MedicineSerializer,
     PharmacyQuerySerializer,
     PharmacySearchSerializer,
-    RequestCreateSerializer,
-    RequestDetailSerializer,
-    RequestsCreatedSerializer,
-    RequestSerializer,
+    RefillRequestCreateSerializer,
+    RefillRequestDetailSerializer,
+    RefillRequestsCreatedSerializer,
+    RefillRequestSerializer,
 )
 from refills.models import RefillEvent, RefillRequest
 from refills.selectors import patient as selectors
@@ -70,7 +70,7 @@ def _with_events(requests: list[RefillRequest]) -> dict[int, list[RefillEvent]]:
 
 class RequestsView(RefillsView):
     @extend_schema(
-        responses=page_of(RequestSerializer),
+        responses=page_of(RefillRequestSerializer),
         parameters=PAGE_PARAMETERS,
         operation_id="api_v1_patients_refills_requests_list",
     )
@@ -80,10 +80,10 @@ class RequestsView(RefillsView):
         rows = selectors.requests_list(access=access, actor=actor)
         paginator = PortalPagination()
         page = paginator.paginate_queryset(rows, request, self)
-        return paginator.get_paginated_response(RequestSerializer(page, many=True).data)
+        return paginator.get_paginated_response(RefillRequestSerializer(page, many=True).data)
 
     @extend_schema(
-        request=RequestCreateSerializer,
+        request=RefillRequestCreateSerializer,
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -92,14 +92,14 @@ class RequestsView(RefillsView):
                 description="A retry with the same key answers 200 with the requests it made.",
             )
         ],
-        responses={201: RequestsCreatedSerializer, 200: RequestsCreatedSerializer, **SCREENED},
+        responses={201: RefillRequestsCreatedSerializer, 200: RefillRequestsCreatedSerializer, **SCREENED},
     )
     def post(self, request: Request, patient_id: Any) -> Response:
         """Request one or several medicines at one pharmacy; one conversation in the clinic's refill
         pool carries them, with a named owner and answer time. Sending again with the same
         idempotency key answers 200 with what the first made; a medicine already requested is 400."""
         access, actor = patient_side_access(request, patient_id, Action.REFILLS)
-        payload = RequestCreateSerializer(data=request.data)
+        payload = RefillRequestCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         key = (request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()
@@ -128,12 +128,12 @@ class RequestsView(RefillsView):
             .select_related("pharmacy", "thread", "thread__owner__user")
             .order_by("pk")
         )
-        body = RequestsCreatedSerializer({"requests": rows}, context={"events": _with_events(rows)}).data
+        body = RefillRequestsCreatedSerializer({"requests": rows}, context={"events": _with_events(rows)}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class RequestView(RefillsView):
-    @extend_schema(responses=RequestDetailSerializer)
+    @extend_schema(responses=RefillRequestDetailSerializer)
     def get(self, request: Request, patient_id: Any, request_id: int) -> Response:
         """One request with its timeline, and who answers it by when while it is open."""
         access, actor = patient_side_access(request, patient_id, Action.REFILLS)
@@ -141,11 +141,11 @@ class RequestView(RefillsView):
         if page is None:
             raise Http404
         context = {"events": {page.request.pk: page.events}}
-        return Response(RequestDetailSerializer(page.request, context=context).data)
+        return Response(RefillRequestDetailSerializer(page.request, context=context).data)
 
 
 class CancelView(RefillsView):
-    @extend_schema(request=None, responses=RequestDetailSerializer)
+    @extend_schema(request=None, responses=RefillRequestDetailSerializer)
     def post(self, request: Request, patient_id: Any, request_id: int) -> Response:
         """Withdraw a request the clinic has not decided yet (400 once decided)."""
         access, actor = patient_side_access(request, patient_id, Action.REFILLS)
@@ -153,7 +153,9 @@ class CancelView(RefillsView):
         page = selectors.request_detail(access=access, actor=actor, request_id=request_id)
         if page is None:  # pragma: no cover - cancelled just now, through the same policy
             raise Http404
-        return Response(RequestDetailSerializer(page.request, context={"events": {page.request.pk: page.events}}).data)
+        return Response(
+            RefillRequestDetailSerializer(page.request, context={"events": {page.request.pk: page.events}}).data
+        )
 
 
 class PharmaciesView(RefillsView):
