@@ -28,6 +28,7 @@ from billing.models import (
 from billing.services.charges import charge_self_pay_create, charges_sync
 from billing.services.estimates import estimate_request
 from billing.services.payments import payment_submit
+from billing.services.plans import plan_create
 from billing.services.statements import statement_issue
 from portal.access import Access, Action
 from portal.demo_builders import DemoChanges, DemoClinic
@@ -277,4 +278,15 @@ def build_demo_billing(clinic: DemoClinic) -> DemoChanges:
                 idempotency_key=f"demo-{dorothy.mrn}-paid",
                 card=TestGateway().tokenize("4242424242424242"),
             )
+        if lucia is not None and account.patient_id == lucia.pk and not account.plans.exists():
+            # Lucia pays her self-pay visit in three months: the demo's payment plan.
+            plan_create(
+                access=Access(lucia, AuditEvent.ActingAs.SELF, Action.BILLING),
+                actor=None,
+                account_id=account.pk,
+                monthly_cents=4_000,
+                day_of_month=15,
+                card=TestGateway().tokenize("4242424242424242"),
+            )
+            tally["PaymentPlan"] += 1
     return DemoChanges(created=tally)

@@ -1,5 +1,5 @@
-"""What the patient hears from billing through the portal's one outbox: that a payment was
-received, or that a plan instalment could not be charged. Never an amount, a service or a card:
+"""What the patient hears from billing through the portal's one outbox: a payment received, a
+plan instalment not charged, a Good Faith Estimate ready. Never an amount, a service or a card:
 only that something is waiting, with a signed link (portal.links) that leads, after sign-in, to
 the page that says the rest (and checks access again)."""
 
@@ -24,12 +24,13 @@ MAX_AGE = timedelta(days=30)
 class Kind(models.TextChoices):
     PAYMENT_RECEIVED = "billing_payment_received", gettext_lazy("Payment received")
     INSTALMENT_FAILED = "billing_instalment_failed", gettext_lazy("Payment plan instalment not paid")
+    ESTIMATE_ISSUED = "billing_estimate_issued", gettext_lazy("Cost estimate ready")
 
 
 @dataclass(frozen=True)
 class LinkTarget:
     user_id: int | None
-    what: str  # "receipt" or "plan"
+    what: str  # "receipt", "plan" or "estimate"
     object_id: int
     expired: bool
 
@@ -47,7 +48,7 @@ def read_link(token: str) -> LinkTarget | None:
         payload = signed.payload
         user_id = payload["u"]
         what = str(payload["w"])
-        if what not in ("receipt", "plan"):
+        if what not in ("receipt", "plan", "estimate"):
             return None
         return LinkTarget(
             user_id=None if user_id is None else int(user_id),
@@ -81,9 +82,20 @@ def instalment_words(notice: Notice) -> outbox.Words:
     )
 
 
+def estimate_words(notice: Notice) -> outbox.Words:
+    link = links.absolute(notice.link)
+    return outbox.Words(
+        subject=_("Your cost estimate is ready"),
+        body=_("A cost estimate (Good Faith Estimate) is ready for you in the portal. Sign in to read it: %(link)s")
+        % {"link": link},
+        sms=_("Your cost estimate is ready. Read it: %(link)s") % {"link": link},
+    )
+
+
 def register_kinds() -> None:
     outbox.register(Kind.PAYMENT_RECEIVED, Kind.PAYMENT_RECEIVED.label, render=payment_words)
     outbox.register(Kind.INSTALMENT_FAILED, Kind.INSTALMENT_FAILED.label, render=instalment_words)
+    outbox.register(Kind.ESTIMATE_ISSUED, Kind.ESTIMATE_ISSUED.label, render=estimate_words)
 
 
 def _send(*, kind: str, key: str, patient: Patient, what: str, object_id: int) -> list[int]:
@@ -118,4 +130,15 @@ def instalment_failed(*, patient: Patient, instalment_id: int, plan_id: int) -> 
         patient=patient,
         what="plan",
         object_id=plan_id,
+    )
+
+
+def estimate_issued(*, patient: Patient, estimate_id: int) -> list[int]:
+    """One notice per issued estimate (each version is a new estimate, so a new notice)."""
+    return _send(
+        kind=Kind.ESTIMATE_ISSUED,
+        key=f"billing-estimate:{estimate_id}",
+        patient=patient,
+        what="estimate",
+        object_id=estimate_id,
     )

@@ -235,6 +235,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env("SMS_BACKEND", "portal.services.notify.LogSmsBackend")
 SMS_FROM = env("SMS_FROM", "")
 
+# --- Card payments (billing) ---------------------------------------------------
+# "test" (the embedded default: test card numbers, no money moves) or "stripe". README: "Taking card
+# payments". Stripe's keys come only from the environment.
+BILLING_GATEWAY = env("BILLING_GATEWAY", "test")
+if BILLING_GATEWAY not in ("test", "stripe"):
+    raise ImproperlyConfigured("BILLING_GATEWAY is 'test' or 'stripe'.")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "" if BILLING_GATEWAY == "test" else None)
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "" if BILLING_GATEWAY == "test" else None)
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "" if BILLING_GATEWAY == "test" else None)
+
 # --- Internationalisation ------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -410,6 +420,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+if BILLING_GATEWAY == "stripe":
+    # Stripe.js and its Payment Element (card fields in Stripe's own frames), as Stripe documents.
+    _stripe_csp: dict[str, list[str]] = CONTENT_SECURITY_POLICY["DIRECTIVES"]  # type: ignore[assignment]
+    _stripe_csp["script-src"] = [*_stripe_csp["script-src"], "https://js.stripe.com"]
+    _stripe_csp["connect-src"] = [*_stripe_csp["connect-src"], "https://api.stripe.com"]
+    _stripe_csp["frame-src"] = ["https://js.stripe.com", "https://hooks.stripe.com"]
 CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 

@@ -7,13 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.gateway import CardRefused, gateway
+from billing.forms.card import CardFieldMixin
 from billing.models import Payment
 from billing.money import AmountInvalid, parse_amount
 from portal.forms import PortalForm
 
 
-class PayForm(PortalForm):
+class PayForm(CardFieldMixin, PortalForm):
     purpose = forms.ChoiceField(label=_("What do you want to pay?"), widget=forms.RadioSelect)
     amount = forms.CharField(
         label=_("Amount (US dollars)"),
@@ -37,12 +37,6 @@ class PayForm(PortalForm):
             choices.append((Payment.Purpose.STATEMENT, statement_label))
         choices.append((Payment.Purpose.AMOUNT, _("An amount you choose")))
         self.fields["purpose"].choices = choices  # type: ignore[attr-defined]
-
-    def clean_card_number(self) -> Any:
-        try:
-            return gateway().tokenize(self.cleaned_data["card_number"])
-        except CardRefused:
-            raise forms.ValidationError(_("This is not a card number. Check the 16 digits on the card.")) from None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -72,8 +66,10 @@ class QuestionForm(PortalForm):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
 
-class PlanForm(PortalForm):
+class PlanForm(CardFieldMixin, PortalForm):
     """A payment plan: how much each month, on which day, and the card to charge."""
+
+    card_reusable = True
 
     monthly_amount = forms.CharField(
         label=_("Monthly amount (US dollars)"),
@@ -92,12 +88,6 @@ class PlanForm(PortalForm):
         help_text=_("Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
     )
-
-    def clean_card_number(self) -> Any:
-        try:
-            return gateway().tokenize(self.cleaned_data["card_number"])
-        except CardRefused:
-            raise forms.ValidationError(_("This is not a card number. Check the 16 digits on the card.")) from None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

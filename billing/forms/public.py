@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.gateway import CardRefused, gateway
+from billing.forms.card import CardFieldMixin
 from portal.forms import PortalForm
 
 
@@ -25,16 +23,10 @@ class GuestCodeForm(PortalForm):
     )
 
 
-class GuestPayForm(PortalForm):
+class GuestPayForm(CardFieldMixin, PortalForm):
     card_number = forms.CharField(
         label=_("Card number"),
         max_length=23,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def clean_card_number(self) -> Any:
-        try:
-            return gateway().tokenize(self.cleaned_data["card_number"])
-        except CardRefused:
-            raise forms.ValidationError(_("This is not a card number. Check the 16 digits on the card.")) from None

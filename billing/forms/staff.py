@@ -39,3 +39,11 @@ class AdjustmentForm(_MoneyForm):
 
 class RefundForm(_MoneyForm):
     pass
+
+
+class PlanCancelForm(PortalForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("Kept with the plan. For example: the patient asked by phone."),
+    )

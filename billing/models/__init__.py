@@ -14,6 +14,7 @@ from billing.models.ledger import LedgerEntry
 from billing.models.payments import GatewayCharge, Payment
 from billing.models.plans import Instalment, PaymentPlan, PlanRules
 from billing.models.statements import Statement, StatementLine
+from billing.models.webhooks import WebhookEvent
 
 __all__ = [
     "Account",
@@ -33,4 +34,5 @@ __all__ = [
     "PlanRules",
     "Statement",
     "StatementLine",
+    "WebhookEvent",
 ]

@@ -56,6 +56,9 @@ class PaymentPlan(models.Model):
     created_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who cancelled it and why, when billing staff did (blank when the patient did).
+    cancelled_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cancel_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints: ClassVar = [
@@ -71,6 +74,10 @@ class PaymentPlan(models.Model):
                 condition=Q(status__in=["active", "completed", "cancelled"]), name="billing_plan_status_valid"
             ),
             models.CheckConstraint(condition=Q(card_last4__regex=r"^[0-9]{4}$"), name="billing_plan_last4_only"),
+            models.CheckConstraint(
+                condition=Q(cancelled_by__isnull=True) | (Q(status="cancelled") & Q(cancel_reason__gt="")),
+                name="billing_plan_staff_cancel_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from billing.models import Account, LedgerEntry, Payment, Statement
+from billing.models import Account, Instalment, LedgerEntry, Payment, PaymentPlan, Statement
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, StaffMember, StaffRole, User
@@ -155,3 +155,23 @@ def csv_rows(report: Reconciliation) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+def patient_plans(*, access: Access, actor: User) -> list[PaymentPlan]:
+    """One patient's payment plans, newest first, each with its instalments (three queries and
+    the audit)."""
+    access.require(Action.BILLING, staff_side=True)
+    plans = list(
+        PaymentPlan.objects.filter(account__patient=access.patient)
+        .select_related("account__organization", "cancelled_by")
+        .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("number")))
+        .order_by("-created_at", "-pk")
+    )
+    audit.record_list(
+        (audit.Line(patient_id=access.patient.pk, obj=plan) for plan in plans),
+        actor=actor,
+        acting_as=access.acting_as,
+        action=AuditEvent.Action.VIEW,
+        scope=Action.BILLING,
+    )
+    return plans

@@ -31,6 +31,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import notifications
 from billing.models import (
     Account,
     BillingProfile,
@@ -288,6 +289,8 @@ def _issue(due: EstimateDue, *, actor: User | None, acting_as: str, now: datetim
         acting_as=acting_as,
         scope=Action.BILLING,
     )
+    # Only that an estimate is waiting, with a signed link: no amounts, no services.
+    notifications.estimate_issued(patient=due.patient, estimate_id=estimate.pk)
     return estimate
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import notifications
-from billing.gateway import CardToken, gateway
+from billing.gateway import CardToken, GatewayUnavailable, Outcome, gateway
 from billing.models import Account, LedgerEntry, Payment, Statement
 from billing.money import dollars
 from billing.services.ledger import account_lock, entry_post
@@ -130,10 +130,19 @@ def payment_submit(
             scope=Action.BILLING,
         )
     # The row is committed: whatever happens next, a retry finds it and asks the gateway with the
-    # same key, which charges once.
-    result = gateway().charge(
-        amount_cents=payment.amount_cents, token=card.token, idempotency_key=f"payment-{payment.pk}"
-    )
+    # same key, which charges once. The key is the row's own (unique across accounts, unlike the
+    # form's key, which is unique per account only): Stripe receives it as its Idempotency-Key.
+    try:
+        result = gateway().charge(
+            amount_cents=payment.amount_cents,
+            token=card.token,
+            idempotency_key=payment_gateway_key(payment),
+            metadata={"portal_payment": str(payment.pk)},
+        )
+    except GatewayUnavailable:
+        # Unknown whether the processor took it: the row stays "processing" (and counts against
+        # the balance) until the processor's webhook says what happened.
+        return payment
     return payment_settle(payment_id=payment.pk, outcome=result.outcome, reference=result.reference, now=now)
 
 
@@ -144,6 +153,8 @@ def payment_settle(*, payment_id: int, outcome: str, reference: str, now: dateti
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status not in (Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION):
         return payment
+    if outcome == Outcome.PROCESSING:
+        return payment  # the processor decides later and says so by webhook
     status = {
         "succeeded": Payment.Status.SUCCEEDED,
         "authentication_required": Payment.Status.REQUIRES_ACTION,
@@ -169,6 +180,42 @@ def payment_settle(*, payment_id: int, outcome: str, reference: str, now: dateti
         # Only that a payment arrived, with a link to its receipt: never the amount.
         notifications.payment_received(patient=account.patient, payment_id=payment.pk)
     return payment
+
+
+def payment_gateway_key(payment: Payment) -> str:
+    """The idempotency key the gateway sees for a payment: derived from the stored row, so every
+    retry of this payment sends the same key."""
+    if payment.purpose == Payment.Purpose.INSTALMENT:
+        return payment.idempotency_key  # already the instalment attempt's own key
+    return f"payment-{payment.pk}"
+
+
+@transaction.atomic
+def payment_refund_recorded(*, payment_id: int, refunded_total_cents: int, reference: str) -> LedgerEntry | None:
+    """The processor says this payment has `refunded_total_cents` refunded in all (a refund made
+    in its dashboard, or ours echoed back). Posts a refund row for whatever the portal has not
+    recorded yet; refunds made here were recorded when made, so their echo changes nothing."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status not in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
+        return None
+    total = min(refunded_total_cents, payment.amount_cents)
+    missing = total - payment.refunded_cents
+    if missing <= 0:
+        return None
+    account = account_lock(account_id=payment.account_id)
+    payment.refunded_cents = total
+    if total == payment.amount_cents:
+        payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["refunded_cents", "status"])
+    entry, _created = entry_post(
+        account=account,
+        kind=LedgerEntry.Kind.REFUND,
+        amount_cents=missing,
+        idempotency_key=f"refund:gateway:{reference}:{total}"[:128],
+        payment=payment,
+        reason=_("Refunded at the card processor"),
+    )
+    return entry
 
 
 def new_key() -> str:

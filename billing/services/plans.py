@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from billing import notifications
-from billing.gateway import CardToken, gateway
+from billing.gateway import CardToken, GatewayUnavailable, gateway
 from billing.models import Account, Instalment, Payment, PaymentPlan, PlanRules
 from billing.money import dollars
 from billing.services.ledger import account_lock
@@ -189,20 +189,49 @@ def plan_cancel(*, access: Access, actor: User | None, plan_id: int, now: dateti
             raise ServiceError(_("This payment plan is not one of yours."))
         if plan.status != PaymentPlan.Status.ACTIVE:
             return plan
-        plan.status = PaymentPlan.Status.CANCELLED
-        plan.cancelled_at = now
-        plan.save(update_fields=["status", "cancelled_at"])
-        Instalment.objects.filter(plan=plan, status=Instalment.Status.SCHEDULED).update(
-            status=Instalment.Status.CANCELLED, completed_at=now
+        _cancel(plan, access=access, actor=actor, now=now)
+    return plan
+
+
+def _cancel(plan: PaymentPlan, *, access: Access, actor: User | None, now: datetime, reason: str = "") -> None:
+    """The locked active plan cancelled, its instalments not yet charged with it, audited."""
+    plan.status = PaymentPlan.Status.CANCELLED
+    plan.cancelled_at = now
+    fields = ["status", "cancelled_at"]
+    if reason:
+        plan.cancelled_by, plan.cancel_reason = actor, reason
+        fields += ["cancelled_by", "cancel_reason"]
+    plan.save(update_fields=fields)
+    Instalment.objects.filter(plan=plan, status=Instalment.Status.SCHEDULED).update(
+        status=Instalment.Status.CANCELLED, completed_at=now
+    )
+    audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=plan)
+
+
+def plan_cancel_by_staff(
+    *, access: Access, actor: User, plan_id: int, reason: str, now: datetime | None = None
+) -> PaymentPlan:
+    """Billing staff cancel a patient's active plan, saying why (kept with the plan and shown to
+    staff). Only plans on their own organization's accounts; a cancelled plan stays as it is."""
+    access.require(Action.BILLING, staff_side=True)
+    now = now or timezone.now()
+    reason = reason.strip()[:300]
+    if len(reason) < 3:
+        raise ServiceError(_("Say why, in a few words."), field="reason")
+    with transaction.atomic():
+        plan = (
+            PaymentPlan.objects.select_for_update()
+            .filter(
+                pk=plan_id,
+                account__patient_id=access.patient.pk,
+                account__organization_id=access.staff_member().organization_id,
+            )
+            .first()
         )
-        audit.record(
-            actor=actor,
-            patient=access.patient,
-            action=AuditEvent.Action.UPDATE,
-            obj=plan,
-            acting_as=access.acting_as,
-            scope=Action.BILLING,
-        )
+        if plan is None:
+            raise ServiceError(_("Only your own organization's plans can be changed here."))
+        if plan.status == PaymentPlan.Status.ACTIVE:
+            _cancel(plan, access=access, actor=actor, now=now, reason=reason)
     return plan
 
 
@@ -275,11 +304,15 @@ def _ask_gateway(instalment_id: int) -> tuple[str, str, int] | None:
     instalment = Instalment.objects.select_related("plan", "payment").get(pk=instalment_id)
     if instalment.status != Instalment.Status.CHARGING or instalment.payment is None:
         return None
-    result = gateway().charge(
-        amount_cents=instalment.payment.amount_cents,
-        token=instalment.plan.card_token,
-        idempotency_key=instalment.gateway_key(),
-    )
+    try:
+        result = gateway().charge(
+            amount_cents=instalment.payment.amount_cents,
+            token=instalment.plan.card_token,
+            idempotency_key=instalment.gateway_key(),
+            metadata={"portal_payment": str(instalment.payment.pk)},
+        )
+    except GatewayUnavailable:
+        return None  # still "charging": the next sweep asks again with the same key
     return result.outcome, result.reference, instalment.attempts
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.gateway import gateway
+from billing.gateway import GatewayUnavailable, gateway
 from billing.models import Account, LedgerEntry, Payment
 from billing.money import dollars
 from billing.services.ledger import account_lock, entry_post
@@ -76,7 +76,15 @@ def payment_refund(
             _("Enter an amount from $0.01 to %(left)s (what is left of this payment).") % {"left": dollars(left)},
             field="amount",
         )
-    gateway().refund(reference=payment.gateway_reference, amount_cents=amount_cents, idempotency_key=key)
+    try:
+        # The gateway's key names the payment as well: the form's key is unique per account only.
+        gateway().refund(
+            reference=payment.gateway_reference,
+            amount_cents=amount_cents,
+            idempotency_key=f"refund-{payment.pk}-{idempotency_key}",
+        )
+    except GatewayUnavailable:
+        raise ServiceError(_("The card processor did not answer. Nothing was refunded; try again.")) from None
     payment.refunded_cents += amount_cents
     if payment.refunded_cents == payment.amount_cents:
         payment.status = Payment.Status.REFUNDED

@@ -11,5 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("reconciliation/", staff.reconciliation, name="billing_staff_reconciliation"),
     path("patients/<uuid:patient_id>/", staff.patient, name="billing_staff_patient"),
     path("patients/<uuid:patient_id>/accounts/<int:account_id>/adjust/", staff.adjust, name="billing_staff_adjust"),
+    path("patients/<uuid:patient_id>/plans/", staff.patient_plans, name="billing_staff_plans"),
+    path("patients/<uuid:patient_id>/plans/<int:plan_id>/cancel/", staff.plan_cancel, name="billing_staff_plan_cancel"),
     path("patients/<uuid:patient_id>/payments/<int:payment_id>/refund/", staff.refund, name="billing_staff_refund"),
 ]

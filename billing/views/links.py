@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from billing.models import Payment, PaymentPlan
+from billing.models import GoodFaithEstimate, Payment, PaymentPlan
 from billing.notifications import MAX_AGE, read_link
 from portal.access import Action, patients_for
 
@@ -24,6 +24,12 @@ def notice_link(request: HttpRequest, token: str) -> HttpResponse:
         row = (
             Payment.objects.filter(pk=target.object_id, account__patient__in=patients)
             .values_list("account__patient_id", "pk")
+            .first()
+        )
+    elif target.what == "estimate":
+        row = (
+            GoodFaithEstimate.objects.filter(pk=target.object_id, patient__in=patients)
+            .values_list("patient_id", "pk")
             .first()
         )
     else:
@@ -44,4 +50,6 @@ def notice_link(request: HttpRequest, token: str) -> HttpResponse:
         )
     if target.what == "receipt":
         return redirect("billing_receipt", patient_id=patient_id, payment_id=object_id)
+    if target.what == "estimate":
+        return redirect("billing_estimate", patient_id=patient_id, estimate_id=object_id)
     return redirect("billing_plan", patient_id=patient_id, account_id=object_id)

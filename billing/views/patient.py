@@ -5,6 +5,7 @@ own pages: 404 here."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import receipt_pdf, statement_pdf
 from billing.forms.patient import PayForm, PlanForm, QuestionForm
+from billing.gateway import gateway
 from billing.models import Payment
 from billing.money import dollars
 from billing.selectors import patient
@@ -116,7 +118,13 @@ def receipt(request: HttpRequest, access: Access, payment_id: int) -> HttpRespon
     found = patient.payment_detail(access=access, actor=_actor(request), payment_id=payment_id)
     if found is None:
         raise Http404
-    return render(request, "billing/patient/receipt.html", {"access": access, "payment": found})
+    context = {"access": access, "payment": found, "confirm_secret": "", "stripe_key": ""}
+    chosen = gateway()
+    if found.status == Payment.Status.REQUIRES_ACTION and found.gateway == chosen.name and found.gateway_reference:
+        # Only while the bank waits: the processor's secret for this payment, asked now, never kept.
+        context["confirm_secret"] = chosen.confirmation_secret(reference=found.gateway_reference)
+        context["stripe_key"] = settings.STRIPE_PUBLISHABLE_KEY
+    return render(request, "billing/patient/receipt.html", context)
 
 
 @billing_page

@@ -15,9 +15,9 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing.forms.staff import AdjustmentForm, RefundForm
+from billing.forms.staff import AdjustmentForm, PlanCancelForm, RefundForm
 from billing.selectors import staff as selectors
-from billing.services import payments, staff
+from billing.services import payments, plans, staff
 from portal.access import Access, Action
 from portal.models import StaffMember, User
 from portal.services.errors import ServiceError
@@ -117,6 +117,44 @@ def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpRespons
             messages.success(request, _("The refund is on its way to the card."))
             return redirect("billing_staff_patient", patient_id=access.patient.pk)
     return _patient_page(request, access, refund=form, status=400)
+
+
+def _plans_page(
+    request: HttpRequest, access: Access, *, form: PlanCancelForm | None = None, status: int = 200
+) -> HttpResponse:
+    found = selectors.patient_plans(access=access, actor=_actor(request))
+    context = {
+        "access": access,
+        "plans": found,
+        "cancel_form": form or PlanCancelForm(),
+        "own_organization_id": access.staff_member().organization_id,
+    }
+    return render(request, "billing/staff/plans.html", context, status=status)
+
+
+@billing_staff_page
+@require_GET
+def patient_plans(request: HttpRequest, access: Access) -> HttpResponse:
+    return _plans_page(request, access)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def plan_cancel(request: HttpRequest, access: Access, plan_id: int) -> HttpResponse:
+    form = PlanCancelForm(request.POST)
+    if form.is_valid():
+        try:
+            plans.plan_cancel_by_staff(
+                access=access, actor=_actor(request), plan_id=plan_id, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as error:
+            if error.field not in form.fields:
+                return _refused(request, access, error)
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("The plan is cancelled. No more payments will be taken from it."))
+            return redirect("billing_staff_plans", patient_id=access.patient.pk)
+    return _plans_page(request, access, form=form, status=400)
 
 
 def _refused(request: HttpRequest, access: Access, error: ServiceError) -> HttpResponse:

@@ -36,6 +36,15 @@ ENDPOINTS = [
         ok_status=302,
         declined={CARE_TEAM_STAFF: 400},
     ),
+    _endpoint("staff payment plans page", _page("billing_staff_plans")),
+    _endpoint(
+        "staff plan cancel",
+        _page("billing_staff_plan_cancel", plan_id="plan"),
+        method="post",
+        data=lambda world: {"reason": "The patient asked by phone"},
+        ok_status=302,
+        declined={CARE_TEAM_STAFF: 400},
+    ),
     _endpoint(
         "refund",
         _page("billing_staff_refund", payment_id="payment"),
