@@ -61,6 +61,8 @@ class CardToken:
 class ChargeResult:
     outcome: str
     reference: str
+    # While the bank's confirmation is pending: the secret Stripe.js needs in the page (never kept).
+    client_secret: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -80,7 +82,7 @@ class PaymentGateway(Protocol):
 
     def refund(self, *, reference: str, amount_cents: int, idempotency_key: str) -> ChargeResult: ...
 
-    def confirmation_secret(self, *, reference: str) -> str: ...
+    def lookup(self, *, reference: str) -> ChargeResult: ...
 
 
 def luhn_valid(number: str) -> bool:
@@ -141,8 +143,10 @@ class TestGateway:
                 book.save(update_fields=["refunded_cents"])
         return ChargeResult(outcome=Outcome.SUCCEEDED, reference=reference)
 
-    def confirmation_secret(self, *, reference: str) -> str:
-        return ""  # the test gateway has no confirmation step to offer
+    def lookup(self, *, reference: str) -> ChargeResult:
+        book = GatewayCharge.objects.filter(reference=reference).first()
+        outcome = book.outcome if book is not None else Outcome.PROCESSING
+        return ChargeResult(outcome=outcome, reference=reference)  # no confirmation step here
 
 
 PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,120}$")
@@ -222,14 +226,16 @@ class StripeGateway:
             raise GatewayUnavailable(type(error).__name__) from error
         return ChargeResult(outcome=Outcome.SUCCEEDED, reference=reference)
 
-    def confirmation_secret(self, *, reference: str) -> str:
-        """The PaymentIntent's client secret while it waits for the patient's bank (3-D Secure),
-        for Stripe.js in the page; "" otherwise. Never stored."""
+    def lookup(self, *, reference: str) -> ChargeResult:
+        """The PaymentIntent as it stands now, with its client secret while it waits for the
+        patient's bank (3-D Secure), for Stripe.js in the page."""
         try:
             intent = self.client.v1.payment_intents.retrieve(reference)
-        except stripe.StripeError:
-            return ""
-        return intent.client_secret or "" if intent.status == "requires_action" else ""
+        except stripe.StripeError as error:
+            raise GatewayUnavailable(type(error).__name__) from error
+        outcome = intent_outcome(intent.to_dict())
+        secret = intent.client_secret or "" if outcome == Outcome.REQUIRES_ACTION else ""
+        return ChargeResult(outcome=outcome, reference=intent.id, client_secret=secret)
 
 
 class WebhookRefused(Exception):

@@ -423,9 +423,9 @@ CONTENT_SECURITY_POLICY = {
 if BILLING_GATEWAY == "stripe":
     # Stripe.js and its Payment Element (card fields in Stripe's own frames), as Stripe documents.
     _stripe_csp: dict[str, list[str]] = CONTENT_SECURITY_POLICY["DIRECTIVES"]  # type: ignore[assignment]
-    _stripe_csp["script-src"] = [*_stripe_csp["script-src"], "https://js.stripe.com"]
+    _stripe_csp["script-src"] = [*_stripe_csp["script-src"], "https://js.stripe.com", "https://*.js.stripe.com"]
     _stripe_csp["connect-src"] = [*_stripe_csp["connect-src"], "https://api.stripe.com"]
-    _stripe_csp["frame-src"] = ["https://js.stripe.com", "https://hooks.stripe.com"]
+    _stripe_csp["frame-src"] = ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"]
 CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 

@@ -182,6 +182,25 @@ def payment_settle(*, payment_id: int, outcome: str, reference: str, now: dateti
     return payment
 
 
+def payment_refresh(*, payment_id: int, now: datetime | None = None) -> tuple[Payment, str]:
+    """A payment waiting for the patient's bank, asked about again: settled if the gateway has
+    moved on (the bank confirmed or refused before its webhook arrived), else the secret the page
+    needs to run the bank's step ("" when there is none)."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.REQUIRES_ACTION or not payment.gateway_reference:
+        return payment, ""
+    chosen = gateway()
+    if chosen.name != payment.gateway:
+        return payment, ""
+    try:
+        result = chosen.lookup(reference=payment.gateway_reference)
+    except GatewayUnavailable:
+        return payment, ""
+    if result.outcome == Outcome.REQUIRES_ACTION:
+        return payment, result.client_secret
+    return payment_settle(payment_id=payment.pk, outcome=result.outcome, reference=result.reference, now=now), ""
+
+
 def payment_gateway_key(payment: Payment) -> str:
     """The idempotency key the gateway sees for a payment: derived from the stored row, so every
     retry of this payment sends the same key."""

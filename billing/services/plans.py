@@ -327,6 +327,8 @@ def _record(instalment_id: int, attempt: int, outcome: str, reference: str, now:
         if instalment.payment_id is None:  # the database refuses a charging row without one
             return
         payment = payment_settle(payment_id=instalment.payment_id, outcome=outcome, reference=reference, now=now)
+        if payment.status == Payment.Status.PENDING:
+            return  # the processor has not decided: still "charging", asked again by the next sweep
         if payment.status == Payment.Status.SUCCEEDED:
             instalment.status = Instalment.Status.PAID
             instalment.completed_at = now

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import receipt_pdf, statement_pdf
 from billing.forms.patient import PayForm, PlanForm, QuestionForm
-from billing.gateway import gateway
 from billing.models import Payment
 from billing.money import dollars
 from billing.selectors import patient
@@ -118,12 +117,17 @@ def receipt(request: HttpRequest, access: Access, payment_id: int) -> HttpRespon
     found = patient.payment_detail(access=access, actor=_actor(request), payment_id=payment_id)
     if found is None:
         raise Http404
-    context = {"access": access, "payment": found, "confirm_secret": "", "stripe_key": ""}
-    chosen = gateway()
-    if found.status == Payment.Status.REQUIRES_ACTION and found.gateway == chosen.name and found.gateway_reference:
-        # Only while the bank waits: the processor's secret for this payment, asked now, never kept.
-        context["confirm_secret"] = chosen.confirmation_secret(reference=found.gateway_reference)
-        context["stripe_key"] = settings.STRIPE_PUBLISHABLE_KEY
+    secret = ""
+    if found.status == Payment.Status.REQUIRES_ACTION:
+        # Waiting for the bank: the gateway is asked how it stands now (its secret is never kept).
+        settled, secret = payments.payment_refresh(payment_id=found.pk)
+        found.status, found.failure_code = settled.status, settled.failure_code
+    context = {
+        "access": access,
+        "payment": found,
+        "confirm_secret": secret,
+        "stripe_key": settings.STRIPE_PUBLISHABLE_KEY if secret else "",
+    }
     return render(request, "billing/patient/receipt.html", context)
 
 

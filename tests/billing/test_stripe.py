@@ -5,19 +5,23 @@ unreachable Stripe leaves the payment processing instead of guessing."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from billing.factories import account_owing
 from billing.gateway import CardRefused, Outcome, StripeGateway
-from billing.models import Account, LedgerEntry, Payment
+from billing.models import Account, Instalment, LedgerEntry, Payment
 from billing.services.payments import payment_submit
+from billing.services.plans import instalments_sweep, plan_create
 from billing.services.staff import payment_refund
 from portal.access import Access, Action, resolve
 from portal.factories import StaffMemberFactory
 from portal.models import StaffRole
 from tests.billing.stripe_server import DECLINED, INSUFFICIENT, NEEDS_3DS, SUCCEEDS, FakeStripe, fake_stripe
+from tests.clock import CLINIC_ZONE, Clock
 from tests.conftest import sign_in
 
 __all__ = ["fake_stripe"]
@@ -203,3 +207,49 @@ def test_the_patient_reads_what_happened_to_the_card(
     if method == NEEDS_3DS:
         assert 'data-secret="pi_1_secret_local"' in html
         assert Payment.objects.get().status == Payment.Status.REQUIRES_ACTION
+
+
+def test_a_receipt_waiting_for_the_bank_asks_stripe_again_and_settles(fake_stripe: FakeStripe, client: Client) -> None:
+    account = account_owing(10_000)
+    payment = _pay(account, NEEDS_3DS)
+    sign_in(client, account.patient.user)
+    receipt = reverse("billing_receipt", args=[account.patient.pk, payment.pk])
+    assert "Confirm with my bank" in client.get(receipt).content.decode()
+    fake_stripe.intents["pi_1"]["status"] = "succeeded"  # the patient confirmed with the bank
+
+    html = client.get(receipt).content.decode()
+
+    payment.refresh_from_db()
+    account.refresh_from_db()
+    assert "Thank you: your payment went through" in html
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert account.balance_cents == 7_500
+
+
+def test_a_plans_instalment_is_charged_off_session_once_and_waits_while_stripe_is_down(
+    fake_stripe: FakeStripe, clock: Clock
+) -> None:
+    account = account_owing(25_000)
+    plan = plan_create(
+        access=_access(account),
+        actor=account.patient.user,
+        account_id=account.pk,
+        monthly_cents=10_000,
+        day_of_month=15,
+        card=StripeGateway().tokenize(SUCCEEDS, reusable=True),
+    )
+    clock.move_to(datetime(2026, 12, 15, 9, 30, tzinfo=CLINIC_ZONE))
+    fake_stripe.fail_with = 500
+
+    down = instalments_sweep()
+    fake_stripe.fail_with = 0
+    up = instalments_sweep()
+    again = instalments_sweep()
+
+    instalment = plan.instalments.get(number=1)
+    sent = fake_stripe.posts("/v1/payment_intents")
+    assert (down.charged, up.charged, again.charged) == (0, 1, 0)
+    assert instalment.status == Instalment.Status.PAID
+    assert {seen.headers["idempotency-key"] for seen in sent} == {f"instalment-{instalment.pk}-try-1"}
+    assert len(fake_stripe.intents) == 1
+    assert sent[-1].params["off_session"] == "true"

@@ -17,13 +17,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.factories import account_owing
+from billing.factories import AccountFactory, account_owing
 from billing.gateway import StripeGateway
 from billing.models import Account, LedgerEntry, Payment, WebhookEvent
 from billing.services.payments import payment_submit
 from billing.services.webhooks import webhook_event_apply
 from portal.access import Action, resolve
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Scope
+from tests.authz import ACTORS, build_world, database_rows, queued_work
 from tests.billing.stripe_server import NEEDS_3DS, WEBHOOK_SECRET, FakeStripe, fake_stripe
 
 __all__ = ["fake_stripe"]
@@ -214,3 +215,36 @@ def test_one_event_delivered_concurrently_applies_once(fake_stripe: FakeStripe) 
     assert errors == []
     assert _rows(account) == ("succeeded", 2, 1, 1)
     assert account.balance_cents == 7_500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_webhook_matrix_a_session_grants_nothing_only_the_signature_counts(
+    fake_stripe: FakeStripe, actor: str
+) -> None:
+    world = build_world(Scope.BILLING)
+    account = account_owing(10_000, account=AccountFactory(patient=world.patient))
+    payment = Payment.objects.create(
+        account=account,
+        purpose=Payment.Purpose.AMOUNT,
+        amount_cents=2_500,
+        idempotency_key="k",
+        gateway="stripe",
+        gateway_reference="pi_1",
+        status=Payment.Status.REQUIRES_ACTION,
+    )
+    event = _event("evt_matrix", "payment_intent.succeeded", _intent(payment, "succeeded"))
+    client = world.client_for(actor)
+    before, audit_before = database_rows(), AuditEvent.objects.count()
+
+    with queued_work() as queued:
+        forged = client.post(URL, json.dumps(event), content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=0")
+
+    assert forged.status_code == 400
+    assert world.patient.family_name not in forged.content.decode()
+    assert database_rows() == before
+    assert AuditEvent.objects.count() == audit_before
+    assert not queued
+    assert _post(client, event) == 200  # signed by Stripe: applied, whoever's browser carried it
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED

@@ -66,8 +66,9 @@ def test_a_second_run_creates_and_changes_nothing() -> None:
         # 24 past conversations (sent, answered, closed: 72, and one late thread handed to the
         # team lead), three current ones (three sent, one answered), three visits booked, the
         # demo's paid statement (its payment), the demo refill requests' steps (27) and the
-        # self-pay patient's Good Faith Estimate (her coverage said, the request, the estimate: 3).
-        "AuditEvent": 111,
+        # self-pay patient's Good Faith Estimate (her coverage said, the request, the estimate: 3)
+        # and her payment plan (1).
+        "AuditEvent": 112,
     }
     assert row_counts() == first
     assert (tally.created, tally.updated) == (Counter(), Counter())
