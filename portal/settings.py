@@ -447,5 +447,7 @@ LOGGING = {
         # WeasyPrint and its font library narrate every PDF step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Stripe's library logs every request at INFO; its errors reach billing as exceptions.
+        "stripe": {"level": "WARNING"},
     },
 }
