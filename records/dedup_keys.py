@@ -74,3 +74,13 @@ def thing_key(prefix: str, *identity: str) -> str:
         return ""
     text = "\x1f".join(" ".join(part.lower().split()) for part in identity)
     return f"{prefix}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+# Keys of things two of which from one source may be two real things (two walkers with no serial
+# number): merged across sources, paired within one like events (records.selectors.patient).
+PAIRED = "paired:"
+
+
+def paired_key(prefix: str, *identity: str) -> str:
+    key = thing_key(prefix, *identity)
+    return f"{PAIRED}{key}" if key else ""

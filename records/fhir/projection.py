@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
 from django.utils.timezone import make_aware
 
-from records.dedup_keys import content_digest, event_key, thing_key
+from records.dedup_keys import content_digest, event_key, paired_key, thing_key
 from records.fhir.attachments import Attachment, AttachmentError, read_attachment
 from records.models import RecordItem
 
@@ -184,9 +184,13 @@ def _observation(resource: dict[str, Any]) -> Projection:
         fields["value_text"], fields["unit"] = _panel_value(components)
     reference = _first(resource, "referenceRange")
     if isinstance(reference, dict):
-        fields["reference_low"] = _number((reference.get("low") or {}).get("value"))
-        fields["reference_high"] = _number((reference.get("high") or {}).get("value"))
-        fields["reference_text"] = str(reference.get("text", ""))[:200]
+        low, high = ((reference.get(end) or {}).get("value") for end in ("low", "high"))
+        fields["reference_low"], low_text = _measured(low, notes)
+        fields["reference_high"], high_text = _measured(high, notes)
+        # A bound too large to chart is said in words, as sent.
+        shown = [str(bound) if bound is not None else "?" for bound in (low, high)]
+        said = str(reference.get("text", "")) or (" - ".join(shown) if low_text or high_text else "")
+        fields["reference_text"] = said[:200]
     interpretation = _coding(_first(resource, "interpretation"))[1]
     fields["interpretation"] = interpretation[:8]
     fields["status"] = str(resource.get("status", ""))
@@ -512,6 +516,7 @@ def _device(resource: dict[str, Any]) -> Projection:
     carrier = _first(resource, "udiCarrier")
     udi = str(carrier.get("deviceIdentifier") or carrier.get("carrierHRF") or "") if isinstance(carrier, dict) else ""
     made_by = " ".join(str(resource.get(name) or "") for name in ("manufacturer", "modelNumber")).strip()
+    serial = " ".join(str(resource.get(name) or "") for name in ("serialNumber", "lotNumber")).strip()
     # A device has no date of its own that a patient would know it by (R4 keeps when it was
     # implanted on the Procedure): undated, it lists after the dated ones.
     return Projection(
@@ -523,7 +528,9 @@ def _device(resource: dict[str, Any]) -> Projection:
             "status": str(resource.get("status", "")),
             "value_text": made_by[:500],
             "reference_text": udi[:200],
-            "dedup_key": thing_key("device", udi),
+            # Without a UDI, the same kind of device by the same maker (and serial or lot, if sent)
+            # from two sources is one; two of them from one source stay two.
+            "dedup_key": thing_key("device", udi) if udi else paired_key("device", code or display, made_by, serial),
         },
     )
 

@@ -209,7 +209,8 @@ def _words(*parts: Any) -> list[str]:
 def _address_parts(address: dict[str, Any]) -> tuple[list[str], str]:
     """The words of the street and town, and the 5-digit ZIP: what tells two addresses apart
     (not the state's spelling, the country, a geolocation extension or `use`)."""
-    lines = address.get("line") if isinstance(address.get("line"), list) else []
+    said = address.get("line")
+    lines: list[Any] = said if isinstance(said, list) else []
     postal = "".join(ch for ch in str(address.get("postalCode") or "") if ch.isdigit())[:5]
     return _words(*lines, address.get("city")), postal
 

@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, Organization, User
-from records.dedup_keys import EVENT_PREFIX
+from records.dedup_keys import EVENT_PREFIX, PAIRED
 from records.models import RecordAttachment, RecordItem
 
 Kind = RecordItem.Kind
@@ -106,7 +106,7 @@ WITH shown AS ({inner}),
 keyed AS (
     SELECT shown.*,
         CASE WHEN dedup_key = '' THEN 'line:' || id::text
-             WHEN kind = ANY(%s) THEN dedup_key || '#' ||
+             WHEN kind = ANY(%s) OR dedup_key LIKE 'paired:%%' THEN dedup_key || '#' ||
                  row_number() OVER (PARTITION BY dedup_key, source_id ORDER BY id)::text
              ELSE dedup_key END AS line_group
     FROM shown
@@ -283,7 +283,8 @@ def merged_across_sources(items: list[RecordItem]) -> list[Grouped]:
     for item in items:
         if item.dedup_key:
             ordinal = seen[(item.dedup_key, item.source_id)] = seen.get((item.dedup_key, item.source_id), 0) + 1
-            key: Any = (item.dedup_key, ordinal if item.kind in EVENT_KINDS else 0)
+            paired = item.kind in EVENT_KINDS or item.dedup_key.startswith(PAIRED)
+            key: Any = (item.dedup_key, ordinal if paired else 0)
         else:
             key = item.pk
         place = Place(item.source_id, item.source.name)

@@ -184,10 +184,14 @@ class Importer:
         name of the place a visit names, when the resource gives only their reference."""
         return self.with_place_names(self.with_medication_code(resource))
 
-    def place_name(self, reference: Any) -> str:
-        """The name of the Organization or Location `reference` points at: from this file, else
-        from what the source sent before (Synthea sends its hospitals in a file of their own)."""
+    def place_name(self, reference: Any, kind: str) -> str:
+        """The name of the Organization or Location (`kind`) `reference` points at: from this file,
+        else from what the source sent before (Synthea sends its hospitals in a file of their own,
+        referred to as urn:uuid:<their id>)."""
         target = self.references.resolve(reference)
+        spelled = reference.get("reference") if isinstance(reference, dict) else None
+        if target is None and isinstance(spelled, str) and spelled.startswith("urn:uuid:"):
+            target = (kind, spelled.removeprefix("urn:uuid:"))
         if target is None or target[0] not in PLACES:
             return ""
         if target not in self.place_names:
@@ -204,15 +208,19 @@ class Importer:
         if resource.get("resourceType") != "Encounter":
             return resource
         provider = resource.get("serviceProvider")
-        if isinstance(provider, dict) and not provider.get("display") and (name := self.place_name(provider)):
-            resource = {**resource, "serviceProvider": {**provider, "display": name}}
+        if isinstance(provider, dict) and not provider.get("display"):
+            name = self.place_name(provider, "Organization")
+            if name:
+                resource = {**resource, "serviceProvider": {**provider, "display": name}}
         places = resource.get("location")
         if isinstance(places, list):
             named = []
             for place in places:
                 where = place.get("location") if isinstance(place, dict) else None
-                if isinstance(where, dict) and not where.get("display") and (name := self.place_name(where)):
-                    place = {**place, "location": {**where, "display": name}}
+                if isinstance(where, dict) and not where.get("display"):
+                    name = self.place_name(where, "Location")
+                    if name:
+                        place = {**place, "location": {**where, "display": name}}
                 named.append(place)
             resource = {**resource, "location": named}
         return resource

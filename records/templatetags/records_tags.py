@@ -143,3 +143,9 @@ def visit_kind(category: str) -> str:
     """The kind of visit (office, hospital stay, emergency...), or "" when the source did not say."""
     kind = VISIT_KINDS.get((category or "").upper())
     return str(kind) if kind is not None else ""
+
+
+@register.filter
+def plain_term(name: str) -> str:
+    """A coded name without SNOMED CT's semantic tag: "No (qualifier value)" reads "No"."""
+    return _SEMANTIC_TAG.sub("", str(name or "")) or str(name or "")

@@ -48,8 +48,8 @@ def attachment(request: HttpRequest, access: Access, item_id: int, attachment_id
     # A PDF or a picture opens in the browser's own viewer, in a sandbox where nothing of it runs as
     # the portal; anything else downloads, so a source's file never renders as one of our pages.
     response = HttpResponse(bytes(document.data), content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not document.opens_in_browser, filename=document.filename
+    response["Content-Disposition"] = str(
+        content_disposition_header(as_attachment=not document.opens_in_browser, filename=document.filename)
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
