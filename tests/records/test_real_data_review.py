@@ -486,3 +486,24 @@ def test_a_reference_range_too_large_to_chart_is_kept_as_text(source, tmp_path) 
     assert list(run.issues.values_list("message", flat=True)) == [
         "The value 100000000000 is too large to chart (10^10 or more); it is kept and shown as sent."
     ]
+
+
+def test_a_result_without_a_date_reads_sensibly(source, tmp_path) -> None:
+    patient = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Ramos", "given": ["Ines"]}]}
+    patient |= {"birthDate": "1970-02-03", "gender": "female"}
+    observation = {
+        "resourceType": "Observation",
+        "id": "undated",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:p1"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7", "display": "Glucose"}]},
+        "valueQuantity": {"value": 5.4, "unit": "mmol/L"},
+    }
+    run_import(source, write_json(tmp_path, "b.json", bundle_of(patient, observation)))
+    person = Patient.objects.get()
+
+    page = own_login(person).get(f"/p/{person.pk}/record/results/").content.decode()
+
+    assert "Measurements without a date" in page
+    assert "Date not recorded · From" in page
+    assert "None" not in page and "Measurements on <" not in page
