@@ -3,7 +3,9 @@
 The bytes are stored as sent and served as a download with the type their content shows
 (a PDF's "%PDF-" signature, a PNG's), never the type the source claimed: a file that says
 it is a PDF but is HTML is not served as HTML. Only text that is really text (valid UTF-8,
-no NUL byte) is also shown on the page.
+no NUL byte) is also shown on the page: HTML and XHTML (a report written as a web page) as their
+words, without markup; XML (a C-CDA document) only as a download, its markup being no reading.
+An attachment that gives only a `url` (the source keeps the file) is kept as that address.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +29,22 @@ SIGNATURES = (
     (b"II*\x00", "image/tiff"),
     (b"MM\x00*", "image/tiff"),
 )
-TEXT_TYPES = {"text/plain", "text/markdown", "text/html", "text/xml", "application/xml", "text/rtf", "application/rtf"}
+TEXT_TYPES = {
+    "text/plain",
+    "text/markdown",
+    "text/html",
+    "text/xml",
+    "application/xml",
+    "text/rtf",
+    "application/rtf",
+    "application/xhtml+xml",
+    "application/xhtml",  # as US Core's chest X-ray report says it
+}
+MARKUP_TYPES = {"text/html", "application/xhtml+xml", "application/xhtml"}
+XML_TYPES = {"text/xml", "application/xml"}
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr|table|section)>|<br\s*/?>", re.IGNORECASE)
+_HIDDEN = re.compile(r"<(head|style|script)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
 
 
 class AttachmentError(ValueError):
@@ -38,6 +57,7 @@ class Attachment:
     declared_type: str  # what the source said, as sent
     content_type: str  # what the bytes are: the type the download is served with
     data: bytes
+    url: str = ""  # where the source keeps the file, when it sent no data
 
     @property
     def sha256(self) -> str:
@@ -46,12 +66,13 @@ class Attachment:
     @property
     def text(self) -> str | None:
         """The document as text, when it is text: None for a PDF, an image, or anything with NUL bytes."""
-        if not self.content_type.startswith("text/") or b"\x00" in self.data:
+        if not self.content_type.startswith("text/") or b"\x00" in self.data or self.declared_type in XML_TYPES:
             return None
         try:
-            return self.data.decode("utf-8")
+            text = self.data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        return _words_of(text) if self.declared_type in MARKUP_TYPES else text
 
 
 def sniff(data: bytes, declared: str) -> str:
@@ -71,13 +92,26 @@ def sniff(data: bytes, declared: str) -> str:
     return OCTET_STREAM
 
 
+def _words_of(markup: str) -> str:
+    """A web page's words, a paragraph a line: no tags, no head, styles or scripts."""
+    text = _TAG.sub(" ", _BLOCK_END.sub("\n", _HIDDEN.sub(" ", markup)))
+    lines = (" ".join(html.unescape(line).split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def read_attachment(attachment: Any) -> Attachment | None:
-    """The attachment's document, or None when it carries no data (only a URL, or nothing)."""
-    if not isinstance(attachment, dict) or not attachment.get("data"):
+    """The attachment's document; only its address when it gives a URL and no data; None when it
+    carries neither."""
+    if not isinstance(attachment, dict):
         return None
+    declared = str(attachment.get("contentType") or "").split(";")[0].strip().lower()
+    if not attachment.get("data"):
+        url = attachment.get("url")
+        if not isinstance(url, str) or not url.strip():
+            return None
+        return Attachment(str(attachment.get("title") or "")[:300], declared[:100], declared[:100], b"", url[:500])
     try:
         data = base64.b64decode(str(attachment["data"]), validate=True)
     except (binascii.Error, ValueError) as error:
         raise AttachmentError("An attachment is not valid base64.") from error
-    declared = str(attachment.get("contentType") or "").split(";")[0].strip().lower()
     return Attachment(str(attachment.get("title") or "")[:300], declared[:100], sniff(data, declared), data)

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
 from django.utils.timezone import make_aware
 
-from records.dedup_keys import event_key, thing_key
+from records.dedup_keys import content_digest, event_key, paired_key, thing_key
 from records.fhir.attachments import Attachment, AttachmentError, read_attachment
 from records.models import RecordItem
 
@@ -41,6 +41,7 @@ SUBJECT_ELEMENT = {
     "Goal": "subject",
     "ImagingStudy": "subject",
     "Device": "patient",
+    "Media": "subject",
 }
 # Kept raw for other apps (billing reads claims) and counted; not shown as record lines.
 RAW_ONLY = {"Claim", "ExplanationOfBenefit", "Organization", "Practitioner", "PractitionerRole", "Location"}
@@ -59,6 +60,9 @@ class Projection:
     result_ids: list[str] = field(default_factory=list)
     # Documents the resource carries (a report's PDF), stored as bytes beside the record line.
     attachments: list[Attachment] = field(default_factory=list)
+    # What the record keeps differently from what the source sent (a number too large to chart,
+    # kept as text): the line is stored, and each note becomes an issue row of the import.
+    notes: list[str] = field(default_factory=list)
 
 
 def _coding(concept: Any) -> tuple[str, str, str]:
@@ -135,6 +139,21 @@ def _number(value: Any) -> Decimal | None:
     return number.quantize(Decimal("0.0001"))
 
 
+def _measured(value: Any, notes: list[str]) -> tuple[Decimal | None, str]:
+    """A quantity's number, or, when it is too large for the record's numbers, its digits as text
+    (stored and shown as sent, not charted) with a note saying so: the result is never lost."""
+    try:
+        return _number(value), ""
+    except ProjectionError:
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number = Decimal(str(value))
+            if number.is_finite():
+                notes.append(f"The value {value} is too large to chart (10^10 or more); it is kept and shown as sent.")
+                plain = f"{number:f}"
+                return None, plain if len(plain) <= 40 else f"{number:E}"
+        raise
+
+
 def _category(resource: dict[str, Any]) -> str:
     for concept in resource.get("category") or []:
         _system, code, _display = _coding(concept)
@@ -149,9 +168,12 @@ def _observation(resource: dict[str, Any]) -> Projection:
     kind = {"laboratory": Kind.RESULT, "vital-signs": Kind.VITAL}.get(category, Kind.OBSERVATION)
     start, _end = _period(resource, "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued")
     fields: dict[str, Any] = {"code_system": system, "code": code, "category": category, "effective_at": start}
+    notes: list[str] = []
     quantity = resource.get("valueQuantity")
     if isinstance(quantity, dict):
-        fields["value_number"] = _number(quantity.get("value"))
+        fields["value_number"], as_text = _measured(quantity.get("value"), notes)
+        if as_text:
+            fields["value_text"] = as_text
         fields["unit"] = str(quantity.get("unit") or quantity.get("code") or "")[:64]
     elif isinstance(resource.get("valueCodeableConcept"), dict):
         fields["value_text"] = _coding(resource["valueCodeableConcept"])[2][:500]
@@ -162,13 +184,17 @@ def _observation(resource: dict[str, Any]) -> Projection:
         fields["value_text"], fields["unit"] = _panel_value(components)
     reference = _first(resource, "referenceRange")
     if isinstance(reference, dict):
-        fields["reference_low"] = _number((reference.get("low") or {}).get("value"))
-        fields["reference_high"] = _number((reference.get("high") or {}).get("value"))
-        fields["reference_text"] = str(reference.get("text", ""))[:200]
+        low, high = ((reference.get(end) or {}).get("value") for end in ("low", "high"))
+        fields["reference_low"], low_text = _measured(low, notes)
+        fields["reference_high"], high_text = _measured(high, notes)
+        # A bound too large to chart is said in words, as sent.
+        shown = [str(bound) if bound is not None else "?" for bound in (low, high)]
+        said = str(reference.get("text", "")) or (" - ".join(shown) if low_text or high_text else "")
+        fields["reference_text"] = said[:200]
     interpretation = _coding(_first(resource, "interpretation"))[1]
     fields["interpretation"] = interpretation[:8]
     fields["status"] = str(resource.get("status", ""))
-    return Projection(kind, display, fields)
+    return Projection(kind, display, fields, notes=notes)
 
 
 # Blood pressure reads "top number / bottom number" whatever order the source sent them in.
@@ -235,10 +261,24 @@ def _condition(resource: dict[str, Any]) -> Projection:
     )
 
 
+def _contained(resource: dict[str, Any], reference: Any) -> dict[str, Any] | None:
+    """The contained resource a local reference ("#med1") names."""
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(target, str) or not target.startswith("#"):
+        return None
+    found = [c for c in resource.get("contained") or [] if isinstance(c, dict) and c.get("id") == target[1:]]
+    return found[0] if found else None
+
+
 def _medication(resource: dict[str, Any]) -> Projection:
     system, code, display = _coding(resource.get("medicationCodeableConcept"))
-    if not display and isinstance(resource.get("medicationReference"), dict):
-        display = str(resource["medicationReference"].get("display", ""))
+    reference = resource.get("medicationReference")
+    contained = _contained(resource, reference)
+    if not display and contained is not None:
+        # US Core's "contained" form: the Medication travels inside the request, with its code.
+        system, code, display = _coding(contained.get("code"))
+    if not display and isinstance(reference, dict):
+        display = str(reference.get("display", ""))
     start, end = _period(resource, "authoredOn", "effectiveDateTime", "effectivePeriod", "dateAsserted")
     dosage = _first(resource, "dosageInstruction") or _first(resource, "dosage") or {}
     return Projection(
@@ -251,7 +291,8 @@ def _medication(resource: dict[str, Any]) -> Projection:
             "ended_at": end,
             "status": str(resource.get("status", "")),
             "value_text": str(dosage.get("text", ""))[:500],
-            "dedup_key": f"medication:{system}|{code}" if code else "",
+            # Uncoded (a Medication referenced but not sent), a medicine is the same one when named the same.
+            "dedup_key": f"medication:{system}|{code}" if code else thing_key("medication", display),
         },
     )
 
@@ -311,8 +352,19 @@ def _encounter(resource: dict[str, Any]) -> Projection:
             "category": category,
             "status": str(resource.get("status", "")),
             "value_text": reason[:500],
+            # Where it was: the place (Location), else the organization that gave the care.
+            "reference_text": _visit_place(resource)[:200],
         },
     )
+
+
+def _visit_place(resource: dict[str, Any]) -> str:
+    for place in resource.get("location") or []:
+        where = place.get("location") if isinstance(place, dict) else None
+        if isinstance(where, dict) and where.get("display"):
+            return str(where["display"])
+    provider = resource.get("serviceProvider")
+    return str(provider.get("display") or "") if isinstance(provider, dict) else ""
 
 
 def _procedure(resource: dict[str, Any]) -> Projection:
@@ -464,6 +516,7 @@ def _device(resource: dict[str, Any]) -> Projection:
     carrier = _first(resource, "udiCarrier")
     udi = str(carrier.get("deviceIdentifier") or carrier.get("carrierHRF") or "") if isinstance(carrier, dict) else ""
     made_by = " ".join(str(resource.get(name) or "") for name in ("manufacturer", "modelNumber")).strip()
+    serial = " ".join(str(resource.get(name) or "") for name in ("serialNumber", "lotNumber")).strip()
     # A device has no date of its own that a patient would know it by (R4 keeps when it was
     # implanted on the Procedure): undated, it lists after the dated ones.
     return Projection(
@@ -475,8 +528,36 @@ def _device(resource: dict[str, Any]) -> Projection:
             "status": str(resource.get("status", "")),
             "value_text": made_by[:500],
             "reference_text": udi[:200],
-            "dedup_key": thing_key("device", udi),
+            # Without a UDI, the same kind of device by the same maker (and serial or lot, if sent)
+            # from two sources is one; two of them from one source stay two.
+            "dedup_key": thing_key("device", udi) if udi else paired_key("device", code or display, made_by, serial),
         },
+    )
+
+
+def _media(resource: dict[str, Any]) -> Projection:
+    """A picture or recording a source attached to the record (an EKG strip, an X-ray image): a
+    document whose file is the picture."""
+    system, code, display = _coding(resource.get("type"))
+    for concept in (resource.get("view"), resource.get("modality")):
+        if isinstance(concept, dict):
+            found = _coding(concept)
+            system, code, display = found if found[2] else (system, code, display)
+    content = resource.get("content")
+    title = str(content.get("title") or "") if isinstance(content, dict) else ""
+    start, _ = _period(resource, "createdDateTime", "createdPeriod", "issued")
+    body, attachments = _documents([content] if isinstance(content, dict) else [])
+    return Projection(
+        Kind.DOCUMENT,
+        title or display,
+        {
+            "code_system": system,
+            "code": code,
+            "effective_at": start,
+            "status": str(resource.get("status", "")),
+            "body": body,
+        },
+        attachments=attachments,
     )
 
 
@@ -495,6 +576,7 @@ PROJECTORS = {
     "Goal": _goal,
     "ImagingStudy": _imaging_study,
     "Device": _device,
+    "Media": _media,
 }
 
 
@@ -508,7 +590,10 @@ def project(resource: dict[str, Any]) -> Projection | None:
         raise ProjectionError("The resource has no code or name to show.")
     projection.display = projection.display[:300]
     if "dedup_key" not in projection.fields:
-        projection.fields["dedup_key"] = event_key(projection.kind, projection.display, projection.fields)
+        content = content_digest(
+            str(projection.fields.get("body") or ""), [file.url or file.sha256 for file in projection.attachments]
+        )
+        projection.fields["dedup_key"] = event_key(projection.kind, projection.display, projection.fields, content)
     _check_lengths(projection)
     return projection
 

@@ -10,6 +10,7 @@ records) raises `FileRefused`, and the import stores nothing from it.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ijson.common import ObjectBuilder
 
 # FHIR resources nest about 10 levels; far deeper is a broken or hostile file, refused before
 # anything builds it (a parser or a recursive walk of 100,000 levels exhausts the stack).
+log = logging.getLogger(__name__)
+
 MAX_DEPTH = 64
 # Bundles that carry a set of records to keep. A searchset is a page of a search (with
 # OperationOutcome entries and includes), a history holds several versions of one resource,
@@ -236,7 +239,14 @@ def read_bundle(stream: IO[bytes], name: str = "bundle") -> Iterator[Entry | Pro
                 if key in ("resourceType", "type", "meta"):
                     check_bundle({"resourceType": "Bundle", **top} if key != "resourceType" else top)
     except ijson.JSONError as error:
-        raise FileRefused(_("The file is not valid JSON: %(error)s") % {"error": error}) from error
+        # The parser's own words ("lexical error: invalid char in json text") help no one at the clinic.
+        log.warning("file not valid JSON", extra={"file": name, "error": str(error)[:200]})
+        raise FileRefused(
+            _(
+                "The file is not valid JSON: it is cut short or damaged (a missing bracket, comma or quote), "
+                "so nothing in it could be read. Ask the source to send it again."
+            )
+        ) from error
     if not top:
         raise FileRefused(_("The file is not a FHIR Bundle (resourceType must be 'Bundle')."))
     check_bundle(top)
@@ -252,7 +262,12 @@ def read_ndjson(lines: Iterable[str | bytes], name: str) -> Iterator[Entry | Pro
         try:
             resource = orjson.loads(line)
         except orjson.JSONDecodeError as error:
-            yield Problem(location, f"The line is not valid JSON: {error.msg}")
+            log.warning("line not valid JSON", extra={"location": location, "error": error.msg})
+            yield Problem(
+                location,
+                "The line is not valid JSON: it is cut short or damaged (a missing bracket, comma or quote), "
+                "so it could not be read.",
+            )
             continue
         if not isinstance(resource, dict):
             yield Problem(location, "The line is not a FHIR resource.")

@@ -29,7 +29,11 @@ DOCUMENTATION = (
     "without a `period` start is not found by `date`, a Goal without a `startDate` by `start-date`). "
     "A Device claims the US Core implantable device profile when it holds what the profile requires; "
     "nothing in an R4 Device says whether it is implanted. The server does not implement every search "
-    "the US Core server CapabilityStatement requires, so it does not claim to instantiate it."
+    "the US Core server CapabilityStatement requires, so it does not claim to instantiate it. "
+    "Formats: FHIR JSON only (`format`); `_format=xml` or an Accept of `application/fhir+xml` is answered 406 "
+    "with an OperationOutcome. `Patient/$everything` serves each item once: the same item from several "
+    "sources is served from one of them, its `meta.tag` naming every source and the copies it stands for "
+    "(system urn:portal:merged)."
 )
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
 OPERATIONS = [{"name": "everything", "definition": EVERYTHING}, {"name": "summary", "definition": SUMMARY}]
@@ -99,7 +103,7 @@ def capability_statement(endpoints: Endpoints) -> dict[str, Any]:
         "software": {"name": "Patient Portal FHIR API"},
         "implementation": {"description": "The patient portal's read-only FHIR R4 API", "url": endpoints.base},
         "fhirVersion": "4.0.1",
-        "format": ["json", "application/fhir+json"],
+        "format": ["json", "application/fhir+json", "application/json"],
         "rest": [
             {
                 "mode": "server",

@@ -15,6 +15,10 @@ from rest_framework.response import Response
 from records.fhir_api.search import SearchError
 
 NOT_FOUND = "Resource not found, or not one you may read."
+JSON_ONLY = (
+    "This server answers in FHIR JSON only (application/fhir+json): ask with _format=json or leave "
+    "_format out. XML and other formats are not served."
+)
 
 
 def outcome(status: int, code: str, diagnostics: str, *, expression: str | None = None) -> Response:
@@ -40,7 +44,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.MethodNotAllowed):
         return outcome(405, "not-supported", "This server is read-only.")
     if isinstance(exc, exceptions.NotAcceptable):
-        return outcome(406, "not-supported", "This server answers in FHIR JSON only.")
+        return outcome(406, "not-supported", JSON_ONLY)
     if isinstance(exc, exceptions.APIException):
         return outcome(exc.status_code, "exception", str(exc.detail))
     return None

@@ -3,6 +3,7 @@ the portal's ids, the Patient (US Core) from the portal's own record of the pers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -160,8 +161,14 @@ def from_sources(resource: dict[str, Any], sources: Sequence[SourceRecord]) -> N
         kept = list(resource[name])
         for raw in raws:
             for element in raw.get(name) or []:
-                if isinstance(element, dict) and element and not _already(kept, element, name):
+                if not isinstance(element, dict) or not element:
+                    continue
+                same = _same_as(kept, element, name)
+                if same is None:
                     kept.append(element)
+                elif name == "address" and set(kept[same]) == {"text"} and set(element) - {"text"}:
+                    # The portal's one-line address is this source's, said in parts: serve the parts.
+                    kept[same] = element
         resource[name] = kept
     extensions: list[dict[str, Any]] = []
     taken: set[str] = set()
@@ -182,11 +189,45 @@ def _said_multiple_birth(resource: dict[str, Any]) -> bool:
     return any(key.startswith("multipleBirth") for key in resource)
 
 
-def _already(kept: list[dict[str, Any]], element: dict[str, Any], name: str) -> bool:
-    if name == "telecom":
-        value = _comparable(element)
-        return any(_comparable(other) == value for other in kept)
-    return element in kept
+def _same_as(kept: list[dict[str, Any]], element: dict[str, Any], name: str) -> int | None:
+    """The position in `kept` of the same address or contact point, said however each source said it."""
+    same = _same_address if name == "address" else _same_contact
+    return next((n for n, other in enumerate(kept) if same(other, element)), None)
+
+
+def _same_contact(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    return _comparable(one) == _comparable(other)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(*parts: Any) -> list[str]:
+    return _WORD.findall(" ".join(str(part) for part in parts if isinstance(part, str)).lower())
+
+
+def _address_parts(address: dict[str, Any]) -> tuple[list[str], str]:
+    """The words of the street and town, and the 5-digit ZIP: what tells two addresses apart
+    (not the state's spelling, the country, a geolocation extension or `use`)."""
+    said = address.get("line")
+    lines: list[Any] = said if isinstance(said, list) else []
+    postal = "".join(ch for ch in str(address.get("postalCode") or "") if ch.isdigit())[:5]
+    return _words(*lines, address.get("city")), postal
+
+
+def _same_address(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    if one == other:
+        return True
+    (one_words, one_zip), (other_words, other_zip) = _address_parts(one), _address_parts(other)
+    if one_words and other_words:
+        return one_words == other_words and (one_zip == other_zip or not one_zip or not other_zip)
+    # One is said only as text ("1019 Zemlak View, Springfield, MA 01013"): the same when the
+    # other's street, town and ZIP are all in it; two texts, when their words are the same.
+    text_one, text_other = _words(one.get("text")), _words(other.get("text"))
+    if not one_words and not other_words:
+        return bool(text_one) and text_one == text_other
+    parts, postal, text = (other_words, other_zip, text_one) if not one_words else (one_words, one_zip, text_other)
+    return bool(text) and all(word in text for word in parts) and (not postal or postal in text)
 
 
 def _comparable(contact: dict[str, Any]) -> tuple[str, str]:

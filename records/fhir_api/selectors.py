@@ -23,11 +23,12 @@ from portal.models import AuditEvent, Organization, Patient, User
 from records.fhir_api import bundles, resources, summary
 from records.fhir_api.auth import Caller
 from records.fhir_api.bundles import Location
+from records.fhir_api.merged import MergedCopies, tag_copies
 from records.fhir_api.resource_types import CLINICAL_TYPES, PATIENT
 from records.fhir_api.rewrite_references import ReferenceMap
 from records.fhir_api.search import Page, PatientQuery, SearchError, SearchQuery
 from records.fhir_api.visibility import Visibility
-from records.models import SourceRecord
+from records.models import RecordItem, SourceRecord
 
 VIEW = AuditEvent.Action.VIEW
 
@@ -146,12 +147,23 @@ def everything(
     access = caller.access(patient_id)
     wanted = caller.types & (types if types is not None else caller.types)
     with_patient = PATIENT in wanted
-    records = _visible(access, [name for name in CLINICAL_TYPES if name in wanted])
+    names = [name for name in CLINICAL_TYPES if name in wanted]
+    # The same item from several sources is served once (merged.py).
+    merged = MergedCopies(
+        RecordItem.objects.filter(patient=access.patient, record__resource_type__in=names).filter(
+            Visibility.of(access).q(prefix="")
+        )
+    )
+    records = _visible(access, names).filter(item__id__in=merged.served())
     total = records.count() + int(with_patient)
     first = max(page.offset - int(with_patient), 0)
     last = page.offset + page.count - int(with_patient)
     found = list(records[first:last]) if last > first else []
     built = _build(access, found)
+    copies = merged.copies_of([record.item.pk for record in found])
+    for record, resource in zip(found, built, strict=True):
+        if record.item.pk in copies:
+            tag_copies(resource, copies[record.item.pk])
     if with_patient and page.offset == 0 and page.count:
         built.insert(0, patient_resource(access.patient))
     _audit(access, caller.user, "fhir.Patient/$everything", f"searchset:{len(built)}", found)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
 from drf_spectacular.openapi import AutoSchema
+from rest_framework.exceptions import NotAcceptable
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -33,6 +34,10 @@ class OutsideOpenApi(AutoSchema):
         return True
 
 
+# The `_format` values that ask for what the server answers in (FHIR R4 http.html#mime-type).
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/json+fhir"})
+
+
 class FhirView(APIView):
     schema = OutsideOpenApi()
     authentication_classes = AUTHENTICATION
@@ -41,6 +46,14 @@ class FhirView(APIView):
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return errors.exception_handler
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
+        """`_format` overrides the Accept header (FHIR R4 http.html#parameters): anything but JSON
+        (`xml`, `application/fhir+xml`, `ttl`, `html`) answers 406 with an OperationOutcome, in JSON."""
+        asked = request.query_params.get("_format")
+        if not force and asked is not None and asked.split(";")[0].strip().lower() not in JSON_FORMATS:
+            raise NotAcceptable(errors.JSON_ONLY)
+        return super().perform_content_negotiation(request, force)
 
 
 def location(request: Request) -> Location:

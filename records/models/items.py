@@ -165,6 +165,10 @@ class RecordItem(models.Model):
         return f"{self.get_kind_display()} {self.pk}"
 
 
+# Files served inline (their sniffed type is checked at import): the browser's PDF viewer and images.
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif"})
+
+
 class RecordAttachment(models.Model):
     """A document a source attached to a report or note (a PDF, an image), kept as its bytes."""
 
@@ -175,6 +179,9 @@ class RecordAttachment(models.Model):
     data = models.BinaryField()
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    # Where the source keeps the file when it sent only its address (then `data` is empty): shown,
+    # never fetched by the portal.
+    url = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering: ClassVar = ["pk"]
@@ -186,7 +193,27 @@ class RecordAttachment(models.Model):
     def filename(self) -> str:
         extensions = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
         extension = extensions.get(self.content_type, "txt" if self.content_type.startswith("text/") else "bin")
+        if extension == "txt" and self.declared_type in ("text/xml", "application/xml"):
+            extension = "xml.txt"
         return f"document-{self.item_id}-{self.pk}.{extension}"
+
+    @property
+    def opens_in_browser(self) -> bool:
+        """A PDF or a picture opens in the browser's own viewer; anything else downloads."""
+        return self.content_type in INLINE_TYPES
+
+    @property
+    def kind_label(self) -> str:
+        """What the file is, in words ("PDF", "picture", "text")."""
+        if self.url and not self.size:
+            return str(_("kept by the source"))
+        if self.content_type == "application/pdf":
+            return "PDF"
+        if self.content_type.startswith("image/"):
+            return str(_("picture"))
+        if self.content_type.startswith("text/"):
+            return str(_("text"))
+        return str(_("file"))
 
 
 class ConfidentialityDecision(models.Model):

@@ -11,17 +11,19 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, Organization, User
-from records.dedup_keys import EVENT_PREFIX
+from records.dedup_keys import EVENT_PREFIX, PAIRED
 from records.models import RecordAttachment, RecordItem
 
 Kind = RecordItem.Kind
 RESULT_KINDS = (Kind.RESULT, Kind.VITAL, Kind.OBSERVATION)
+# A report that is a document too: it carries a file or text of its own.
+REPORT_WITH_DOCUMENT = Q(Exists(RecordAttachment.objects.filter(item=OuterRef("pk")))) | ~Q(body="")
 LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)  # sorts undated items last
 
 
@@ -104,7 +106,7 @@ WITH shown AS ({inner}),
 keyed AS (
     SELECT shown.*,
         CASE WHEN dedup_key = '' THEN 'line:' || id::text
-             WHEN kind = ANY(%s) THEN dedup_key || '#' ||
+             WHEN kind = ANY(%s) OR dedup_key LIKE 'paired:%%' THEN dedup_key || '#' ||
                  row_number() OVER (PARTITION BY dedup_key, source_id ORDER BY id)::text
              ELSE dedup_key END AS line_group
     FROM shown
@@ -117,8 +119,10 @@ class GroupedLines:
     sources sent it, newest first, in SQL: `Paginator` counts them (one query) and reads a page
     (two: the groups, then their lines with their sources)."""
 
-    def __init__(self, items: QuerySet[RecordItem], *, by_report: bool = False) -> None:
-        inner = items.values("id", "kind", "dedup_key", "source_id", "effective_at", "display", "report_id").order_by()
+    def __init__(self, items: QuerySet[RecordItem], *, by_report: bool = False, extra: tuple[str, ...] = ()) -> None:
+        inner = items.values(
+            "id", "kind", "dedup_key", "source_id", "effective_at", "display", "report_id", *extra
+        ).order_by()
         self.sql, self.params = inner.query.sql_with_params()
         self.by_report = by_report
         self._count: int | None = None
@@ -178,11 +182,19 @@ class GroupedLines:
 def record_counts(access: Access) -> dict[str, int]:
     """How many lines each kind's page lists (the same thing from several sources once), and under
     "results" how many the results page lists of its three kinds together (a result merged across
-    sources counts once even where each source filed it under another kind). One query."""
-    rows = GroupedLines(visible_items(access))._run(
-        """SELECT kind, count(DISTINCT line_group) FROM keyed GROUP BY kind
+    sources counts once even where each source filed it under another kind); documents count the
+    reports that carry one (`of_kind`). One query."""
+    items = visible_items(access).annotate(
+        listed_as=Case(
+            When(Q(kind=Kind.REPORT) & REPORT_WITH_DOCUMENT, then=Value(Kind.DOCUMENT.value)),
+            default=F("kind"),
+        )
+    )
+    rows = GroupedLines(items, extra=("listed_as",))._run(
+        """SELECT kind, count(DISTINCT line_group) FROM keyed WHERE kind <> %s GROUP BY kind
+        UNION ALL SELECT %s, count(DISTINCT line_group) FROM keyed WHERE listed_as = %s
         UNION ALL SELECT 'results', count(DISTINCT line_group) FROM keyed WHERE kind = ANY(%s)""",
-        [list(RESULT_KINDS)],
+        [Kind.DOCUMENT.value, Kind.DOCUMENT.value, Kind.DOCUMENT.value, list(RESULT_KINDS)],
     )
     return dict(rows)
 
@@ -204,6 +216,8 @@ def record_overview(*, access: Access, actor: User) -> dict[str, Any]:
 class ReportGroup:
     report: RecordItem | None
     results: list[Grouped] = field(default_factory=list)
+    # The report is a document too (a PDF, its text): the group links to it.
+    has_document: bool = False
 
 
 def _page(lines: GroupedLines, page_number: Any) -> Page[Grouped]:
@@ -223,6 +237,18 @@ def results_page(
         result = line.item
         key = result.report_id or (result.effective_at.date() if result.effective_at else None, result.source_id)
         groups.setdefault(key, ReportGroup(result.report)).results.append(line)
+    reports = [group.report for group in groups.values() if group.report is not None]
+    with_files = (
+        set(
+            RecordAttachment.objects.filter(item__in=[report.pk for report in reports]).values_list(
+                "item_id", flat=True
+            )
+        )
+        if reports
+        else set()
+    )
+    for group in groups.values():
+        group.has_document = group.report is not None and (group.report.pk in with_files or bool(group.report.body))
     _audit(access, actor, "records.Results", confidential=any(line.item.confidential for line in page.object_list))
     return page, list(groups.values())
 
@@ -257,7 +283,8 @@ def merged_across_sources(items: list[RecordItem]) -> list[Grouped]:
     for item in items:
         if item.dedup_key:
             ordinal = seen[(item.dedup_key, item.source_id)] = seen.get((item.dedup_key, item.source_id), 0) + 1
-            key: Any = (item.dedup_key, ordinal if item.kind in EVENT_KINDS else 0)
+            paired = item.kind in EVENT_KINDS or item.dedup_key.startswith(PAIRED)
+            key: Any = (item.dedup_key, ordinal if paired else 0)
         else:
             key = item.pk
         place = Place(item.source_id, item.source.name)
@@ -284,9 +311,17 @@ def trend(*, access: Access, actor: User, code: str = "", test: TrendOf | None =
     return merged
 
 
+def of_kind(items: QuerySet[RecordItem], kind: str) -> QuerySet[RecordItem]:
+    """The lines a kind's page lists: documents include the reports that carry a document of their
+    own (a report sent as a PDF or as text), which are also under their results."""
+    if kind == Kind.DOCUMENT:
+        return items.filter(Q(kind=Kind.DOCUMENT) | (Q(kind=Kind.REPORT) & REPORT_WITH_DOCUMENT))
+    return items.filter(kind=kind)
+
+
 def deduplicated(*, access: Access, actor: User, kind: str, filters: Filters) -> list[Grouped]:
     """Every line of `kind`, the same thing from several sources shown once with every source named."""
-    lines = GroupedLines(_filtered(visible_items(access), filters).filter(kind=kind))
+    lines = GroupedLines(of_kind(_filtered(visible_items(access), filters), kind))
     _audit(access, actor, f"records.{kind}")
     return lines[0 : lines.count()]
 
@@ -294,7 +329,7 @@ def deduplicated(*, access: Access, actor: User, kind: str, filters: Filters) ->
 def item_page(*, access: Access, actor: User, kind: str, filters: Filters, page_number: Any = None) -> Page[Grouped]:
     """A page of a list (problems, medicines, visits, goals...), newest first, the same thing from
     several sources once with every source named. A constant number of queries whatever the page."""
-    page = _page(GroupedLines(_filtered(visible_items(access), filters).filter(kind=kind)), page_number)
+    page = _page(GroupedLines(of_kind(_filtered(visible_items(access), filters), kind)), page_number)
     _audit(access, actor, f"records.{kind}", confidential=any(line.item.confidential for line in page.object_list))
     return page
 

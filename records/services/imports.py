@@ -54,6 +54,45 @@ BATCH_SIZE = 1000
 # A batch takes seconds; a run whose worker has not beaten for this long lost its worker.
 STALE_AFTER = timedelta(minutes=15)
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+PLACES = ("Organization", "Location")
+
+
+# What staff read about a resource the portal could not handle: what is wrong with it, in plain
+# words. The technical detail (exception, PostgreSQL's message) goes to the log with the run id.
+UNREADABLE_RESOURCE = (
+    "The resource is not shaped as FHIR R4 says (an element holds a list, text or number where "
+    "another kind of value belongs), so it could not be read. Ask the source to check it."
+)
+UNSTORABLE = {
+    # SQLSTATE class 22 (data exception): a value the column cannot hold.
+    "22": "A value in the resource is too long, too large or not valid for the record (for example a date "
+    "out of range or a character that is not allowed), so it was not stored. Ask the source to check it.",
+    # Class 23 (integrity constraint violation).
+    "23": "The resource contradicts what the record already holds (it clashes with another stored "
+    "resource), so it was not stored.",
+}
+UNSTORABLE_OTHER = (
+    "The resource could not be stored because of a problem in the portal, not in the file. "
+    "Import the file again later; if it happens again, tell the portal's support (they have the details)."
+)
+
+
+def database_detail(error: BaseException) -> dict[str, str]:
+    """What the log keeps of a failed write: the exception type, SQLSTATE, and the column or
+    constraint it concerns (never the values)."""
+    cause = error.__cause__ or error
+    diag = getattr(cause, "diag", None)
+    detail = {"error": type(error).__name__, "sqlstate": str(getattr(cause, "sqlstate", "") or "")}
+    for name in ("table_name", "column_name", "constraint_name"):
+        value = getattr(diag, name, None)
+        if value:
+            detail[name] = str(value)
+    return detail
+
+
+def unstorable_message(error: BaseException) -> str:
+    sqlstate = database_detail(error)["sqlstate"]
+    return UNSTORABLE.get(sqlstate[:2], UNSTORABLE_OTHER)
 
 
 def content_hash(resource: dict[str, Any]) -> str:
@@ -96,6 +135,10 @@ class Tally:
 
     def problem(self, run: ImportRun, problem: Problem) -> None:
         self.add(problem.resource_type, FAILED)
+        self.note(run, problem)
+
+    def note(self, run: ImportRun, problem: Problem) -> None:
+        """An issue row for a resource that was still stored (kept differently from how it was sent)."""
         self.issues.append(
             ImportIssue(
                 run=run,
@@ -123,6 +166,85 @@ class Importer:
         self.unresolved: list[RecordItem] = []
         # (type, id) -> where it was first seen: a resource twice in one file is reported, not written twice.
         self.seen: dict[tuple[str, str], str] = {}
+        # A Medication's id -> its code, for the requests that refer to it (learned as the file is read).
+        self.medication_codes: dict[str, Any] = {}
+        # (Organization or Location, id) -> its name, for the visits that name it only by reference.
+        self.place_names: dict[tuple[str, str], str] = {}
+
+    def learn(self, resource: dict[str, Any], full_url: str) -> None:
+        self.references.learn(resource, full_url)
+        kind = resource.get("resourceType")
+        if kind == "Medication" and isinstance(resource.get("code"), dict):
+            self.medication_codes[str(resource.get("id") or "")] = resource["code"]
+        elif kind in PLACES and isinstance(resource.get("name"), str):
+            self.place_names[(kind, str(resource.get("id") or ""))] = resource["name"]
+
+    def readable(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """The resource as projected: with the code of the Medication a request names, and the
+        name of the place a visit names, when the resource gives only their reference."""
+        return self.with_place_names(self.with_medication_code(resource))
+
+    def place_name(self, reference: Any, kind: str) -> str:
+        """The name of the Organization or Location (`kind`) `reference` points at: from this file,
+        else from what the source sent before (Synthea sends its hospitals in a file of their own,
+        referred to as urn:uuid:<their id>)."""
+        target = self.references.resolve(reference)
+        spelled = reference.get("reference") if isinstance(reference, dict) else None
+        if target is None and isinstance(spelled, str) and spelled.startswith("urn:uuid:"):
+            target = (kind, spelled.removeprefix("urn:uuid:"))
+        if target is None or target[0] not in PLACES:
+            return ""
+        if target not in self.place_names:
+            raw = (
+                SourceRecord.objects.filter(source=self.source, resource_type=target[0], resource_id=target[1])
+                .values_list("raw", flat=True)
+                .first()
+            )
+            name = raw.get("name") if isinstance(raw, dict) else None
+            self.place_names[target] = name if isinstance(name, str) else ""
+        return self.place_names[target]
+
+    def with_place_names(self, resource: dict[str, Any]) -> dict[str, Any]:
+        if resource.get("resourceType") != "Encounter":
+            return resource
+        provider = resource.get("serviceProvider")
+        if isinstance(provider, dict) and not provider.get("display"):
+            name = self.place_name(provider, "Organization")
+            if name:
+                resource = {**resource, "serviceProvider": {**provider, "display": name}}
+        places = resource.get("location")
+        if isinstance(places, list):
+            named = []
+            for place in places:
+                where = place.get("location") if isinstance(place, dict) else None
+                if isinstance(where, dict) and not where.get("display"):
+                    name = self.place_name(where, "Location")
+                    if name:
+                        place = {**place, "location": {**where, "display": name}}
+                named.append(place)
+            resource = {**resource, "location": named}
+        return resource
+
+    def with_medication_code(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """A request naming its medicine by reference (US Core's "referenced" form), as read with
+        the Medication's code, from this file or an earlier one of the source: so the same medicine
+        is one line however each source sent it. The stored resource stays as sent."""
+        if resource.get("resourceType") not in ("MedicationRequest", "MedicationStatement") or resource.get(
+            "medicationCodeableConcept"
+        ):
+            return resource
+        target = self.references.resolve(resource.get("medicationReference"))
+        if target is None or target[0] != "Medication":
+            return resource
+        code = self.medication_codes.get(target[1])
+        if code is None:
+            raw = (
+                SourceRecord.objects.filter(source=self.source, resource_type="Medication", resource_id=target[1])
+                .values_list("raw", flat=True)
+                .first()
+            )
+            code = raw.get("code") if isinstance(raw, dict) else None
+        return {**resource, "medicationCodeableConcept": code} if isinstance(code, dict) else resource
 
     def resolve_id(self, reference: Any) -> str | None:
         target = self.references.resolve(reference)
@@ -171,12 +293,17 @@ class Importer:
             if prepared.resource_type == "Patient":
                 prepared.projection = matching.Demographics.of(resource)
             elif prepared.resource_type not in RAW_ONLY:
-                prepared.projection = project(resource)
+                prepared.projection = project(self.readable(resource))
         except ProjectionError as error:
             return Problem(prepared.entry.location, str(error), prepared.resource_type, prepared.source_id)
         except Exception as error:  # noqa: BLE001 - any resource the reader trips on is reported, never fatal
-            log.warning("resource unreadable", extra={"run_id": self.run.pk, "error": type(error).__name__})
-            message = f"The resource could not be read ({type(error).__name__}: {error})."
+            # Staff read what is wrong with the resource; the exception (which may quote values) stays in the log.
+            log.warning(
+                "resource unreadable",
+                extra={"run_id": self.run.pk, "location": prepared.entry.location, "error": type(error).__name__},
+                exc_info=True,
+            )
+            message = UNREADABLE_RESOURCE
             return Problem(prepared.entry.location, message, prepared.resource_type, prepared.source_id)
         return None
 
@@ -228,9 +355,13 @@ class Importer:
                 for prepared in batch:
                     self.write_safely([prepared])
                 return
-            log.warning("resource not stored", extra={"run_id": self.run.pk, "error": type(error).__name__})
             (prepared,) = batch
-            message = f"The resource could not be stored ({type(error).__name__}: {str(error)[:300]})."
+            log.warning(
+                "resource not stored",
+                extra={"run_id": self.run.pk, "location": prepared.entry.location, **database_detail(error)},
+                exc_info=True,
+            )
+            message = unstorable_message(error)
             self.tally.problem(
                 self.run, Problem(prepared.entry.location, message, prepared.resource_type, prepared.source_id)
             )
@@ -257,6 +388,10 @@ class Importer:
                 if problem is not None:
                     self.tally.problem(self.run, problem)
                     continue
+                for note in getattr(prepared.projection, "notes", ()):
+                    self.tally.note(
+                        self.run, Problem(prepared.entry.location, note, prepared.resource_type, prepared.source_id)
+                    )
                 fresh.append((row, prepared))
             for _row, prepared in fresh:
                 if prepared.resource_type == "Patient":
@@ -380,6 +515,7 @@ class Importer:
                 data=document.data,
                 size=len(document.data),
                 sha256=document.sha256,
+                url=document.url,
             )
             for item, prepared in pairs
             for document in prepared.projection.attachments
@@ -416,7 +552,7 @@ class Importer:
         patients = []
         for entry in read():
             if isinstance(entry, Entry):
-                self.references.learn(entry.resource, entry.full_url)
+                self.learn(entry.resource, entry.full_url)
                 if entry.resource.get("resourceType") == "Patient":
                     patients.append(entry)
 
@@ -432,7 +568,7 @@ class Importer:
         batch: list[Prepared] = []
         for entry in entries:
             if isinstance(entry, Entry) and learn:
-                self.references.learn(entry.resource, entry.full_url)
+                self.learn(entry.resource, entry.full_url)
             prepared = self.prepare(entry) if isinstance(entry, Entry) else entry
             if isinstance(prepared, Problem):
                 self.tally.problem(self.run, prepared)

@@ -6,11 +6,12 @@ above it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from portal.templatetags.portal_tags import status_label
 from records.models import RecordItem
@@ -85,3 +86,66 @@ MORE_STATUS_LABELS = {
 def record_status(status: str) -> str:
     """A record line's status in plain words, in the page's language."""
     return str(MORE_STATUS_LABELS.get(status) or status_label(status))
+
+
+# The kind of visit (FHIR R4 Encounter.class, v3 ActCode), in plain words.
+VISIT_KINDS = {
+    "AMB": gettext_lazy("Office visit"),
+    "IMP": gettext_lazy("Hospital stay"),
+    "ACUTE": gettext_lazy("Hospital stay"),
+    "NONAC": gettext_lazy("Hospital stay"),
+    "OBSENC": gettext_lazy("Hospital observation stay"),
+    "EMER": gettext_lazy("Emergency visit"),
+    "VR": gettext_lazy("Video or phone visit"),
+    "HH": gettext_lazy("Home visit"),
+    "FLD": gettext_lazy("Visit away from the clinic"),
+    "SS": gettext_lazy("Same-day surgery"),
+    "PRENC": gettext_lazy("Planned visit"),
+}
+# What the visit was for, for the kinds sources send most (SNOMED CT codes Synthea and US Core use).
+VISIT_TYPES = {
+    "185347001": gettext_lazy("Visit about a health problem"),
+    "185349003": gettext_lazy("Check-up"),
+    "185345009": gettext_lazy("Visit about a symptom"),
+    "162673000": gettext_lazy("General check-up"),
+    "410620009": gettext_lazy("Well-child check-up"),
+    "50849002": gettext_lazy("Emergency room visit"),
+    "183452005": gettext_lazy("Emergency hospital stay"),
+    "698314001": gettext_lazy("Visit to talk about treatment"),
+    "185389009": gettext_lazy("Follow-up visit"),
+    "390906007": gettext_lazy("Follow-up visit"),
+    "439740005": gettext_lazy("Follow-up after an operation"),
+    "424441002": gettext_lazy("First pregnancy check-up"),
+    "424619006": gettext_lazy("Pregnancy check-up"),
+    "169762003": gettext_lazy("Check-up after giving birth"),
+}
+# SNOMED CT's semantic tag at the end of a name ("Encounter for problem (procedure)"): not for patients.
+_SEMANTIC_TAG = re.compile(r"\s*\((procedure|finding|disorder|situation|qualifier value|regime/therapy|event)\)$")
+
+
+@register.filter
+def visit_name(item: Any) -> str:
+    """What a visit was, in plain words: a known kind by its code, else the source's name without
+    SNOMED's tag ("Encounter for problem (procedure)" reads "Visit for problem")."""
+    known = VISIT_TYPES.get(getattr(item, "code", "") or "")
+    if known is not None:
+        return str(known)
+    name = _SEMANTIC_TAG.sub("", str(getattr(item, "display", ""))).strip()
+    if name.lower() in ("", "unknown"):  # US Core's "Unknown (qualifier value)": say what kind it was
+        return visit_kind(getattr(item, "category", "")) or gettext("Visit")
+    if name.lower().startswith("encounter for "):
+        name = gettext("Visit for %(what)s") % {"what": name[len("encounter for ") :]}
+    return name
+
+
+@register.filter
+def visit_kind(category: str) -> str:
+    """The kind of visit (office, hospital stay, emergency...), or "" when the source did not say."""
+    kind = VISIT_KINDS.get((category or "").upper())
+    return str(kind) if kind is not None else ""
+
+
+@register.filter
+def plain_term(name: str) -> str:
+    """A coded name without SNOMED CT's semantic tag: "No (qualifier value)" reads "No"."""
+    return _SEMANTIC_TAG.sub("", str(name or "")) or str(name or "")

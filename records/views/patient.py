@@ -49,7 +49,11 @@ LIST_PAGES = {
         gettext_lazy("Procedures"),
         gettext_lazy("Tests, treatments and operations that were done."),
     ),
-    "documents": (Kind.DOCUMENT, gettext_lazy("Documents"), gettext_lazy("Visit notes and discharge summaries.")),
+    "documents": (
+        Kind.DOCUMENT,
+        gettext_lazy("Documents"),
+        gettext_lazy("Visit notes, reports, pictures and other papers your care teams sent."),
+    ),
     "care-plans": (
         Kind.CARE_PLAN,
         gettext_lazy("Care plans"),

@@ -42,11 +42,23 @@ def attachment(request: HttpRequest, access: Access, item_id: int, attachment_id
         item_id=item_id,
         attachment_id=attachment_id,
     )
-    if document is None:
+    if document is None or not document.size:  # a file the source keeps (only its address) is not here
         raise Http404
-    # Served with the type its bytes show (sniffed at import), always as a download: a source's
-    # file never renders inside the portal's pages.
+    # Served with the type its bytes show (sniffed at import: a PDF is one only if it starts as one).
+    # A PDF or a picture opens in the browser's own viewer, in a sandbox where nothing of it runs as
+    # the portal; anything else downloads, so a source's file never renders as one of our pages.
     response = HttpResponse(bytes(document.data), content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.filename)
+    response["Content-Disposition"] = str(
+        content_disposition_header(as_attachment=not document.opens_in_browser, filename=document.filename)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    if document.opens_in_browser:
+        # Nothing runs as the portal: a picture is sandboxed; a PDF only gets the browser's viewer
+        # (a sandbox would refuse it one), with no script or request of the portal's origin.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
+            if document.content_type == "application/pdf"
+            else "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+        )
     return response
