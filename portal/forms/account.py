@@ -45,5 +45,26 @@ class PreferencesForm(PortalForm):
         return data
 
 
+class BriefingNoticesForm(PortalForm):
+    """A caregiver's notices, per person they help whose record they may read."""
+
+    notify = forms.TypedMultipleChoiceField(
+        label=_("Tell me when their briefing has something new"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "At most once a day for each person, by the ways chosen above. "
+            "It never says what is new, nor whose briefing it is: you see that after signing in."
+        ),
+    )
+
+    def __init__(self, *args: Any, grants: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["notify"].choices = [(grant.pk, grant.patient.display_name) for grant in grants]  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial["notify"] = [grant.pk for grant in grants if grant.notify_briefing]
+
+
 class ActivationCodeForm(PortalForm):
     code = forms.CharField(label=_("Activation code"), max_length=64)
