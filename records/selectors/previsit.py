@@ -26,7 +26,7 @@ FLAGS = {
 
 @dataclass(frozen=True)
 class ResultDetail:
-    range: str  # "3.5-5.1 mmol/L", "<5.7 %", the source's own text, or ""
+    range: str  # "3.5–5.1 mmol/L", "≤ 5.6 %", the source's own text, or ""
     flag: str  # a key of FLAGS' values (high, low, critical_high, ...) or ""
 
 
@@ -38,11 +38,11 @@ def range_text(item: RecordItem) -> str:
     """The reference range as the source gave it: its numbers with the unit, else its text."""
     low, high, unit = item.reference_low, item.reference_high, item.unit
     if low is not None and high is not None:
-        text = f"{_number(low)}-{_number(high)}"
+        text = f"{_number(low)}–{_number(high)}"
     elif high is not None:
-        text = f"<={_number(high)}"
+        text = f"≤ {_number(high)}"
     elif low is not None:
-        text = f">={_number(low)}"
+        text = f"≥ {_number(low)}"
     else:
         return item.reference_text
     return f"{text} {unit}".strip()

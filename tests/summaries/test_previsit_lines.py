@@ -20,6 +20,7 @@ from django.utils import timezone
 from portal import dates
 from portal.factories import OrganizationFactory, PatientFactory, StaffMemberFactory
 from portal.models import StaffRole
+from portal.templatetags.portal_tags import ago
 from records.factories import RecordItemFactory
 from records.models import RecordItem
 from refills.services.requests import request_submit
@@ -110,12 +111,13 @@ def test_what_changed_reads_as_a_clinician_needs_it(clock: Any) -> None:
     lines = _items(_section(body, "previsit-changed"))
 
     def on(record: RecordItem, moment: Any = None) -> str:
-        return dates.format_date(timezone.localtime(moment or record.effective_at))
+        moment = moment or record.effective_at
+        return f"{dates.format_date(timezone.localtime(moment))} · {ago(moment)}".replace("\xa0", " ")
 
     assert lines == [
         f"Potassium: 6.9 mmol/L, critically high From {lakeside.name} · {on(potassium)}",
-        f"Hemoglobin A1c: 8.4 %, high (reference range <=5.6 %) From {lakeside.name} · {on(a1c)}",
-        f"Sodium: 140 mmol/L (reference range 135-145 mmol/L) From St Mary's Hospital · {on(sodium)}",
+        f"Hemoglobin A1c: 8.4 %, high (reference range ≤ 5.6 %) From {lakeside.name} · {on(a1c)}",
+        f"Sodium: 140 mmol/L (reference range 135–145 mmol/L) From St Mary's Hospital · {on(sodium)}",
         f"HDL: 55 mg/dL From {lakeside.name} · {on(hdl)}",
         f"Medicine started: Metformin 500 mg From {lakeside.name} · {on(started)}",
         f"Medicine stopped: Glipizide 5 mg From St Mary's Hospital · {on(stopped, stopped.ended_at)}",
