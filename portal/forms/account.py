@@ -38,6 +38,13 @@ class PreferencesForm(PortalForm):
         help_text=_("Texts say only that something is waiting, never health details."),
     )
 
+    def __init__(self, *args: Any, own_briefing: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not own_briefing:
+            # A caregiver who is not a patient here has no briefing of their own: their notices
+            # are chosen per person they help (BriefingNoticesForm).
+            del self.fields["notify_briefing"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("notify_by_sms") and not (data.get("phone") or "").strip():

@@ -29,7 +29,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "phone": user.phone,  # type: ignore[union-attr]
         "notify_briefing": user.notify_briefing,  # type: ignore[union-attr]
     }
-    form = PreferencesForm(request.POST or None, initial=initial)
+    form = PreferencesForm(request.POST or None, initial=initial, own_briefing=hasattr(user, "patient"))
     if request.method == "POST" and form.is_valid():
         try:
             accounts.account_update_preferences(user=user, **form.cleaned_data)  # type: ignore[arg-type]

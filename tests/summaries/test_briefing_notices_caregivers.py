@@ -212,6 +212,7 @@ def test_the_account_page_offers_the_choice_per_person_with_the_records_scope(cl
     saved = client.post("/account/helping/", {"notify": [reads.pk]})
 
     assert 'name="notify"' in page and f'value="{reads.pk}"' in page
+    assert 'name="notify_briefing"' not in page  # no briefing of their own to be told about
     assert f'value="{books.pk}"' not in page
     assert (refused["Location"], refused_on) == ("/account/", 0)
     assert saved["Location"] == "/account/"
