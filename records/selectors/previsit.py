@@ -10,24 +10,17 @@ from decimal import Decimal
 from uuid import UUID
 
 from records.models import RecordItem
+from records.selectors.briefing import is_out_of_range
 
-# FHIR v3 ObservationInterpretation codes, as the words of the clinician's flag.
-FLAGS = {
-    "H": "high",
-    "HU": "high",
-    "L": "low",
-    "LU": "low",
-    "HH": "critical_high",
-    "LL": "critical_low",
-    "A": "abnormal",
-    "AA": "critical",
-}
+# FHIR v3 ObservationInterpretation codes a clinician reads as critical; any other flag is the
+# patient's briefing's own (high, low, abnormal).
+CRITICAL = {"HH": "critical_high", "LL": "critical_low", "AA": "critical"}
 
 
 @dataclass(frozen=True)
 class ResultDetail:
     range: str  # "3.5–5.1 mmol/L", "≤ 5.6 %", the source's own text, or ""
-    flag: str  # a key of FLAGS' values (high, low, critical_high, ...) or ""
+    flag: str  # high, low, abnormal, critical_high, critical_low, critical or ""
 
 
 def _number(value: Decimal) -> str:
@@ -49,16 +42,9 @@ def range_text(item: RecordItem) -> str:
 
 
 def flag(item: RecordItem) -> str:
-    """The source's interpretation, else the value against the range (high or low)."""
-    code = (item.interpretation or "").upper()
-    if code in FLAGS:
-        return FLAGS[code]
-    if item.value_number is not None:
-        if item.reference_high is not None and item.value_number > item.reference_high:
-            return "high"
-        if item.reference_low is not None and item.value_number < item.reference_low:
-            return "low"
-    return ""
+    """critical_high, critical_low or critical from the source's interpretation; else high, low,
+    abnormal or "" as the patient's briefing judges it (its interpretation, else the range)."""
+    return CRITICAL.get((item.interpretation or "").upper()) or is_out_of_range(item)
 
 
 def result_details(patient_id: UUID | str, *, since: datetime) -> dict[int, ResultDetail]:

@@ -177,34 +177,38 @@ def _tell(kind: str, key: str, *, user: Any, patient: Patient, now: datetime) ->
     )
 
 
-def words(notice: Notice) -> outbox.Words:
-    """That something is new, and the link; never what."""
-    link = links.absolute(notice.link)
+def _said(link: str, *, subject: str, opening: str, sms: str) -> outbox.Words:
     body = "\n\n".join(
         [
-            _("There is something new in your briefing on the patient portal."),
+            opening,
             _("Sign in to read it:"),
             link,
             _("You asked for this notice. You can turn it off in your account's preferences."),
         ]
     )
-    sms = _("Something new is in your patient portal briefing: %(link)s") % {"link": link}
-    return outbox.Words(_("Something new is in your briefing"), body, sms)
+    return outbox.Words(subject, body, sms)
+
+
+def words(notice: Notice) -> outbox.Words:
+    """That something is new, and the link; never what."""
+    link = links.absolute(notice.link)
+    return _said(
+        link,
+        subject=_("Something new is in your briefing"),
+        opening=_("There is something new in your briefing on the patient portal."),
+        sms=_("Something new is in your patient portal briefing: %(link)s") % {"link": link},
+    )
 
 
 def caregiver_words(notice: Notice) -> outbox.Words:
     """That something is new for someone they help, and the link; never what, nor whose."""
     link = links.absolute(notice.link)
-    body = "\n\n".join(
-        [
-            _("There is something new in the briefing of someone you help, on the patient portal."),
-            _("Sign in to read it:"),
-            link,
-            _("You asked for this notice. You can turn it off in your account's preferences."),
-        ]
+    return _said(
+        link,
+        subject=_("Something new for someone you help"),
+        opening=_("There is something new in the briefing of someone you help, on the patient portal."),
+        sms=_("Something new is in the briefing of someone you help on the patient portal: %(link)s") % {"link": link},
     )
-    sms = _("Something new is in the briefing of someone you help on the patient portal: %(link)s") % {"link": link}
-    return outbox.Words(_("Something new for someone you help"), body, sms)
 
 
 def register_kind() -> None:

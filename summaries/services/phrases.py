@@ -93,7 +93,7 @@ FOR_CLINICIAN: dict[str, Promise] = {
     "result_flagged": _("%(name)s: %(value)s, %(flag)s"),
     "result_flagged_ranged": _("%(name)s: %(value)s, %(flag)s (reference range %(range)s)"),
 }
-# A result's flag for a clinician (records/selectors/previsit.py FLAGS).
+# A result's flag for a clinician (records/selectors/previsit.py ResultDetail.flag).
 FLAGS: dict[str, Promise] = {
     "high": pgettext_lazy("result flag", "high"),
     "low": pgettext_lazy("result flag", "low"),
