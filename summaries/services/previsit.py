@@ -174,14 +174,16 @@ def _threads(patient_id: PatientId) -> list[dict[str, Any]]:
 
 def _with_result_details(patient_id: PatientId, lines: list[dict[str, Any]], since: datetime) -> list[dict[str, Any]]:
     """A clinician reads a result with its reference range and flag (the patient's line has the
-    value and unit, and a plain-language meaning instead): added to each result line's params."""
+    value and unit, and a plain-language meaning instead): added to each result line's params;
+    critical values first."""
     results = [line for line in lines if line["kind"] == "result"]
     details = record_details.result_details(patient_id, since=since)
     for line in results:
         detail = details.get(line["source"]["id"])
         if detail is not None:
             line["params"] = {**line["params"], "range": detail.range, "flag": detail.flag}
-    return lines
+    # Critical values before every other line (the rest keep the briefing's order: out of range first).
+    return sorted(lines, key=lambda line: not str(line["params"].get("flag", "")).startswith("critical"))
 
 
 def compose(visit: Appointment, *, now: datetime) -> tuple[dict[str, Any], datetime]:

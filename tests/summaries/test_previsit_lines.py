@@ -85,7 +85,13 @@ def test_what_changed_reads_as_a_clinician_needs_it(clock: Any) -> None:
         interpretation="H",
     )
     potassium = item(
-        lakeside, 3, display="Potassium", code="2823-3", value_number=Decimal("6.9"), unit="mmol/L", interpretation="HH"
+        lakeside,
+        12,
+        display="Potassium",
+        code="2823-3",
+        value_number=Decimal("6.9"),
+        unit="mmol/L",
+        interpretation="HH",
     )
     hdl = item(lakeside, 4, display="HDL", code="2085-9", value_number=Decimal("55"), unit="mg/dL")
     started = item(
@@ -114,6 +120,7 @@ def test_what_changed_reads_as_a_clinician_needs_it(clock: Any) -> None:
         moment = moment or record.effective_at
         return f"{dates.format_date(timezone.localtime(moment))} · {ago(moment)}".replace("\xa0", " ")
 
+    # The critical value first, though older than the other out-of-range result.
     assert lines == [
         f"Potassium: 6.9 mmol/L, critically high From {lakeside.name} · {on(potassium)}",
         f"Hemoglobin A1c: 8.4 %, high (reference range ≤ 5.6 %) From {lakeside.name} · {on(a1c)}",
