@@ -18,12 +18,16 @@ from uuid import UUID
 @dataclass(frozen=True)
 class Source:
     """The row a line comes from and the patient page that shows it (a URL name under
-    /p/<patient_id>/, with its other keyword arguments)."""
+    /p/<patient_id>/, with its other keyword arguments); and, when the patient's page is not one
+    staff may open, the staff page that shows the same row (a URL name under /staff/ with its
+    keyword arguments): the clinician's pre-visit briefing links there."""
 
     model: str
     id: object
     url: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    staff_url: str = ""
+    staff_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ staff_urls: list[URLPattern | URLResolver] = [
 
 account_urls: list[URLPattern | URLResolver] = [
     path("", account.preferences, name="account"),
+    path("helping/", account.briefing_notices, name="account_briefing_notices"),
     path("security/", two_factor.security, name="security"),
     path("sessions/", account.sessions, name="sessions"),
     path("two-factor/setup/", two_factor.setup, name="two_factor_setup"),

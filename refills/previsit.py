@@ -42,7 +42,15 @@ def open_refill_requests(patient_id: UUID | str, *, now: datetime) -> list[Need]
                     "days": request.approved_days_supply or request.days_supply,
                     "pharmacy": request.pharmacy.name,
                 },
-                source=Source("refills.RefillRequest", request.pk, "refills_request", {"request_id": request.pk}),
+                source=Source(
+                    "refills.RefillRequest",
+                    request.pk,
+                    "refills_request",
+                    {"request_id": request.pk},
+                    # The clinician reads it where the refill is decided, not on the patient's page.
+                    staff_url="staff_refills_request",
+                    staff_kwargs={"request_id": request.pk},
+                ),
                 scope="refills",
                 organizations=(request.organization.name,),
                 on=request.created_at,

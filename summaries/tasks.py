@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from summaries.services import notices, previsit, refresh
@@ -38,6 +40,8 @@ def previsit_evening() -> int:
 
 
 @shared_task(name="summaries.briefing_notice", acks_late=True, time_limit=60, soft_time_limit=50)
-def briefing_notice(patient_id: str) -> int:
-    """Tell an opted-in patient their briefing has something new (at most once a day). Idempotent."""
-    return len(notices.notify_new_lines(patient_id))
+def briefing_notice(patient_id: str, found: list[list[Any]] | None = None) -> int:
+    """Tell an opted-in patient, and the caregivers who opted in and may see `found` (the new lines'
+    scope and confidential flag), that the briefing has something new (at most once a day each).
+    Idempotent."""
+    return len(notices.notify_new_lines(patient_id, found=found))

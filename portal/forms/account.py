@@ -38,11 +38,39 @@ class PreferencesForm(PortalForm):
         help_text=_("Texts say only that something is waiting, never health details."),
     )
 
+    def __init__(self, *args: Any, own_briefing: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not own_briefing:
+            # A caregiver who is not a patient here has no briefing of their own: their notices
+            # are chosen per person they help (BriefingNoticesForm).
+            del self.fields["notify_briefing"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("notify_by_sms") and not (data.get("phone") or "").strip():
             self.add_error("phone", _("Add a mobile number to get text messages."))
         return data
+
+
+class BriefingNoticesForm(PortalForm):
+    """A caregiver's notices, per person they help whose record they may read."""
+
+    notify = forms.TypedMultipleChoiceField(
+        label=_("Tell me when their briefing has something new"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "At most once a day for each person, by the ways chosen above. "
+            "It never says what is new, nor whose briefing it is: you see that after signing in."
+        ),
+    )
+
+    def __init__(self, *args: Any, grants: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["notify"].choices = [(grant.pk, grant.patient.display_name) for grant in grants]  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial["notify"] = [grant.pk for grant in grants if grant.notify_briefing]
 
 
 class ActivationCodeForm(PortalForm):

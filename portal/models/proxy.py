@@ -57,6 +57,9 @@ class ProxyGrant(models.Model):
     # Grants made while the patient was a minor end at 18 unless the patient renews them.
     made_on_minor = models.BooleanField(default=False)
     is_guardian = models.BooleanField(_("parent or legal guardian"), default=False)
+    # The caregiver's opt-in (theirs, per person they help) to a short notice when this patient's
+    # briefing has something new they may see (summaries/services/notices.py). A renewal starts off.
+    notify_briefing = models.BooleanField(_("tell me when their briefing has something new"), default=False)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     invited_at = models.DateTimeField(default=timezone.now)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import audit
-from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, years_ago
+from portal.access import ADULT_AT, MINOR_CONFIDENTIAL_FROM, Access, active_grants, years_ago
 from portal.models import AuditEvent, Patient, ProxyGrant, Scope, User
 from portal.services import notify
 from portal.services.errors import InvalidToken, InvalidTransition, ServiceError
@@ -163,6 +163,22 @@ def proxy_decline(*, token: str, user: User) -> ProxyGrant:
     grant.ended_by = user
     grant.save()
     return grant
+
+
+def briefing_notice_grants(user: User) -> list[ProxyGrant]:
+    """The caregiver's active grants that may carry the briefing notice (those with the records
+    scope: the briefing is the patient's record), each with its patient."""
+    return list(active_grants().filter(grantee=user, scopes__contains=[Scope.RECORDS]).select_related("patient"))
+
+
+@transaction.atomic
+def proxy_set_briefing_notices(*, user: User, grant_ids: set[int]) -> int:
+    """The caregiver's own choice, per person they help: a notice when that person's briefing has
+    something new (on for the grants in `grant_ids`, off for the others). Only their own active
+    grants with the records scope; any other id is ignored. Returns how many are on."""
+    grants = active_grants().filter(grantee=user, scopes__contains=[Scope.RECORDS])
+    grants.exclude(pk__in=grant_ids).update(notify_briefing=False)
+    return grants.filter(pk__in=grant_ids).update(notify_briefing=True)
 
 
 @transaction.atomic

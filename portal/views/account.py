@@ -11,10 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.forms.account import ActivationCodeForm, PreferencesForm
+from portal.forms.account import ActivationCodeForm, BriefingNoticesForm, PreferencesForm
 from portal.middleware import IdleTimeoutMiddleware, idle_timeout
+from portal.models import User
 from portal.selectors import account as account_selectors
-from portal.services import accounts, invitations
+from portal.services import accounts, invitations, proxies
 from portal.services.errors import InvalidToken, ServiceError
 
 
@@ -28,7 +29,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "phone": user.phone,  # type: ignore[union-attr]
         "notify_briefing": user.notify_briefing,  # type: ignore[union-attr]
     }
-    form = PreferencesForm(request.POST or None, initial=initial)
+    form = PreferencesForm(request.POST or None, initial=initial, own_briefing=hasattr(user, "patient"))
     if request.method == "POST" and form.is_valid():
         try:
             accounts.account_update_preferences(user=user, **form.cleaned_data)  # type: ignore[arg-type]
@@ -42,8 +43,32 @@ def preferences(request: HttpRequest) -> HttpResponse:
             if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 return redirect(back)
             return redirect("account")
-    context = {"form": form, "grants_held": account_selectors.grants_held_by(user)}  # type: ignore[arg-type]
+    context = {
+        "form": form,
+        "grants_held": account_selectors.grants_held_by(user),  # type: ignore[arg-type]
+        "notices_form": _notices_form(user),  # type: ignore[arg-type]
+    }
     return render(request, "portal/account.html", context, status=400 if form.errors else 200)
+
+
+def _notices_form(user: User, data: object = None) -> BriefingNoticesForm | None:
+    """The caregiver's briefing notices, one choice per person they help with the records scope;
+    None for anyone who helps no one that way."""
+    grants = proxies.briefing_notice_grants(user)
+    return BriefingNoticesForm(data, grants=grants) if grants else None
+
+
+@require_POST
+@login_required
+def briefing_notices(request: HttpRequest) -> HttpResponse:
+    """A caregiver turns the briefing notice on or off for each person they help."""
+    form = _notices_form(request.user, request.POST)  # type: ignore[arg-type]
+    if form is None or not form.is_valid():
+        messages.error(request, _("Those choices could not be saved. Please try again."))
+        return redirect("account")
+    proxies.proxy_set_briefing_notices(user=request.user, grant_ids=set(form.cleaned_data["notify"]))  # type: ignore[arg-type]
+    messages.success(request, _("Your notice choices are saved."))
+    return redirect("account")
 
 
 @require_POST

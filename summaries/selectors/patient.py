@@ -40,6 +40,11 @@ class ShownLine:
     check_in_label: str = ""
 
     @property
+    def when_past(self) -> bool:
+        """Whether the line has a moment to say "how long ago" of (a date-time; a plain date has none)."""
+        return isinstance(self.when, datetime)
+
+    @property
     def sources_text(self) -> str:
         """ "Lakeside and St Mary's" / "Lakeside y St Mary's"."""
         return str(get_text_list(self.organizations, gettext("and")))

@@ -25,8 +25,13 @@ from scheduling.selectors import briefing as scheduling_inputs
 from summaries.models import PrevisitBriefing
 from summaries.selectors.patient import ShownLine, shown
 from summaries.services.lines import Line
-from summaries.services.phrases import PHRASES
+from summaries.services.phrases import PHRASES, say_result_to_clinician
 
+# The staff page of a row by its model (URL name, its argument), for the lines this app builds
+# itself; another app's lines name their staff page (portal/briefing_needs.py Source.staff_url).
+STAFF_PAGES = {"messaging.Thread": ("staff_thread", "thread_id")}
+# The patient's record pages (URL names), which staff who may read the record open too.
+RECORD_PAGES = ("record_",)
 # Titles of the sections other apps add (portal/previsit_items.py), by section name.
 SECTION_TITLES = {"refills": lambda: gettext("Refill requests")}
 
@@ -196,12 +201,33 @@ def _gap(data: dict[str, Any], language: str, patient_id: object) -> ShownGap:
     )
 
 
+def staff_url(line: Line, patient_id: object, patient_url: str) -> str:
+    """Where a clinician opens a line's row: its staff page when the line names one (a refill
+    request's review), a conversation's staff thread; the record's own pages, which staff who may
+    read the record open as the patient does (`patient_url`); else the staff page of the patient."""
+    staff = line.source.get("staff")
+    if staff:
+        return reverse(staff["url"], kwargs=staff.get("kwargs", {}))
+    if line.source.get("model") in STAFF_PAGES:
+        name, argument = STAFF_PAGES[line.source["model"]]
+        return reverse(name, kwargs={argument: line.source["id"]})
+    if str(line.source.get("url", "")).startswith(RECORD_PAGES):
+        return patient_url
+    return reverse("staff_patient", kwargs={"patient_id": patient_id})
+
+
+def _for_clinician(line: Line, patient_id: object, language: str) -> ShownLine:
+    """A line in words for a clinician: without the plain-language meaning written for patients,
+    a result with its flag and reference range, each linked to the staff side of its row."""
+    said = shown(line, patient_id=patient_id, language=language, last_read=None)
+    text = say_result_to_clinician(line.params) if line.kind == "result" else None
+    return replace(said, meaning="", text=text or said.text, url=staff_url(line, patient_id, said.url))
+
+
 def _lines(data: list[dict[str, Any]], patient_id: object, language: str) -> list[ShownLine]:
-    """The lines in words; without the plain-language meaning written for patients (a clinician
-    reads the value and its direction)."""
     lines = [Line.from_json(entry) for entry in data]
     return [
-        replace(shown(line, patient_id=patient_id, language=language, last_read=None), meaning="")
+        _for_clinician(line, patient_id, language)
         for line in lines
         if line.key in PHRASES  # a section's phrases arrive with its app
     ]

@@ -24,7 +24,9 @@ class Line:
     kind: str
     key: str
     params: dict[str, Any]
-    source: dict[str, Any]  # model, id, url (a URL name under /p/<patient_id>/), kwargs
+    # model, id, url (a URL name under /p/<patient_id>/), kwargs; and "staff" ({url, kwargs}: the
+    # staff page of the row) where the patient's page is not one staff may open
+    source: dict[str, Any]
     scope: str
     organizations: list[str] = field(default_factory=list)
     date: str | None = None  # ISO date or date-time
@@ -49,6 +51,14 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _need_source(need: Need) -> dict[str, Any]:
+    """The need's source row and patient page, and its staff page when it has one."""
+    found = source(need.source.model, need.source.id, need.source.url, **need.source.kwargs)
+    if need.source.staff_url:
+        found["staff"] = {"url": need.source.staff_url, "kwargs": dict(need.source.staff_kwargs)}
+    return found
+
+
 def from_need(need: Need) -> Line:
     """A provider's need (portal/briefing_needs.py) as a line of "What needs you"."""
     return Line(
@@ -56,7 +66,7 @@ def from_need(need: Need) -> Line:
         kind=need.key,
         key=need.key,
         params=dict(need.params),
-        source=source(need.source.model, need.source.id, need.source.url, **need.source.kwargs),
+        source=_need_source(need),
         scope=need.scope,
         organizations=list(need.organizations),
         date=iso(need.on),

@@ -86,6 +86,23 @@ FOR_CAREGIVER: dict[str, Promise] = {
     "request_open_pool": _("%(patient)s's message “%(subject)s”: the care team answers by %(due)s"),
 }
 
+# A clinician reads a result (the pre-visit briefing) with its flag and reference range; a line
+# with neither reads as the patient's "result" phrase.
+FOR_CLINICIAN: dict[str, Promise] = {
+    "result_ranged": _("%(name)s: %(value)s (reference range %(range)s)"),
+    "result_flagged": _("%(name)s: %(value)s, %(flag)s"),
+    "result_flagged_ranged": _("%(name)s: %(value)s, %(flag)s (reference range %(range)s)"),
+}
+# A result's flag for a clinician (records/selectors/previsit.py ResultDetail.flag).
+FLAGS: dict[str, Promise] = {
+    "high": pgettext_lazy("result flag", "high"),
+    "low": pgettext_lazy("result flag", "low"),
+    "critical_high": pgettext_lazy("result flag", "critically high"),
+    "critical_low": pgettext_lazy("result flag", "critically low"),
+    "abnormal": pgettext_lazy("result flag", "abnormal"),
+    "critical": pgettext_lazy("result flag", "critical"),
+}
+
 # Param values that are words of the portal's own, translated at reading time.
 DIRECTIONS: dict[str, Promise] = {
     "high": pgettext_lazy("result", "high"),
@@ -108,3 +125,21 @@ def say(key: str, params: Mapping[str, Any], *, patient: str = "") -> str:
     if "direction" in values:
         values["direction"] = str(DIRECTIONS.get(values["direction"], values["direction"]))
     return str(phrase % values)
+
+
+def say_result_to_clinician(params: Mapping[str, Any]) -> str | None:
+    """A result line's sentence for a clinician: value with unit, flag and reference range; None
+    for a line built without them (before the pre-visit briefing stored them)."""
+    if "flag" not in params and "range" not in params:
+        return None
+    flag, reference = params.get("flag", ""), params.get("range", "")
+    if flag and reference:
+        key = "result_flagged_ranged"
+    elif flag:
+        key = "result_flagged"
+    elif reference:
+        key = "result_ranged"
+    else:
+        return str(PHRASES["result"] % dict(params))
+    values = {"name": params["name"], "value": params["value"], "range": reference, "flag": str(FLAGS.get(flag, flag))}
+    return str(FOR_CLINICIAN[key] % values)

@@ -28,6 +28,7 @@ from portal import previsit_items
 from portal.models import Organization
 from portal.queue import queue_task
 from records.selectors import briefing as record_inputs
+from records.selectors import previsit as record_details
 from scheduling.models import Appointment
 from scheduling.selectors import briefing as scheduling_inputs
 from scheduling.services.checkin import opens_at
@@ -171,12 +172,28 @@ def _threads(patient_id: PatientId) -> list[dict[str, Any]]:
     ]
 
 
+def _with_result_details(patient_id: PatientId, lines: list[dict[str, Any]], since: datetime) -> list[dict[str, Any]]:
+    """A clinician reads a result with its reference range and flag (the patient's line has the
+    value and unit, and a plain-language meaning instead): added to each result line's params;
+    critical values first."""
+    results = [line for line in lines if line["kind"] == "result"]
+    details = record_details.result_details(patient_id, since=since)
+    for line in results:
+        detail = details.get(line["source"]["id"])
+        if detail is not None:
+            line["params"] = {**line["params"], "range": detail.range, "flag": detail.flag}
+    # Critical values before every other line (the rest keep the briefing's order: out of range first).
+    return sorted(lines, key=lambda line: not str(line["params"].get("flag", "")).startswith("critical"))
+
+
 def compose(visit: Appointment, *, now: datetime) -> tuple[dict[str, Any], datetime]:
     """The briefing's content for `visit` as of `now`, and where "what changed" begins."""
     patient_id = visit.patient_id
     since, last_here = window_start(visit, now=now)
     # Home readings have a trend of their own below; the record's changes are what is left.
-    changed = [line.as_json() for line in changed_lines(patient_id, since=since) if line.kind != "reading"]
+    changed = _with_result_details(
+        patient_id, [line.as_json() for line in changed_lines(patient_id, since=since) if line.kind != "reading"], since
+    )
     extra = {
         section: [from_need(need).as_json() for need in needs]
         for section, needs in previsit_items.items_for(patient_id, now=now).items()

@@ -103,8 +103,8 @@ def rebuild(patient_id: PatientId, *, now: datetime | None = None) -> str:
             # Fresh only if no change was counted while this build read its inputs.
             stored = Briefing.objects.filter(patient_id=patient_id, changes=seen).update(stale_since=None, **fields)
             # A first build is not news (it is everything); later, new lines may be worth a notice.
-            if built_before is not None and notices.has_news(before, fields["lines"]):  # type: ignore[arg-type]
-                notices.enqueue_after_commit(patient_id)
+            if built_before is not None:
+                notices.enqueue_if_news(patient_id, before=before, after=fields["lines"])  # type: ignore[arg-type]
             if stored:
                 return Outcome.BUILT
             # The inputs moved meanwhile: keep what was built (better than older lines), stay

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from portal.access import Action, patients_for
 from summaries.services import notices
 
 # The session key the home page reads (once) to record an opening as via=notice.
@@ -21,6 +22,9 @@ def notice_link(request: HttpRequest, token: str) -> HttpResponse:
     if target is None:
         raise Http404
     if target.user_id != request.user.pk:
+        return redirect("home")
+    if not patients_for(request.user, Action.PROFILE).filter(pk=target.patient_id).exists():
+        # A caregiver whose access ended since: their own home, not a 404.
         return redirect("home")
     if not target.expired:
         request.session[VIA_NOTICE] = target.patient_id

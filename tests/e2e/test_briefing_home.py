@@ -122,3 +122,13 @@ def test_a_caregivers_briefing_names_the_patient_and_is_axe_clean(new_context, l
     expect(page.locator("#briefing")).to_contain_text("2 answers are waiting for Rosa in Messages")
     expect(page.locator("#welcome-title")).to_have_count(0)
     _axe_clean(page, "briefing-home-caregiver")
+
+    # Their own notice for Rosa's briefing, chosen on their account page, and saved.
+    page.goto("/account/")
+    choice = page.get_by_role("checkbox", name="Rosa Delgado")
+    expect(choice).not_to_be_checked()
+    _axe_clean(page, "briefing-notice-caregiver-account")
+    choice.check()
+    page.get_by_role("button", name="Save notice choices").click()
+    expect(page.get_by_text("Your notice choices are saved.")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Rosa Delgado")).to_be_checked()

@@ -109,7 +109,7 @@ def test_a_clinician_opens_tomorrows_previsit_briefing_from_the_schedule(
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Pre-visit briefing: {clinic.patient.display_name}")
     expect(page.get_by_role("region", name="Reason for the visit")).to_contain_text("Follow-up visit")
     expect(page.get_by_role("region", name="What changed since the last visit here")).to_contain_text(
-        "Hemoglobin A1c/Hemoglobin.total in Blood: 8.4 %, high"
+        "Hemoglobin A1c/Hemoglobin.total in Blood: 8.4 %, high (reference range ≤ 5.6 %)"
     )
     answers = page.get_by_role("region", name="Check-in answers")
     expect(answers).to_contain_text("score 8 of 27 (Mild)")
