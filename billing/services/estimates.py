@@ -396,7 +396,9 @@ def estimate_request(
     if account.coverage != coverage:
         account.coverage = coverage
         account.save(update_fields=["coverage"])
-        audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=account)
+        audit.record_access(
+            access, actor=actor, action=AuditEvent.Action.UPDATE, object_type="billing.Coverage", object_id=account.pk
+        )
     due = _promise(
         patient=patient,
         organization=item.organization,

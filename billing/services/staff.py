@@ -49,7 +49,9 @@ def adjustment_post(
         actor=actor,
     )
     if created:
-        audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=entry)
+        audit.record_access(
+            access, actor=actor, action=AuditEvent.Action.CREATE, object_type="billing.Adjustment", object_id=entry.pk
+        )
     return entry
 
 
@@ -90,5 +92,7 @@ def payment_refund(
         reason=reason,
         actor=actor,
     )
-    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=entry)
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.CREATE, object_type="billing.Refund", object_id=entry.pk
+    )
     return entry
