@@ -81,6 +81,7 @@ class BillingAccountSerializer(serializers.ModelSerializer[Account]):
             "active_plan",
             "coverage",
             "coverage_label",
+            "insurer_name",
             "paperless",
             "allows_prepayment",
         )

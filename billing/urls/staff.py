@@ -12,4 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("patients/<uuid:patient_id>/", staff.patient, name="billing_staff_patient"),
     path("patients/<uuid:patient_id>/accounts/<int:account_id>/adjust/", staff.adjust, name="billing_staff_adjust"),
     path("patients/<uuid:patient_id>/payments/<int:payment_id>/refund/", staff.refund, name="billing_staff_refund"),
+    path(
+        "patients/<uuid:patient_id>/accounts/<int:account_id>/coverage/", staff.coverage, name="billing_staff_coverage"
+    ),
 ]

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing.forms.staff import AdjustmentForm, RefundForm
+from billing.forms.staff import AdjustmentForm, CoverageForm, RefundForm
 from billing.selectors import staff as selectors
 from billing.services import payments, staff
 from portal.access import Access, Action
@@ -52,9 +52,27 @@ def _patient_page(
     *,
     adjust: AdjustmentForm | None = None,
     refund: RefundForm | None = None,
+    coverage: tuple[int, CoverageForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     accounts = selectors.patient_accounts(access=access, actor=_actor(request))
+    # Each account's coverage form holds what is on file; the one just refused keeps its errors.
+    coverage_forms = {
+        account.pk: CoverageForm(
+            prefix=f"coverage-{account.pk}",
+            initial={
+                "coverage": account.coverage,
+                "insurer_name": account.insurer_name,
+                "member_id": account.insurance_member_id,
+                "group_number": account.insurance_group,
+            },
+        )
+        for account in accounts
+    }
+    if coverage is not None:
+        coverage_forms[coverage[0]] = coverage[1]
+    for account in accounts:
+        account.coverage_form = coverage_forms[account.pk]  # type: ignore[attr-defined]
     context = {
         "access": access,
         "accounts": accounts,
@@ -117,6 +135,33 @@ def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpRespons
             messages.success(request, _("The refund is on its way to the card."))
             return redirect("billing_staff_patient", patient_id=access.patient.pk)
     return _patient_page(request, access, refund=form, status=400)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def coverage(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
+    """The patient's coverage and insurance on file for one of the organization's accounts."""
+    form = CoverageForm(request.POST, prefix=f"coverage-{account_id}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff.coverage_set(
+                access=access,
+                actor=_actor(request),
+                account_id=account_id,
+                coverage=data["coverage"],
+                insurer_name=data["insurer_name"],
+                member_id=data["member_id"],
+                group_number=data["group_number"],
+            )
+        except ServiceError as error:
+            if error.field not in form.fields:
+                return _refused(request, access, error)
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("The coverage on file is saved."))
+            return redirect("billing_staff_patient", patient_id=access.patient.pk)
+    return _patient_page(request, access, coverage=(account_id, form), status=400)
 
 
 def _refused(request: HttpRequest, access: Access, error: ServiceError) -> HttpResponse:
