@@ -34,13 +34,15 @@ from billing.api.serializers import (
     BillingStatementSerializer,
 )
 from billing.gateway import CardToken
+from billing.models import Account
 from billing.selectors import api as selectors
 from billing.selectors import patient as patient_selectors
 from billing.selectors import patient_estimates
 from billing.services import estimates, payments, plans
-from portal.access import Action
+from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.api.permissions import patient_side_access
+from portal.models import User
 from portal.services.errors import ServiceError
 
 # How a service's field names read in this API's bodies.
@@ -76,9 +78,20 @@ def _refused(error: ServiceError, fields: dict[str, str]) -> Response:
     return Response({field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def _page(view: APIView, request: Request, rows: Any) -> tuple[PortalPagination, list[Any]]:
+def _listing(view: APIView, request: Request, access: Access, actor: User, rows: Any, shape: type) -> Response:
+    """One page of `rows`, each row sent audited."""
     paginator = PortalPagination()
-    return paginator, list(paginator.paginate_queryset(rows, request, view) or [])
+    page: list[Any] = list(paginator.paginate_queryset(rows, request, view) or [])
+    selectors.audited(access=access, actor=actor, rows=page)
+    return paginator.get_paginated_response(shape(page, many=True).data)
+
+
+def _account(access: Access, account_id: int) -> Account | Response:
+    """One of the patient's accounts named in the body, or the 400 that says it is not."""
+    account = selectors.account_of(access=access, account_id=account_id)
+    if account is None:
+        return Response({"account": [_("Choose one of your accounts.")]}, status=status.HTTP_400_BAD_REQUEST)
+    return account
 
 
 class AccountsView(APIView):
@@ -100,9 +113,7 @@ class StatementsView(APIView):
     def get(self, request: Request, patient_id: Any) -> Response:
         """The patient's statements, newest first (paginated)."""
         access, actor = patient_side_access(request, patient_id, Action.BILLING)
-        paginator, page = _page(self, request, selectors.statements(access=access))
-        selectors.audited(access=access, actor=actor, rows=page)
-        return paginator.get_paginated_response(BillingStatementSerializer(page, many=True).data)
+        return _listing(self, request, access, actor, selectors.statements(access=access), BillingStatementSerializer)
 
 
 class StatementView(APIView):
@@ -126,9 +137,7 @@ class PaymentsView(APIView):
     def get(self, request: Request, patient_id: Any) -> Response:
         """The patient's payments, newest first (paginated), plan instalments among them."""
         access, actor = patient_side_access(request, patient_id, Action.BILLING)
-        paginator, page = _page(self, request, selectors.payments(access=access))
-        selectors.audited(access=access, actor=actor, rows=page)
-        return paginator.get_paginated_response(BillingPaymentSerializer(page, many=True).data)
+        return _listing(self, request, access, actor, selectors.payments(access=access), BillingPaymentSerializer)
 
     @extend_schema(
         request=BillingPaymentCreateSerializer,
@@ -151,9 +160,9 @@ class PaymentsView(APIView):
         payload = BillingPaymentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        account = selectors.account_of(access=access, account_id=data["account"])
-        if account is None:
-            return Response({"account": [_("Choose one of your accounts.")]}, status=status.HTTP_400_BAD_REQUEST)
+        account = _account(access, data["account"])
+        if isinstance(account, Response):
+            return account
         again = selectors.payment_made_with(access=access, account_id=account.pk, idempotency_key=key)
         try:
             paid = payments.payment_submit(
@@ -195,9 +204,7 @@ class PlansView(APIView):
     def get(self, request: Request, patient_id: Any) -> Response:
         """The patient's payment plans, active and past, newest first, with their instalments."""
         access, actor = patient_side_access(request, patient_id, Action.BILLING)
-        paginator, page = _page(self, request, selectors.plans(access=access))
-        selectors.audited(access=access, actor=actor, rows=page)
-        return paginator.get_paginated_response(BillingPlanSerializer(page, many=True).data)
+        return _listing(self, request, access, actor, selectors.plans(access=access), BillingPlanSerializer)
 
     @extend_schema(request=BillingPlanCreateSerializer, responses={201: BillingPlanSerializer})
     def post(self, request: Request, patient_id: Any) -> Response:
@@ -207,9 +214,9 @@ class PlansView(APIView):
         payload = BillingPlanCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        account = selectors.account_of(access=access, account_id=data["account"])
-        if account is None:
-            return Response({"account": [_("Choose one of your accounts.")]}, status=status.HTTP_400_BAD_REQUEST)
+        account = _account(access, data["account"])
+        if isinstance(account, Response):
+            return account
         try:
             made = plans.plan_create(
                 access=access,
