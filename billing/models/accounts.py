@@ -51,11 +51,6 @@ class Account(models.Model):
                 name="billing_account_coverage_valid",
             ),
             models.UniqueConstraint(fields=["patient", "organization"], name="billing_account_unique_per_org"),
-            # "Insured, billing insurance" names the insurance it bills.
-            models.CheckConstraint(
-                condition=~models.Q(coverage="insured") | ~models.Q(insurer_name=""),
-                name="billing_account_insured_names_insurer",
-            ),
             models.CheckConstraint(
                 condition=models.Q(insurance_member_id="") | models.Q(insurance_member_id__regex=INSURANCE_ID),
                 name="billing_account_member_id_shape",

@@ -117,11 +117,11 @@ def test_another_organizations_account_is_refused() -> None:
         coverage_set(access=access, actor=clerk, account_id=elsewhere.pk, coverage="self_pay")
 
 
-def test_the_database_refuses_insured_without_an_insurer() -> None:
+def test_the_database_refuses_a_member_id_that_is_not_one() -> None:
     account = account_owing(5_000)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Account.objects.filter(pk=account.pk).update(coverage="insured")
+        Account.objects.filter(pk=account.pk).update(insurance_member_id="XK 100; DROP")
 
 
 def test_staff_set_it_on_the_patients_billing_page_and_the_patient_sees_it() -> None:
