@@ -69,8 +69,10 @@ def _patient_page(
         )
         for account in accounts
     }
+    refused_title = ""
     if coverage is not None:
         coverage_forms[coverage[0]] = coverage[1]
+        refused_title = _("Coverage not saved: check the form")
     for account in accounts:
         account.coverage_form = coverage_forms[account.pk]  # type: ignore[attr-defined]
     context = {
@@ -79,6 +81,7 @@ def _patient_page(
         "adjust_form": adjust or AdjustmentForm(initial={"idempotency_key": payments.new_key(), "direction": "credit"}),
         "refund_form": refund or RefundForm(initial={"idempotency_key": payments.new_key()}),
         "own_organization_id": access.staff_member().organization_id,
+        "refused_title": refused_title,
     }
     return render(request, "billing/staff/patient.html", context, status=status)
 
