@@ -179,6 +179,8 @@ class PaymentsView(APIView):
             return Response({"idempotency_key": [error.message]}, status=status.HTTP_409_CONFLICT)
         except ServiceError as error:
             return _refused(error, PAYMENT_FIELDS)
+        if again:  # the first request's write was audited; this one reads it back
+            selectors.audited(access=access, actor=actor, rows=[paid])
         return Response(
             BillingPaymentSerializer(paid).data, status=status.HTTP_200_OK if again else status.HTTP_201_CREATED
         )
@@ -289,6 +291,8 @@ class EstimatesView(APIView):
             idempotency_key=key,
         )
         answer = selectors.estimate_promise(access=access, due_id=due.pk)
+        if again:
+            selectors.audited(access=access, actor=actor, rows=[due])
         return Response(
             BillingEstimatePromiseSerializer(answer).data,
             status=status.HTTP_200_OK if again else status.HTTP_201_CREATED,

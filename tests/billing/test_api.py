@@ -126,6 +126,11 @@ def test_a_payment_with_a_key_is_made_once_and_a_retry_answers_200_with_it() -> 
     assert GatewayCharge.objects.count() == 1
     account.refresh_from_db()
     assert account.balance_cents == 10_050
+    # The payment made, then read back by the retry.
+    assert [e.action for e in AuditEvent.objects.filter(object_type="billing.Payment").order_by("pk")] == [
+        "create",
+        "view",
+    ]
 
 
 def test_a_reused_key_with_other_details_is_refused_409_and_charges_nothing_more() -> None:
