@@ -11,7 +11,7 @@ class BillingConfig(AppConfig):
         from billing.home_card import balance_card
         from billing.notifications import register_kinds
         from billing.selectors.briefing import balance_needs
-        from billing.services import estimates
+        from billing.services import charges, estimates
         from portal import briefing_inputs, briefing_needs, demo_builders, home_cards
         from portal.access import Action
 
@@ -21,5 +21,8 @@ class BillingConfig(AppConfig):
         # A visit booked is a change of the patient's inputs: an uninsured or self-pay patient's
         # priced visit gets its Good Faith Estimate (scheduling imports no billing).
         briefing_inputs.listen(estimates.patient_changed)
+        # An import announces its patients the same way: a claim or an explanation of benefit that
+        # came in builds the patient's charges right after the commit (records imports no billing).
+        briefing_inputs.listen(charges.patient_changed)
         # The demo's bills, after the records (10), the conversations (20) and the visits (30).
         demo_builders.register("billing", "billing.demo.build_demo_billing", order=40)

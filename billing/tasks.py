@@ -22,6 +22,14 @@ def sync_charges() -> dict[str, int]:
     return totals
 
 
+@shared_task(name="billing.charges_for_patient", acks_late=True, time_limit=300, soft_time_limit=270)
+def charges_for_patient(patient_id: str) -> dict[str, int]:
+    """A claim of this patient was just imported: build their charges now (idempotent: unchanged
+    claims are skipped by their hash; the 15-minute sweep catches anything missed)."""
+    result = charges_sync(patient_id=patient_id)
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+
 @shared_task(name="billing.sweep_instalments", acks_late=True, time_limit=600, soft_time_limit=540)
 def sweep_instalments() -> dict[str, int]:
     """Charge the payment plan instalments that are due (each once, by its own key: a rerun, a

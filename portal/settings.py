@@ -306,6 +306,15 @@ SPECTACULAR_SETTINGS = {
         "RefillKindEnum": "refills.models.RefillRequest.Kind",
         "RefillStatusEnum": "refills.models.RefillRequest.Status",
         "RefillEventKindEnum": "refills.models.RefillEvent.Kind",
+        # Billing's enums, named for billing (its "status", "reason" and "purpose" are its own).
+        "BillingPaymentStatusEnum": "billing.models.Payment.Status",
+        "BillingPaymentPurposeEnum": "billing.models.Payment.Purpose",
+        "BillingPayableEnum": "billing.api.serializers.PAYABLE",
+        "BillingPlanStatusEnum": "billing.models.PaymentPlan.Status",
+        "BillingInstalmentStatusEnum": "billing.models.Instalment.Status",
+        "BillingCoverageEnum": "billing.models.Account.Coverage",
+        "BillingEstimateCoverageEnum": "billing.api.serializers.ESTIMATE_COVERAGE",
+        "BillingEstimateReasonEnum": "billing.models.EstimateDue.Reason",
     },
 }
 

@@ -92,6 +92,7 @@ urlpatterns = [
     path("api/v1/", include("messaging.api.urls")),
     path("api/v1/", include("scheduling.api.urls")),
     path("api/v1/", include("refills.api.urls")),
+    path("api/v1/", include("billing.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -1,4 +1,5 @@
-"""Billing staff's forms: an adjustment and a refund, each with a reason and the form's key."""
+"""Billing staff's forms: an adjustment and a refund, each with a reason and the form's key; the
+patient's coverage and insurance on file."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from billing.models import Account
 from billing.money import AmountInvalid, parse_amount
 from portal.forms import PortalForm
 
@@ -47,3 +49,17 @@ class PlanCancelForm(PortalForm):
         max_length=300,
         help_text=_("Kept with the plan. For example: the patient asked by phone."),
     )
+
+
+class CoverageForm(PortalForm):
+    """The patient's coverage for this organization's care (the service validates the rest)."""
+
+    coverage = forms.ChoiceField(label=_("Coverage"), choices=Account.Coverage.choices, widget=forms.RadioSelect)
+    insurer_name = forms.CharField(
+        label=_("Insurance company"),
+        max_length=200,
+        required=False,
+        help_text=_("As on the card. Needed when the visit is billed to insurance."),
+    )
+    member_id = forms.CharField(label=_("Member ID"), max_length=40, required=False)
+    group_number = forms.CharField(label=_("Group number"), max_length=40, required=False)

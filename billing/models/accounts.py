@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# A member ID or group number as printed on an insurance card: letters, digits, dashes.
+INSURANCE_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 
 
 class Account(models.Model):
@@ -30,6 +34,14 @@ class Account(models.Model):
     paperless_changed_at = models.DateTimeField(null=True, blank=True)
     # What the patient (or staff) said about insurance for this organization's care.
     coverage = models.CharField(max_length=12, choices=Coverage.choices, default=Coverage.UNKNOWN)
+    # The insurance on file, as billing staff entered it from the card (claims name their insurer too).
+    insurer_name = models.CharField(_("insurance company"), max_length=200, blank=True)
+    insurance_member_id = models.CharField(_("member ID"), max_length=40, blank=True)
+    insurance_group = models.CharField(_("group number"), max_length=40, blank=True)
+    coverage_changed_at = models.DateTimeField(null=True, blank=True)
+    coverage_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -39,6 +51,14 @@ class Account(models.Model):
                 name="billing_account_coverage_valid",
             ),
             models.UniqueConstraint(fields=["patient", "organization"], name="billing_account_unique_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(insurance_member_id="") | models.Q(insurance_member_id__regex=INSURANCE_ID),
+                name="billing_account_member_id_shape",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(insurance_group="") | models.Q(insurance_group__regex=INSURANCE_ID),
+                name="billing_account_group_shape",
+            ),
         ]
 
     def __str__(self) -> str:

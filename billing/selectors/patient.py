@@ -75,6 +75,9 @@ def billing_home(*, access: Access, actor: User | None) -> BillingHome:
                 payments=list(account.payments.all())[:10],
             )
         )
+        # The insurance billing staff put on file first, then the insurers the claims name.
+        if account.insurer_name and account.insurer_name not in insurers:
+            insurers.append(account.insurer_name)
         for charge in charges:
             if charge.insurer_name and charge.insurer_name not in insurers:
                 insurers.append(charge.insurer_name)

@@ -15,16 +15,20 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from billing.adjudication import ClaimReading, ClaimUnreadable, claim_of, read_claim
 from billing.models import Account, Charge, ChargeLine, LedgerEntry
 from billing.services.ledger import account_lock, entry_post
+from portal.queue import queue_task
 from records.fhir.projection import parse_when
 from records.selectors import claims as claims_selector
 
 logger = logging.getLogger(__name__)
+
+# The task that builds one patient's charges (billing.tasks.charges_for_patient).
+PATIENT_TASK = "billing.charges_for_patient"
 
 LINE_PARTS = (
     "submitted_cents",
@@ -176,6 +180,17 @@ def charges_sync(*, patient_id: UUID | str, now: datetime | None = None) -> Sync
                 result.updated += 1
             _post_lines(account, charge, _write_lines(charge, reading))
     return result
+
+
+def patient_changed(patient_id: UUID | str) -> None:
+    """After the commit of a change of a patient's inputs (records' importer announces each file's
+    patients through portal.briefing_inputs): when a claim or an explanation of benefit came in or
+    changed since billing last built a charge, hand a worker the patient, so charges are built
+    right after the import rather than at the next sweep. One query for the claims, one for the
+    charges; nothing queued for a reply or a booking."""
+    built = Charge.objects.filter(account__patient_id=patient_id).aggregate(latest=Max("updated_at"))["latest"]
+    if claims_selector.claims_changed_since(patient_id=patient_id, since=built):
+        queue_task(PATIENT_TASK, str(patient_id))
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import transaction
@@ -49,7 +49,10 @@ from portal.access import Access, Action
 from portal.models import AuditEvent, Organization, Patient, StaffMember, User
 from portal.queue import queue_task
 from portal.services.errors import ServiceError
-from scheduling.models import Appointment
+from scheduling.selectors import bookings
+
+if TYPE_CHECKING:
+    from scheduling.models import Appointment
 
 PATIENT_TASK = "billing.estimates_for_patient"
 # The dispute right the estimate must state: a bill this much over the estimate (per provider).
@@ -159,23 +162,23 @@ def priced_item(*, organization_id: int, visit_type_id: int) -> PriceListItem | 
     )
 
 
-def unestimated_bookings(*, since: datetime, now: datetime) -> QuerySet[Appointment]:
-    """Visits booked since `since`, still ahead, of a priced visit type, with no promise yet."""
+def unestimated_bookings(
+    *, since: datetime, now: datetime, patient_id: UUID | str | None = None
+) -> QuerySet[Appointment]:
+    """Visits booked since `since`, still ahead, of a priced visit type, with no promise yet (read
+    through scheduling's selector)."""
     priced = PriceListItem.objects.filter(is_active=True).values("visit_type_id")
     promised = EstimateDue.objects.filter(appointment__isnull=False).values("appointment_id")
-    return Appointment.objects.filter(
-        status=Appointment.Status.BOOKED,
-        booked_at__gte=since,
-        during__startswith__gt=now,
-        visit_type_id__in=priced,
-    ).exclude(pk__in=promised)
+    return bookings.booked_visits(
+        since=since, now=now, visit_type_ids=priced, excluding=promised, patient_id=patient_id
+    )
 
 
 def patient_changed(patient_id: UUID | str) -> None:
     """After the commit of any change of a patient's inputs (a visit booked among them): hand a
     worker the patient when one of their visits awaits its estimate. One query otherwise."""
     now = timezone.now()
-    if unestimated_bookings(since=now - SWEEP_LOOKBACK, now=now).filter(patient_id=patient_id).exists():
+    if unestimated_bookings(since=now - SWEEP_LOOKBACK, now=now, patient_id=patient_id).exists():
         queue_task(PATIENT_TASK, str(patient_id))
 
 
@@ -343,13 +346,9 @@ def estimates_for_bookings(*, patient_id: UUID | str | None = None, now: datetim
     """Promise (and issue when it can) an estimate for each visit booked lately by an uninsured or
     self-pay patient. Safe to run twice: a visit has at most one promise. Returns how many."""
     now = now or timezone.now()
-    bookings = unestimated_bookings(since=now - SWEEP_LOOKBACK, now=now).select_related(
-        "patient", "organization", "provider__user", "location"
-    )
-    if patient_id is not None:
-        bookings = bookings.filter(patient_id=patient_id)
+    visits = unestimated_bookings(since=now - SWEEP_LOOKBACK, now=now, patient_id=patient_id)
     made = 0
-    for appointment in bookings.select_for_update(of=("self",), skip_locked=True):
+    for appointment in visits.select_for_update(of=("self",), skip_locked=True):
         if not gets_estimate(patient_id=appointment.patient_id, organization_id=appointment.organization_id):
             continue
         due = _promise(
@@ -400,7 +399,9 @@ def estimate_request(
     if account.coverage != coverage:
         account.coverage = coverage
         account.save(update_fields=["coverage"])
-        audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=account)
+        audit.record_access(
+            access, actor=actor, action=AuditEvent.Action.UPDATE, object_type="billing.Coverage", object_id=account.pk
+        )
     due = _promise(
         patient=patient,
         organization=item.organization,

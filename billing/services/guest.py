@@ -80,6 +80,30 @@ def guest_open(*, code: str, birth_date: date) -> Statement:
     return statement
 
 
+def guest_statement(*, statement_id: int | None) -> Statement | None:
+    """The statement a guest opened (its id is kept in their session), unless it locked since."""
+    statement = (
+        Statement.objects.select_related("account__patient", "account__organization")
+        .filter(pk=statement_id or 0, guest_locked=False)
+        .first()
+    )
+    return statement
+
+
+def guest_read(*, statement: Statement) -> None:
+    """Audit a guest's look at the statement's balance: no account, acting as someone holding its
+    code (the event names the statement, so the code is known)."""
+    audit.record_access(guest_access(statement), actor=None, action=AuditEvent.Action.VIEW, obj=statement)
+
+
+def guest_receipt(*, statement: Statement, payment_id: int) -> Payment | None:
+    """A payment toward the guest's statement (no other), audited as read by its code's holder."""
+    payment = Payment.objects.filter(pk=payment_id, statement=statement).select_related("account__organization").first()
+    if payment is not None:
+        audit.record_access(guest_access(statement), actor=None, action=AuditEvent.Action.VIEW, obj=payment)
+    return payment
+
+
 def statement_left_cents(statement: Statement) -> int:
     """What is left to pay on the statement: its amount less payments toward it, never more than
     the account owes."""

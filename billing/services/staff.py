@@ -1,13 +1,19 @@
 """Billing staff's corrections: adjustments and refunds, each with a reason, idempotent by the
-form's key, audited, and only on accounts of the staff member's own organization."""
+form's key, audited, and only on accounts of the staff member's own organization; and the
+patient's coverage (the insurance on file) for that organization's care."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.gateway import GatewayUnavailable, gateway
 from billing.models import Account, LedgerEntry, Payment
+from billing.models.accounts import INSURANCE_ID
 from billing.money import dollars
 from billing.services.ledger import account_lock, entry_post
 from portal import audit
@@ -49,7 +55,9 @@ def adjustment_post(
         actor=actor,
     )
     if created:
-        audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=entry)
+        audit.record_access(
+            access, actor=actor, action=AuditEvent.Action.CREATE, object_type="billing.Adjustment", object_id=entry.pk
+        )
     return entry
 
 
@@ -98,5 +106,58 @@ def payment_refund(
         reason=reason,
         actor=actor,
     )
-    audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=entry)
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.CREATE, object_type="billing.Refund", object_id=entry.pk
+    )
     return entry
+
+
+@transaction.atomic
+def coverage_set(
+    *,
+    access: Access,
+    actor: User,
+    account_id: int,
+    coverage: str,
+    insurer_name: str = "",
+    member_id: str = "",
+    group_number: str = "",
+    now: datetime | None = None,
+) -> Account:
+    """Billing staff record the patient's coverage for their organization's care: insured (with
+    the insurance company, and the member ID and group from the card), paying without insurance,
+    or no insurance (which clears the insurance on file). No change: nothing written."""
+    account = _account(access, account_id)
+    if coverage not in Account.Coverage.values:
+        raise ServiceError(_("Choose one of the listed answers."), field="coverage")
+    insurer_name, member_id, group_number = (
+        " ".join(value.split()) for value in (insurer_name, member_id, group_number)
+    )
+    if coverage == Account.Coverage.UNINSURED:
+        insurer_name = member_id = group_number = ""
+    if coverage == Account.Coverage.INSURED and not insurer_name:
+        raise ServiceError(_("Name the insurance company, as on the card."), field="insurer_name")
+    if len(insurer_name) > 200:
+        raise ServiceError(_("Shorten the insurance company's name to 200 characters."), field="insurer_name")
+    for field, value in (("member_id", member_id), ("group_number", group_number)):
+        if value and not re.fullmatch(INSURANCE_ID, value):
+            raise ServiceError(
+                _("Enter it as on the card: letters, digits and dashes, up to 40 characters."), field=field
+            )
+    wanted = {
+        "coverage": coverage,
+        "insurer_name": insurer_name,
+        "insurance_member_id": member_id,
+        "insurance_group": group_number,
+    }
+    if all(getattr(account, name) == value for name, value in wanted.items()):
+        return account
+    for name, value in wanted.items():
+        setattr(account, name, value)
+    account.coverage_changed_at = now or timezone.now()
+    account.coverage_changed_by = actor
+    account.save(update_fields=[*wanted, "coverage_changed_at", "coverage_changed_by"])
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.UPDATE, object_type="billing.Coverage", object_id=account.pk
+    )
+    return account

@@ -14,4 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("patients/<uuid:patient_id>/plans/", staff.patient_plans, name="billing_staff_plans"),
     path("patients/<uuid:patient_id>/plans/<int:plan_id>/cancel/", staff.plan_cancel, name="billing_staff_plan_cancel"),
     path("patients/<uuid:patient_id>/payments/<int:payment_id>/refund/", staff.refund, name="billing_staff_refund"),
+    path(
+        "patients/<uuid:patient_id>/accounts/<int:account_id>/coverage/", staff.coverage, name="billing_staff_coverage"
+    ),
 ]

@@ -25,12 +25,8 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _statement(request: HttpRequest) -> Statement:
-    statement = (
-        Statement.objects.select_related("account__patient", "account__organization")
-        .filter(pk=request.session.get(SESSION_KEY) or 0)
-        .first()
-    )
-    if statement is None or statement.guest_locked:
+    statement = guest.guest_statement(statement_id=request.session.get(SESSION_KEY))
+    if statement is None:
         raise Http404
     return statement
 
@@ -83,6 +79,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         form.data = {**form.data.dict(), "card_number": ""}  # type: ignore[attr-defined]
     else:
         form = GuestPayForm(initial={"idempotency_key": payments.new_key()})
+    guest.guest_read(statement=statement)
     context = {"statement": statement, "left": left, "form": form}
     return _private(render(request, "billing/public/pay.html", context, status=400 if form.errors else 200))
 
@@ -91,7 +88,7 @@ def pay(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
     statement = _statement(request)
-    payment = Payment.objects.filter(pk=payment_id, statement=statement).select_related("account__organization").first()
+    payment = guest.guest_receipt(statement=statement, payment_id=payment_id)
     if payment is None:
         raise Http404
     return _private(render(request, "billing/public/receipt.html", {"payment": payment, "statement": statement}))

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing.forms.staff import AdjustmentForm, PlanCancelForm, RefundForm
+from billing.forms.staff import AdjustmentForm, CoverageForm, PlanCancelForm, RefundForm
 from billing.selectors import staff as selectors
 from billing.services import payments, plans, staff
 from portal.access import Access, Action
@@ -52,15 +52,36 @@ def _patient_page(
     *,
     adjust: AdjustmentForm | None = None,
     refund: RefundForm | None = None,
+    coverage: tuple[int, CoverageForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     accounts = selectors.patient_accounts(access=access, actor=_actor(request))
+    # Each account's coverage form holds what is on file; the one just refused keeps its errors.
+    coverage_forms = {
+        account.pk: CoverageForm(
+            prefix=f"coverage-{account.pk}",
+            initial={
+                "coverage": account.coverage,
+                "insurer_name": account.insurer_name,
+                "member_id": account.insurance_member_id,
+                "group_number": account.insurance_group,
+            },
+        )
+        for account in accounts
+    }
+    refused_title = ""
+    if coverage is not None:
+        coverage_forms[coverage[0]] = coverage[1]
+        refused_title = _("Coverage not saved: check the form")
+    for account in accounts:
+        account.coverage_form = coverage_forms[account.pk]  # type: ignore[attr-defined]
     context = {
         "access": access,
         "accounts": accounts,
         "adjust_form": adjust or AdjustmentForm(initial={"idempotency_key": payments.new_key(), "direction": "credit"}),
         "refund_form": refund or RefundForm(initial={"idempotency_key": payments.new_key()}),
         "own_organization_id": access.staff_member().organization_id,
+        "refused_title": refused_title,
     }
     return render(request, "billing/staff/patient.html", context, status=status)
 
@@ -155,6 +176,33 @@ def plan_cancel(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
             messages.success(request, _("The plan is cancelled. No more payments will be taken from it."))
             return redirect("billing_staff_plans", patient_id=access.patient.pk)
     return _plans_page(request, access, form=form, status=400)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def coverage(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
+    """The patient's coverage and insurance on file for one of the organization's accounts."""
+    form = CoverageForm(request.POST, prefix=f"coverage-{account_id}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff.coverage_set(
+                access=access,
+                actor=_actor(request),
+                account_id=account_id,
+                coverage=data["coverage"],
+                insurer_name=data["insurer_name"],
+                member_id=data["member_id"],
+                group_number=data["group_number"],
+            )
+        except ServiceError as error:
+            if error.field not in form.fields:
+                return _refused(request, access, error)
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("The coverage on file is saved."))
+            return redirect("billing_staff_patient", patient_id=access.patient.pk)
+    return _patient_page(request, access, coverage=(account_id, form), status=400)
 
 
 def _refused(request: HttpRequest, access: Access, error: ServiceError) -> HttpResponse:

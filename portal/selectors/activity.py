@@ -97,8 +97,49 @@ SENTENCES: dict[tuple[str, str], Promise] = {
     (A.VIEW, "refills.PreferredPharmacy"): gettext_lazy("%(who)s viewed the preferred pharmacy."),
     (A.UPDATE, "refills.PreferredPharmacy"): gettext_lazy("%(who)s changed the preferred pharmacy."),
     (A.CREATE, "refills.Pharmacy"): gettext_lazy("%(who)s added a pharmacy to choose from."),
+    (A.VIEW, "billing.Account"): gettext_lazy("%(who)s viewed what is owed on the bills."),
+    (A.VIEW, "billing.HomeCard"): gettext_lazy("%(who)s saw what is owed on the home page."),
+    (A.UPDATE, "billing.Account"): gettext_lazy("%(who)s turned paperless statements on or off."),
+    (A.UPDATE, "billing.Coverage"): gettext_lazy("%(who)s changed the insurance on file for billing."),
+    (A.VIEW, "billing.Statement"): gettext_lazy("%(who)s viewed a statement."),
+    (A.DOWNLOAD, "billing.Statement"): gettext_lazy("%(who)s downloaded a statement."),
+    (A.CREATE, "billing.Payment"): gettext_lazy("%(who)s paid a bill."),
+    (A.VIEW, "billing.Payment"): gettext_lazy("%(who)s viewed a payment or its receipt."),
+    (A.DOWNLOAD, "billing.Payment"): gettext_lazy("%(who)s downloaded a payment receipt."),
+    (A.CREATE, "billing.PaymentPlan"): gettext_lazy("%(who)s set up a payment plan."),
+    (A.UPDATE, "billing.PaymentPlan"): gettext_lazy("%(who)s cancelled a payment plan."),
+    (A.VIEW, "billing.PaymentPlan"): gettext_lazy("%(who)s viewed a payment plan."),
+    (A.CREATE, "billing.EstimateDue"): gettext_lazy("%(who)s asked for an estimate of what a visit will cost."),
+    (A.VIEW, "billing.EstimateDue"): gettext_lazy("%(who)s viewed an estimate of costs not issued yet."),
+    # Issued by the portal when asked or booked, or by billing staff: the same news for the patient.
+    (A.CREATE, "billing.GoodFaithEstimate"): gettext_lazy("An estimate of what a visit will cost was issued."),
+    (A.VIEW, "billing.GoodFaithEstimate"): gettext_lazy("%(who)s viewed an estimate of what a visit will cost."),
+    (A.DOWNLOAD, "billing.GoodFaithEstimate"): gettext_lazy(
+        "%(who)s downloaded an estimate of what a visit will cost."
+    ),
+    (A.CREATE, "billing.AssistanceRequest"): gettext_lazy("%(who)s asked for financial assistance with a bill."),
+    (A.CREATE, "billing.BillingQuestion"): gettext_lazy("%(who)s asked the billing office a question."),
+    (A.CREATE, "billing.Adjustment"): gettext_lazy("%(who)s adjusted what is owed on a bill."),
+    (A.CREATE, "billing.Refund"): gettext_lazy("%(who)s refunded a payment."),
     # Any FHIR API read ("fhir.Observation", "fhir.Bundle"...): an app the patient connected.
     (A.VIEW, "fhir.*"): gettext_lazy("%(who)s read part of the health record through a connected app."),
+}
+# Events whose sentence depends on who acted: no account behind them, so no %(who)s.
+SENTENCES_AS: dict[tuple[str, str, str], Promise] = {
+    # Guest pay: someone with a paper statement's code and the patient's date of birth.
+    (AuditEvent.ActingAs.SHARE_LINK, A.VIEW, "billing.Statement"): gettext_lazy(
+        "Someone with a paper statement's code and the date of birth opened it to pay (guest pay)."
+    ),
+    (AuditEvent.ActingAs.SHARE_LINK, A.CREATE, "billing.Payment"): gettext_lazy(
+        "Someone with a paper statement's code paid it (guest pay)."
+    ),
+    (AuditEvent.ActingAs.SHARE_LINK, A.VIEW, "billing.Payment"): gettext_lazy(
+        "Someone with a paper statement's code viewed the receipt of a payment (guest pay)."
+    ),
+    # A payment plan's instalment, charged by the portal on its day.
+    (AuditEvent.ActingAs.SYSTEM, A.CREATE, "billing.Payment"): gettext_lazy(
+        "The portal charged a payment plan's monthly payment."
+    ),
 }
 # Anything else (later apps' records) falls back to the action alone.
 FALLBACK: dict[str, Promise] = {
@@ -131,7 +172,8 @@ def who(event: AuditEvent, viewer: User) -> str:
 def describe(event: AuditEvent, viewer: User) -> str:
     family = event.object_type.split(".", 1)[0] + ".*"
     sentence = (
-        SENTENCES.get((event.action, event.object_type))
+        SENTENCES_AS.get((event.acting_as, event.action, event.object_type))
+        or SENTENCES.get((event.action, event.object_type))
         or SENTENCES.get((event.action, family))
         or FALLBACK[event.action]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,15 @@ def claims_for(*, patient_ids: Iterable[object]) -> list[RawClaim]:
         .values_list("source_id", "patient_id", "resource_type", "resource_id", "raw", "content_hash")
     )
     return [RawClaim(*row) for row in rows]
+
+
+def claims_changed_since(*, patient_id: UUID | str, since: datetime | None) -> bool:
+    """Whether a Claim or ExplanationOfBenefit of this patient was imported or changed after
+    `since` (any at all when `since` is None). One indexed query."""
+    rows = SourceRecord.objects.filter(patient_id=patient_id, resource_type__in=CLAIM_TYPES)
+    if since is not None:
+        rows = rows.filter(updated_at__gt=since)
+    return rows.exists()
 
 
 def patients_with_claims() -> list[UUID]:

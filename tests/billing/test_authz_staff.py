@@ -26,6 +26,15 @@ def _money(world: World) -> dict[str, str]:
     return {"direction": "credit", "amount": "5.00", "reason": "Prompt-pay discount", "idempotency_key": "matrix-1"}
 
 
+def _coverage(world: World) -> dict[str, str]:
+    prefix = f"coverage-{world.items['account'].pk}"
+    return {
+        f"{prefix}-coverage": "insured",
+        f"{prefix}-insurer_name": "Blue Lake Health",
+        f"{prefix}-member_id": "XK-100",
+    }
+
+
 ENDPOINTS = [
     _endpoint("staff billing patient page", _page("billing_staff_patient")),
     _endpoint(
@@ -50,6 +59,14 @@ ENDPOINTS = [
         _page("billing_staff_refund", payment_id="payment"),
         method="post",
         data=_money,
+        ok_status=302,
+        declined={CARE_TEAM_STAFF: 400},
+    ),
+    _endpoint(
+        "coverage",
+        _page("billing_staff_coverage", account_id="account"),
+        method="post",
+        data=_coverage,
         ok_status=302,
         declined={CARE_TEAM_STAFF: 400},
     ),

@@ -79,7 +79,7 @@ def test_a_refund_twice_with_one_key_refunds_once_and_is_audited() -> None:
     assert payment.refunded_cents == 2_000
     assert GatewayCharge.objects.get(reference=payment.gateway_reference).refunded_cents == 2_000
     assert account.balance_cents == 6_000
-    assert AuditEvent.objects.filter(object_type="billing.LedgerEntry", object_id=str(first.pk)).count() == 1
+    assert AuditEvent.objects.filter(object_type="billing.Refund", object_id=str(first.pk)).count() == 1
     with pytest.raises(ServiceError, match=r"\$0\.01 to \$40\.00"):
         payment_refund(
             access=access,
