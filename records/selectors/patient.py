@@ -337,11 +337,22 @@ def items_for_rules(patient_id: UUID | str, *, kinds: Collection[str], codes: Co
     by prefix or by name) or carries one of `codes` (exact code values, any code system: the caller
     checks the system), with its source. Not audited: nobody sees these rows here; the page that
     shows what is derived from them audits its own read. Items entered in error are left out."""
-    return list(
-        RecordItem.objects.filter(Q(kind__in=kinds) | Q(code__in=codes), patient_id=patient_id)
+    return items_for_rules_many([str(patient_id)], kinds=kinds, codes=codes)[str(patient_id)]
+
+
+def items_for_rules_many(
+    patient_ids: Collection[str], *, kinds: Collection[str], codes: Collection[str]
+) -> dict[str, list[RecordItem]]:
+    """`items_for_rules` for every patient of a batch (one query), newest first per patient."""
+    found: dict[str, list[RecordItem]] = {str(patient_id): [] for patient_id in patient_ids}
+    items = (
+        RecordItem.objects.filter(Q(kind__in=kinds) | Q(code__in=codes), patient_id__in=list(patient_ids))
         .filter(release=RecordItem.Release.RELEASED)
         .exclude(status="entered-in-error")
         .select_related("source")
         .defer("body", "value_text", "reference_text")
         .order_by("-effective_at", "-pk")
     )
+    for item in items:
+        found[str(item.patient_id)].append(item)
+    return found

@@ -8,6 +8,7 @@ patient whatever the size of the record: the patient, the rules, the items, one 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from portal.models import Patient
 from records.models import RecordItem
-from records.selectors.patient import items_for_rules
+from records.selectors.patient import items_for_rules_many
 from summaries import care_gap_codes
 from summaries.care_gap_codes import Code
 from summaries.models import CareGap, CareGapRule
@@ -154,16 +155,30 @@ def evaluate(patient_id: UUID | str, *, now: datetime) -> list[CareGap]:
     """Every approved, active rule against the patient's record as of `now`; stores one `CareGap` per
     rule (updated in place), removes the patient's gaps of rules no longer evaluated (inactive or
     unapproved), and returns the stored gaps in the rules' order. Idempotent."""
-    patient = Patient.objects.select_related("home_organization").get(pk=patient_id)
+    gaps = evaluate_many([patient_id], now=now)
+    if str(patient_id) not in gaps:
+        raise Patient.DoesNotExist(f"No patient {patient_id}.")
+    return gaps[str(patient_id)]
+
+
+def evaluate_many(patient_ids: Collection[UUID | str], *, now: datetime) -> dict[str, list[CareGap]]:
+    """`evaluate` for every patient of a batch, in five queries whatever its size (the patients,
+    the rules, the items, one upsert, one delete). Patients that do not exist are left out."""
+    patients = list(Patient.objects.select_related("home_organization").filter(pk__in=list(patient_ids)))
     rules = [_Rule.of(rule) for rule in approved_rules()]
     codes: set[str] = set()
     for rule in rules:
         codes |= care_gap_codes.exact_values(rule.closers)
-    items = items_for_rules(patient.pk, kinds=APPLYING_KINDS, codes=codes) if rules else []
-    gaps = [_evaluate_rule(rule, patient, items, now) for rule in rules]
-    # Inside a rebuild's transaction, no savepoint of its own (two round trips per patient): a
+    ids = [str(patient.pk) for patient in patients]
+    items = items_for_rules_many(ids, kinds=APPLYING_KINDS, codes=codes) if rules else {}
+    found = {
+        str(patient.pk): [_evaluate_rule(rule, patient, items.get(str(patient.pk), []), now) for rule in rules]
+        for patient in patients
+    }
+    # Inside a rebuild's transaction, no savepoint of its own (two round trips per batch): a
     # failure here fails the rebuild, which then commits nothing.
     with transaction.atomic(savepoint=False):
+        gaps = [gap for patient_gaps in found.values() for gap in patient_gaps]
         if gaps:
             CareGap.objects.bulk_create(
                 gaps,
@@ -171,8 +186,8 @@ def evaluate(patient_id: UUID | str, *, now: datetime) -> list[CareGap]:
                 unique_fields=["patient", "rule"],
                 update_fields=["status", "as_of", "due_on", "evidence", "confidential", "evaluated_at"],
             )
-        CareGap.objects.filter(patient=patient).exclude(rule__in=[rule.rule for rule in rules]).delete()
-    return gaps
+        CareGap.objects.filter(patient__in=patients).exclude(rule__in=[rule.rule for rule in rules]).delete()
+    return found
 
 
 def approved_rules() -> list[CareGapRule]:
