@@ -2,7 +2,8 @@
 stored `CareGap` per (patient, rule); and the starter rules loaded from summaries/content.
 
 Evaluation reads the record only through records' selector, in a constant number of queries per
-patient whatever the size of the record: the patient, the rules, the items, one upsert, one delete.
+batch of patients whatever its size and the size of the records: the patients, the rules, the
+items, one upsert, one delete.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from portal.models import Patient
 from records.models import RecordItem
-from records.selectors.patient import items_for_rules_many
+from records.selectors.patient import RuleFact, rule_facts_many
 from summaries import care_gap_codes
 from summaries.care_gap_codes import Code
 from summaries.models import CareGap, CareGapRule
@@ -84,7 +85,7 @@ def status_on(due_on: date, coming_due_days: int, today: date) -> str:
     return Status.CLOSED
 
 
-def _applying(rule: _Rule, items: list[RecordItem], now: datetime) -> list[RecordItem]:
+def _applying(rule: _Rule, items: list[RuleFact], now: datetime) -> list[RuleFact]:
     """The items that make the rule apply (empty when no condition or medicine is asked for)."""
     found = []
     for item in items:
@@ -102,7 +103,7 @@ def _applying(rule: _Rule, items: list[RecordItem], now: datetime) -> list[Recor
     return found
 
 
-def _evidence(rule: _Rule, items: list[RecordItem], now: datetime) -> RecordItem | None:
+def _evidence(rule: _Rule, items: list[RuleFact], now: datetime) -> RuleFact | None:
     """The newest item that closes the rule, done by now (items come newest first)."""
     for item in items:
         if item.kind not in CLOSING_KINDS or item.status in NOT_DONE or item.effective_at is None:
@@ -112,7 +113,7 @@ def _evidence(rule: _Rule, items: list[RecordItem], now: datetime) -> RecordItem
     return None
 
 
-def _evaluate_rule(rule: _Rule, patient: Patient, items: list[RecordItem], now: datetime) -> CareGap:
+def _evaluate_rule(rule: _Rule, patient: Patient, items: list[RuleFact], now: datetime) -> CareGap:
     zone = clinic_zone(patient)
     today = timezone.localdate(now, zone)
     spec = rule.rule
@@ -134,7 +135,7 @@ def _evaluate_rule(rule: _Rule, patient: Patient, items: list[RecordItem], now: 
     if evidence is not None:
         assert evidence.effective_at is not None  # noqa: S101 - _evidence returns dated items only
         done_on = timezone.localdate(evidence.effective_at, zone)
-        gap.evidence, gap.as_of = evidence, done_on
+        gap.evidence_id, gap.as_of = evidence.pk, done_on
         gap.confidential = gap.confidential or evidence.confidential
     else:
         done_on = None
@@ -170,7 +171,7 @@ def evaluate_many(patient_ids: Collection[UUID | str], *, now: datetime) -> dict
     for rule in rules:
         codes |= care_gap_codes.exact_values(rule.closers)
     ids = [str(patient.pk) for patient in patients]
-    items = items_for_rules_many(ids, kinds=APPLYING_KINDS, codes=codes) if rules else {}
+    items = rule_facts_many(ids, kinds=APPLYING_KINDS, codes=codes) if rules else {}
     found = {
         str(patient.pk): [_evaluate_rule(rule, patient, items.get(str(patient.pk), []), now) for rule in rules]
         for patient in patients

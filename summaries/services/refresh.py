@@ -17,6 +17,7 @@ and swept nightly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from portal.models import Patient
 from portal.queue import queue_task
@@ -110,16 +110,17 @@ def _rows(patient_ids: Sequence[str]) -> dict[str, tuple[int, list[dict[str, Any
 
 
 def _store_sql() -> str:
-    """Every built briefing of a batch in one statement: fresh (no longer stale) only where no
-    change was counted while the build read its inputs; the patients stored fresh are returned."""
+    """Every built briefing of a batch in one statement (the batch as one JSON document: one
+    encoding, no per-row adaptation): fresh (no longer stale) only where no change was counted
+    while the build read its inputs. Returns each patient stored, and whether it is fresh."""
     table = Briefing._meta.db_table
     # Only the model's own table name is formatted in; every value is a bound parameter.
     return (
         f"UPDATE {table} AS b SET lines = v.lines, care_team = v.care_team, watermark = v.watermark,"  # noqa: S608
         " version = b.version + 1, built_at = %s, built_changes = v.seen,"
         " stale_since = CASE WHEN b.changes = v.seen THEN NULL ELSE b.stale_since END"
-        " FROM unnest(%s::uuid[], %s::jsonb[], %s::jsonb[], %s::jsonb[], %s::bigint[])"
-        " AS v(patient_id, lines, care_team, watermark, seen)"
+        " FROM jsonb_to_recordset(%s::jsonb)"
+        " AS v(patient_id uuid, lines jsonb, care_team jsonb, watermark jsonb, seen bigint)"
         " WHERE b.patient_id = v.patient_id RETURNING b.patient_id::text, b.changes = v.seen"
     )
 
@@ -160,17 +161,17 @@ def rebuild_many(patient_ids: Iterable[PatientId], *, now: datetime | None = Non
             built = compose_many(pending, now=at)
             stored = {patient_id: [line.as_json() for line in built[patient_id].lines] for patient_id in pending}
             with connection.cursor() as cursor:
-                cursor.execute(
-                    _store_sql(),
-                    [
-                        at,
-                        pending,
-                        [Jsonb(stored[patient_id]) for patient_id in pending],
-                        [Jsonb(built[patient_id].care_team) for patient_id in pending],
-                        [Jsonb(built[patient_id].watermark) for patient_id in pending],
-                        [rows[patient_id][0] for patient_id in pending],
-                    ],
-                )
+                batch = [
+                    {
+                        "patient_id": patient_id,
+                        "lines": stored[patient_id],
+                        "care_team": built[patient_id].care_team,
+                        "watermark": built[patient_id].watermark,
+                        "seen": rows[patient_id][0],
+                    }
+                    for patient_id in pending
+                ]
+                cursor.execute(_store_sql(), [at, json.dumps(batch)])
                 fresh = {patient_id for patient_id, is_fresh in cursor.fetchall() if is_fresh}
             for patient_id in pending:
                 _seen, before, built_before = rows[patient_id]
