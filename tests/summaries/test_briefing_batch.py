@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from portal.celery import app
 from portal.factories import PatientFactory
 from portal.management.commands.demo_data import MRN_TEEN
 from portal.models import Organization, Patient
@@ -120,3 +121,8 @@ def test_a_batch_leaves_a_patient_another_worker_is_building_and_builds_the_rest
     }
     assert Briefing.objects.get(patient=busy).stale_since is not None  # nothing lost: rebuilt later
     assert Briefing.objects.get(patient=free).stale_since is None
+
+
+def test_the_batch_task_is_named_and_acknowledged_late() -> None:
+    assert app.tasks["summaries.rebuild_briefings"].acks_late
+    assert refresh.BATCH_TASK == "summaries.rebuild_briefings"
