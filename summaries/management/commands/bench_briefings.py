@@ -9,7 +9,7 @@ process's CPU time, the worker core's share; wall time adds the database's (same
 wait for a core, and at that load says more about the neighbours than about the code:
 
 - before (one patient at a time, 23 queries each): 20-22 patients/s CPU, 2-6 patients/s wall;
-- batches (`--batch 200`, the default): 190-300 patients/s CPU, 30-100 patients/s wall,
+- batches (`--batch 200`, the default): 190-300 patients/s CPU, 30-110 patients/s wall (110 at load 4.5),
   25 queries per batch (23 reads and writes, BEGIN and COMMIT) for 5 patients as for 200: 0.78 per
   patient here, 0.13 at 200 a batch;
 - a batch of one (`--batch 1`): 22 patients/s CPU, 25 queries.
