@@ -10,14 +10,14 @@ class BillingConfig(AppConfig):
         # data through the portal's registries (no upward import).
         from billing.home_card import balance_card
         from billing.notifications import register_kinds
-        from billing.selectors.briefing import balance_needs
+        from billing.selectors.briefing import balance_needs, balance_needs_many
         from billing.services import charges, estimates
         from portal import briefing_inputs, briefing_needs, demo_builders, home_cards
         from portal.access import Action
 
         home_cards.register("billing", Action.BILLING, balance_card)
         register_kinds()
-        briefing_needs.register("billing", balance_needs)
+        briefing_needs.register("billing", balance_needs, many=balance_needs_many)
         # A visit booked is a change of the patient's inputs: an uninsured or self-pay patient's
         # priced visit gets its Good Faith Estimate (scheduling imports no billing).
         briefing_inputs.listen(estimates.patient_changed)

@@ -1,10 +1,11 @@
 """What the briefing lists under "What needs you" from refills (registered through
 portal/briefing_needs.py): a medicine whose last supply sent through the portal runs out within a
 week with nothing requested since, and a request the clinic answered with "needs a visit" or a
-denial in the last two weeks. Two queries, for one patient."""
+denial in the last two weeks. One query, for one patient or a batch of patients."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -20,16 +21,26 @@ ANSWER_SHOWN = timedelta(days=14)
 
 
 def refill_needs(patient_id: UUID | str, *, now: datetime) -> list[Need]:
-    needs: list[Need] = []
-    requests = list(
-        RefillRequest.objects.filter(patient_id=patient_id)
+    return refill_needs_many([str(patient_id)], now=now)[str(patient_id)]
+
+
+def refill_needs_many(patient_ids: Sequence[str], *, now: datetime) -> dict[str, list[Need]]:
+    """`refill_needs` for every patient of a batch (one query)."""
+    requests = (
+        RefillRequest.objects.filter(patient_id__in=list(patient_ids))
         .select_related("organization")
-        .order_by("medication_key", "-created_at", "-pk")
+        .order_by("patient_id", "medication_key", "-created_at", "-pk")
     )
-    newest: dict[str, RefillRequest] = {}
+    newest: dict[str, dict[str, RefillRequest]] = {str(patient_id): {} for patient_id in patient_ids}
     for request in requests:
-        newest.setdefault(request.medication_key, request)
-    for request in newest.values():
+        newest[str(request.patient_id)].setdefault(request.medication_key, request)
+    return {patient_id: _needs(list(latest.values()), now) for patient_id, latest in newest.items()}
+
+
+def _needs(newest: list[RefillRequest], now: datetime) -> list[Need]:
+    """The needs of one patient's newest request per medicine."""
+    needs: list[Need] = []
+    for request in newest:
         source = Source("refills.RefillRequest", request.pk, "refills_request", {"request_id": request.pk})
         organizations = (request.organization.name,)
         zone = ZoneInfo(request.organization.time_zone)

@@ -15,9 +15,15 @@ def rebuild_briefing(patient_id: str) -> str:
     return refresh.rebuild(patient_id)
 
 
+@shared_task(name="summaries.rebuild_briefings", acks_late=True, time_limit=600, soft_time_limit=540)
+def rebuild_briefings(patient_ids: list[str]) -> dict[str, str]:
+    """Rebuild a batch of briefings (the nightly sweep's), each patient's outcome. Idempotent."""
+    return refresh.rebuild_many(patient_ids)
+
+
 @shared_task(name="summaries.briefing_sweep", acks_late=True, time_limit=600, soft_time_limit=540)
 def briefing_sweep() -> int:
-    """Enqueue a rebuild of every briefing that is stale or a day old (beat, nightly)."""
+    """Enqueue the rebuild, in batches, of every briefing that is stale or a day old (beat, nightly)."""
     return refresh.sweep()
 
 

@@ -1,21 +1,25 @@
-"""What the patient's briefing reads from the record, for one patient at a time, in a constant
-number of queries. The briefing's builder (summaries) is a worker, not a person: these reads are
-not audited here; the briefing audits when someone reads it, and filters each line for its reader
-(every row returned carries its `confidential` flag, and nothing held for review is returned)."""
+"""What the patient's briefing reads from the record, for a batch of patients at a time, in a
+constant number of queries whatever the batch's size (each `*_many` read answers per patient id,
+as a string; the one-patient reads are batches of one). The briefing's builder (summaries) is a
+worker, not a person: these reads are not audited here; the briefing audits when someone reads it,
+and filters each line for its reader (every row returned carries its `confidential` flag, and
+nothing held for review is returned)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 
 from records.models import CareTask, HomeReading, RecordItem, SourceRecord
 from records.selectors.visits import NOT_HELD
-from records.services.readings import Level, assess, effective_limits
+from records.services.readings import Level, assess, effective_limits, effective_limits_many
 
 Kind = RecordItem.Kind
 PatientId = UUID | str
@@ -27,6 +31,30 @@ OUT_OF_RANGE = ("H", "L", "HH", "LL", "A", "AA", "HU", "LU")
 
 def _released(patient_id: PatientId) -> Any:
     return RecordItem.objects.filter(patient_id=patient_id, release=RecordItem.Release.RELEASED)
+
+
+def _released_of(patient_ids: Collection[str]) -> Any:
+    return RecordItem.objects.filter(patient_id__in=list(patient_ids), release=RecordItem.Release.RELEASED)
+
+
+def _by_patient(patient_ids: Iterable[str], rows: Iterable[Any]) -> dict[str, list[Any]]:
+    """Rows (models or dicts with `patient_id`) per patient id, in the order read; every id has a list."""
+    found: dict[str, list[Any]] = {str(patient_id): [] for patient_id in patient_ids}
+    for row in rows:
+        found[str(row["patient_id"] if isinstance(row, dict) else row.patient_id)].append(row)
+    return found
+
+
+def _each_since(since: Mapping[str, datetime], condition: Any) -> Q:
+    """Each patient's rows that meet `condition(start)` for their own start: one branch per
+    distinct start (patients with the default window share one), not one per patient."""
+    patients_by_start: dict[datetime, list[str]] = {}
+    for patient_id, start in since.items():
+        patients_by_start.setdefault(start, []).append(str(patient_id))
+    either = Q(pk__in=[])
+    for start, patient_ids in patients_by_start.items():
+        either |= Q(patient_id__in=patient_ids) & condition(start)
+    return either
 
 
 def is_out_of_range(item: RecordItem) -> str:
@@ -50,32 +78,72 @@ def changes_since(patient_id: PatientId, *, since: datetime) -> list[RecordItem]
     """Released results, problems, medicines, visits and documents dated from `since` on, and
     medicines that ended since then, newest first (one query). Rows of every source: the caller
     groups the same thing from several sources by `dedup_key`."""
-    return list(
-        _released(patient_id)
-        .filter(Q(kind__in=CHANGE_KINDS, effective_at__gte=since) | Q(kind=Kind.MEDICATION, ended_at__gte=since))
+    return changes_since_many({str(patient_id): since})[str(patient_id)]
+
+
+def changes_since_many(since: Mapping[str, datetime]) -> dict[str, list[RecordItem]]:
+    """`changes_since` for every patient of a batch, each from their own `since` (one query)."""
+    rows = (
+        RecordItem.objects.filter(
+            _each_since(
+                since,
+                lambda start: (
+                    Q(kind__in=CHANGE_KINDS, effective_at__gte=start) | Q(kind=Kind.MEDICATION, ended_at__gte=start)
+                ),
+            ),
+            release=RecordItem.Release.RELEASED,
+        )
         .select_related("source")
         .defer("body")
         .order_by("-effective_at", "-pk")
     )
+    return _by_patient(since, rows)
+
+
+def _public_visits_held_before(visits: Any, now: datetime) -> Any:
+    """A confidential visit never counts: the date heads the briefing every reader sees, and a
+    teen's parent must not learn from it when that visit took place."""
+    return visits.filter(kind=Kind.VISIT, effective_at__lt=now, confidential=False).exclude(status__in=NOT_HELD)
 
 
 def last_visit_before(patient_id: PatientId, *, now: datetime, source_id: int | None = None) -> datetime | None:
     """When the patient's last visit (at any source, or at `source_id`'s only) began, if it took
-    place before `now`. A confidential visit never counts: the date heads the briefing every reader
-    sees, and a teen's parent must not learn from it when that visit took place."""
-    visits = _released(patient_id).filter(kind=Kind.VISIT, effective_at__lt=now, confidential=False)
+    place before `now` (confidential visits left out, see above)."""
+    visits = _public_visits_held_before(_released(patient_id), now)
     if source_id is not None:
         visits = visits.filter(source_id=source_id)
-    return visits.exclude(status__in=NOT_HELD).aggregate(last=Max("effective_at"))["last"]
+    return visits.aggregate(last=Max("effective_at"))["last"]
+
+
+def last_visits_before(patient_ids: Collection[str], *, now: datetime) -> dict[str, datetime | None]:
+    """`last_visit_before` (any source) for every patient of a batch (one query)."""
+    rows = (
+        _public_visits_held_before(_released_of(patient_ids), now)
+        .order_by()
+        .values("patient_id")
+        .annotate(last=Max("effective_at"))
+    )
+    found: dict[str, datetime | None] = dict.fromkeys(patient_ids)
+    found.update({str(row["patient_id"]): row["last"] for row in rows})
+    return found
 
 
 def unfollowed_out_of_range(patient_id: PatientId, *, since: datetime) -> list[RecordItem]:
     """Out-of-range results from `since` on with no later result of the same test (one query)."""
-    later = _released(patient_id).filter(
-        kind=Kind.RESULT, code=OuterRef("code"), effective_at__gt=OuterRef("effective_at")
+    return unfollowed_out_of_range_many([str(patient_id)], since=since)[str(patient_id)]
+
+
+def unfollowed_out_of_range_many(patient_ids: Collection[str], *, since: datetime) -> dict[str, list[RecordItem]]:
+    """`unfollowed_out_of_range` for every patient of a batch (one query)."""
+    later = RecordItem.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        release=RecordItem.Release.RELEASED,
+        kind=Kind.RESULT,
+        code=OuterRef("code"),
+        effective_at__gt=OuterRef("effective_at"),
     )
     candidates = (
-        _released(patient_id)
+        _released_of(patient_ids)
         .filter(kind=Kind.RESULT, effective_at__gte=since)
         .exclude(code="")
         .filter(
@@ -89,7 +157,7 @@ def unfollowed_out_of_range(patient_id: PatientId, *, since: datetime) -> list[R
         .defer("body")
         .order_by("-effective_at", "-pk")
     )
-    return list(candidates)
+    return _by_patient(patient_ids, candidates)
 
 
 @dataclass(frozen=True)
@@ -100,12 +168,23 @@ class JudgedReading:
 
 def readings_over_limit(patient_id: PatientId, *, since: datetime) -> list[JudgedReading]:
     """Home readings from `since` on that crossed this patient's limits, newest first (two queries)."""
-    readings = list(HomeReading.objects.filter(patient_id=patient_id, taken_at__gte=since).order_by("-taken_at", "-pk"))
-    if not readings:
-        return []
-    limits = effective_limits(patient_id)  # type: ignore[arg-type]
-    judged = [JudgedReading(reading, assess(reading, limits).level) for reading in readings]
-    return [entry for entry in judged if entry.level >= Level.OUT_OF_RANGE]
+    return readings_over_limit_many({str(patient_id): since})[str(patient_id)]
+
+
+def readings_over_limit_many(since: Mapping[str, datetime]) -> dict[str, list[JudgedReading]]:
+    """`readings_over_limit` for every patient of a batch, each from their own `since` (two queries)."""
+    readings = _by_patient(
+        since,
+        HomeReading.objects.filter(_each_since(since, lambda start: Q(taken_at__gte=start))).order_by(
+            "-taken_at", "-pk"
+        ),
+    )
+    limits = effective_limits_many(list(since))
+    found: dict[str, list[JudgedReading]] = {}
+    for patient_id, taken in readings.items():
+        judged = [JudgedReading(reading, assess(reading, limits[patient_id]).level) for reading in taken]
+        found[patient_id] = [entry for entry in judged if entry.level >= Level.OUT_OF_RANGE]
+    return found
 
 
 @dataclass(frozen=True)
@@ -120,14 +199,30 @@ class CareTeamEntry:
 def care_team(patient_id: PatientId, *, limit: int = 12) -> list[CareTeamEntry]:
     """Who has seen the patient, where, and when last: per source system, its latest visits'
     clinicians (as the source names them), newest first. One query."""
-    visits = list(
-        _released(patient_id)
+    return care_team_many([str(patient_id)], limit=limit)[str(patient_id)]
+
+
+def care_team_many(patient_ids: Collection[str], *, limit: int = 12) -> dict[str, list[CareTeamEntry]]:
+    """`care_team` for every patient of a batch: each patient's latest visits (a window per
+    patient, so a long record reads no more rows than a short one). One query."""
+    visits = (
+        _released_of(patient_ids)
         .filter(kind=Kind.VISIT)
         .exclude(status__in=NOT_HELD)
         .exclude(effective_at__isnull=True)
-        .order_by("-effective_at", "-pk")
-        .values("pk", "source__name", "effective_at", "confidential", "record__raw__participant")[: limit * 5]
+        .annotate(
+            newest=Window(
+                RowNumber(), partition_by=[F("patient_id")], order_by=[F("effective_at").desc(), F("pk").desc()]
+            )
+        )
+        .filter(newest__lte=limit * 5)
+        .order_by("patient_id", "-effective_at", "-pk")
+        .values("patient_id", "pk", "source__name", "effective_at", "confidential", "record__raw__participant")
     )
+    return {patient_id: _care_team(rows, limit) for patient_id, rows in _by_patient(patient_ids, visits).items()}
+
+
+def _care_team(visits: list[dict[str, Any]], limit: int) -> list[CareTeamEntry]:
     by_source: dict[str, CareTeamEntry] = {}
     for visit in visits:
         people = tuple(
@@ -218,28 +313,41 @@ def readings_trend(patient_id: PatientId, *, now: datetime, period: timedelta) -
 
 
 def _watermark_sql() -> str:
-    """Five aggregates of the patient's rows in one statement. Written as SQL: the ORM's subqueries
-    cost more to compile than the three round trips they would save."""
+    """Five aggregates of each patient's rows in one statement (a row per patient of the batch).
+    Written as SQL: the ORM's subqueries cost more to compile than the round trips they save."""
     records, items, readings = (model._meta.db_table for model in (SourceRecord, RecordItem, HomeReading))
     # Only the models' own table names are formatted in; every value is a bound parameter.
     return (
-        f"SELECT (SELECT count(*) FROM {records} WHERE patient_id = %(patient)s),"  # noqa: S608
-        f" (SELECT max(updated_at) FROM {records} WHERE patient_id = %(patient)s),"
-        f" (SELECT count(*) FROM {items} WHERE patient_id = %(patient)s AND release = %(released)s),"
-        f" (SELECT count(*) FROM {readings} WHERE patient_id = %(patient)s),"
-        f" (SELECT max(created_at) FROM {readings} WHERE patient_id = %(patient)s)"
+        "SELECT p.id,"  # noqa: S608
+        f" (SELECT count(*) FROM {records} WHERE patient_id = p.id),"
+        f" (SELECT max(updated_at) FROM {records} WHERE patient_id = p.id),"
+        f" (SELECT count(*) FROM {items} WHERE patient_id = p.id AND release = %(released)s),"
+        f" (SELECT count(*) FROM {readings} WHERE patient_id = p.id),"
+        f" (SELECT max(created_at) FROM {readings} WHERE patient_id = p.id)"
+        " FROM unnest(%(patients)s::uuid[]) AS p(id)"
     )
 
 
 def watermark(patient_id: PatientId) -> dict[str, Any]:
     """The record's side of the briefing's inputs watermark: newest update and counts (one query)."""
+    return watermark_many([str(patient_id)])[str(patient_id)]
+
+
+def watermark_many(patient_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """`watermark` for every patient of a batch (one query)."""
     with connection.cursor() as cursor:
-        cursor.execute(_watermark_sql(), {"patient": UUID(str(patient_id)), "released": RecordItem.Release.RELEASED})
-        records, records_newest, released, readings, readings_newest = cursor.fetchone()
+        cursor.execute(
+            _watermark_sql(),
+            {"patients": [UUID(str(pk)) for pk in patient_ids], "released": RecordItem.Release.RELEASED},
+        )
+        rows = cursor.fetchall()
     return {
-        "records": records,
-        "records_newest": records_newest.isoformat() if records_newest else None,
-        "released": released,
-        "readings": readings,
-        "readings_newest": readings_newest.isoformat() if readings_newest else None,
+        str(patient_id): {
+            "records": records,
+            "records_newest": records_newest.isoformat() if records_newest else None,
+            "released": released,
+            "readings": readings,
+            "readings_newest": readings_newest.isoformat() if readings_newest else None,
+        }
+        for patient_id, records, records_newest, released, readings, readings_newest in rows
     }

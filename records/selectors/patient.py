@@ -373,10 +373,60 @@ def items_for_rules(patient_id: UUID | str, *, kinds: Collection[str], codes: Co
     checks the system), with its source. Not audited: nobody sees these rows here; the page that
     shows what is derived from them audits its own read. Items entered in error are left out."""
     return list(
-        RecordItem.objects.filter(Q(kind__in=kinds) | Q(code__in=codes), patient_id=patient_id)
-        .filter(release=RecordItem.Release.RELEASED)
-        .exclude(status="entered-in-error")
+        _for_rules(kinds, codes)
+        .filter(patient_id=patient_id)
         .select_related("source")
         .defer("body", "value_text", "reference_text")
+    )
+
+
+def _for_rules(kinds: Collection[str], codes: Collection[str]) -> QuerySet[RecordItem]:
+    return (
+        RecordItem.objects.filter(Q(kind__in=kinds) | Q(code__in=codes))
+        .filter(release=RecordItem.Release.RELEASED)
+        .exclude(status="entered-in-error")
         .order_by("-effective_at", "-pk")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFact:
+    """What rules over the whole record read of one item (the care gaps): a light row, not a model."""
+
+    pk: int
+    kind: str
+    code_system: str
+    code: str
+    display: str
+    status: str
+    effective_at: datetime | None
+    ended_at: datetime | None
+    confidential: bool
+
+
+RULE_FACT_FIELDS = (
+    "pk",
+    "kind",
+    "code_system",
+    "code",
+    "display",
+    "status",
+    "effective_at",
+    "ended_at",
+    "confidential",
+)
+
+
+def rule_facts_many(
+    patient_ids: Collection[str], *, kinds: Collection[str], codes: Collection[str]
+) -> dict[str, list[RuleFact]]:
+    """The rows `items_for_rules` reads, for every patient of a batch (one query), as `RuleFact`s,
+    newest first per patient: a batch of records is read without building a model per item. Not
+    audited, for the same reason."""
+    found: dict[str, list[RuleFact]] = {str(patient_id): [] for patient_id in patient_ids}
+    rows = (
+        _for_rules(kinds, codes).filter(patient_id__in=list(patient_ids)).values_list("patient_id", *RULE_FACT_FIELDS)
+    )
+    for patient_id, *fields in rows:
+        found[str(patient_id)].append(RuleFact(*fields))
+    return found

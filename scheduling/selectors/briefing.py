@@ -1,9 +1,10 @@
-"""What the patient's briefing reads from scheduling, for one patient, in a constant number of
-queries: upcoming visits with their check-in state and the questionnaires still to fill. Not
+"""What the patient's briefing reads from scheduling, for one patient or a batch of patients, in a
+constant number of queries: upcoming visits with their check-in state and the questionnaires still to fill. Not
 audited here: the briefing is built by a worker and audited when someone reads it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,12 @@ class Upcoming:
 def upcoming_visits(patient_id: PatientId, *, now: datetime, limit: int = 5) -> list[Upcoming]:
     """The patient's next visits, soonest first, each with its check-in window and how many of
     its visit type's questionnaires have no answer yet. One query."""
+    return upcoming_visits_many([str(patient_id)], now=now, limit=limit)[str(patient_id)]
+
+
+def upcoming_visits_many(patient_ids: Collection[str], *, now: datetime, limit: int = 5) -> dict[str, list[Upcoming]]:
+    """`upcoming_visits` for every patient of a batch (one query; a patient has few upcoming
+    visits, so each list is cut to `limit` here rather than in SQL)."""
     asked = (
         VisitTypeQuestionnaire.objects.filter(visit_type_id=OuterRef("visit_type_id"))
         .values("visit_type_id")
@@ -41,13 +48,18 @@ def upcoming_visits(patient_id: PatientId, *, now: datetime, limit: int = 5) -> 
         .annotate(n=Count("questionnaire_id", distinct=True))
         .values("n")
     )
-    visits = list(
-        Appointment.objects.filter(patient_id=patient_id, status__in=UPCOMING, during__endswith__gt=now)
+    visits = (
+        Appointment.objects.filter(patient_id__in=list(patient_ids), status__in=UPCOMING, during__endswith__gt=now)
         .select_related("visit_type", "location", "organization", "provider__user")
         .annotate(asked=Coalesce(Subquery(asked), 0), answered=Coalesce(Subquery(answered), 0))
-        .order_by("during")[:limit]
+        .order_by("during", "pk")
     )
-    return [Upcoming(visit, window(visit, now), max(visit.asked - visit.answered, 0)) for visit in visits]
+    found: dict[str, list[Upcoming]] = {str(patient_id): [] for patient_id in patient_ids}
+    for visit in visits:
+        upcoming = found[str(visit.patient_id)]
+        if len(upcoming) < limit:
+            upcoming.append(Upcoming(visit, window(visit, now), max(visit.asked - visit.answered, 0)))
+    return found
 
 
 # -- the clinician's pre-visit briefing -----------------------------------------------------------------
@@ -115,14 +127,27 @@ def upcoming_visit_ids(patient_id: PatientId, *, now: datetime, limit: int = 10)
 
 def watermark(patient_id: PatientId) -> dict[str, Any]:
     """Scheduling's side of the briefing's inputs watermark (one query)."""
-    row = Appointment.objects.filter(patient_id=patient_id).aggregate(
-        n=Count("pk", distinct=True),
-        # Postgres' GREATEST skips nulls: the latest of anything that happened to a visit.
-        newest=Max(Greatest("cancelled_at", "checked_in_at", "booked_at", "created_at")),
-        answered=Count("responses", distinct=True),
+    return watermark_many([str(patient_id)])[str(patient_id)]
+
+
+def watermark_many(patient_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """`watermark` for every patient of a batch (one query)."""
+    rows = (
+        Appointment.objects.filter(patient_id__in=list(patient_ids))
+        .order_by()
+        .values("patient_id")
+        .annotate(
+            n=Count("pk", distinct=True),
+            # Postgres' GREATEST skips nulls: the latest of anything that happened to a visit.
+            newest=Max(Greatest("cancelled_at", "checked_in_at", "booked_at", "created_at")),
+            answered=Count("responses", distinct=True),
+        )
     )
-    return {
-        "visits": row["n"],
-        "visits_newest": row["newest"].isoformat() if row["newest"] else None,
-        "answers": row["answered"],
-    }
+    found = {str(patient_id): {"visits": 0, "visits_newest": None, "answers": 0} for patient_id in patient_ids}
+    for row in rows:
+        found[str(row["patient_id"])] = {
+            "visits": row["n"],
+            "visits_newest": row["newest"].isoformat() if row["newest"] else None,
+            "answers": row["answered"],
+        }
+    return found

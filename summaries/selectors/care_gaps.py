@@ -6,6 +6,7 @@ turns from up to date to coming due to due on the right day between two evaluati
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -37,18 +38,23 @@ class BriefingGap:
 def gaps_for_briefing(patient_id: UUID | str, *, now: datetime) -> list[BriefingGap]:
     """The patient's gaps of rules still active and approved, those that apply, due first, in one
     query. Everything, confidential ones included: the caller filters for its viewer (visible_gaps)."""
+    return gaps_for_briefing_many([str(patient_id)], now=now)[str(patient_id)]
+
+
+def gaps_for_briefing_many(patient_ids: Collection[str], *, now: datetime) -> dict[str, list[BriefingGap]]:
+    """`gaps_for_briefing` for every patient of a batch (one query)."""
     rows = (
-        CareGap.objects.filter(patient_id=patient_id, rule__is_active=True, rule__approved_on__isnull=False)
+        CareGap.objects.filter(patient_id__in=list(patient_ids), rule__is_active=True, rule__approved_on__isnull=False)
         .exclude(rule__approved_by="")
         .exclude(status=CareGap.Status.NOT_APPLICABLE)
         .select_related("rule", "evidence__source", "patient__home_organization")
     )
-    gaps = []
+    found: dict[str, list[BriefingGap]] = {str(patient_id): [] for patient_id in patient_ids}
     for row in rows:
         today = timezone.localdate(now, clinic_zone(row.patient))
         status = status_on(row.due_on, row.rule.coming_due_days, today) if row.due_on else row.status
         evidence = row.evidence
-        gaps.append(
+        found[str(row.patient_id)].append(
             BriefingGap(
                 rule_name=row.rule.name,
                 rule_name_en=row.rule.name_en,
@@ -63,8 +69,9 @@ def gaps_for_briefing(patient_id: UUID | str, *, now: datetime) -> list[Briefing
             )
         )
     order = {CareGap.Status.OPEN: 0, CareGap.Status.COMING_DUE: 1, CareGap.Status.CLOSED: 2}
-    gaps.sort(key=lambda gap: (order[CareGap.Status(gap.status)], gap.due_on or date.max, gap.rule_name))
-    return gaps
+    for gaps in found.values():
+        gaps.sort(key=lambda gap: (order[CareGap.Status(gap.status)], gap.due_on or date.max, gap.rule_name))
+    return found
 
 
 def visible_gaps(access: Access, *, now: datetime) -> list[BriefingGap]:

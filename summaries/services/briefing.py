@@ -1,11 +1,14 @@
 """The briefing's rules: what changed, what needs the patient, what is next, and the care team,
-read from the other apps' selectors for one patient and turned into lines (phrase keys and params,
-summaries/services/phrases.py). Every line names the row it comes from; the rules are plain code
-the team can read and test. A constant number of queries per patient, whatever the record's size."""
+read from the other apps' selectors for a batch of patients and turned into lines (phrase keys and
+params, summaries/services/phrases.py). Every line names the row it comes from; the rules are plain
+code the team can read and test. A constant number of queries per batch, whatever its size and the
+records' sizes: every input is read for the whole batch at once, then each briefing is composed in
+Python. One patient's briefing is a batch of one."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -48,8 +51,11 @@ class Built:
 
 
 def window_start(patient_id: PatientId, *, now: datetime) -> datetime:
-    """Where "What changed" begins: the last visit (any source), within the bounds above."""
-    last_visit = record_inputs.last_visit_before(patient_id, now=now)
+    """Where "What changed" begins: the last visit (any source), within the bounds below."""
+    return _window(record_inputs.last_visit_before(patient_id, now=now), now)
+
+
+def _window(last_visit: datetime | None, now: datetime) -> datetime:
     start = last_visit if last_visit is not None else now - DEFAULT_WINDOW
     return max(start, now - LONGEST_WINDOW)
 
@@ -142,12 +148,20 @@ def changed_lines(patient_id: PatientId, *, since: datetime) -> list[Line]:
     """New results (out of range first), medicines started or stopped, new diagnoses, visits and
     notes, and home readings past the patient's limits: grouped by what happened, each
     cross-source duplicate once with every source named."""
+    return _changed_lines(
+        record_inputs.changes_since(patient_id, since=since),
+        record_inputs.readings_over_limit(patient_id, since=since),
+        since,
+    )
+
+
+def _changed_lines(items: list[RecordItem], readings: list[record_inputs.JudgedReading], since: datetime) -> list[Line]:
     lines = [
         line
-        for item, organizations, confidential in _grouped(record_inputs.changes_since(patient_id, since=since))
+        for item, organizations, confidential in _grouped(items)
         if (line := _record_line(item, organizations, confidential, since)) is not None
     ]
-    for judged in record_inputs.readings_over_limit(patient_id, since=since):
+    for judged in readings:
         reading = judged.reading
         emergency = judged.level >= record_inputs.Level.EMERGENCY
         lines.append(
@@ -171,11 +185,13 @@ def _sorted(lines: list[Line]) -> list[Line]:
     return sorted(newest_first, key=lambda line: line.rank)
 
 
-def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list[Line]:
+def next_lines(
+    upcoming_visits: list[scheduling_inputs.Upcoming], threads: list[messaging_inputs.ThreadState], gaps: list[Any]
+) -> list[Line]:
     """Upcoming visits with their check-in, open requests with their named owner and committed
     time, screenings coming due: soonest first."""
     lines = []
-    for upcoming in once(scheduling_inputs.upcoming_visits, patient_id, now=now):
+    for upcoming in upcoming_visits:
         visit = upcoming.appointment
         lines.append(
             Line(
@@ -195,7 +211,7 @@ def next_lines(patient_id: PatientId, *, now: datetime, gaps: list[Any]) -> list
                 date=iso(visit.starts_at),
             )
         )
-    for state in once(messaging_inputs.threads_for_briefing, patient_id):
+    for state in threads:
         if not state.awaiting_clinic:
             continue
         thread = state.thread
@@ -245,31 +261,47 @@ def gap_organizations(gap: Any) -> list[str]:
 
 def compose(patient_id: PatientId, *, now: datetime) -> Built:
     """Every line of this patient's briefing as of `now`, the care team and the inputs' watermark."""
+    return compose_many([patient_id], now=now)[str(patient_id)]
+
+
+def compose_many(patient_ids: Iterable[PatientId], *, now: datetime) -> dict[str, Built]:
+    """`compose` for every patient of a batch (by id as a string), in a constant number of queries."""
+    from summaries.services.needs import care_gaps_many
+
+    ids = tuple(dict.fromkeys(str(patient_id) for patient_id in patient_ids))
     with one_build():  # the reads several rules share are made once
-        return _compose(patient_id, now=now)
-
-
-def _compose(patient_id: PatientId, *, now: datetime) -> Built:
-    from summaries.services.needs import care_gaps
-
-    since = window_start(patient_id, now=now)
-    gaps = care_gaps(patient_id, now=now)
-    needs = [from_need(need) for need in briefing_needs.needs_for(patient_id, now=now)]
-    lines = changed_lines(patient_id, since=since) + _sorted(needs) + next_lines(patient_id, now=now, gaps=gaps)
-    team = [
-        {
-            "organization": entry.organization,
-            "people": list(entry.people),
-            "last_seen": iso(entry.last_seen),
-            "visit_id": entry.visit_id,
-            "confidential": entry.confidential,
-        }
-        for entry in record_inputs.care_team(patient_id)
-    ]
-    watermark = {
-        **record_inputs.watermark(patient_id),
-        **messaging_inputs.watermark(patient_id),
-        **scheduling_inputs.watermark(patient_id),
-        "since": iso(since),
-    }
-    return Built(lines, team, watermark, since)
+        last_visits = record_inputs.last_visits_before(ids, now=now)
+        since = {patient_id: _window(last_visits[patient_id], now) for patient_id in ids}
+        gaps = care_gaps_many(ids, now=now)
+        needs = briefing_needs.needs_for_many(ids, now=now)
+        changes = record_inputs.changes_since_many(since)
+        readings = record_inputs.readings_over_limit_many(since)
+        upcoming = once(scheduling_inputs.upcoming_visits_many, ids, now=now)
+        threads = once(messaging_inputs.threads_for_briefing_many, ids)
+        teams = record_inputs.care_team_many(ids)
+        watermarks = (
+            record_inputs.watermark_many(ids),
+            messaging_inputs.watermark_many(ids),
+            scheduling_inputs.watermark_many(ids),
+        )
+    built = {}
+    for patient_id in ids:
+        lines = (
+            _changed_lines(changes[patient_id], readings[patient_id], since[patient_id])
+            + _sorted([from_need(need) for need in needs[patient_id]])
+            + next_lines(upcoming[patient_id], threads[patient_id], gaps[patient_id])
+        )
+        team = [
+            {
+                "organization": entry.organization,
+                "people": list(entry.people),
+                "last_seen": iso(entry.last_seen),
+                "visit_id": entry.visit_id,
+                "confidential": entry.confidential,
+            }
+            for entry in teams[patient_id]
+        ]
+        watermark = {key: value for side in watermarks for key, value in side[patient_id].items()}
+        watermark["since"] = iso(since[patient_id])
+        built[patient_id] = Built(lines, team, watermark, since[patient_id])
+    return built

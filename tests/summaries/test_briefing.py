@@ -27,7 +27,7 @@ from records.models import RecordItem
 from summaries.models import Briefing, BriefingOpen
 from summaries.selectors.patient import briefing_for
 from summaries.services import refresh
-from summaries.services.briefing import compose
+from summaries.services.briefing import compose, compose_many
 from tests.conftest import sign_in
 from tests.scheduling.conftest import NOW, Clinic, at, clinic
 
@@ -238,13 +238,13 @@ def test_inputs_that_move_during_a_build_cause_another_build(clinic: Clinic) -> 
     refresh.mark_stale(clinic.patient.pk)
     calls = []
 
-    def moving(patient_id: Any, *, now: Any) -> Any:
+    def moving(patient_ids: Any, *, now: Any) -> Any:
         calls.append(now)
         if len(calls) == 1:  # an import commits while the first build reads
-            refresh.mark_stale(patient_id)
-        return compose(patient_id, now=now)
+            refresh.mark_stale(patient_ids[0])
+        return compose_many(patient_ids, now=now)
 
-    with mock.patch.object(refresh, "compose", moving):
+    with mock.patch.object(refresh, "compose_many", moving):
         outcome = refresh.rebuild(clinic.patient.pk)
 
     assert outcome == refresh.Outcome.BUILT
@@ -259,7 +259,7 @@ def test_a_second_worker_leaves_a_patient_whose_briefing_is_being_built(clinic: 
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [refresh.LOCK_CLASS, str(clinic.patient.pk)])
-        with mock.patch.object(refresh, "compose") as compose_mock:
+        with mock.patch.object(refresh, "compose_many") as compose_mock:
             assert refresh.rebuild(clinic.patient.pk) == refresh.Outcome.BUSY
         compose_mock.assert_not_called()
         assert Briefing.objects.get(patient=clinic.patient).stale_since is not None  # nothing lost
@@ -278,10 +278,12 @@ def test_the_sweep_enqueues_stale_and_day_old_briefings(clinic: Clinic) -> None:
     Briefing.objects.filter(patient=old).update(built_at=NOW - timedelta(days=2))
     refresh.mark_stale(stale.pk, now=NOW)
 
-    with mock.patch.object(refresh, "_enqueue") as enqueue:
+    with mock.patch.object(refresh, "_enqueue_batch") as enqueue:
         assert refresh.sweep(now=NOW) == 2
 
-    assert {call.args[0] for call in enqueue.call_args_list} == {str(old.pk), str(stale.pk)}
+    # One batch: a batch's rebuild costs the same queries whatever its size.
+    (call,) = enqueue.call_args_list
+    assert set(call.args[0]) == {str(old.pk), str(stale.pk)}
 
 
 @time_machine.travel(NOW, tick=False)
