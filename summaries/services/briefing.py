@@ -132,7 +132,9 @@ def _record_line(item: RecordItem, organizations: list[str], confidential: bool,
             if item.kind == Kind.DOCUMENT
             else source("records.RecordItem", item.pk, "record_list", page=LIST_PAGE[item.kind])
         )
-        return Line(kind=kind, key=key, params={"name": name}, source=page, rank=rank, **common)
+        # A visit keeps its code: the reader's page names its kind in their language (records' visit_name).
+        params = {"name": name, "code": item.code} if item.kind == Kind.VISIT and item.code else {"name": name}
+        return Line(kind=kind, key=key, params=params, source=page, rank=rank, **common)
     return None
 
 

@@ -6,11 +6,14 @@ reader's language (English and Spanish shipped)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
+
+from records.templatetags.records_tags import plain_term, visit_name
 
 # key -> the sentence (python-format, named blanks; a plural one chooses its form by `count`).
 PHRASES: dict[str, Promise] = {
@@ -122,9 +125,19 @@ def say(key: str, params: Mapping[str, Any], *, patient: str = "") -> str:
     caregiver reading), the sentence that names the patient where it would say "you"."""
     phrase = FOR_CAREGIVER.get(key, PHRASES[key]) if patient else PHRASES[key]
     values = {**dict(params), **({"patient": patient} if patient else {})}
+    if "name" in values:
+        values["name"] = _plain_name(key, values)
     if "direction" in values:
         values["direction"] = str(DIRECTIONS.get(values["direction"], values["direction"]))
     return str(phrase % values)
+
+
+def _plain_name(key: str, values: Mapping[str, Any]) -> str:
+    """A record row's name as the record pages show it: a visit by its kind in the reader's language,
+    any coded name without SNOMED CT's semantic tag ("(procedure)" is not for patients)."""
+    if key == "visit_new":
+        return visit_name(SimpleNamespace(code=values.get("code", ""), display=values["name"]))
+    return plain_term(values["name"])
 
 
 def say_result_to_clinician(params: Mapping[str, Any]) -> str | None:
