@@ -64,6 +64,7 @@ urlpatterns = [
     path("appointments/", include("scheduling.urls.links")),
     path("billing/guest/", include("billing.urls.public")),
     path("billing/n/", include("billing.urls.links")),
+    path("refills/n/", include("refills.urls.links")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
     path("account/", include(account_urls)),

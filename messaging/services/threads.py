@@ -253,6 +253,52 @@ def thread_open_for(
     return thread
 
 
+@transaction.atomic
+def thread_open_for_system(
+    *,
+    patient: Patient,
+    action: str,
+    sender: str,
+    category: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    pool_kinds: Sequence[str] = (),
+    confidential: bool = False,
+    now: datetime | None = None,
+) -> Thread:
+    """Open a thread on the clinic's behalf that no person writes: another system's words (a
+    pharmacy's e-prescribing system asking for a renewal), for another app's `action` (refills).
+    It is routed, owned and promised like any thread (`thread_open_for`'s sequence: `pool_kinds`
+    as there); its first message has no author and names its `sender`, and the portal itself is
+    audited (acting as the system, no actor). The same `idempotency_key` returns the thread."""
+    sender = sender.strip()
+    if not sender:
+        raise ValueError("a system's message names its sender")
+    access = Access(patient, ActingAs.SYSTEM, action)
+    existing = _existing(access, idempotency_key)
+    if existing is not None:
+        return existing
+    thread = _open(
+        access,
+        None,
+        category=category,
+        subject=subject[:SUBJECT_MAX],
+        body=body[:BODY_MAX],
+        urgency=Thread.Urgency.NORMAL,
+        idempotency_key=idempotency_key,
+        flags=[],
+        attachments=[],
+        now=now or timezone.now(),
+        actor=None,
+        pool_kinds=pool_kinds,
+        confidential=confidential,
+        sender=sender[:200],
+    )
+    audit.record_access(access, actor=None, action=AuditEvent.Action.CREATE, obj=thread)
+    return thread
+
+
 def _pool_instead(plan: Plan, patient: Patient, organization_id: int, pool_kinds: Sequence[str]) -> None:
     """Send the plan to the first pool of `pool_kinds` at the organization, if there is one. The
     alerts about routing's own pool are moot then (the pool found decides who answers)."""
@@ -269,7 +315,7 @@ def _pool_instead(plan: Plan, patient: Patient, organization_id: int, pool_kinds
 
 def _open(
     access: Access,
-    author: User,
+    author: User | None,
     *,
     category: str,
     subject: str,
@@ -283,9 +329,11 @@ def _open(
     pool_kinds: Sequence[str] = (),
     due_by: datetime | None = None,
     confidential: bool | None = None,
+    sender: str = "",
 ) -> Thread:
     """Route, promise and write a new thread with its first message (in the caller's transaction).
-    `author` writes the message; `actor` is audited. `confidential`
+    `author` writes the message (None: a system's, whose `sender` is named); `actor` is audited.
+    `confidential`
     None: as the sender's access says (`confidential_start`)."""
     patient = access.patient
     organization = patient.home_organization
@@ -325,7 +373,7 @@ def _open(
             raise
         return existing
     message = Message.objects.create(
-        thread=thread, author=author, acting_as=access.acting_as, body=body, created_at=now
+        thread=thread, author=author, sender=sender, acting_as=access.acting_as, body=body, created_at=now
     )
     save_attachments(message, attachments)
     OwnershipChange.objects.create(

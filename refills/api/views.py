@@ -9,6 +9,7 @@ safety screen, applied by the service), until the findings are confirmed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -22,10 +23,12 @@ from rest_framework.views import APIView
 
 from messaging import safety
 from messaging.api.serializers import SafetyRefusalSerializer, safety_refusal
-from portal.access import Action
+from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.api.permissions import patient_side_access
 from refills.api.serializers import (
+    AlignmentCreateSerializer,
+    AlignmentPlanSerializer,
     MedicineSerializer,
     PharmacyQuerySerializer,
     PharmacySearchSerializer,
@@ -102,12 +105,9 @@ class RequestsView(RefillsView):
         payload = RefillRequestCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        key = (request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()
+        key = _idempotency_key(request, data)
         if not key:
-            return Response(
-                {"idempotency_key": [_("Send an idempotency key, so a retry cannot request twice.")]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return _key_missing()
         now = timezone.now()
         made = services.request_submit(
             access=access,
@@ -121,15 +121,63 @@ class RequestsView(RefillsView):
             make_preferred=data["make_preferred"],
             now=now,
         )
-        created = all(r.created_at == now for r in made)
-        rows = list(
-            selectors.visible_requests(access)
-            .filter(pk__in=[r.pk for r in made])
-            .select_related("pharmacy", "thread", "thread__owner__user")
-            .order_by("pk")
+        return _made(access, made, now)
+
+
+def _idempotency_key(request: Request, data: dict[str, Any]) -> str:
+    return str(request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()
+
+
+def _key_missing() -> Response:
+    return Response(
+        {"idempotency_key": [_("Send an idempotency key, so a retry cannot request twice.")]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _made(access: Access, made: list[RefillRequest], now: datetime) -> Response:
+    """The requests a create made: 201, or 200 when a retry found the ones made before."""
+    created = all(r.created_at == now for r in made)
+    rows = list(
+        selectors.visible_requests(access)
+        .filter(pk__in=[r.pk for r in made])
+        .select_related("pharmacy", "thread", "thread__owner__user")
+        .order_by("pk")
+    )
+    body = RefillRequestsCreatedSerializer({"requests": rows}, context={"events": _with_events(rows)}).data
+    return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class AlignmentView(RefillsView):
+    @extend_schema(responses=AlignmentPlanSerializer)
+    def get(self, request: Request, patient_id: Any) -> Response:
+        """The plan to renew the long-term medicines to the annual visit: each medicine's days a
+        fill and refills, and the medicines left out with why."""
+        access, actor = patient_side_access(request, patient_id, Action.REFILLS)
+        today = clinic_today(access, timezone.now())
+        medicines = selectors.medicine_actions(access=access, actor=actor, today=today)
+        plan = selectors.alignment_plan(access, today=today, actions={m.key: m for m in medicines})
+        return Response(AlignmentPlanSerializer(plan).data)
+
+    @extend_schema(
+        request=AlignmentCreateSerializer,
+        responses={201: RefillRequestsCreatedSerializer, 200: RefillRequestsCreatedSerializer},
+    )
+    def post(self, request: Request, patient_id: Any) -> Response:
+        """ "Renew all my long-term medicines to my annual visit": one request (one conversation)
+        for every medicine of the plan. 400 with the reason when no plan is offered."""
+        access, actor = patient_side_access(request, patient_id, Action.REFILLS)
+        payload = AlignmentCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        key = _idempotency_key(request, data)
+        if not key:
+            return _key_missing()
+        now = timezone.now()
+        made = services.alignment_submit(
+            access=access, actor=actor, pharmacy_id=data["pharmacy"], idempotency_key=key, now=now
         )
-        body = RefillRequestsCreatedSerializer({"requests": rows}, context={"events": _with_events(rows)}).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return _made(access, made, now)
 
 
 class RequestView(RefillsView):
