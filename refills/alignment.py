@@ -1,4 +1,4 @@
-""" "Renew all my long-term medicines to my annual visit": one request that makes the patient's
+"""The "renew all my long-term medicines to my annual visit" request: one request that makes the patient's
 stable medicines last until one day, the annual visit (a year after the last visit at the clinic),
 where each medicine's protocol allows it. Pure: it takes the medicines' actions and history and the
 last visit, and returns the plan (what each medicine gets, and why the others are left out); the

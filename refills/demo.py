@@ -157,9 +157,11 @@ def _tell(
     elif story == "denied":
         decisions.request_deny(access=nurse_access, actor=nurse.user, request_id=request.pk, reason="needs_tests")
     elif story == "needs_visit":  # with a bridge supply until the visit, sent like an approval
+        # A nurse gives it for a medicine her protocol covers; otherwise it is the physician's.
+        by_nurse = not request.needs_prescriber
         decisions.request_needs_visit(
-            access=nurse_access,
-            actor=nurse.user,
+            access=nurse_access if by_nurse else doctor_access,
+            actor=nurse.user if by_nurse else physician.user,
             request_id=request.pk,
             note="Due for a yearly check.",
             bridge_days_supply=30,

@@ -9,6 +9,7 @@ safety screen, applied by the service), until the findings are confirmed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from messaging import safety
@@ -26,6 +28,7 @@ from messaging.api.serializers import SafetyRefusalSerializer, safety_refusal
 from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.api.permissions import patient_side_access
+from portal.models import User
 from refills.api.serializers import (
     AlignmentCreateSerializer,
     AlignmentPlanSerializer,
@@ -101,42 +104,43 @@ class RequestsView(RefillsView):
         """Request one or several medicines at one pharmacy; one conversation in the clinic's refill
         pool carries them, with a named owner and answer time. Sending again with the same
         idempotency key answers 200 with what the first made; a medicine already requested is 400."""
-        access, actor = patient_side_access(request, patient_id, Action.REFILLS)
-        payload = RefillRequestCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        key = _idempotency_key(request, data)
-        if not key:
-            return _key_missing()
-        now = timezone.now()
-        made = services.request_submit(
-            access=access,
-            actor=actor,
-            medication_keys=data["medicines"],
-            pharmacy_id=data["pharmacy"],
-            days_supply=int(data["days_supply"]),
-            note=data["note"],
-            idempotency_key=key,
-            confirmed_flags=data["confirmed_flags"],
-            make_preferred=data["make_preferred"],
-            now=now,
+        return _create(
+            request,
+            patient_id,
+            RefillRequestCreateSerializer,
+            lambda access, actor, data, key, now: services.request_submit(
+                access=access,
+                actor=actor,
+                medication_keys=data["medicines"],
+                pharmacy_id=data["pharmacy"],
+                days_supply=int(data["days_supply"]),
+                note=data["note"],
+                idempotency_key=key,
+                confirmed_flags=data["confirmed_flags"],
+                make_preferred=data["make_preferred"],
+                now=now,
+            ),
         )
-        return _made(access, made, now)
 
 
-def _idempotency_key(request: Request, data: dict[str, Any]) -> str:
-    return str(request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()
+Submit = Callable[[Access, User, dict[str, Any], str, datetime], list[RefillRequest]]
 
 
-def _key_missing() -> Response:
-    return Response(
-        {"idempotency_key": [_("Send an idempotency key, so a retry cannot request twice.")]},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
-def _made(access: Access, made: list[RefillRequest], now: datetime) -> Response:
-    """The requests a create made: 201, or 200 when a retry found the ones made before."""
+def _create(request: Request, patient_id: Any, serializer: type[Serializer[Any]], submit: Submit) -> Response:
+    """Parse the body, require an idempotency key (header or body), submit, and answer with the
+    requests made: 201, or 200 when a retry found the ones made before."""
+    access, actor = patient_side_access(request, patient_id, Action.REFILLS)
+    payload = serializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    key = str(request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()
+    if not key:
+        return Response(
+            {"idempotency_key": [_("Send an idempotency key, so a retry cannot request twice.")]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    now = timezone.now()
+    made = submit(access, actor, data, key, now)
     created = all(r.created_at == now for r in made)
     rows = list(
         selectors.visible_requests(access)
@@ -164,20 +168,16 @@ class AlignmentView(RefillsView):
         responses={201: RefillRequestsCreatedSerializer, 200: RefillRequestsCreatedSerializer},
     )
     def post(self, request: Request, patient_id: Any) -> Response:
-        """ "Renew all my long-term medicines to my annual visit": one request (one conversation)
+        """The "renew all my long-term medicines to my annual visit" request: one request (one conversation)
         for every medicine of the plan. 400 with the reason when no plan is offered."""
-        access, actor = patient_side_access(request, patient_id, Action.REFILLS)
-        payload = AlignmentCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        key = _idempotency_key(request, data)
-        if not key:
-            return _key_missing()
-        now = timezone.now()
-        made = services.alignment_submit(
-            access=access, actor=actor, pharmacy_id=data["pharmacy"], idempotency_key=key, now=now
+        return _create(
+            request,
+            patient_id,
+            AlignmentCreateSerializer,
+            lambda access, actor, data, key, now: services.alignment_submit(
+                access=access, actor=actor, pharmacy_id=data["pharmacy"], idempotency_key=key, now=now
+            ),
         )
-        return _made(access, made, now)
 
 
 class RequestView(RefillsView):

@@ -225,7 +225,7 @@ def alignment_submit(
     confirmed_flags: Collection[str] = (),
     now: datetime | None = None,
 ) -> list[RefillRequest]:
-    """ "Renew all my long-term medicines to my annual visit": one request (one conversation) for
+    """The "renew all my long-term medicines to my annual visit" request: one request (one conversation) for
     every medicine the plan aligns (selectors.patient.alignment_plan), each with the days a fill
     and the refills that make it last until the visit. The same key returns what it made."""
     access.require(Action.REFILLS, patient_side=True)

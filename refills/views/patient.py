@@ -51,15 +51,22 @@ def home(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
+def _made_before(request: HttpRequest, access: Access) -> HttpResponse | None:
+    """The same form sent again (a double click, a retry): show what it made, as the first did."""
+    if request.method != "POST":
+        return None
+    done = selectors.made_by_form(access, request.POST.get("idempotency_key", ""))
+    if done is None:
+        return None
+    return redirect("refills_request", patient_id=access.patient.pk, request_id=done.pk)
+
+
 @refills_page
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest, access: Access) -> HttpResponse:
     actor = _actor(request)
-    if request.method == "POST":
-        # The same form sent again (a double click, a retry): show what it made, as the first did.
-        done = selectors.made_by_form(access, request.POST.get("idempotency_key", ""))
-        if done is not None:
-            return redirect("refills_request", patient_id=access.patient.pk, request_id=done.pk)
+    if (again := _made_before(request, access)) is not None:
+        return again
     medicines = [
         m for m in selectors.medicine_actions(access=access, actor=actor, today=timezone.localdate()) if m.requestable
     ]
@@ -114,12 +121,10 @@ def new_request(request: HttpRequest, access: Access) -> HttpResponse:
 @refills_page
 @require_http_methods(["GET", "POST"])
 def align(request: HttpRequest, access: Access) -> HttpResponse:
-    """ "Renew all my long-term medicines to my annual visit": the plan, and one button to ask."""
+    """The "renew all my long-term medicines to my annual visit" request: the plan, and one button to ask."""
     actor = _actor(request)
-    if request.method == "POST":
-        done = selectors.made_by_form(access, request.POST.get("idempotency_key", ""))
-        if done is not None:
-            return redirect("refills_request", patient_id=access.patient.pk, request_id=done.pk)
+    if (again := _made_before(request, access)) is not None:
+        return again
     today = timezone.localdate()
     medicines = selectors.medicine_actions(access=access, actor=actor, today=today)
     plan = selectors.alignment_plan(access, today=today, actions={m.key: m for m in medicines})

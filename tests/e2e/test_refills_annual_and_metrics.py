@@ -11,29 +11,16 @@ from tests.e2e.browser import DESKTOP, MOBILE, missing_tools
 if reason := missing_tools():
     pytest.skip(f"browser tests skipped: {reason}", allow_module_level=True)
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from portal.factories import PatientFactory
 from refills.models import RefillRequest
-from tests.e2e.browser import axe_violations, describe_violations, screenshot, sign_in
+from tests.e2e.browser import sign_in
+from tests.e2e.refills_pages import check, go
 from tests.refills.arrange import ATORVASTATIN, LISINOPRIL, prescription, result, visit
 from tests.refills.conftest import Clinic, clinic  # noqa: F401  (the clinic set up for refills)
 
 pytestmark = pytest.mark.e2e
-
-
-def _check(page: Page, name: str, problems: list[str]) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{name}: wider than the screen ({width}px)"  # type: ignore[index]
-    screenshot(page, f"refills-{name}")
-    violations = axe_violations(page)
-    if violations:
-        problems.append(f"{name} ({page.url}):\n{describe_violations(violations)}")
-
-
-def _go(page: Page, target: object) -> None:
-    with page.expect_navigation():
-        target.click()  # type: ignore[attr-defined]
 
 
 def test_annual_renewal_bridge_supply_and_turnaround(new_context, live_server, clinic: Clinic):  # noqa: F811
@@ -48,14 +35,14 @@ def test_annual_renewal_bridge_supply_and_turnaround(new_context, live_server, c
     sign_in(phone, live_server.url, patient.user)
     page = phone.new_page()
     page.goto(f"/p/{patient.pk}/refills/")
-    _go(page, page.get_by_role("link", name="Renew my long-term medicines to my annual visit", exact=False))
+    go(page, page.get_by_role("link", name="Renew my long-term medicines to my annual visit", exact=False))
     expect(page.get_by_role("heading", level=1)).to_have_text("Renew your long-term medicines to your annual visit")
     expect(page.get_by_text("89 days at a time, with 2 refills.").first).to_be_visible()
     page.get_by_label("Pharmacy", exact=True).select_option(str(clinic.pharmacy.pk))
-    _check(page, "patient-annual", problems)
-    _go(page, page.get_by_role("button", name="Send the request"))
+    check(page, "patient-annual", problems)
+    go(page, page.get_by_role("button", name="Send the request"))
     expect(page.get_by_text("Renewed to your annual visit")).to_be_visible()
-    _check(page, "patient-annual-request", problems)
+    check(page, "patient-annual-request", problems)
     lisinopril = RefillRequest.objects.get(patient=patient, medication_name=LISINOPRIL[1])
 
     desk = new_context(DESKTOP)
@@ -66,15 +53,15 @@ def test_annual_renewal_bridge_supply_and_turnaround(new_context, live_server, c
     visit_form = staff.locator("form", has=staff.get_by_role("heading", name="Needs a visit"))
     visit_form.get_by_label("Message for the patient (optional)").fill("Time for your yearly check.")
     visit_form.get_by_label("Bridge supply").select_option("30")
-    _check(staff, "staff-review-annual", problems)
-    _go(staff, visit_form.get_by_role("button", name="Needs a visit"))
+    check(staff, "staff-review-annual", problems)
+    go(staff, visit_form.get_by_role("button", name="Needs a visit"))
     expect(staff.get_by_text("Marked as needing a visit")).to_be_visible()
     staff.goto("/staff/refills/metrics/")
     expect(staff.get_by_role("heading", level=1)).to_have_text("Refill request turnaround")
-    _check(staff, "staff-metrics", problems)
+    check(staff, "staff-metrics", problems)
 
     page.goto(f"/p/{patient.pk}/refills/{lisinopril.pk}/")
     expect(page.get_by_text("Until then, a 30-day supply goes to Main Street Pharmacy.")).to_be_visible()
-    _check(page, "patient-bridge", problems)
+    check(page, "patient-bridge", problems)
     assert RefillRequest.objects.get(pk=lisinopril.pk).status == "needs_visit"
     assert not problems, "\n\n".join(problems)
