@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from refills.actions import MedicineAction, by_protocol
 from refills.protocol_checks import months_after, months_before
 
-# A medicine taken at least this long (or the protocol's own "no refill within N months of a
-# start", if longer) is long-term enough to renew to the annual visit.
-STABLE_MONTHS = 6
+# Stable enough to renew to the annual visit: a medicine its protocol lets renew so (approved, by
+# protocol, "may be renewed to the annual visit"), taken at least as long as the protocol's own "no
+# refill within N months of a start" says, when it says so.
 # Closer than this, the visit comes first: ask for single refills until then.
 SOONEST_DAYS = 30
 MAX_REFILLS = 11
@@ -77,9 +77,9 @@ def plan(
         if protocol is None or not by_protocol(protocol) or not protocol.align_to_annual_visit:
             left_out.append((medicine, _("Its prescriber renews it: request it on its own.")))
             continue
-        stable_months = max(STABLE_MONTHS, protocol.no_refill_within_months_of_start or 0)
+        stable_months = protocol.no_refill_within_months_of_start or 0
         start = started.get(medicine.key)
-        if start is None or start > months_before(today, stable_months):
+        if stable_months and (start is None or start > months_before(today, stable_months)):
             left_out.append(
                 (medicine, _("Started less than %(n)s months ago: request it on its own.") % {"n": stable_months})
             )

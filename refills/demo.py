@@ -20,7 +20,7 @@ from portal.models import StaffMember
 from portal.services.errors import ServiceError
 from refills.actions import MedicineAction
 from refills.models import Pharmacy, PharmacyClient, PharmacyMessage, PreferredPharmacy, RefillRequest
-from refills.selectors.patient import actions_by_key
+from refills.selectors.patient import actions_by_key, alignment_plan
 from refills.services import decisions
 from refills.services.pharmacy import message_send
 from refills.services.protocols import load_starter_protocols, protocols_approve
@@ -38,8 +38,6 @@ STORIES = {
     "sarah.johnson@example.com": ("sent", "submitted", "in_review"),
     "lucia.hernandez@example.com": ("denied", "needs_visit", "changed", "cancelled"),
 }
-# Renews his long-term medicines to his annual visit (one request), decided by the nurse.
-ALIGNS = "michael.thompson@example.com"
 # A pharmacy's system asks to renew this patient's medicine (by RxNorm code).
 PHARMACY_RENEWAL = ("LPC-100007", "314076", "demo-renewal-1")
 DIRECTOR = "Samuel Okafor, MD (demo clinic's medical director; demo data only)"
@@ -79,18 +77,25 @@ def build_demo_refills(clinic: DemoClinic) -> DemoChanges:
 
 
 def _align(clinic: DemoClinic, pharmacy: Pharmacy, nurse: StaffMember, tally: Counter[str]) -> None:
-    patient = next((p for p in clinic.patients.values() if p.user is not None and p.user.email == ALIGNS), None)
-    if patient is None or patient.user is None:
+    """The first patient with an account (none of the stories above) whose long-term medicines the
+    record lets renew to the annual visit does so; the nurse decides each by protocol."""
+    made: list[RefillRequest] = []
+    for patient in sorted(clinic.patients.values(), key=lambda p: p.mrn):
+        user = patient.user
+        if user is None or user.email in STORIES:
+            continue
+        access = resolve(user, patient, Action.REFILLS)
+        if access is None:
+            continue
+        if RefillRequest.objects.filter(patient=patient, idempotency_key="demo-align").exists():
+            return
+        if not alignment_plan(access, today=clinic_today(access, timezone.now())).available:
+            continue
+        made = alignment_submit(access=access, actor=user, pharmacy_id=pharmacy.pk, idempotency_key="demo-align")
+        break
+    if not made:
         return
-    access = resolve(patient.user, patient, Action.REFILLS)
-    if access is None:
-        return
-    try:
-        made = alignment_submit(
-            access=access, actor=patient.user, pharmacy_id=pharmacy.pk, idempotency_key="demo-align"
-        )
-    except ServiceError:  # the record's dates leave no plan this time: the page says why
-        return
+    patient = made[0].patient
     nurse_access = resolve(nurse.user, patient, Action.REFILLS)
     for request in made:
         if nurse_access is None or request.status != RefillRequest.Status.SUBMITTED:

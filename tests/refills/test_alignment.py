@@ -36,7 +36,9 @@ VISIT_ON = date(2027, 8, 31)
 
 def long_term(clinic: Clinic, *, visit_days_ago: int | None = 100) -> Patient:
     """Lisinopril and atorvastatin for over a year (the newest prescription 60 days ago),
-    metformin started 60 days ago, apixaban (always to the prescriber) for over a year."""
+    metformin started 60 days ago (its protocol, here, wants 6 months on it first), apixaban
+    (always to the prescriber) for over a year."""
+    RefillProtocol.objects.filter(key="metformin").update(no_refill_within_months_of_start=6)
     patient = PatientFactory(home_organization=clinic.home)
     for drug in (LISINOPRIL, ATORVASTATIN, APIXABAN):
         prescription(patient, drug, days_ago=500)

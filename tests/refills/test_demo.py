@@ -33,12 +33,18 @@ def test_the_demo_has_pharmacies_protocols_and_requests_in_each_state() -> None:
     assert (bridge.bridge_days_supply, bridge.pharmacy_message.sent_at is not None) == (30, True)
     # Sarah's lisinopril by protocol (the nurse), Lucia's change by the physician.
     decided = dict(RefillRequest.objects.filter(status="sent").values_list("patient__mrn", "decided_by__email"))
-    assert decided == {"LPC-100001": "ana.lopez@lakeside.example", "LPC-100002": "samuel.okafor@lakeside.example"}
+    assert decided == {
+        "LPC-100001": "ana.lopez@lakeside.example",
+        "LPC-100002": "samuel.okafor@lakeside.example",
+        "LPC-100003": "ana.lopez@lakeside.example",  # Michael's statin, renewed to his annual visit
+    }
     assert list(PharmacyMessage.objects.filter(sent_at__isnull=True)) == []
 
-    # Michael renewed his statin to his annual visit; Robert's pharmacy asked to renew lisinopril.
-    aligned = RefillRequest.objects.get(patient__mrn="LPC-100003")
-    assert (aligned.align_to is not None, aligned.thread_id is not None) == (True, True)
+    # A patient renewed their long-term medicines to the annual visit; Robert's pharmacy asked to
+    # renew his lisinopril.
+    aligned = list(RefillRequest.objects.filter(align_to__isnull=False))
+    assert aligned
+    assert len({(r.patient_id, r.thread_id, r.align_to) for r in aligned}) == 1
     asked = RefillRequest.objects.get(patient__mrn="LPC-100007")
     first = asked.thread.messages.get()  # type: ignore[union-attr]
     assert (asked.pharmacy_message_id, first.author, first.sender) == (
@@ -56,7 +62,7 @@ def test_the_demo_has_pharmacies_protocols_and_requests_in_each_state() -> None:
     assert by_nurse > finished.count() / 2
 
     call_command("demo_data", quiet=True)
-    assert RefillRequest.objects.count() == 9
+    assert RefillRequest.objects.count() == 8 + len(aligned)
 
 
 def _action(patient: Patient, code: str) -> tuple[str, str, str]:
