@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -49,3 +51,8 @@ class VisitForm(PortalForm):
             "Sent to the pharmacy like an approval. Over 30 days, or a prescriber's medicine: prescribers only."
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its note sits on the same page as the prescriber form's: ids of its own.
+        kwargs.setdefault("auto_id", "id_visit_%s")
+        super().__init__(*args, **kwargs)
