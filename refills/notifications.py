@@ -4,7 +4,8 @@ the medicine, the decision or anything clinical. The portal's outbox sends it by
 patient chose, outside quiet hours, in their language, and asks this module for the words.
 
 The patient hears of every step they did not take themselves (HEARD): a pharmacy's request for
-them, review starting, each decision, and the prescription reaching the pharmacy. One notice per
+them, review starting, each decision, the prescription reaching the pharmacy, and a caregiver's
+cancellation. One notice per
 step of one request: a step repeated writes nothing more."""
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from portal.services import outbox
 
 SALT = "refills.notice-link"
 MAX_AGE = timedelta(days=30)
-HEARD = frozenset({"pharmacy_asked", "in_review", "approved", "approved_changed", "denied", "needs_visit", "sent"})
+HEARD = frozenset(
+    {"pharmacy_asked", "in_review", "approved", "approved_changed", "denied", "needs_visit", "sent", "cancelled"}
+)
 
 
 class Kind(models.TextChoices):

@@ -196,7 +196,7 @@ def safety_thread_open(
 def thread_open_for(
     *,
     access: Access,
-    author: User,
+    author: User | None,
     actor: User | None,
     category: str,
     subject: str,
@@ -208,6 +208,7 @@ def thread_open_for(
     due_by: datetime | None = None,
     confidential: bool = False,
     now: datetime | None = None,
+    sender: str = "",
 ) -> Thread:
     """The one way another app opens a thread on the clinic's behalf: scheduling's appointment
     requests and check-in alerts today; refills, billing and summaries will use it too. Outside
@@ -219,7 +220,8 @@ def thread_open_for(
     creation and its first message). `access` is the patient's for the caller's own action
     (scheduling, refills...): its `acting_as` is the first message's. `author` writes the first
     message (the patient's words, or the person whose answers raised an alert); `actor` is the
-    signed-in user audited (None for a signed link).
+    signed-in user audited (None for a signed link). No author: a system's words
+    (`thread_open_for_system`), naming their `sender`.
 
     `pool_kinds`: the pools of these kinds (first found wins) take the thread instead of the one
     routing chose; none found, routing's choice stands. `due_by`: the answer must come by then,
@@ -247,6 +249,7 @@ def thread_open_for(
         pool_kinds=pool_kinds,
         due_by=due_by,
         confidential=confidential,
+        sender=sender,
     )
     # Opened for the clinic, not written in a conversation: the creation itself is on record.
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=thread)
@@ -275,28 +278,19 @@ def thread_open_for_system(
     sender = sender.strip()
     if not sender:
         raise ValueError("a system's message names its sender")
-    access = Access(patient, ActingAs.SYSTEM, action)
-    existing = _existing(access, idempotency_key)
-    if existing is not None:
-        return existing
-    thread = _open(
-        access,
-        None,
-        category=category,
-        subject=subject[:SUBJECT_MAX],
-        body=body[:BODY_MAX],
-        urgency=Thread.Urgency.NORMAL,
-        idempotency_key=idempotency_key,
-        flags=[],
-        attachments=[],
-        now=now or timezone.now(),
+    return thread_open_for(
+        access=Access(patient, ActingAs.SYSTEM, action),
+        author=None,
         actor=None,
+        category=category,
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
         pool_kinds=pool_kinds,
         confidential=confidential,
+        now=now,
         sender=sender[:200],
     )
-    audit.record_access(access, actor=None, action=AuditEvent.Action.CREATE, obj=thread)
-    return thread
 
 
 def _pool_instead(plan: Plan, patient: Patient, organization_id: int, pool_kinds: Sequence[str]) -> None:

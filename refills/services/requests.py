@@ -286,6 +286,8 @@ def request_cancel(*, access: Access, actor: User, request_id: int, now: datetim
     move(request, Status.CANCELLED)
     request.save(update_fields=["status"])
     RefillEvent.objects.create(request=request, kind=RefillEvent.Kind.CANCELLED, at=now, by=actor)
+    if access.acting_as != AuditEvent.ActingAs.SELF:  # a caregiver cancelled it: the patient hears
+        notify(request, "cancelled")
     audit.record_access(
         access,
         actor=actor,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from portal.factories import UserFactory
-from portal.models import Notice
+from portal.factories import ProxyGrantFactory, UserFactory
+from portal.models import Notice, Scope
 from refills import notifications
 from refills.models import PharmacyMessage, RefillRequest
 from refills.services import decisions, pharmacy
@@ -70,6 +70,17 @@ def test_a_cancellation_by_the_patient_tells_nobody(clinic: Clinic) -> None:
     request_cancel(access=clinic.access(patient.user, patient), actor=patient.user, request_id=made.pk)
 
     assert _steps(made) == []
+
+
+def test_a_caregivers_cancellation_tells_the_patient(clinic: Clinic) -> None:
+    patient = patient_with_two(clinic)
+    caregiver = ProxyGrantFactory(patient=patient, scopes=[Scope.REFILLS]).grantee
+    made = _submit(clinic, patient, LISINOPRIL[0])
+
+    request_cancel(access=clinic.access(caregiver, patient), actor=caregiver, request_id=made.pk)
+
+    assert _steps(made) == ["cancelled"]
+    assert set(Notice.objects.filter(kind="refill_update").values_list("user", flat=True)) == {patient.user_id}
 
 
 def test_the_words_say_only_that_there_is_an_update_with_the_signed_link(clinic: Clinic) -> None:
