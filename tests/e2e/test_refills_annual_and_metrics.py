@@ -41,7 +41,7 @@ def test_annual_renewal_bridge_supply_and_turnaround(new_context, live_server, c
     page.get_by_label("Pharmacy", exact=True).select_option(str(clinic.pharmacy.pk))
     check(page, "patient-annual", problems)
     go(page, page.get_by_role("button", name="Send the request"))
-    expect(page.get_by_text("Renewed to your annual visit")).to_be_visible()
+    expect(page.get_by_text("Asked to last until your annual visit")).to_be_visible()
     check(page, "patient-annual-request", problems)
     lisinopril = RefillRequest.objects.get(patient=patient, medication_name=LISINOPRIL[1])
 
