@@ -66,6 +66,7 @@ urlpatterns = [
     path("billing/guest/", include("billing.urls.public")),
     path("billing/n/", include("billing.urls.links")),
     path("billing/webhooks/", include("billing.urls.webhooks")),
+    path("refills/n/", include("refills.urls.links")),
     path("activate/<str:token>/", account.activate, name="activate"),
     path("welcome/", account.welcome, name="welcome"),
     path("account/", include(account_urls)),

@@ -179,6 +179,7 @@ class Consult:
     ejection_fraction: int
     nt_probnp: float
     note: str
+    prescribes: str = ""  # a medicine only the cardiologist prescribes (not on the home clinic's list)
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,8 @@ def _story(path: Path, mrn: str, spec: Any, vocabulary: Vocabulary) -> Story:
     if story.consult:
         _known(path, f"{where}.consult", [story.consult.problem], problems, "problems (not in its problems)")
         _known(path, f"{where}.consult", [story.consult.medication], story.medications, "medications")
+        if story.consult.prescribes:
+            _known(path, f"{where}.consult", [story.consult.prescribes], vocabulary.medications, "medications")
     if story.stay:
         _known(path, f"{where}.stay", [story.stay.problem], vocabulary.problems, "problems")
         _known(path, f"{where}.stay", [story.stay.procedure], vocabulary.procedures, "procedures")
@@ -860,6 +863,8 @@ def cardiology_bundle(chart: Chart, source: Organization) -> Bundle:
     onset = chart.ago(years=dict(chart.story.problems)[consult.problem]).isoformat()
     condition(bundle, f"problem/{consult.problem}", consult.problem, onset, encounter=visit)
     prescription(bundle, consult.medication, day.isoformat(), doctor)
+    if consult.prescribes:
+        prescription(bundle, consult.prescribes, day.isoformat(), doctor)
     procedure(bundle, "ecg", at(day, 10 * 60 + 5), doctor, visit)
     procedure(bundle, "echo", echo_at, doctor, visit)
     fraction = observation(

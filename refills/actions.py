@@ -101,6 +101,14 @@ def ends_on(item: RecordItem, zone: ZoneInfo) -> date | None:
     return timezone.localdate(item.effective_at, zone) + VALIDITY
 
 
+def by_protocol(protocol: RefillProtocol | None) -> bool:
+    """Whether a nurse or medical assistant may finish a request under `protocol` (when every check
+    passes): a protocol of that handling that a clinician has approved; otherwise the prescriber."""
+    return (
+        protocol is not None and protocol.handling == RefillProtocol.Handling.PROTOCOL and not protocol.pending_approval
+    )
+
+
 def protocol_for(code: str, protocols: Sequence[RefillProtocol]) -> RefillProtocol | None:
     return next((p for p in protocols if code and code in p.rxnorm_codes), None)
 
@@ -153,9 +161,14 @@ def decide(
 
 
 def _covered_until(prescription: RecordItem, requests: Sequence[RefillRequest], zone: ZoneInfo) -> date | None:
-    """The day the last supply runs out: the newest supply sent through the portal, or the
+    """The day the last supply runs out: the newest supply sent through the portal (a bridge until
+    a visit too), or the
     prescription's own first supply when nothing was sent since."""
-    sent = [r for r in requests if r.status == RefillRequest.Status.SENT and r.decided_at is not None]
+    sent = [
+        r
+        for r in requests
+        if (r.status == RefillRequest.Status.SENT or r.bridge_days_supply) and r.decided_at is not None
+    ]
     if sent:
         last = max(sent, key=lambda r: (r.decided_at, r.pk))
         ended = timezone.localdate(last.decided_at, zone)

@@ -42,6 +42,10 @@ def months_before(day: date, months: int) -> date:
     raise ValueError(day)
 
 
+def months_after(day: date, months: int) -> date:
+    return months_before(day, -months)
+
+
 def _day(item: RecordItem, zone: ZoneInfo | None = None) -> date | None:
     return timezone.localdate(item.effective_at, zone) if item.effective_at else None
 
@@ -77,6 +81,15 @@ def evaluate(
     checks: list[Check] = []
     if protocol.handling != RefillProtocol.Handling.PROTOCOL:
         checks.append(Check("handling", False, _("%(name)s always go to the prescriber.") % {"name": protocol.name}))
+    elif protocol.pending_approval:
+        checks.append(
+            Check(
+                "approval",
+                False,
+                _("The protocol for %(name)s is pending a clinician's approval: the prescriber decides.")
+                % {"name": protocol.name},
+            )
+        )
     if protocol.visit_within_months:
         since = months_before(today, protocol.visit_within_months)
         visits = [i for i in items if i.kind == RecordItem.Kind.VISIT and i.source_id == home.pk]

@@ -64,6 +64,8 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
     def get_author_name(self, message: Message) -> str:
         if message.author_staff is not None:
             return message.author_staff.signature
+        if message.author is None:  # a system's words on the clinic's behalf
+            return message.sender
         return message.author.full_name
 
 

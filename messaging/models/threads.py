@@ -194,10 +194,14 @@ class Message(models.Model):
         SELF = "self", _("the patient")
         PROXY = "proxy", _("a caregiver")
         STAFF = "staff", _("clinic staff")
+        # No person wrote it: another system's words on the clinic's behalf (`sender` says whose).
+        SYSTEM = "system", _("the portal")
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     acting_as = models.CharField(max_length=8, choices=ActingAs.choices)
+    # For a system's message: whose words these are ("Main Street Pharmacy's system").
+    sender = models.CharField(max_length=200, blank=True, default="")
     # The job the staff author wrote in, for the signature the patient reads ("Ana Lopez, RN").
     author_staff = models.ForeignKey(
         "portal.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -217,7 +221,13 @@ class Message(models.Model):
         ordering: ClassVar = ["created_at", "pk"]
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=models.Q(acting_as__in=["self", "proxy", "staff"]), name="message_acting_as_valid"
+                condition=models.Q(acting_as__in=["self", "proxy", "staff", "system"]), name="message_acting_as_valid"
+            ),
+            # A person writes every message but a system's, which names its sender instead.
+            models.CheckConstraint(
+                condition=(models.Q(acting_as="system", author__isnull=True) & ~models.Q(sender=""))
+                | (~models.Q(acting_as="system") & models.Q(author__isnull=False, sender="")),
+                name="message_author_or_system_sender",
             ),
             models.CheckConstraint(
                 condition=models.Q(acting_as="staff", author_staff__isnull=False)

@@ -196,7 +196,7 @@ def safety_thread_open(
 def thread_open_for(
     *,
     access: Access,
-    author: User,
+    author: User | None,
     actor: User | None,
     category: str,
     subject: str,
@@ -208,6 +208,7 @@ def thread_open_for(
     due_by: datetime | None = None,
     confidential: bool = False,
     now: datetime | None = None,
+    sender: str = "",
 ) -> Thread:
     """The one way another app opens a thread on the clinic's behalf: scheduling's appointment
     requests and check-in alerts today; refills, billing and summaries will use it too. Outside
@@ -219,7 +220,8 @@ def thread_open_for(
     creation and its first message). `access` is the patient's for the caller's own action
     (scheduling, refills...): its `acting_as` is the first message's. `author` writes the first
     message (the patient's words, or the person whose answers raised an alert); `actor` is the
-    signed-in user audited (None for a signed link).
+    signed-in user audited (None for a signed link). No author: a system's words
+    (`thread_open_for_system`), naming their `sender`.
 
     `pool_kinds`: the pools of these kinds (first found wins) take the thread instead of the one
     routing chose; none found, routing's choice stands. `due_by`: the answer must come by then,
@@ -247,10 +249,48 @@ def thread_open_for(
         pool_kinds=pool_kinds,
         due_by=due_by,
         confidential=confidential,
+        sender=sender,
     )
     # Opened for the clinic, not written in a conversation: the creation itself is on record.
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=thread)
     return thread
+
+
+@transaction.atomic
+def thread_open_for_system(
+    *,
+    patient: Patient,
+    action: str,
+    sender: str,
+    category: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    pool_kinds: Sequence[str] = (),
+    confidential: bool = False,
+    now: datetime | None = None,
+) -> Thread:
+    """Open a thread on the clinic's behalf that no person writes: another system's words (a
+    pharmacy's e-prescribing system asking for a renewal), for another app's `action` (refills).
+    It is routed, owned and promised like any thread (`thread_open_for`'s sequence: `pool_kinds`
+    as there); its first message has no author and names its `sender`, and the portal itself is
+    audited (acting as the system, no actor). The same `idempotency_key` returns the thread."""
+    sender = sender.strip()
+    if not sender:
+        raise ValueError("a system's message names its sender")
+    return thread_open_for(
+        access=Access(patient, ActingAs.SYSTEM, action),
+        author=None,
+        actor=None,
+        category=category,
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
+        pool_kinds=pool_kinds,
+        confidential=confidential,
+        now=now,
+        sender=sender[:200],
+    )
 
 
 def _pool_instead(plan: Plan, patient: Patient, organization_id: int, pool_kinds: Sequence[str]) -> None:
@@ -269,7 +309,7 @@ def _pool_instead(plan: Plan, patient: Patient, organization_id: int, pool_kinds
 
 def _open(
     access: Access,
-    author: User,
+    author: User | None,
     *,
     category: str,
     subject: str,
@@ -283,9 +323,11 @@ def _open(
     pool_kinds: Sequence[str] = (),
     due_by: datetime | None = None,
     confidential: bool | None = None,
+    sender: str = "",
 ) -> Thread:
     """Route, promise and write a new thread with its first message (in the caller's transaction).
-    `author` writes the message; `actor` is audited. `confidential`
+    `author` writes the message (None: a system's, whose `sender` is named); `actor` is audited.
+    `confidential`
     None: as the sender's access says (`confidential_start`)."""
     patient = access.patient
     organization = patient.home_organization
@@ -325,7 +367,7 @@ def _open(
             raise
         return existing
     message = Message.objects.create(
-        thread=thread, author=author, acting_as=access.acting_as, body=body, created_at=now
+        thread=thread, author=author, sender=sender, acting_as=access.acting_as, body=body, created_at=now
     )
     save_attachments(message, attachments)
     OwnershipChange.objects.create(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -29,9 +29,11 @@ def prescription_continue(
     refills: int,
     written_at: datetime,
     dosage_text: str = "",
+    valid_until: date | None = None,
 ) -> RecordItem:
     """Write a new active MedicationRequest of the patient's clinic for the medicine of `original`
-    (same code), based on it, with `days_supply` and `refills` in its dispense request. The
+    (same code), based on it, with `days_supply` and `refills` in its dispense request (and, with
+    `valid_until`, the last day it may be filled: a renewal to the patient's annual visit). The
     original, if it was active, is left as the source says (the clinic's own system completes it).
     `resource_id` is unique to the caller's row ("portal-refill-7"). Returns the new record item."""
     patient = access.patient
@@ -65,6 +67,9 @@ def prescription_continue(
             },
         },
     }
+    if valid_until is not None:
+        period = {"start": written_at.date().isoformat(), "end": valid_until.isoformat()}
+        raw["dispenseRequest"]["validityPeriod"] = period
     if dosage:
         raw["dosageInstruction"] = [{"text": dosage}]
     elif original_raw.get("dosageInstruction"):

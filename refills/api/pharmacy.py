@@ -6,11 +6,13 @@ its RxNorm code. The request lands in the clinic's refill queue.
 
 Answers: 201 with the request; 200 with the same request when the message id was seen before;
 400 with field errors for bad input, an unmatched patient or medicine, or a medicine that cannot be
-renewed this way (in plain words); 401 without a valid key."""
+renewed this way (in plain words); 401 without a valid key; 429 (with Retry-After) past RATE
+requests for one key. Each request opens its conversation in the clinic's refill pool, so it has
+a named owner and an answer time like a patient's."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
@@ -21,10 +23,14 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from refills.models import PharmacyClient, RefillRequest
 from refills.services import renewals
+
+# Requests a pharmacy's key may send (a batch of renewals after a morning's fills fits well within).
+RATE = "60/min"
 
 
 class PharmacyKeyAuthentication(BaseAuthentication):
@@ -56,6 +62,17 @@ class PharmacyKeyScheme(OpenApiAuthenticationExtension):
 class IsPharmacyClient(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, PharmacyClient)
+
+
+class PharmacyKeyThrottle(SimpleRateThrottle):
+    """At most RATE requests per pharmacy key (counted in the shared cache), so one system's
+    runaway loop cannot flood the clinic's queue; past it, 429 with Retry-After."""
+
+    rate = RATE
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        client = request.auth
+        return f"refills:pharmacy-throttle:{client.pk}" if isinstance(client, PharmacyClient) else None
 
 
 class PatientMatchSerializer(serializers.Serializer[Any]):
@@ -98,6 +115,14 @@ class RenewalOutSerializer(serializers.ModelSerializer[RefillRequest]):
 class RenewalRequestsView(APIView):
     authentication_classes = [PharmacyKeyAuthentication]
     permission_classes = [IsPharmacyClient]
+    throttle_classes = [PharmacyKeyThrottle]
+
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
+        seconds = max(int(wait or 0), 1)
+        raise exceptions.Throttled(
+            wait,
+            detail=_("Too many requests with this key. Send again in %(seconds)s seconds.") % {"seconds": seconds},
+        )
 
     @extend_schema(request=RenewalInSerializer, responses={201: RenewalOutSerializer, 200: RenewalOutSerializer})
     def post(self, request: Request) -> Response:

@@ -228,3 +228,41 @@ class RefillRequestCreateSerializer(serializers.Serializer[Any]):
 
 class RefillRequestsCreatedSerializer(serializers.Serializer[Any]):
     requests = RefillRequestDetailSerializer(many=True)
+
+
+class AlignedMedicineSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(source="medicine.key")
+    name = serializers.CharField(source="medicine.name")
+    days_supply = serializers.IntegerField(help_text="Days a fill.")
+    refills = serializers.IntegerField(help_text="Fills after the first, so it lasts until the visit.")
+
+
+class LeftOutSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    reason = serializers.CharField(help_text="Why it is not renewed this way, in plain words.")
+
+
+class AlignmentPlanSerializer(serializers.Serializer[Any]):
+    """The plan to renew the long-term medicines to the annual visit, and what it leaves out."""
+
+    available = serializers.BooleanField()
+    visit_on = serializers.DateField(allow_null=True, help_text="The annual visit the medicines last until.")
+    unavailable = serializers.CharField(help_text="Why no plan is offered (empty when one is).")
+    medicines = AlignedMedicineSerializer(many=True)
+    left_out = serializers.SerializerMethodField()
+
+    @extend_schema_field(LeftOutSerializer(many=True))
+    def get_left_out(self, plan: Any) -> list[dict[str, str]]:
+        return [{"key": medicine.key, "name": medicine.name, "reason": reason} for medicine, reason in plan.left_out]
+
+
+class AlignmentCreateSerializer(serializers.Serializer[Any]):
+    pharmacy = serializers.IntegerField()
+    idempotency_key = serializers.CharField(
+        max_length=KEY_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Sent again with the same key, the request answers 200 with what it made (or use the header).",
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path(f"{refills}requests/", views.RequestsView.as_view(), name="api_refills_requests"),
     path(f"{refills}requests/<int:request_id>/", views.RequestView.as_view(), name="api_refills_request"),
     path(f"{refills}requests/<int:request_id>/cancel/", views.CancelView.as_view(), name="api_refills_cancel"),
+    path(f"{refills}annual/", views.AlignmentView.as_view(), name="api_refills_align"),
     path(f"{refills}pharmacies/", views.PharmaciesView.as_view(), name="api_refills_pharmacies"),
 ]
 

@@ -9,6 +9,8 @@ safety screen, applied by the service), until the findings are confirmed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -18,14 +20,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from messaging import safety
 from messaging.api.serializers import SafetyRefusalSerializer, safety_refusal
-from portal.access import Action
+from portal.access import Access, Action
 from portal.api.pagination import PAGE_PARAMETERS, PortalPagination, page_of
 from portal.api.permissions import patient_side_access
+from portal.models import User
 from refills.api.serializers import (
+    AlignmentCreateSerializer,
+    AlignmentPlanSerializer,
     MedicineSerializer,
     PharmacyQuerySerializer,
     PharmacySearchSerializer,
@@ -98,38 +104,80 @@ class RequestsView(RefillsView):
         """Request one or several medicines at one pharmacy; one conversation in the clinic's refill
         pool carries them, with a named owner and answer time. Sending again with the same
         idempotency key answers 200 with what the first made; a medicine already requested is 400."""
+        return _create(
+            request,
+            patient_id,
+            RefillRequestCreateSerializer,
+            lambda access, actor, data, key, now: services.request_submit(
+                access=access,
+                actor=actor,
+                medication_keys=data["medicines"],
+                pharmacy_id=data["pharmacy"],
+                days_supply=int(data["days_supply"]),
+                note=data["note"],
+                idempotency_key=key,
+                confirmed_flags=data["confirmed_flags"],
+                make_preferred=data["make_preferred"],
+                now=now,
+            ),
+        )
+
+
+Submit = Callable[[Access, User, dict[str, Any], str, datetime], list[RefillRequest]]
+
+
+def _create(request: Request, patient_id: Any, serializer: type[Serializer[Any]], submit: Submit) -> Response:
+    """Parse the body, require an idempotency key (header or body), submit, and answer with the
+    requests made: 201, or 200 when a retry found the ones made before."""
+    access, actor = patient_side_access(request, patient_id, Action.REFILLS)
+    payload = serializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    key = str(request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()
+    if not key:
+        return Response(
+            {"idempotency_key": [_("Send an idempotency key, so a retry cannot request twice.")]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    now = timezone.now()
+    made = submit(access, actor, data, key, now)
+    created = all(r.created_at == now for r in made)
+    rows = list(
+        selectors.visible_requests(access)
+        .filter(pk__in=[r.pk for r in made])
+        .select_related("pharmacy", "thread", "thread__owner__user")
+        .order_by("pk")
+    )
+    body = RefillRequestsCreatedSerializer({"requests": rows}, context={"events": _with_events(rows)}).data
+    return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class AlignmentView(RefillsView):
+    @extend_schema(responses=AlignmentPlanSerializer)
+    def get(self, request: Request, patient_id: Any) -> Response:
+        """The plan to renew the long-term medicines to the annual visit: each medicine's days a
+        fill and refills, and the medicines left out with why."""
         access, actor = patient_side_access(request, patient_id, Action.REFILLS)
-        payload = RefillRequestCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        key = (request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()
-        if not key:
-            return Response(
-                {"idempotency_key": [_("Send an idempotency key, so a retry cannot request twice.")]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        now = timezone.now()
-        made = services.request_submit(
-            access=access,
-            actor=actor,
-            medication_keys=data["medicines"],
-            pharmacy_id=data["pharmacy"],
-            days_supply=int(data["days_supply"]),
-            note=data["note"],
-            idempotency_key=key,
-            confirmed_flags=data["confirmed_flags"],
-            make_preferred=data["make_preferred"],
-            now=now,
+        today = clinic_today(access, timezone.now())
+        medicines = selectors.medicine_actions(access=access, actor=actor, today=today)
+        plan = selectors.alignment_plan(access, today=today, actions={m.key: m for m in medicines})
+        return Response(AlignmentPlanSerializer(plan).data)
+
+    @extend_schema(
+        request=AlignmentCreateSerializer,
+        responses={201: RefillRequestsCreatedSerializer, 200: RefillRequestsCreatedSerializer},
+    )
+    def post(self, request: Request, patient_id: Any) -> Response:
+        """The "renew all my long-term medicines to my annual visit" request: one request (one conversation)
+        for every medicine of the plan. 400 with the reason when no plan is offered."""
+        return _create(
+            request,
+            patient_id,
+            AlignmentCreateSerializer,
+            lambda access, actor, data, key, now: services.alignment_submit(
+                access=access, actor=actor, pharmacy_id=data["pharmacy"], idempotency_key=key, now=now
+            ),
         )
-        created = all(r.created_at == now for r in made)
-        rows = list(
-            selectors.visible_requests(access)
-            .filter(pk__in=[r.pk for r in made])
-            .select_related("pharmacy", "thread", "thread__owner__user")
-            .order_by("pk")
-        )
-        body = RefillRequestsCreatedSerializer({"requests": rows}, context={"events": _with_events(rows)}).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class RequestView(RefillsView):

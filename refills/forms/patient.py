@@ -50,3 +50,14 @@ class PharmacyForm(PortalForm):
     name = forms.CharField(label=_("Pharmacy name"), max_length=200)
     address = forms.CharField(label=_("Address"), max_length=300)
     phone = forms.CharField(label=_("Phone (optional)"), max_length=32, required=False)
+
+
+class AlignForm(PortalForm):
+    pharmacy = forms.TypedChoiceField(
+        label=_("Pharmacy"), coerce=int, error_messages={"required": _("Choose a pharmacy.")}
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, pharmacies: list[Pharmacy], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["pharmacy"]).choices = [(p.pk, str(p)) for p in pharmacies]

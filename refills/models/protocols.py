@@ -54,6 +54,14 @@ class RefillProtocol(models.Model):
     no_refill_within_months_of_start = models.PositiveSmallIntegerField(
         _("no refill by protocol within (months) of a start"), null=True, blank=True, validators=MONTHS
     )
+    align_to_annual_visit = models.BooleanField(
+        _("may be renewed to the annual visit"),
+        default=False,
+        help_text=_(
+            "A long-term medicine of this class may be renewed, with the patient's other ones, to last until "
+            "their annual visit."
+        ),
+    )
     # Who approved this protocol for use; blank: still pending a clinician's approval.
     approved_by = models.CharField(_("approved by (clinician)"), max_length=200, blank=True)
     approved_on = models.DateField(_("approved on"), null=True, blank=True)

@@ -84,6 +84,14 @@ class RefillRequest(models.Model):
         "records.RecordItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     idempotency_key = models.CharField(max_length=64)
+    # "Renew my long-term medicines to my annual visit": the day every aligned medicine should
+    # last until, and the refills that carry it there (its days' supply a fill).
+    align_to = models.DateField(null=True, blank=True)
+    refills_asked = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(11)])
+    # "Needs a visit" with a short bridge supply until then: written and sent like an approval.
+    bridge_days_supply = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
 
     class Meta:
         ordering: ClassVar = ["-created_at", "pk"]
@@ -123,6 +131,12 @@ class RefillRequest(models.Model):
                 | models.Q(decided_by__isnull=False, decided_at__isnull=False),
                 name="refill_decision_is_signed",
             ),
+            models.CheckConstraint(
+                condition=models.Q(bridge_days_supply__isnull=True)
+                | models.Q(status="needs_visit", bridge_days_supply__lte=90),
+                name="refill_bridge_only_with_needs_visit",
+            ),
+            models.CheckConstraint(condition=models.Q(refills_asked__lte=11), name="refill_refills_asked_range"),
         ]
 
     def __str__(self) -> str:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.utils import timezone
 
 from portal import audit
 from portal.access import Access
 from portal.models import AuditEvent, User
 from records.models import RecordItem
 from records.selectors.patient import Filters, deduplicated, visible_items
+from refills import alignment
 from refills.actions import MedicineAction, decide
 from refills.models import Pharmacy, PreferredPharmacy, RefillEvent, RefillProtocol, RefillRequest
 
@@ -71,6 +74,34 @@ def actions_by_key(access: Access, *, today: date, keys: list[str] | None = None
         for key in wanted
         if key in history
     }
+
+
+def alignment_plan(
+    access: Access, *, today: date, actions: dict[str, MedicineAction] | None = None
+) -> alignment.AlignmentPlan:
+    """The plan to renew the long-term medicines to the annual visit (reads what the medicine
+    list reads, and the last visit at the clinic; the caller's page audits the record's read)."""
+    if actions is None:
+        actions = actions_by_key(access, today=today)
+    zone = ZoneInfo(access.patient.home_organization.time_zone)
+    started: dict[str, date | None] = {}
+    medicines = visible_items(access).filter(kind=RecordItem.Kind.MEDICATION).exclude(status="entered-in-error")
+    for dedup_key, pk, effective_at in medicines.values_list("dedup_key", "pk", "effective_at"):
+        key = dedup_key or f"item:{pk}"
+        day = timezone.localdate(effective_at, zone) if effective_at else None
+        if day is not None and (started.get(key) is None or day < started[key]):  # type: ignore[operator]
+            started[key] = day
+    last = (
+        visible_items(access)
+        .filter(kind=RecordItem.Kind.VISIT, source=access.patient.home_organization_id, effective_at__isnull=False)
+        .aggregate(last=Max("effective_at"))["last"]
+    )
+    return alignment.plan(
+        medicines=list(actions.values()),
+        started=started,
+        last_visit=timezone.localdate(last, zone) if last else None,
+        today=today,
+    )
 
 
 def requests_list(*, access: Access, actor: User, limit: int = 100) -> list[RefillRequest]:

@@ -7,7 +7,7 @@ to the pharmacy; the patient hears that there is an update."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import transaction
 from django.http import Http404
@@ -30,6 +30,10 @@ PRESCRIBERS = frozenset({StaffRole.PHYSICIAN})
 BY_PROTOCOL = frozenset({StaffRole.NURSE, StaffRole.MEDICAL_ASSISTANT})
 # Each step is audited under a type of its own, so the patient's activity page can say who
 # reviewed, passed on, approved or denied (portal/selectors/activity.py); the id is the request's.
+# A bridge supply until the needed visit: at most this many days, and up to BRIDGE_BY_PROTOCOL
+# days without the prescriber.
+BRIDGE_MAX = 90
+BRIDGE_BY_PROTOCOL = 30
 AUDIT_TYPES: dict[str, str] = {
     Status.IN_REVIEW: "refills.RefillReview",
     RefillEvent.Kind.TO_PRESCRIBER: "refills.RefillToPrescriber",
@@ -95,6 +99,44 @@ def _decided(access: Access, actor: User, request: RefillRequest, now: datetime,
     briefing_inputs.changed(request.patient_id)
 
 
+def _prescribe(
+    access: Access,
+    actor: User,
+    request: RefillRequest,
+    *,
+    days: int,
+    refills: int,
+    now: datetime,
+    valid_until: date | None = None,
+) -> None:
+    """Write the new prescription in the record (records' service) and queue it to the pharmacy,
+    in the caller's transaction: an approval, or a bridge supply until a visit."""
+    record_access = resolve(actor, request.patient, Action.RECORDS) or access
+    prescription = prescription_continue(
+        access=record_access,
+        actor=actor,
+        original=request.prescription,
+        resource_id=f"portal-refill-{request.pk}",
+        days_supply=days,
+        refills=refills,
+        written_at=now,
+        valid_until=valid_until,
+    )
+    request.new_prescription, request.approved_days_supply = prescription, days
+    message_queue(
+        request=request,
+        payload={
+            "pharmacy": {
+                "name": request.pharmacy.name,
+                "address": request.pharmacy.address,
+                "ncpdp_id": request.pharmacy.ncpdp_id,
+            },
+            "prescription": prescription.record.raw,
+        },
+        now=now,
+    )
+
+
 @transaction.atomic
 def request_take(*, access: Access, actor: User, request_id: int, now: datetime | None = None) -> RefillRequest:
     """A staff member starts reviewing a request: the patient sees "in review" and by whom."""
@@ -131,6 +173,7 @@ def request_to_prescriber(
         raise ServiceError(_("This request has already been decided."))
     if request.status == Status.SUBMITTED:
         move(request, Status.IN_REVIEW)
+        notify(request, "in_review")
     request.needs_prescriber = True
     request.save(update_fields=["status", "needs_prescriber"])
     _step(request, RefillEvent.Kind.TO_PRESCRIBER, actor, now, note)
@@ -152,7 +195,7 @@ def request_approve(
     actor: User,
     request_id: int,
     days_supply: int | None = None,
-    refills: int = 0,
+    refills: int | None = None,
     change_note: str = "",
     now: datetime | None = None,
 ) -> RefillRequest:
@@ -161,6 +204,7 @@ def request_approve(
     request = _locked(access, request_id)
     now = now or timezone.now()
     days = days_supply or request.days_supply
+    refills = request.refills_asked if refills is None else refills
     if not 1 <= days <= 365:
         raise ServiceError(_("Choose a days' supply from 1 to 365."), field="days_supply")
     if not 0 <= refills <= 11:
@@ -179,35 +223,14 @@ def request_approve(
     if refusal is not None:
         raise ServiceError(refusal)
     move(request, Status.APPROVED_WITH_CHANGES if changed else Status.APPROVED)
-    record_access = resolve(actor, request.patient, Action.RECORDS) or access
-    prescription = prescription_continue(
-        access=record_access,
-        actor=actor,
-        original=request.prescription,
-        resource_id=f"portal-refill-{request.pk}",
-        days_supply=days,
-        refills=refills,
-        written_at=now,
-    )
-    request.new_prescription, request.approved_days_supply, request.change_note = prescription, days, change_note[:500]
+    request.change_note = change_note[:500]
+    _prescribe(access, actor, request, days=days, refills=refills, now=now, valid_until=request.align_to)
     _step(
         request,
         RefillEvent.Kind.APPROVED_WITH_CHANGES if changed else RefillEvent.Kind.APPROVED,
         actor,
         now,
         change_note,
-    )
-    message_queue(
-        request=request,
-        payload={
-            "pharmacy": {
-                "name": request.pharmacy.name,
-                "address": request.pharmacy.address,
-                "ncpdp_id": request.pharmacy.ncpdp_id,
-            },
-            "prescription": prescription.record.raw,
-        },
-        now=now,
     )
     _decided(access, actor, request, now, ["new_prescription", "approved_days_supply", "change_note"])
     return request
@@ -232,14 +255,42 @@ def request_deny(
 
 @transaction.atomic
 def request_needs_visit(
-    *, access: Access, actor: User, request_id: int, note: str = "", now: datetime | None = None
+    *,
+    access: Access,
+    actor: User,
+    request_id: int,
+    note: str = "",
+    bridge_days_supply: int | None = None,
+    now: datetime | None = None,
 ) -> RefillRequest:
-    """The patient must be seen first: the request page offers booking a visit."""
+    """The patient must be seen first: the request page offers booking a visit. With
+    `bridge_days_supply`, a short supply until then is written and sent to the pharmacy like an
+    approval (a nurse or medical assistant may give up to BRIDGE_BY_PROTOCOL days of a medicine
+    their protocol covers; anything else is the prescriber's)."""
     request = _locked(access, request_id)
     now = now or timezone.now()
-    if not _roles(access, actor, request) & (PRESCRIBERS | BY_PROTOCOL):
+    roles = _roles(access, actor, request)
+    if not roles & (PRESCRIBERS | BY_PROTOCOL):
         raise ServiceError(_("Only nurses, medical assistants and prescribers decide refill requests."))
+    if bridge_days_supply is not None:
+        if not 1 <= bridge_days_supply <= BRIDGE_MAX:
+            raise ServiceError(
+                _("A bridge supply is from 1 to %(max)s days.") % {"max": BRIDGE_MAX}, field="bridge_days_supply"
+            )
+        if not roles & PRESCRIBERS and (request.needs_prescriber or bridge_days_supply > BRIDGE_BY_PROTOCOL):
+            raise ServiceError(
+                _("This bridge supply is the prescriber's decision. Pass it to the prescriber."),
+                field="bridge_days_supply",
+            )
     move(request, Status.NEEDS_VISIT)
-    _step(request, RefillEvent.Kind.NEEDS_VISIT, actor, now, note.strip())
-    _decided(access, actor, request, now, [])
+    note = note.strip()
+    fields = []
+    if bridge_days_supply is not None:
+        request.bridge_days_supply = bridge_days_supply
+        _prescribe(access, actor, request, days=bridge_days_supply, refills=0, now=now)
+        bridge = _("A %(days)s-day bridge supply until your visit.") % {"days": bridge_days_supply}
+        note = f"{note} {bridge}".strip()
+        fields = ["bridge_days_supply", "new_prescription", "approved_days_supply"]
+    _step(request, RefillEvent.Kind.NEEDS_VISIT, actor, now, note)
+    _decided(access, actor, request, now, fields)
     return request

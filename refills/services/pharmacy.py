@@ -28,6 +28,7 @@ RETRY_AFTER = (
 )
 MAX_ATTEMPTS = len(RETRY_AFTER)
 TASK = "refills.send_pharmacy_message"
+SENDS = frozenset({RefillRequest.Status.APPROVED, RefillRequest.Status.APPROVED_WITH_CHANGES})
 
 
 def message_queue(*, request: RefillRequest, payload: dict[str, object], now: datetime) -> PharmacyMessage:
@@ -69,16 +70,13 @@ def message_send(*, message_id: int, now: datetime | None = None) -> bool:
         message.last_error = ""
         message.save(update_fields=["attempts", "sent_at", "gateway_reference", "last_error"])
         request = message.request
-        request.status = RefillRequest.Status.SENT  # approved -> sent: the one move TRANSITIONS allows
-        request.save(update_fields=["status"])
+        if request.status in SENDS:  # a bridge supply leaves its request "needs a visit"
+            request.status = RefillRequest.Status.SENT  # approved -> sent: the one move TRANSITIONS allows
+            request.save(update_fields=["status"])
         RefillEvent.objects.create(
             request=request, kind=RefillEvent.Kind.SENT, at=now, note=str(message.pharmacy)[:500]
         )
-        from refills.services.requests import request_link  # the link's URL name lives with the pages
-
-        notifications.request_updated(
-            patient=request.patient, request_id=request.pk, step="sent", link=request_link(request)
-        )
+        notifications.request_updated(patient=request.patient, request_id=request.pk, step="sent")
         briefing_inputs.changed(request.patient_id)
         return True
 

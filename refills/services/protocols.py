@@ -5,6 +5,7 @@ and left pending a clinician's approval."""
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ FIELDS = {
     "no_refill_within_months_of_start",
     "dea_schedule",
     "source",
+    "align_to_annual_visit",
 }
 
 
@@ -61,3 +63,16 @@ def load_starter_protocols(path: Path = STARTER) -> int:
     new = [protocol for protocol in starter_protocols(path) if protocol.key not in existing]
     RefillProtocol.objects.bulk_create(new)
     return len(new)
+
+
+@transaction.atomic
+def protocols_approve(*, clinician: str, on: date, keys: list[str] | None = None) -> int:
+    """Record a clinician's approval of the protocols still pending (of `keys`, or all): only an
+    approved protocol lets a nurse or medical assistant finish a request. Returns how many."""
+    clinician = clinician.strip()
+    if not clinician:
+        raise ValueError("an approval names the clinician")
+    pending = RefillProtocol.objects.filter(approved_by="")
+    if keys is not None:
+        pending = pending.filter(key__in=keys)
+    return pending.update(approved_by=clinician[:200], approved_on=on)

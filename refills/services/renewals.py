@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from messaging.models import Pool, Thread
+from messaging.services.threads import thread_open_for_system
 from portal import audit, briefing_inputs
 from portal.access import Action
 from portal.models import AuditEvent, Patient
@@ -23,8 +25,9 @@ from portal.services.errors import ServiceError
 from portal.services.tokens import new_token, token_hash
 from records.models import RecordItem
 from records.selectors.patient import items_for_rules
+from refills import notifications
 from refills.actions import Action as MedicineAction
-from refills.actions import decide
+from refills.actions import by_protocol, decide
 from refills.models import Pharmacy, PharmacyClient, RefillEvent, RefillProtocol, RefillRequest
 from refills.selectors.patient import group_key
 
@@ -90,6 +93,17 @@ def _patient(client: PharmacyClient, family_name: str, given_name: str, birth_da
     if len(found) != 1:
         raise ServiceError(_("No single patient of this clinic has this name and date of birth."), field="patient")
     return found[0]
+
+
+def _body(request: RefillRequest, client: PharmacyClient) -> str:
+    lines = [
+        _("%(pharmacy)s asks the clinic to renew %(name)s (%(days)s days).")
+        % {"pharmacy": client.pharmacy, "name": request.medication_name, "days": request.days_supply},
+        _("Its message id: %(id)s") % {"id": request.pharmacy_message_id},
+    ]
+    if request.note:
+        lines += ["", request.note]
+    return "\n".join(lines)
 
 
 @transaction.atomic
@@ -158,7 +172,7 @@ def renewal_from_pharmacy(
                 days_supply=days_supply,
                 note=note.strip(),
                 protocol=found.protocol,
-                needs_prescriber=found.protocol is None or found.protocol.handling != "protocol",
+                needs_prescriber=not by_protocol(found.protocol),
                 pharmacy_client=client,
                 pharmacy_message_id=message_id,
                 created_at=now,
@@ -183,5 +197,22 @@ def renewal_from_pharmacy(
         scope=Action.REFILLS,
         confidential=request.confidential,
     )
+    # Its conversation in the refill pool, as a patient's request has: a named owner and an answer
+    # time. No person wrote it: messaging opens it as the pharmacy's system's words.
+    request.thread = thread_open_for_system(
+        patient=patient,
+        action=Action.REFILLS,
+        sender=_("%(pharmacy)s (pharmacy system)") % {"pharmacy": client.pharmacy.name},
+        category=Thread.Category.REFILL,
+        subject=_("Renewal request from %(pharmacy)s: %(name)s")
+        % {"pharmacy": client.pharmacy.name, "name": found.name},
+        body=_body(request, client),
+        idempotency_key=request.idempotency_key,
+        pool_kinds=(Pool.Kind.REFILLS,),
+        confidential=request.confidential,
+        now=now,
+    )
+    request.save(update_fields=["thread"])
+    notifications.request_updated(patient=patient, request_id=request.pk, step="pharmacy_asked")
     briefing_inputs.changed(patient.pk)
     return request, True

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,13 +21,14 @@ from messaging.models import Pool, Thread
 from messaging.services.threads import thread_open_for
 from portal import audit, briefing_inputs
 from portal.access import Access, Action
-from portal.links import absolute
 from portal.models import AuditEvent, User
 from portal.services.errors import InvalidTransition, ServiceError
 from refills import notifications
 from refills.actions import Action as MedicineAction
+from refills.actions import MedicineAction as Medicine
+from refills.actions import by_protocol
 from refills.models import TRANSITIONS, Pharmacy, PreferredPharmacy, RefillEvent, RefillRequest
-from refills.selectors.patient import actions_by_key, visible_requests
+from refills.selectors.patient import actions_by_key, alignment_plan, visible_requests
 
 Status = RefillRequest.Status
 NOTE_MAX = 2000
@@ -44,10 +45,6 @@ def move(request: RefillRequest, to: str) -> None:
 
 def clinic_today(access: Access, now: datetime) -> date:
     return timezone.localdate(now, ZoneInfo(access.patient.home_organization.time_zone))
-
-
-def request_link(request: RefillRequest) -> str:
-    return absolute(reverse("refills_request", kwargs={"patient_id": request.patient_id, "request_id": request.pk}))
 
 
 def _why_not(name: str) -> ServiceError:
@@ -76,24 +73,17 @@ def request_submit(
     medicine already requested (even by a request racing this one) is refused, writing nothing."""
     access.require(Action.REFILLS, patient_side=True)
     now = now or timezone.now()
-    idempotency_key = idempotency_key.strip()
-    if not idempotency_key or len(idempotency_key) > KEY_MAX:
-        raise ServiceError(_("Something went wrong with the form. Reload the page and send again."))
-    existing = list(visible_requests(access).filter(idempotency_key=idempotency_key).order_by("pk"))
-    if existing:
-        return existing
     keys = list(dict.fromkeys(medication_keys))
+    existing, pharmacy, note, flags = _existing_or_checked(
+        access, idempotency_key=idempotency_key, pharmacy_id=pharmacy_id, note=note, confirmed_flags=confirmed_flags
+    )
+    if existing or pharmacy is None:
+        return existing
+    idempotency_key = idempotency_key.strip()
     if not keys:
         raise ServiceError(_("Choose at least one medicine."), field="medicines")
     if days_supply not in SUPPLY_CHOICES:
         raise ServiceError(_("Choose how many days' supply you need."), field="days_supply")
-    pharmacy = Pharmacy.objects.filter(pk=pharmacy_id, is_active=True).first()
-    if pharmacy is None:
-        raise ServiceError(_("Choose a pharmacy."), field="pharmacy")
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise ServiceError(_("Please shorten this to %(limit)s characters.") % {"limit": NOTE_MAX}, field="note")
-    flags = safety.require_confirmed(note, confirmed=confirmed_flags) if note else []
     actions = actions_by_key(access, today=clinic_today(access, now))
     chosen = []
     for key in keys:
@@ -105,11 +95,46 @@ def request_submit(
         if not found.requestable or found.prescription is None:
             raise _why_not(found.name)
         chosen.append(found)
+    return _file(
+        access,
+        actor,
+        [Asked(found, days_supply) for found in chosen],
+        pharmacy=pharmacy,
+        note=note,
+        flags=flags,
+        idempotency_key=idempotency_key,
+        make_preferred=make_preferred,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class Asked:
+    medicine: Medicine
+    days_supply: int
+    refills: int = 0
+
+
+def _file(
+    access: Access,
+    actor: User,
+    asked: list[Asked],
+    *,
+    pharmacy: Pharmacy,
+    note: str,
+    flags: list[str],
+    idempotency_key: str,
+    make_preferred: bool,
+    now: datetime,
+    align_to: date | None = None,
+) -> list[RefillRequest]:
+    """Write the requests, their first step and the one conversation that carries them."""
     submission = uuid.uuid4()
     requests = []
     try:
         with transaction.atomic():  # a savepoint: losing a race leaves nothing half-written
-            for found in chosen:
+            for one in asked:
+                found = one.medicine
                 prescription = found.prescription
                 if prescription is None:  # requestable actions always name one
                     raise _why_not(found.name)
@@ -122,13 +147,15 @@ def request_submit(
                         medication_name=found.name,
                         rxnorm_code=prescription.code,
                         prescription=prescription,
-                        kind=found.request_kind,
+                        kind=RefillRequest.Kind.RENEWAL if align_to else found.request_kind,
                         confidential=prescription.confidential,
                         pharmacy=pharmacy,
-                        days_supply=days_supply,
+                        days_supply=one.days_supply,
+                        refills_asked=one.refills,
+                        align_to=align_to,
                         note=note,
                         protocol=found.protocol,
-                        needs_prescriber=found.protocol is None or found.protocol.handling != "protocol",
+                        needs_prescriber=not by_protocol(found.protocol),
                         requested_by=actor,
                         created_at=now,
                         idempotency_key=idempotency_key,
@@ -150,7 +177,7 @@ def request_submit(
         actor=actor,
         category=Thread.Category.REFILL,
         subject=_subject(requests),
-        body=_body(requests, pharmacy, days_supply, note),
+        body=_body(requests, pharmacy, note, align_to),
         idempotency_key=f"refill-{submission}",
         safety_flags=flags,
         pool_kinds=(Pool.Kind.REFILLS,),
@@ -167,15 +194,82 @@ def request_submit(
     return requests
 
 
+def _existing_or_checked(
+    access: Access, *, idempotency_key: str, pharmacy_id: int, note: str, confirmed_flags: Collection[str]
+) -> tuple[list[RefillRequest], Pharmacy | None, str, list[str]]:
+    """What a form with this key already made, or its pharmacy, note and confirmed findings."""
+    idempotency_key = idempotency_key.strip()
+    if not idempotency_key or len(idempotency_key) > KEY_MAX:
+        raise ServiceError(_("Something went wrong with the form. Reload the page and send again."))
+    existing = list(visible_requests(access).filter(idempotency_key=idempotency_key).order_by("pk"))
+    if existing:
+        return existing, None, "", []
+    pharmacy = Pharmacy.objects.filter(pk=pharmacy_id, is_active=True).first()
+    if pharmacy is None:
+        raise ServiceError(_("Choose a pharmacy."), field="pharmacy")
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ServiceError(_("Please shorten this to %(limit)s characters.") % {"limit": NOTE_MAX}, field="note")
+    flags = safety.require_confirmed(note, confirmed=confirmed_flags) if note else []
+    return [], pharmacy, note, flags
+
+
+@transaction.atomic
+def alignment_submit(
+    *,
+    access: Access,
+    actor: User,
+    pharmacy_id: int,
+    idempotency_key: str,
+    note: str = "",
+    confirmed_flags: Collection[str] = (),
+    now: datetime | None = None,
+) -> list[RefillRequest]:
+    """The "renew all my long-term medicines to my annual visit" request: one request (one conversation) for
+    every medicine the plan aligns (selectors.patient.alignment_plan), each with the days a fill
+    and the refills that make it last until the visit. The same key returns what it made."""
+    access.require(Action.REFILLS, patient_side=True)
+    now = now or timezone.now()
+    existing, pharmacy, note, flags = _existing_or_checked(
+        access, idempotency_key=idempotency_key, pharmacy_id=pharmacy_id, note=note, confirmed_flags=confirmed_flags
+    )
+    if existing or pharmacy is None:
+        return existing
+    plan = alignment_plan(access, today=clinic_today(access, now))
+    if not plan.available:
+        raise ServiceError(plan.unavailable or _("None of your medicines can be renewed this way."))
+    return _file(
+        access,
+        actor,
+        [Asked(one.medicine, one.days_supply, one.refills) for one in plan.medicines],
+        pharmacy=pharmacy,
+        note=note,
+        flags=flags,
+        idempotency_key=idempotency_key.strip(),
+        make_preferred=False,
+        now=now,
+        align_to=plan.visit_on,
+    )
+
+
 def _subject(requests: list[RefillRequest]) -> str:
     names = ", ".join(r.medication_name for r in requests)
     return _("Refill request: %(names)s") % {"names": names}
 
 
-def _body(requests: list[RefillRequest], pharmacy: Pharmacy, days_supply: int, note: str) -> str:
-    lines = [f"- {r.medication_name} ({r.get_kind_display()})" for r in requests]
+def _body(requests: list[RefillRequest], pharmacy: Pharmacy, note: str, align_to: date | None) -> str:
+    if align_to is not None:
+        lines = [_("Renew my long-term medicines to my annual visit (%(day)s):") % {"day": align_to}]
+        lines += [
+            "- "
+            + _("%(name)s: %(days)s days a fill, %(refills)s refills")
+            % {"name": r.medication_name, "days": r.days_supply, "refills": r.refills_asked}
+            for r in requests
+        ]
+    else:
+        lines = [f"- {r.medication_name} ({r.get_kind_display()})" for r in requests]
+        lines.append(_("Days' supply: %(days)s") % {"days": requests[0].days_supply})
     lines.append(_("Pharmacy: %(pharmacy)s") % {"pharmacy": pharmacy})
-    lines.append(_("Days' supply: %(days)s") % {"days": days_supply})
     if note:
         lines += ["", note]
     return "\n".join(lines)
@@ -192,6 +286,8 @@ def request_cancel(*, access: Access, actor: User, request_id: int, now: datetim
     move(request, Status.CANCELLED)
     request.save(update_fields=["status"])
     RefillEvent.objects.create(request=request, kind=RefillEvent.Kind.CANCELLED, at=now, by=actor)
+    if access.acting_as != AuditEvent.ActingAs.SELF:  # a caregiver cancelled it: the patient hears
+        notify(request, "cancelled")
     audit.record_access(
         access,
         actor=actor,
@@ -235,4 +331,4 @@ def pharmacy_add(*, access: Access, actor: User, name: str, address: str, phone:
 
 
 def notify(request: RefillRequest, step: str) -> None:
-    notifications.request_updated(patient=request.patient, request_id=request.pk, step=step, link=request_link(request))
+    notifications.request_updated(patient=request.patient, request_id=request.pk, step=step)

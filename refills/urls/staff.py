@@ -6,6 +6,7 @@ from refills.views import staff
 
 urlpatterns = [
     path("", staff.queue, name="staff_refills"),
+    path("metrics/", staff.metrics, name="staff_refills_metrics"),
     path("<int:request_id>/", staff.review, name="staff_refills_request"),
     path("<int:request_id>/take/", staff.take, name="staff_refills_take"),
     path("<int:request_id>/prescriber/", staff.to_prescriber, name="staff_refills_prescriber"),

@@ -19,7 +19,7 @@ from portal.access import Access, Action
 from portal.models import User
 from portal.services.errors import ServiceError
 from portal.views.decorators import patient_view
-from refills.forms.patient import PharmacyForm, RequestForm
+from refills.forms.patient import AlignForm, PharmacyForm, RequestForm
 from refills.selectors import patient as selectors
 from refills.services import requests as services
 
@@ -34,13 +34,16 @@ def _actor(request: HttpRequest) -> User:
 @require_GET
 def home(request: HttpRequest, access: Access) -> HttpResponse:
     actor = _actor(request)
-    medicines = selectors.medicine_actions(access=access, actor=actor, today=timezone.localdate())
+    today = timezone.localdate()
+    medicines = selectors.medicine_actions(access=access, actor=actor, today=today)
+    plan = selectors.alignment_plan(access, today=today, actions={m.key: m for m in medicines})
     return render(
         request,
         "refills/patient/home.html",
         {
             "access": access,
             "medicines": medicines,
+            "plan": plan,
             "requestable": [m for m in medicines if m.requestable],
             "requests": selectors.requests_list(access=access, actor=actor, limit=20),
             "preferred": selectors.preferred_pharmacy(access, actor=actor),
@@ -48,15 +51,22 @@ def home(request: HttpRequest, access: Access) -> HttpResponse:
     )
 
 
+def _made_before(request: HttpRequest, access: Access) -> HttpResponse | None:
+    """The same form sent again (a double click, a retry): show what it made, as the first did."""
+    if request.method != "POST":
+        return None
+    done = selectors.made_by_form(access, request.POST.get("idempotency_key", ""))
+    if done is None:
+        return None
+    return redirect("refills_request", patient_id=access.patient.pk, request_id=done.pk)
+
+
 @refills_page
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest, access: Access) -> HttpResponse:
     actor = _actor(request)
-    if request.method == "POST":
-        # The same form sent again (a double click, a retry): show what it made, as the first did.
-        done = selectors.made_by_form(access, request.POST.get("idempotency_key", ""))
-        if done is not None:
-            return redirect("refills_request", patient_id=access.patient.pk, request_id=done.pk)
+    if (again := _made_before(request, access)) is not None:
+        return again
     medicines = [
         m for m in selectors.medicine_actions(access=access, actor=actor, today=timezone.localdate()) if m.requestable
     ]
@@ -106,6 +116,39 @@ def new_request(request: HttpRequest, access: Access) -> HttpResponse:
                 messages.success(request, _("Your request was sent."))
             return redirect("refills_request", patient_id=access.patient.pk, request_id=made[0].pk)
     return render(request, "refills/patient/request_form.html", context)
+
+
+@refills_page
+@require_http_methods(["GET", "POST"])
+def align(request: HttpRequest, access: Access) -> HttpResponse:
+    """The "renew all my long-term medicines to my annual visit" request: the plan, and one button to ask."""
+    actor = _actor(request)
+    if (again := _made_before(request, access)) is not None:
+        return again
+    today = timezone.localdate()
+    medicines = selectors.medicine_actions(access=access, actor=actor, today=today)
+    plan = selectors.alignment_plan(access, today=today, actions={m.key: m for m in medicines})
+    preferred = selectors.preferred_pharmacy(access, actor=actor)
+    form = AlignForm(
+        request.POST if request.method == "POST" else None,
+        initial={"idempotency_key": uuid.uuid4().hex, "pharmacy": preferred.pk if preferred else None},
+        pharmacies=list(selectors.pharmacies()),
+    )
+    if request.method == "POST" and plan.available and form.is_valid():
+        try:
+            made = services.alignment_submit(
+                access=access,
+                actor=actor,
+                pharmacy_id=form.cleaned_data["pharmacy"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Your request was sent."))
+            return redirect("refills_request", patient_id=access.patient.pk, request_id=made[0].pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "refills/patient/align.html", {"access": access, "plan": plan, "form": form}, status=status)
 
 
 @refills_page

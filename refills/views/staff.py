@@ -11,15 +11,18 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrOrPromise
 
 from portal.access import Access, Action, access_patient
+from portal.forms import PortalForm
 from portal.models import User
 from portal.services.errors import ServiceError
 from portal.views.decorators import staff_view
-from refills.forms.staff import ApproveForm, DenyForm, NoteForm
+from refills.forms.staff import ApproveForm, DenyForm, NoteForm, VisitForm
 from refills.selectors import staff as selectors
+from refills.selectors import staff_metrics
 from refills.services import decisions
 
 View = Callable[..., HttpResponse]
@@ -35,6 +38,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     staff = selectors.refill_staff(_actor(request))
     rows = selectors.queue(staff=staff, actor=_actor(request))
     return render(request, "refills/staff/queue.html", {"rows": rows, "staff": staff, "now": timezone.now()})
+
+
+@require_GET
+@staff_view
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Refill turnaround beside the message response times (counts and times: nothing audited)."""
+    staff = selectors.refill_staff(_actor(request))
+    wanted = request.GET.get("days", "")
+    days = int(wanted) if wanted.isdigit() and int(wanted) in staff_metrics.PERIODS else staff_metrics.DEFAULT_PERIOD
+    found = staff_metrics.refill_metrics(organization=staff.organization, days=days)
+    return render(request, "refills/staff/metrics.html", {"metrics": found, "periods": staff_metrics.PERIODS})
 
 
 def clinic_request(view: View) -> View:
@@ -58,9 +72,11 @@ def _page(request: HttpRequest, access: Access, request_id: int, *, status: int 
         "access": access,
         "review": found,
         "refill": refill,
-        "approve_form": forms.get("approve") or ApproveForm(initial={"days_supply": refill.days_supply, "refills": 0}),
+        "approve_form": forms.get("approve")
+        or ApproveForm(initial={"days_supply": refill.days_supply, "refills": refill.refills_asked}),
         "deny_form": forms.get("deny") or DenyForm(),
         "note_form": forms.get("note") or NoteForm(),
+        "visit_form": forms.get("visit") or VisitForm(),
         "error": forms.get("error"),
     }
     return render(request, "refills/staff/request.html", context, status=status)
@@ -72,85 +88,71 @@ def review(request: HttpRequest, access: Access, request_id: int) -> HttpRespons
     return _page(request, access, request_id)
 
 
-def _done(request: HttpRequest, text: str, request_id: int) -> HttpResponse:
-    messages.success(request, text)
-    return redirect("staff_refills_request", request_id=request_id)
+Decide = Callable[[Access, User, int, dict[str, Any]], object]
 
 
-@require_POST
-@clinic_request
-def take(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
-    try:
-        decisions.request_take(access=access, actor=_actor(request), request_id=request_id)
-    except ServiceError as error:
-        return _page(request, access, request_id, status=400, error=error.message)
-    return _done(request, _("You are reviewing this request."), request_id)
+def decision(form_class: type[PortalForm] | None, slot: str, done: StrOrPromise) -> Callable[[Decide], View]:
+    """A decision's view: check the form (re-shown in `slot` with its errors), call the service,
+    then back to the request with `done` said."""
+
+    def wrap(decide: Decide) -> View:
+        @require_POST
+        @clinic_request
+        @wraps(decide)
+        def view(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
+            form = form_class(request.POST) if form_class is not None else None
+            if form is not None and not form.is_valid():
+                return _page(request, access, request_id, status=400, **{slot: form})
+            try:
+                decide(access, _actor(request), request_id, form.cleaned_data if form is not None else {})
+            except ServiceError as error:
+                if form is None:
+                    return _page(request, access, request_id, status=400, error=error.message)
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                return _page(request, access, request_id, status=400, **{slot: form})
+            messages.success(request, str(done))
+            return redirect("staff_refills_request", request_id=request_id)
+
+        return view
+
+    return wrap
 
 
-@require_POST
-@clinic_request
-def to_prescriber(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _page(request, access, request_id, status=400, note=form)
-    try:
-        decisions.request_to_prescriber(
-            access=access, actor=_actor(request), request_id=request_id, note=form.cleaned_data["note"]
-        )
-    except ServiceError as error:
-        form.add_error("note", error.message)
-        return _page(request, access, request_id, status=400, note=form)
-    return _done(request, _("Passed to the prescriber."), request_id)
+@decision(None, "", gettext_lazy("You are reviewing this request."))
+def take(access: Access, actor: User, request_id: int, data: dict[str, Any]) -> object:
+    return decisions.request_take(access=access, actor=actor, request_id=request_id)
 
 
-@require_POST
-@clinic_request
-def approve(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
-    form = ApproveForm(request.POST)
-    if not form.is_valid():
-        return _page(request, access, request_id, status=400, approve=form)
-    data = form.cleaned_data
-    try:
-        decisions.request_approve(
-            access=access,
-            actor=_actor(request),
-            request_id=request_id,
-            days_supply=data["days_supply"],
-            refills=data["refills"] or 0,
-            change_note=data["change_note"],
-        )
-    except ServiceError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return _page(request, access, request_id, status=400, approve=form)
-    return _done(request, _("Approved: the prescription is in the record and on its way to the pharmacy."), request_id)
+@decision(NoteForm, "note", gettext_lazy("Passed to the prescriber."))
+def to_prescriber(access: Access, actor: User, request_id: int, data: dict[str, Any]) -> object:
+    return decisions.request_to_prescriber(access=access, actor=actor, request_id=request_id, note=data["note"])
 
 
-@require_POST
-@clinic_request
-def deny(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
-    form = DenyForm(request.POST)
-    if not form.is_valid():
-        return _page(request, access, request_id, status=400, deny=form)
-    try:
-        decisions.request_deny(
-            access=access, actor=_actor(request), request_id=request_id, reason=form.cleaned_data["reason"]
-        )
-    except ServiceError as error:
-        form.add_error(None, error.message)
-        return _page(request, access, request_id, status=400, deny=form)
-    return _done(request, _("Denied. The patient was told there is an update."), request_id)
+@decision(
+    ApproveForm, "approve", gettext_lazy("Approved: the prescription is in the record and on its way to the pharmacy.")
+)
+def approve(access: Access, actor: User, request_id: int, data: dict[str, Any]) -> object:
+    return decisions.request_approve(
+        access=access,
+        actor=actor,
+        request_id=request_id,
+        days_supply=data["days_supply"],
+        refills=data["refills"] or 0,
+        change_note=data["change_note"],
+    )
 
 
-@require_POST
-@clinic_request
-def needs_visit(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _page(request, access, request_id, status=400, note=form)
-    try:
-        decisions.request_needs_visit(
-            access=access, actor=_actor(request), request_id=request_id, note=form.cleaned_data["note"]
-        )
-    except ServiceError as error:
-        return _page(request, access, request_id, status=400, error=error.message)
-    return _done(request, _("Marked as needing a visit. The patient can book one from the request."), request_id)
+@decision(DenyForm, "deny", gettext_lazy("Denied. The patient was told there is an update."))
+def deny(access: Access, actor: User, request_id: int, data: dict[str, Any]) -> object:
+    return decisions.request_deny(access=access, actor=actor, request_id=request_id, reason=data["reason"])
+
+
+@decision(VisitForm, "visit", gettext_lazy("Marked as needing a visit. The patient can book one from the request."))
+def needs_visit(access: Access, actor: User, request_id: int, data: dict[str, Any]) -> object:
+    return decisions.request_needs_visit(
+        access=access,
+        actor=actor,
+        request_id=request_id,
+        note=data["note"],
+        bridge_days_supply=data["bridge_days_supply"],
+    )

@@ -12,28 +12,15 @@ from tests.e2e.browser import DESKTOP, MOBILE, missing_tools
 if reason := missing_tools():
     pytest.skip(f"browser tests skipped: {reason}", allow_module_level=True)
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from refills.models import RefillRequest
-from tests.e2e.browser import axe_violations, describe_violations, screenshot, sign_in
+from tests.e2e.browser import sign_in
+from tests.e2e.refills_pages import check, go
 from tests.refills.arrange import ATORVASTATIN, LISINOPRIL, patient_with_two
 from tests.refills.conftest import Clinic, clinic  # noqa: F401  (the clinic set up for refills)
 
 pytestmark = pytest.mark.e2e
-
-
-def _check(page: Page, name: str, problems: list[str]) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{name}: wider than the screen ({width}px)"  # type: ignore[index]
-    screenshot(page, f"refills-{name}")
-    violations = axe_violations(page)
-    if violations:
-        problems.append(f"{name} ({page.url}):\n{describe_violations(violations)}")
-
-
-def _go(page: Page, target: object) -> None:
-    with page.expect_navigation():
-        target.click()  # type: ignore[attr-defined]
 
 
 def test_two_refills_from_a_phone_one_by_protocol_one_by_the_physician(new_context, live_server, clinic: Clinic):  # noqa: F811
@@ -44,16 +31,16 @@ def test_two_refills_from_a_phone_one_by_protocol_one_by_the_physician(new_conte
     page = phone.new_page()
     page.goto(f"/p/{patient.pk}/refills/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Medications and refills")
-    _check(page, "patient-home", problems)
+    check(page, "patient-home", problems)
 
-    _go(page, page.get_by_role("link", name="Request several at once"))
+    go(page, page.get_by_role("link", name="Request several at once"))
     page.get_by_label(LISINOPRIL[1], exact=False).check()
     page.get_by_label(ATORVASTATIN[1], exact=False).check()
     page.get_by_label("Pharmacy", exact=True).select_option(str(clinic.pharmacy.pk))
-    _check(page, "patient-form", problems)
-    _go(page, page.get_by_role("button", name="Send the request"))
+    check(page, "patient-form", problems)
+    go(page, page.get_by_role("button", name="Send the request"))
     expect(page.get_by_text("will answer by")).to_be_visible()
-    _check(page, "patient-request", problems)
+    check(page, "patient-request", problems)
     lisinopril = RefillRequest.objects.get(medication_name=LISINOPRIL[1])
     atorvastatin = RefillRequest.objects.get(medication_name=ATORVASTATIN[1])
 
@@ -61,19 +48,19 @@ def test_two_refills_from_a_phone_one_by_protocol_one_by_the_physician(new_conte
     sign_in(desk, live_server.url, clinic.nurse.user, second_factor=True)
     staff = desk.new_page()
     staff.goto("/staff/refills/")
-    _check(staff, "staff-queue", problems)
+    check(staff, "staff-queue", problems)
     staff.goto(f"/staff/refills/{lisinopril.pk}/")
-    _check(staff, "staff-review-passed", problems)
-    _go(
+    check(staff, "staff-review-passed", problems)
+    go(
         staff,
         staff.locator("form", has=staff.get_by_role("heading", name="Approve")).get_by_role("button", name="Approve"),
     )
     expect(staff.get_by_text("Approved: the prescription is in the record")).to_be_visible()
     staff.goto(f"/staff/refills/{atorvastatin.pk}/")
     expect(staff.get_by_text("Failed:")).to_be_visible()
-    _check(staff, "staff-review-failed", problems)
+    check(staff, "staff-review-failed", problems)
     staff.get_by_label("Note").fill("No lipid panel on record.")
-    _go(staff, staff.get_by_role("button", name="Pass to the prescriber", exact=True))
+    go(staff, staff.get_by_role("button", name="Pass to the prescriber", exact=True))
 
     doctor = new_context(DESKTOP)
     sign_in(doctor, live_server.url, clinic.doctor.user, second_factor=True)
@@ -81,7 +68,7 @@ def test_two_refills_from_a_phone_one_by_protocol_one_by_the_physician(new_conte
     prescriber.goto(f"/staff/refills/{atorvastatin.pk}/")
     prescriber.get_by_label("Days' supply").fill("30")
     prescriber.get_by_label("What changed", exact=False).fill("30 days until the lipid panel.")
-    _go(
+    go(
         prescriber,
         prescriber.locator("form", has=prescriber.get_by_role("heading", name="Approve")).get_by_role(
             "button", name="Approve"
@@ -92,12 +79,12 @@ def test_two_refills_from_a_phone_one_by_protocol_one_by_the_physician(new_conte
     page.goto(f"/p/{patient.pk}/refills/{atorvastatin.pk}/")
     expect(page.get_by_text("30 days until the lipid panel.").first).to_be_visible()
     expect(page.get_by_text("Passed to the prescriber")).to_be_visible()
-    _check(page, "patient-timeline", problems)
+    check(page, "patient-timeline", problems)
     wide = new_context(DESKTOP)
     sign_in(wide, live_server.url, patient.user)
     desktop_page = wide.new_page()
     desktop_page.goto(f"/p/{patient.pk}/refills/")
-    _check(desktop_page, "patient-home-desktop", problems)
+    check(desktop_page, "patient-home-desktop", problems)
     statuses = dict(RefillRequest.objects.values_list("medication_name", "status"))
     assert statuses == {LISINOPRIL[1]: "approved", ATORVASTATIN[1]: "approved_changed"}
     assert not problems, "\n\n".join(problems)

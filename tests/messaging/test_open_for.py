@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from messaging.models import Category, Message, OwnershipChange, Pool, Thread
 from messaging.services import threads
@@ -93,3 +94,51 @@ def test_no_time_to_answer_before_due_by_writes_nothing(clinic: Clinic) -> None:
         _open(clinic, now=saturday, due_by=saturday + timedelta(days=1))
 
     assert (Thread.objects.count(), Message.objects.count(), AuditEvent.objects.count()) == (0, 0, 0)
+
+
+def test_a_system_opens_one_with_no_author_naming_its_sender(clinic: Clinic) -> None:
+    def open_it() -> Thread:
+        return threads.thread_open_for_system(
+            patient=clinic.patient,
+            action=Action.REFILLS,
+            sender="Main Street Pharmacy (pharmacy system)",
+            category=Category.APPOINTMENT,
+            subject="Renewal request",
+            body="Please renew lisinopril.",
+            idempotency_key="pharmacy-1",
+            now=MONDAY_9AM,
+        )
+
+    thread, again = open_it(), open_it()
+
+    assert again == thread
+    assert (thread.owner, thread.first_response_due_at > MONDAY_9AM) == (clinic.receptionist, True)
+    message = thread.messages.get()
+    assert (message.author, message.acting_as, message.sender) == (
+        None,
+        "system",
+        "Main Street Pharmacy (pharmacy system)",
+    )
+    audited = set(AuditEvent.objects.filter(patient=clinic.patient).values_list("action", "actor", "acting_as"))
+    assert audited == {(AuditEvent.Action.CREATE, None, "system"), (AuditEvent.Action.SEND, None, "system")}
+    with pytest.raises(ValueError, match="names its sender"):
+        threads.thread_open_for_system(
+            patient=clinic.patient,
+            action=Action.REFILLS,
+            sender=" ",
+            category=Category.APPOINTMENT,
+            subject="s",
+            body="b",
+            idempotency_key="pharmacy-2",
+        )
+
+
+def test_the_database_keeps_a_person_or_a_named_sender_on_every_message(clinic: Clinic) -> None:
+    thread = _open(clinic)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(thread=thread, author=None, acting_as="self", body="Who wrote this?")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            thread=thread, author=clinic.patient.user, acting_as="system", sender="A system", body="Both?"
+        )

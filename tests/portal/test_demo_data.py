@@ -65,10 +65,11 @@ def test_a_second_run_creates_and_changes_nothing() -> None:
         # Demo messaging and scheduling run through their services, which audit every write:
         # 24 past conversations (sent, answered, closed: 72, and one late thread handed to the
         # team lead), three current ones (three sent, one answered), three visits booked, the
-        # demo's paid statement (its payment), the demo refill requests' steps (27) and the
-        # self-pay patient's Good Faith Estimate (her coverage said, the request, the estimate: 3)
-        # and her payment plan (1).
-        "AuditEvent": 112,
+        # demo's paid statement (its payment), the demo refill requests' steps (40: a cancellation,
+        # a bridge supply, a renewal to the annual visit and a pharmacy's renewal with its
+        # conversation among them), the self-pay patient's Good Faith Estimate (her coverage
+        # said, the request, the estimate: 3) and her payment plan (1).
+        "AuditEvent": 125,
     }
     assert row_counts() == first
     assert (tally.created, tally.updated) == (Counter(), Counter())

@@ -55,6 +55,21 @@ def result(patient: Patient, code: str, value: str, *, days_ago: int = 30, displ
     )
 
 
+def visit(patient: Patient, *, days_ago: int) -> RecordItem:
+    return RecordItemFactory(
+        patient=patient,
+        source=patient.home_organization,
+        kind=RecordItem.Kind.VISIT,
+        code_system="http://snomed.info/sct",
+        code="185349003",
+        display="Encounter for check up",
+        category="",
+        value_number=None,
+        unit="",
+        effective_at=timezone.now() - timedelta(days=days_ago),
+    )
+
+
 def patient_with_two(clinic: Clinic) -> Patient:
     """Lisinopril (potassium 4.2 a month ago: every check passes) and atorvastatin (no lipid
     panel on record: its check fails)."""

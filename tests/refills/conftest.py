@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -22,7 +22,7 @@ from portal.models import Organization, Patient, StaffMember, StaffRole, User
 from records.models import SourcePatientLink
 from records.services.imports import import_run_create, import_run_execute
 from refills.models import Pharmacy
-from refills.services.protocols import load_starter_protocols
+from refills.services.protocols import load_starter_protocols, protocols_approve
 from tests.clock import CLINIC_ZONE
 
 
@@ -94,6 +94,8 @@ def clinic(db: None) -> Clinic:
     )
     SlaPolicyFactory(organization=home, category=None, urgency=Thread.Urgency.URGENT, first_response_minutes=120)
     load_starter_protocols()
+    # A clinician approved them for use (pending ones send everything to the prescriber).
+    protocols_approve(clinician="Dr. Rivera (medical director)", on=date(2026, 1, 5))
     pharmacy = Pharmacy.objects.create(
         name="Main Street Pharmacy", address="12 Main St", phone="555-0142", ncpdp_id="1234567"
     )

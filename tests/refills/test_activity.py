@@ -81,9 +81,12 @@ def test_a_cancel_and_a_pharmacys_renewal_read_as_sentences(clinic: Clinic) -> N
 
     lines = [describe(e, patient.user) for e in AuditEvent.objects.filter(patient=patient).order_by("pk")]
 
-    assert lines[-2:] == [
+    assert lines[-4:] == [
         "You cancelled a refill request.",
         "A pharmacy asked the clinic to renew a prescription.",
+        # Its conversation in the refill pool, opened by the portal with the pharmacy's words.
+        "The portal sent a message.",
+        "The portal added something to the record.",
     ]
 
 

@@ -12,17 +12,19 @@ import pytest
 from django.apps import apps
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.access import Action
 from portal.access import resolve as resolve_access
 from portal.factories import OrganizationFactory, PatientFactory, StaffMemberFactory
 from portal.models import Scope, StaffRole
+from refills import notifications
 from refills.models import Pharmacy
-from refills.services.protocols import load_starter_protocols
+from refills.services.protocols import load_starter_protocols, protocols_approve
 from refills.services.requests import request_submit
-from tests.authz import ACTORS, ALLOWED, Endpoint, Url, World, check_endpoint, patient_url
+from tests.authz import ACTORS, ALLOWED, ANONYMOUS, SELF, Endpoint, Url, World, check_endpoint, patient_url
 from tests.conftest import sign_in
-from tests.refills.arrange import ATORVASTATIN, LISINOPRIL, prescription, result
+from tests.refills.arrange import ATORVASTATIN, LISINOPRIL, prescription, result, visit
 from tests.refills.conftest import form_key, key
 
 assert "patient_side" in ALLOWED
@@ -67,6 +69,26 @@ def _request_form(world: World) -> dict[str, Any]:
     }
 
 
+def _arrange_align(world: World) -> None:
+    """As `_arrange`, and atorvastatin taken for over a year, a visit 100 days ago and the
+    protocols approved: a renewal to the annual visit is offered for atorvastatin."""
+    _arrange(world)
+    protocols_approve(clinician="Dr. Rivera", on=timezone.localdate())
+    prescription(world.patient, ATORVASTATIN, days_ago=500)
+    visit(world.patient, days_ago=100)
+
+
+def _align_form(world: World) -> dict[str, Any]:
+    return {"pharmacy": world.items["pharmacy"].pk, "idempotency_key": form_key()}
+
+
+def _notice_link(world: World) -> str:
+    return notifications.link_path(user_id=world.patient.user_id, request_id=world.items["request"].pk)
+
+
+# Anyone signed in but the patient gets "this link is not yours" (403); nothing written or leaked.
+NOT_THEIRS = {actor: 403 for actor in ACTORS if actor not in (ANONYMOUS, SELF)}
+
 ENDPOINTS = [
     _endpoint("medicines", _page("refills_home")),
     _endpoint("request form", _page("refills_new")),
@@ -74,6 +96,27 @@ ENDPOINTS = [
     _endpoint("request page", _page("refills_request", request_id="request")),
     _endpoint("cancel a request", _page("refills_cancel", request_id="request"), method="post", ok_status=302),
     _endpoint("pharmacies", _page("refills_pharmacies")),
+    Endpoint("annual renewal", "patient_side", _page("refills_align"), scope=Scope.REFILLS, arrange=_arrange_align),
+    Endpoint(
+        "send an annual renewal",
+        "patient_side",
+        _page("refills_align"),
+        method="post",
+        data=_align_form,
+        ok_status=302,
+        scope=Scope.REFILLS,
+        arrange=_arrange_align,
+    ),
+    Endpoint(
+        "a refill notice's link",
+        "patient_only",
+        Url("refills_notice_link", _notice_link),
+        scope=Scope.REFILLS,
+        arrange=_arrange,
+        ok_status=302,
+        audited=False,  # it only checks the link and redirects; the request page audits the read
+        declined=NOT_THEIRS,
+    ),
     _endpoint(
         "choose a pharmacy",
         _page("refills_pharmacies"),
@@ -144,8 +187,9 @@ def test_the_staff_queue_and_review_are_for_the_clinics_refill_staff(who: str, q
 
     queue = client.get(reverse("staff_refills"))
     page = client.get(reverse("staff_refills_request", kwargs={"request_id": refill.pk}))
+    metrics = client.get(reverse("staff_refills_metrics"))
 
-    assert (queue.status_code, page.status_code) == (queue_status, status)
+    assert (queue.status_code, page.status_code, metrics.status_code) == (queue_status, status, queue_status)
     if status == 200:
         assert "lisinopril 10 MG Oral Tablet" in queue.content.decode()
         assert "Vexmoorhaven" in page.content.decode()

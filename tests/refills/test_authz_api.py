@@ -13,7 +13,7 @@ from portal.models import Scope
 from tests.authz import ACTORS, ALLOWED, PROXY_WITH_SCOPE, SELF, Endpoint, Url, World, check_endpoint, patient_url
 from tests.refills.arrange import ATORVASTATIN
 from tests.refills.conftest import form_key, key
-from tests.refills.test_authz import _arrange
+from tests.refills.test_authz import _arrange, _arrange_align
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,11 @@ def _new_request(world: World) -> dict[str, Any]:
     }
 
 
+def _snapshot_align(world: World) -> None:
+    _arrange_align(world)
+    SNAPSHOT["rows"] = _refill_rows()
+
+
 ENDPOINTS = [
     _api("api medicines", _p("api_refills_medicines")),
     _api("api refill requests", _p("api_refills_requests")),
@@ -55,6 +60,25 @@ ENDPOINTS = [
     _api("api refill request", _p("api_refills_request", request_id="request")),
     _api("api cancel refill request", _p("api_refills_cancel", request_id="request"), method="post"),
     _api("api pharmacies", _p("api_refills_pharmacies")),
+    Endpoint(
+        "api annual renewal plan",
+        "patient_side",
+        _p("api_refills_align"),
+        api=True,
+        scope=Scope.REFILLS,
+        arrange=_snapshot_align,
+    ),
+    Endpoint(
+        "api annual renewal",
+        "patient_side",
+        _p("api_refills_align"),
+        method="post",
+        data=lambda world: {"pharmacy": world.items["pharmacy"].pk, "idempotency_key": form_key()},
+        ok_status=201,
+        api=True,
+        scope=Scope.REFILLS,
+        arrange=_snapshot_align,
+    ),
 ]
 
 

@@ -13,8 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from messaging.models import Thread
 from portal.factories import OrganizationFactory, PatientFactory
-from portal.models import AuditEvent, Patient
+from portal.models import AuditEvent, Notice, Patient
+from refills.api.pharmacy import PharmacyKeyThrottle
 from refills.models import PharmacyClient, RefillRequest
 from refills.selectors.staff import queue
 from refills.services import decisions
@@ -189,3 +191,67 @@ def test_the_staff_queue_and_review_say_the_pharmacy_asked(clinic: Clinic, issue
     assert "Asked for by the pharmacy" in queue_page
     assert "Main Street Pharmacy's system (its message RX-1001)" in review
     assert "Pharmacy's note" in review
+
+
+def test_a_renewal_opens_its_conversation_in_the_refill_pool_with_owner_and_answer_time(
+    clinic: Clinic, issued: Any
+) -> None:
+    _client, secret = issued
+    patient = patient_with_two(clinic)
+
+    made_id = _post(secret, _body(patient, note="Out of refills")).json()["id"]
+    _post(secret, _body(patient))  # the same message again: no second conversation
+
+    made = RefillRequest.objects.select_related("thread").get(pk=made_id)
+    thread = made.thread
+    assert thread is not None
+    assert Thread.objects.count() == 1
+    assert (thread.category, thread.pool, thread.patient) == ("refill", clinic.refill_pool, patient)
+    assert thread.owner in (clinic.nurse, clinic.assistant)
+    assert thread.first_response_due_at is not None
+    first = thread.messages.get()
+    assert (first.author, first.acting_as, first.sender) == (None, "system", "Main Street Pharmacy (pharmacy system)")
+    assert "Main Street Pharmacy, 12 Main St asks the clinic to renew lisinopril 10 MG Oral Tablet" in first.body
+    assert "Out of refills" in first.body
+    created = AuditEvent.objects.filter(object_type="messaging.Thread", object_id=str(thread.pk), actor=None)
+    assert list(created.values_list("acting_as", flat=True)) == ["system"]
+    # The patient hears that there is an update, as for any step they did not take.
+    assert Notice.objects.filter(kind="refill_update", target_id=made.pk, key__contains=":pharmacy_asked:").exists()
+
+
+def test_the_staff_and_patient_pages_show_the_pharmacys_message(clinic: Clinic, issued: Any) -> None:
+    from tests.conftest import sign_in
+
+    _client, secret = issued
+    patient = patient_with_two(clinic)
+    made = RefillRequest.objects.get(pk=_post(secret, _body(patient)).json()["id"])
+    thread_id = made.thread_id
+
+    staff = sign_in(Client(), clinic.nurse.user, second_factor=True).get(
+        reverse("staff_thread", kwargs={"thread_id": thread_id})
+    )
+    mine = sign_in(Client(), patient.user).get(
+        reverse("messages_thread", kwargs={"patient_id": patient.pk, "thread_id": thread_id})
+    )
+
+    assert staff.status_code == 200 and "Main Street Pharmacy (pharmacy system)" in staff.content.decode()
+    assert mine.status_code == 200 and "Main Street Pharmacy (pharmacy system)" in mine.content.decode()
+
+
+def test_one_key_past_its_rate_answers_429_and_writes_nothing(
+    clinic: Clinic, issued: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PharmacyKeyThrottle, "rate", "2/min")
+    client, secret = issued
+    other_secret = client_issue(pharmacy=clinic.pharmacy, organization_id=clinic.home.pk)[1]
+    patient = patient_with_two(clinic)
+
+    answers = [_post(secret, _body(patient)).status_code for _n in range(3)]
+    blocked = _post(secret, _body(patient, code=ATORVASTATIN[0], message_id="RX-9"))
+    other = _post(other_secret, _body(patient, code=ATORVASTATIN[0], message_id="RX-10"))
+
+    assert answers == [201, 200, 429]
+    assert blocked.status_code == 429
+    assert "Too many requests with this key" in blocked.json()["detail"]
+    assert int(blocked["Retry-After"]) > 0
+    assert other.status_code == 201  # another key has its own count
