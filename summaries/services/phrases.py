@@ -126,13 +126,13 @@ def say(key: str, params: Mapping[str, Any], *, patient: str = "") -> str:
     phrase = FOR_CAREGIVER.get(key, PHRASES[key]) if patient else PHRASES[key]
     values = {**dict(params), **({"patient": patient} if patient else {})}
     if "name" in values:
-        values["name"] = _plain_name(key, values)
+        values["name"] = shown_name(key, values)
     if "direction" in values:
         values["direction"] = str(DIRECTIONS.get(values["direction"], values["direction"]))
     return str(phrase % values)
 
 
-def _plain_name(key: str, values: Mapping[str, Any]) -> str:
+def shown_name(key: str, values: Mapping[str, Any]) -> str:
     """A record row's name as the record pages show it: a visit by its kind in the reader's language,
     any coded name without SNOMED CT's semantic tag ("(procedure)" is not for patients)."""
     if key == "visit_new":

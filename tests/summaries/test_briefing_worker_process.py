@@ -128,7 +128,7 @@ def test_a_worker_killed_mid_build_loses_nothing_and_the_sweep_rebuilds() -> Non
         refresh.sweep()
         _until(
             lambda: Briefing.objects.filter(
-                patient=patient, stale_since__isnull=True, version=built.version + 1
+                patient=patient, stale_since__isnull=True, version__gt=built.version
             ).exists(),
             90,
             "the sweep's rebuild did not happen",
