@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import Prefetch
 
+from billing import confidential
 from billing.models import Account, Charge, ChargeLine, Instalment, Payment, PaymentPlan, Statement, StatementLine
 from portal import audit
 from portal.access import Access, Action
@@ -59,6 +60,7 @@ def billing_home(*, access: Access, actor: User | None) -> BillingHome:
     )
     views = []
     insurers: list[str] = []
+    confidential.mask_for(access, [charge for account in accounts for charge in account.charges.all()])
     for account in accounts:
         statements = list(account.statements.all())
         charges = list(account.charges.all())
@@ -107,6 +109,7 @@ def statement_detail(
         .first()
     )
     if statement is not None:
+        confidential.mask_for(access, lines=[line.charge_line for line in statement.lines.all()])
         _audit(access, actor, [statement], action)
     return statement
 
