@@ -43,7 +43,11 @@ class RequestForm(PortalForm):
     def __init__(self, *args: Any, medicines: list[tuple[str, str]], pharmacies: list[Pharmacy], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["medicines"]).choices = medicines
-        cast(forms.ChoiceField, self.fields["pharmacy"]).choices = [(p.pk, str(p)) for p in pharmacies]
+        cast(forms.ChoiceField, self.fields["pharmacy"]).choices = [
+            # No pharmacy is chosen for the patient: without a preferred one they pick.
+            ("", _("Choose a pharmacy")),
+            *((p.pk, str(p)) for p in pharmacies),
+        ]
 
 
 class PharmacyForm(PortalForm):
