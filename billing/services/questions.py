@@ -29,7 +29,7 @@ def billing_thread_open(
     if len(text) < 3:
         raise ServiceError(_("Write your question in a few words."), field="text")
     subject = _("Financial assistance request") if kind == ASSISTANCE else _("Billing question")
-    return thread_open_for(
+    thread = thread_open_for(
         access=access,
         author=actor,
         actor=actor,
@@ -41,3 +41,8 @@ def billing_thread_open(
         pool_kinds=(Pool.Kind.BILLING,),
         now=now,
     )
+    # The key found an earlier question: a different text under it would be silently dropped.
+    first = thread.messages.order_by("created_at", "pk").values_list("body", flat=True).first()
+    if first is not None and first.strip() != text:
+        raise ServiceError(_("This form was already sent with another question. Open the form again to ask a new one."))
+    return thread
