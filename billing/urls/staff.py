@@ -12,4 +12,9 @@ urlpatterns: list[URLPattern] = [
     path("patients/<uuid:patient_id>/", staff.patient, name="billing_staff_patient"),
     path("patients/<uuid:patient_id>/accounts/<int:account_id>/adjust/", staff.adjust, name="billing_staff_adjust"),
     path("patients/<uuid:patient_id>/payments/<int:payment_id>/refund/", staff.refund, name="billing_staff_refund"),
+    path(
+        "patients/<uuid:patient_id>/statements/<int:statement_id>/unlock/",
+        staff.guest_unlock,
+        name="billing_staff_guest_unlock",
+    ),
 ]

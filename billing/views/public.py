@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -30,7 +31,7 @@ def _statement(request: HttpRequest) -> Statement:
         .filter(pk=request.session.get(SESSION_KEY) or 0)
         .first()
     )
-    if statement is None or statement.guest_locked:
+    if statement is None or guest.locked_now(statement, timezone.now()):
         raise Http404
     return statement
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.forms.staff import AdjustmentForm, RefundForm
 from billing.selectors import staff as selectors
-from billing.services import payments, staff
+from billing.services import guest, payments, staff
 from portal.access import Access, Action
 from portal.models import StaffMember, User
 from portal.services.errors import ServiceError
@@ -117,6 +117,18 @@ def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpRespons
             messages.success(request, _("The refund is on its way to the card."))
             return redirect("billing_staff_patient", patient_id=access.patient.pk)
     return _patient_page(request, access, refund=form, status=400)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def guest_unlock(request: HttpRequest, access: Access, statement_id: int) -> HttpResponse:
+    """Open guest pay again for a statement locked by wrong dates of birth."""
+    try:
+        guest.statement_guest_unlock(access=access, actor=_actor(request), statement_id=statement_id)
+    except ServiceError as error:
+        return _refused(request, access, error)
+    messages.success(request, _("Guest pay is open again for this statement."))
+    return redirect("billing_staff_patient", patient_id=access.patient.pk)
 
 
 def _refused(request: HttpRequest, access: Access, error: ServiceError) -> HttpResponse:

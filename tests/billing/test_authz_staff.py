@@ -49,6 +49,13 @@ ENDPOINTS = [
         declined={CARE_TEAM_STAFF: 400},
     ),
     _endpoint(
+        "guest pay unlock",
+        _page("billing_staff_guest_unlock", statement_id="statement"),
+        method="post",
+        ok_status=302,
+        declined={CARE_TEAM_STAFF: 400},
+    ),
+    _endpoint(
         "refund",
         _page("billing_staff_refund", payment_id="payment"),
         method="post",
