@@ -136,3 +136,18 @@ def test_paperless_is_an_explicit_choice_that_can_be_taken_back(me: Client, acco
     account.refresh_from_db()
     assert not account.paperless
     assert AuditEvent.objects.filter(object_type="billing.Account", action="update").count() == 2
+
+
+@pytest.mark.parametrize("card", ["4000000000000002", "4000002500003155"])
+def test_a_payment_that_did_not_go_through_has_no_receipt(me: Client, account: Account, card: str) -> None:
+    url = reverse("billing_pay", args=[account.patient.pk, account.pk])
+    me.post(url, {"purpose": "full", "card_number": card, "idempotency_key": "k" * 20})
+    payment = Payment.objects.get()
+
+    page = me.get(reverse("billing_receipt", args=[account.patient.pk, payment.pk])).content.decode()
+    pdf = me.get(reverse("billing_receipt_pdf", args=[account.patient.pk, payment.pk]))
+
+    assert "<title>Receipt" not in page
+    assert "Download the receipt" not in page
+    assert "Paid to" not in page
+    assert pdf.status_code == 404
