@@ -24,6 +24,8 @@ class AccountView:
     waiting: list[Charge] = field(default_factory=list)
     charges: list[Charge] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
+    # The account's active payment plan: the page shows it, and offers no second one.
+    plan: PaymentPlan | None = None
 
 
 @dataclass
@@ -55,6 +57,11 @@ def billing_home(*, access: Access, actor: User | None) -> BillingHome:
             Prefetch("charges", queryset=Charge.objects.prefetch_related(lines).order_by("-service_date", "pk")),
             Prefetch("statements", queryset=Statement.objects.order_by("-issued_on", "-pk")),
             Prefetch("payments", queryset=Payment.objects.order_by("-created_at", "-pk")),
+            Prefetch(
+                "plans",
+                queryset=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).order_by("-created_at"),
+                to_attr="active_plans",
+            ),
         )
         .order_by("organization__name")
     )
@@ -75,6 +82,7 @@ def billing_home(*, access: Access, actor: User | None) -> BillingHome:
                 waiting=[c for c in charges if c.status == Charge.Status.WITH_INSURANCE],
                 charges=[c for c in charges if c.status != Charge.Status.WITH_INSURANCE],
                 payments=list(account.payments.all())[:10],
+                plan=account.active_plans[0] if account.active_plans else None,
             )
         )
         for charge in charges:
