@@ -8,7 +8,18 @@ from datetime import date
 from django.db.models import Prefetch
 
 from billing import confidential
-from billing.models import Account, Charge, ChargeLine, Instalment, Payment, PaymentPlan, Statement, StatementLine
+from billing.models import (
+    Account,
+    Charge,
+    ChargeLine,
+    Instalment,
+    LedgerEntry,
+    Payment,
+    PaymentPlan,
+    Statement,
+    StatementLine,
+)
+from billing.services.guest import statement_left_cents
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, Organization, User
@@ -118,6 +129,14 @@ def statement_detail(
     )
     if statement is not None:
         confidential.mask_for(access, lines=[line.charge_line for line in statement.lines.all()])
+        # What changed since it was issued (payments, credits, refunds), and what is left now: the
+        # page and the PDF never show only the amount of the day it was issued.
+        statement.since = list(  # type: ignore[attr-defined]
+            LedgerEntry.objects.filter(account=statement.account, created_at__gt=statement.created_at)
+            .exclude(kind__in=[LedgerEntry.Kind.CHARGE, LedgerEntry.Kind.CHARGE_CORRECTION])
+            .order_by("created_at", "pk")
+        )
+        statement.left_cents = statement_left_cents(statement)  # type: ignore[attr-defined]
         _audit(access, actor, [statement], action)
     return statement
 

@@ -19,6 +19,7 @@ from billing.models import Payment
 from billing.money import dollars
 from billing.selectors import patient
 from billing.services import payments, plans, preferences, questions
+from billing.services.guest import statement_left_cents
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -66,7 +67,7 @@ def _statement_label(statement: object) -> str:
     if statement is None:
         return ""
     return _("This statement: %(amount)s, due %(due)s") % {
-        "amount": dollars(statement.amount_due_cents),  # type: ignore[attr-defined]
+        "amount": dollars(statement_left_cents(statement)),  # type: ignore[arg-type]
         "due": date_text(statement.due_on),  # type: ignore[attr-defined]
     }
 
@@ -79,7 +80,7 @@ def pay(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
     if account is None:
         raise Http404
     latest = account.statements.order_by("-issued_on", "-pk").first()
-    label = _statement_label(latest if latest and latest.amount_due_cents > 0 else None)
+    label = _statement_label(latest if latest and statement_left_cents(latest) > 0 else None)
     if request.method == "POST":
         form = PayForm(request.POST, statement_label=label)
         if form.is_valid():
