@@ -161,7 +161,9 @@ def request_submit(
     for r in requests:
         r.thread = thread
         audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=r, confidential=r.confidential)
-    if make_preferred:
+    # A caregiver's "use from now on" leaves alone a pharmacy the teenager chose in confidence
+    # (her caregiver never sees it), rather than refusing the whole request.
+    if make_preferred and not _preference_hidden(access):
         pharmacy_prefer(
             access=access,
             actor=actor,
@@ -219,8 +221,7 @@ def pharmacy_prefer(
     pharmacy = usable_pharmacies(access).filter(pk=pharmacy_id).first()
     if pharmacy is None:
         raise ServiceError(_("Choose a pharmacy."), field="pharmacy")
-    current = PreferredPharmacy.objects.filter(patient=access.patient).first()
-    if current is not None and current.confidential and access.hides_confidential:
+    if _preference_hidden(access):
         raise ServiceError(_("Only the patient can change their pharmacy."), field="pharmacy")
     preferred, _created = PreferredPharmacy.objects.update_or_create(
         patient=access.patient,
@@ -228,6 +229,14 @@ def pharmacy_prefer(
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=preferred)
     return preferred
+
+
+def _preference_hidden(access: Access) -> bool:
+    """Whether the patient's pharmacy was chosen in confidence, and this caregiver may not see it."""
+    return (
+        access.hides_confidential
+        and PreferredPharmacy.objects.filter(patient=access.patient, confidential=True).exists()
+    )
 
 
 @transaction.atomic

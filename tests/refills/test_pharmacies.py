@@ -90,3 +90,28 @@ def test_a_teens_pharmacy_chosen_with_a_confidential_request_is_hidden_from_her_
 
     assert "Your requests go to" not in page.content.decode()
     assert PreferredPharmacy.objects.get(patient=teen).pharmacy == clinic.pharmacy
+
+
+def test_a_parents_request_with_use_from_now_on_keeps_the_teens_confidential_pharmacy(clinic: Clinic) -> None:
+    teen = PatientFactory(home_organization=clinic.home, birth_date=born_years_ago(15))
+    prescription(teen, LISINOPRIL, confidential=True)
+    prescription(teen, ("197361", "amlodipine 5 MG Oral Tablet"))
+    parent = ProxyGrantFactory(patient=teen, made_on_minor=True).grantee
+    services.pharmacy_prefer(
+        access=clinic.access(teen.user, teen), actor=teen.user, pharmacy_id=clinic.pharmacy.pk, confidential=True
+    )
+    other = Pharmacy.objects.create(name="Other Pharmacy", address="1 Oak St")
+
+    made = services.request_submit(
+        access=clinic.access(parent, teen),
+        actor=parent,
+        medication_keys=[key("197361")],
+        pharmacy_id=other.pk,
+        days_supply=30,
+        note="",
+        idempotency_key=form_key(),
+        make_preferred=True,
+    )
+
+    assert made[0].pharmacy == other
+    assert PreferredPharmacy.objects.get(patient=teen).pharmacy == clinic.pharmacy
