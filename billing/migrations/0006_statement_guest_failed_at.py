@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_payment_plans'),
+        ("billing", "0005_payment_plans"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='statement',
-            name='guest_failed_at',
+            model_name="statement",
+            name="guest_failed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
