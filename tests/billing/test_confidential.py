@@ -105,3 +105,14 @@ def test_the_teen_herself_sees_her_confidential_service(teen: Patient, parent: U
 
     assert "Counseling for anxiety" in text
     assert "Teen Health Clinic" in text
+
+
+def test_an_estimate_for_care_a_minor_consents_to_alone_is_confidential() -> None:
+    from billing.models import GoodFaithEstimate
+    from billing.selectors.patient_estimates import confidential_estimate
+
+    counseling = GoodFaithEstimate(content={"items": [{"code": "90834", "diagnosis_codes": ["F41.1"]}]})
+    checkup = GoodFaithEstimate(content={"items": [{"code": "99213", "diagnosis_codes": ["Z00.00"]}]})
+
+    assert confidential_estimate(counseling) is True
+    assert confidential_estimate(checkup) is False
