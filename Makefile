@@ -29,7 +29,7 @@ install-dev: $(UV)
 
 # A developer's run: DEBUG unless told otherwise (a secret key is made under var/ once).
 run: install
-	PORT=$(PORT) DEBUG=$(or $(DEBUG),1) $(PY) manage.py runportal
+	PORT=$(PORT) DEBUG=$(or $(DEBUG),1) BILLING_ALLOW_TEST_GATEWAY=$(or $(BILLING_ALLOW_TEST_GATEWAY),1) $(PY) manage.py runportal
 
 # Start `make run` (embedded default), sign in as the demo patient, stop it as Ctrl-C would, check nothing is left.
 # CI runs it from the fresh clone's empty var/ (.ci/run).

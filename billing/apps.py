@@ -8,6 +8,7 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         # The patient home asks for this app's card, the briefing for its needs and the demo for its
         # data through the portal's registries (no upward import).
+        from billing import checks  # noqa: F401 - registers the deploy check
         from billing.home_card import balance_card
         from billing.notifications import register_kinds
         from billing.selectors.briefing import balance_needs, balance_needs_many

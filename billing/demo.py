@@ -13,6 +13,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
 from billing.gateway import TestGateway
 from billing.models import (
     Account,
@@ -231,6 +234,11 @@ def _estimate(clinic: DemoClinic, patient: Patient, tally: Counter[str]) -> None
     tally["EstimateDue"] += EstimateDue.objects.count() - before
 
 
+def _in(patient: Patient, words: Any) -> str:
+    with translation.override(patient.preferred_language or "en"):
+        return str(words)
+
+
 def build_demo_billing(clinic: DemoClinic) -> DemoChanges:
     """Registered with the portal's demo builders (billing/apps.py)."""
     tally: Counter[str] = Counter()
@@ -245,7 +253,8 @@ def build_demo_billing(clinic: DemoClinic) -> DemoChanges:
         charge_self_pay_create(
             patient_id=lucia.pk,
             organization_id=home.pk,
-            service_display="Office visit (self-pay)",
+            # Stored words, as the clinic's billing system prints them: in the patient's language.
+            service_display=_in(lucia, gettext_lazy("Office visit (self-pay)")),
             service_code="99213",
             amount_cents=12_000,
             service_date=today - timedelta(days=21),
@@ -256,7 +265,7 @@ def build_demo_billing(clinic: DemoClinic) -> DemoChanges:
         charge_self_pay_create(
             patient_id=dorothy.pk,
             organization_id=home.pk,
-            service_display="Flu shot (self-pay)",
+            service_display=_in(dorothy, gettext_lazy("Flu shot (self-pay)")),
             service_code="90686",
             amount_cents=4_500,
             service_date=today - timedelta(days=30),

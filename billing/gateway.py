@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from billing.models import GatewayCharge
@@ -297,6 +298,22 @@ def _intent_id(error: stripe.CardError) -> str:
 GATEWAYS: dict[str, type[TestGateway] | type[StripeGateway]] = {"test": TestGateway, "stripe": StripeGateway}
 
 
+def test_gateway_refused() -> bool:
+    """Whether this installation would take payments through the test gateway (which takes no
+    money) in production without saying it means it (BILLING_ALLOW_TEST_GATEWAY)."""
+    chosen = getattr(settings, "BILLING_GATEWAY", "test")
+    return chosen == "test" and not settings.DEBUG and not getattr(settings, "BILLING_ALLOW_TEST_GATEWAY", False)
+
+
+REFUSED = (
+    "The test payment gateway takes no money and is refused with DEBUG=0: configure a real gateway "
+    "(BILLING_GATEWAY), or set BILLING_ALLOW_TEST_GATEWAY=1 on a demo or staging installation."
+)
+
+
 def gateway() -> PaymentGateway:
-    """The clinic's configured gateway (BILLING_GATEWAY, "test" when unset)."""
+    """The clinic's configured gateway (BILLING_GATEWAY, "test" when unset); the test one is refused
+    in production unless allowed."""
+    if test_gateway_refused():
+        raise ImproperlyConfigured(REFUSED)
     return GATEWAYS[getattr(settings, "BILLING_GATEWAY", "test")]()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 
@@ -11,11 +13,35 @@ class AmountInvalid(ValueError):
     """An amount that is not dollars and cents (its message is fit to show)."""
 
 
+def _plain(text: str) -> str | None:
+    """The amount as "1234.5" read by the active language's decimal separator ("1,20" is $1.20 in
+    Spanish, "1,200" $1,200 in English), or by the other one where that cannot be misread (a lone
+    separator before one or two digits, or both separators in their places); None when it is not
+    a number of ASCII digits at all ("١٠", "1_0", which Python's Decimal would take)."""
+    sign, rest = ("-", text[1:].strip()) if text.startswith("-") else ("", text)
+    if not re.fullmatch(r"[0-9.,]+", rest):
+        return None
+    own = str(formats.get_format("DECIMAL_SEPARATOR"))
+    other = "," if own == "." else "."
+    for decimal, group, ours in ((own, other, True), (other, own, False)):
+        found = re.fullmatch(rf"(\d{{1,3}}(?:{re.escape(group)}\d{{3}})+|\d+)(?:{re.escape(decimal)}(\d+))?", rest)
+        if found is None:
+            continue
+        whole, cents = found.group(1), found.group(2)
+        if ours or group not in rest or (cents is not None and len(cents) <= 2):
+            return sign + whole.replace(group, "") + (f".{cents}" if cents is not None else "")
+    return None
+
+
 def parse_amount(text: str) -> int:
-    """Cents from "25", "25.5", "$1,025.50"; refused with a clear message otherwise."""
-    cleaned = text.strip().replace("$", "").replace(",", "").strip()
-    if not cleaned:
+    """Cents from "25", "25.5", "$1,025.50" (and "1.025,50" or "1,20" in Spanish); refused with a
+    clear message otherwise."""
+    stripped = text.strip().replace("$", "").strip()
+    if not stripped:
         raise AmountInvalid(_("Enter an amount, like 25.00."))
+    cleaned = _plain(stripped)
+    if cleaned is None:
+        raise AmountInvalid(_("Enter the amount as a number in dollars and cents, like 25.00."))
     try:
         value = Decimal(cleaned)
     except InvalidOperation as error:

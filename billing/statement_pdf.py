@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from billing.models import Statement
+from portal.links import absolute
 from portal.models import Patient
 
 # WeasyPrint reports each layout step at INFO; the request log already says a download happened.
@@ -30,6 +32,7 @@ def render(*, statement: Statement, patient: Patient, now: datetime) -> bytes:
                 "patient": patient,
                 "generated": timezone.localtime(now),
                 "language": translation.get_language(),
+                "guest_url": absolute(reverse("billing_guest")),
             },
         )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

@@ -45,6 +45,8 @@ from portal.models import Organization, Patient, StaffMember, User
 URGENT_MINUTES = 120
 CLINICAL_MINUTES = 480
 ADMINISTRATIVE_MINUTES = 960
+# Refill requests: two business days (messaging/migrations/0009 gives existing clinics the same).
+REFILL_MINUTES = 960
 ADMINISTRATIVE = (Category.APPOINTMENT, Category.BILLING, Category.FORM_LETTER, Category.OTHER)
 
 # (name, kind, member emails, lead email)
@@ -221,6 +223,7 @@ def ensure_pools(organization: Organization, staff: dict[str, StaffMember], tall
         (None, Thread.Urgency.NORMAL, CLINICAL_MINUTES),
     ]
     policies += [(category, Thread.Urgency.NORMAL, ADMINISTRATIVE_MINUTES) for category in ADMINISTRATIVE]
+    policies.append((Category.REFILL, Thread.Urgency.NORMAL, REFILL_MINUTES))
     for policy_category, urgency, minutes in policies:
         _, created = SlaPolicy.objects.get_or_create(
             organization=organization,

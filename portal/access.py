@@ -60,8 +60,10 @@ SCOPED_ACTIONS = frozenset(Scope.values)
 
 # What each staff role may do with the patients it can reach.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    StaffRole.PHYSICIAN: frozenset(SCOPED_ACTIONS | {Action.PROFILE, Action.SHARING}),
-    StaffRole.NURSE: frozenset(SCOPED_ACTIONS | {Action.PROFILE, Action.SHARING}),
+    # Clinicians treat; the billing desk (accounts, adjustments, refunds, estimates) is the billing
+    # role's: a nurse or physician has no business changing what a patient owes.
+    StaffRole.PHYSICIAN: frozenset((SCOPED_ACTIONS - {Action.BILLING}) | {Action.PROFILE, Action.SHARING}),
+    StaffRole.NURSE: frozenset((SCOPED_ACTIONS - {Action.BILLING}) | {Action.PROFILE, Action.SHARING}),
     StaffRole.MEDICAL_ASSISTANT: frozenset(
         {Action.RECORDS, Action.MESSAGING, Action.SCHEDULING, Action.REFILLS, Action.PROFILE}
     ),

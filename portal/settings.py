@@ -256,6 +256,9 @@ CLINIC_TIME_ZONE = env("CLINIC_TIME_ZONE", "America/Chicago")
 # Whose law decides what care a minor may consent to, so it stays confidential from parents
 # (a profile in records/content/minor_consent.toml; "default" applies every category).
 MINOR_CONSENT_STATE = env("MINOR_CONSENT_STATE", "default")
+# The test payment gateway takes no money: with DEBUG=0 the portal refuses it (check --deploy,
+# startup, every payment) unless a demo or staging installation says it means it.
+BILLING_ALLOW_TEST_GATEWAY = env_bool("BILLING_ALLOW_TEST_GATEWAY", DEBUG)
 
 # --- Static files ----------------------------------------------------------
 STATIC_URL = "/static/"

@@ -45,8 +45,11 @@ class RefillProtocolAdmin(admin.ModelAdmin):
 
 @admin.register(Pharmacy)
 class PharmacyAdmin(admin.ModelAdmin):
-    list_display = ("name", "address", "phone", "ncpdp_id", "is_active")
+    list_display = ("name", "address", "phone", "ncpdp_id", "is_active", "added_for")
     search_fields = ("name", "address", "ncpdp_id")
+    # Patient-added pharmacies wait here: clearing "added by patient" lists it for everyone.
+    list_filter = (("added_for", admin.EmptyFieldListFilter), "is_active")
+    raw_id_fields = ("added_for",)
 
 
 class RefillEventInline(admin.TabularInline):

@@ -24,6 +24,8 @@ class Statement(models.Model):
     # Guest pay: wrong dates of birth entered with this code; at GUEST_LOCK_AFTER it locks.
     guest_failures = models.PositiveSmallIntegerField(default=0)
     guest_locked = models.BooleanField(default=False)
+    # The latest wrong date of birth: a lock, and the count, last GUEST_LOCK_WINDOW after it.
+    guest_failed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -7,7 +7,19 @@ from datetime import date
 
 from django.db.models import Prefetch
 
-from billing.models import Account, Charge, ChargeLine, Instalment, Payment, PaymentPlan, Statement, StatementLine
+from billing import confidential
+from billing.models import (
+    Account,
+    Charge,
+    ChargeLine,
+    Instalment,
+    LedgerEntry,
+    Payment,
+    PaymentPlan,
+    Statement,
+    StatementLine,
+)
+from billing.services.guest import statement_left_cents
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, Organization, User
@@ -23,6 +35,8 @@ class AccountView:
     waiting: list[Charge] = field(default_factory=list)
     charges: list[Charge] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
+    # The account's active payment plan: the page shows it, and offers no second one.
+    plan: PaymentPlan | None = None
 
 
 @dataclass
@@ -54,11 +68,17 @@ def billing_home(*, access: Access, actor: User | None) -> BillingHome:
             Prefetch("charges", queryset=Charge.objects.prefetch_related(lines).order_by("-service_date", "pk")),
             Prefetch("statements", queryset=Statement.objects.order_by("-issued_on", "-pk")),
             Prefetch("payments", queryset=Payment.objects.order_by("-created_at", "-pk")),
+            Prefetch(
+                "plans",
+                queryset=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).order_by("-created_at"),
+                to_attr="active_plans",
+            ),
         )
         .order_by("organization__name")
     )
     views = []
     insurers: list[str] = []
+    confidential.mask_for(access, [charge for account in accounts for charge in account.charges.all()])
     for account in accounts:
         statements = list(account.statements.all())
         charges = list(account.charges.all())
@@ -73,6 +93,7 @@ def billing_home(*, access: Access, actor: User | None) -> BillingHome:
                 waiting=[c for c in charges if c.status == Charge.Status.WITH_INSURANCE],
                 charges=[c for c in charges if c.status != Charge.Status.WITH_INSURANCE],
                 payments=list(account.payments.all())[:10],
+                plan=account.active_plans[0] if account.active_plans else None,
             )
         )
         # The insurance billing staff put on file first, then the insurers the claims name.
@@ -110,6 +131,15 @@ def statement_detail(
         .first()
     )
     if statement is not None:
+        confidential.mask_for(access, lines=[line.charge_line for line in statement.lines.all()])
+        # What changed since it was issued (payments, credits, refunds), and what is left now: the
+        # page and the PDF never show only the amount of the day it was issued.
+        statement.since = list(  # type: ignore[attr-defined]
+            LedgerEntry.objects.filter(account=statement.account, created_at__gt=statement.created_at)
+            .exclude(kind__in=[LedgerEntry.Kind.CHARGE, LedgerEntry.Kind.CHARGE_CORRECTION])
+            .order_by("created_at", "pk")
+        )
+        statement.left_cents = statement_left_cents(statement)  # type: ignore[attr-defined]
         _audit(access, actor, [statement], action)
     return statement
 

@@ -9,6 +9,7 @@ from billing.services.estimates import requestable_items
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
+from records.selectors import claims as claims_selector
 
 
 @dataclass
@@ -33,6 +34,8 @@ def estimates_page(*, access: Access, actor: User | None) -> EstimatesPage:
         .select_related("visit_type")
         .order_by("requested_at")
     )
+    if access.hides_confidential:
+        estimates = [estimate for estimate in estimates if not confidential_estimate(estimate)]
     audit.record_list(
         (audit.Line(patient_id=access.patient.pk, obj=obj) for obj in [*estimates, *waiting]),
         actor=actor,
@@ -53,6 +56,23 @@ def estimate_detail(
     estimate = (
         GoodFaithEstimate.objects.select_related("organization").filter(pk=estimate_id, patient=access.patient).first()
     )
+    if estimate is not None and access.hides_confidential and confidential_estimate(estimate):
+        return None
     if estimate is not None:
         audit.record_access(access, actor=actor, action=action, obj=estimate)
     return estimate
+
+
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def confidential_estimate(estimate: GoodFaithEstimate) -> bool:
+    """An estimate for care a minor consents to alone (by its diagnosis codes): a teenager's
+    caregiver never sees it, as with her confidential charges (billing/confidential.py)."""
+    items = [*(estimate.content or {}).get("items", []), *(estimate.content or {}).get("scheduled_separately", [])]
+    return any(
+        claims_selector.sensitive_coding(ICD10_CM, str(code))
+        for item in items
+        if isinstance(item, dict)
+        for code in item.get("diagnosis_codes") or []
+    )

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from billing.models import Account, Instalment, LedgerEntry, Payment, PaymentPlan, Statement
 from portal import audit
-from portal.access import Access, Action
-from portal.models import AuditEvent, StaffMember, StaffRole, User
+from portal.access import Access, Action, roles_allowing
+from portal.models import AuditEvent, StaffMember, User
 
 # Ageing buckets, in days since the charge that is still unpaid.
 BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
@@ -27,11 +27,10 @@ class AgedAccount:
 
 
 def billing_staff(user: User) -> StaffMember | None:
-    """The user's active staff role that works on billing (billing, physician, nurse)."""
+    """The user's active staff role that works at the billing desk (the access policy's roles for
+    billing: the billing role)."""
     return (
-        StaffMember.objects.filter(
-            user=user, is_active=True, role__in=(StaffRole.BILLING, StaffRole.PHYSICIAN, StaffRole.NURSE)
-        )
+        StaffMember.objects.filter(user=user, is_active=True, role__in=roles_allowing(Action.BILLING))
         .select_related("organization")
         .order_by("role")
         .first()

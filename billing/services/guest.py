@@ -4,21 +4,25 @@ wrong dates of birth. It opens that statement's balance and nothing else."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Payment, Statement
 from portal import audit
 from portal.access import Access, Action
 from portal.context import current_client
-from portal.models import AuditEvent
-from portal.services.errors import InvalidToken
+from portal.models import AuditEvent, User
+from portal.services.errors import InvalidToken, ServiceError
 
 GUEST_LOCK_AFTER = 5
+# A lock (and the count of wrong dates of birth) lasts this long after the latest one: a patient
+# who mistyped is not locked out for good, and guessing stays slow.
+GUEST_LOCK_WINDOW = timedelta(minutes=30)
 ATTEMPTS_PER_ADDRESS = 20
 ATTEMPT_WINDOW_SECONDS = 3600
 
@@ -49,18 +53,34 @@ def guest_access(statement: Statement) -> Access:
     return Access(statement.account.patient, AuditEvent.ActingAs.SHARE_LINK, Action.BILLING)
 
 
-def _fail(statement_id: int) -> None:
+def _fail(statement_id: int, now: datetime) -> None:
     """Count a wrong date of birth (committed, though the caller then refuses)."""
     with transaction.atomic():
         statement = Statement.objects.select_for_update().get(pk=statement_id)
+        if statement.guest_failed_at is not None and now - statement.guest_failed_at >= GUEST_LOCK_WINDOW:
+            statement.guest_failures = 0
         statement.guest_failures += 1
+        statement.guest_failed_at = now
         statement.guest_locked = statement.guest_failures >= GUEST_LOCK_AFTER
-        statement.save(update_fields=["guest_failures", "guest_locked"])
+        statement.save(update_fields=["guest_failures", "guest_failed_at", "guest_locked"])
 
 
-def guest_open(*, code: str, birth_date: date) -> Statement:
+def locked_now(statement: Statement, now: datetime) -> bool:
+    """Locked, and the window since the latest wrong date of birth has not passed."""
+    failed = statement.guest_failed_at
+    return statement.guest_locked and (failed is None or now - failed < GUEST_LOCK_WINDOW)
+
+
+def _reset(statement: Statement) -> None:
+    if statement.guest_failures or statement.guest_locked:
+        Statement.objects.filter(pk=statement.pk).update(guest_failures=0, guest_locked=False, guest_failed_at=None)
+        statement.guest_failures, statement.guest_locked, statement.guest_failed_at = 0, False, None
+
+
+def guest_open(*, code: str, birth_date: date, now: datetime | None = None) -> Statement:
     """The statement behind the code when the date of birth matches; audited as read by someone
-    holding its code."""
+    holding its code. A locked statement answers as no match does (never confirming the code)."""
+    now = now or timezone.now()
     no_match = _("No statement matches this code and date of birth. Check both and try again.")
     statement = (
         Statement.objects.select_related("account__patient", "account__organization")
@@ -70,12 +90,14 @@ def guest_open(*, code: str, birth_date: date) -> Statement:
     if statement is None:
         _count_failure()
         raise InvalidToken(no_match)
-    if statement.guest_locked:
-        raise InvalidToken(_("This statement is locked after too many tries. Call the billing office to pay it."))
+    if locked_now(statement, now):
+        _count_failure()
+        raise InvalidToken(no_match)
     if statement.account.patient.birth_date != birth_date:
         _count_failure()
-        _fail(statement.pk)
+        _fail(statement.pk, now)
         raise InvalidToken(no_match)
+    _reset(statement)
     audit.record_access(guest_access(statement), actor=None, action=AuditEvent.Action.VIEW, obj=statement)
     return statement
 
@@ -84,9 +106,11 @@ def guest_statement(*, statement_id: int | None) -> Statement | None:
     """The statement a guest opened (its id is kept in their session), unless it locked since."""
     statement = (
         Statement.objects.select_related("account__patient", "account__organization")
-        .filter(pk=statement_id or 0, guest_locked=False)
+        .filter(pk=statement_id or 0)
         .first()
     )
+    if statement is None or locked_now(statement, timezone.now()):
+        return None
     return statement
 
 
@@ -102,6 +126,28 @@ def guest_receipt(*, statement: Statement, payment_id: int) -> Payment | None:
     if payment is not None:
         audit.record_access(guest_access(statement), actor=None, action=AuditEvent.Action.VIEW, obj=payment)
     return payment
+
+
+@transaction.atomic
+def statement_guest_unlock(*, access: Access, actor: User, statement_id: int) -> Statement:
+    """Billing staff open guest pay again for a statement (the patient called); audited."""
+    access.require(Action.BILLING, staff_side=True)
+    statement = (
+        Statement.objects.select_for_update()
+        .filter(
+            pk=statement_id,
+            account__patient=access.patient,
+            account__organization_id=access.staff_member().organization_id,
+        )
+        .first()
+    )
+    if statement is None:
+        raise ServiceError(_("Only your own organization's statements can be unlocked here."))
+    _reset(statement)
+    audit.record_access(
+        access, actor=actor, action=AuditEvent.Action.UPDATE, obj=statement, object_type="billing.GuestUnlock"
+    )
+    return statement
 
 
 def statement_left_cents(statement: Statement) -> int:

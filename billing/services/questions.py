@@ -46,6 +46,10 @@ def billing_thread_open(
         pool_kinds=(Pool.Kind.BILLING,),
         now=now,
     )
+    # The key found an earlier question: a different text under it would be silently dropped.
+    first = thread.messages.order_by("created_at", "pk").values_list("body", flat=True).first()
+    if first is not None and first.strip() != text:
+        raise ServiceError(_("This form was already sent with another question. Open the form again to ask a new one."))
     if thread.created_at == now:  # opened now, not found again by its key
         audit.record_access(
             access,

@@ -46,12 +46,25 @@ def adjustment_post(
     account = _account(access, account_id)
     if amount_cents == 0:
         raise ServiceError(_("Enter an amount other than $0.00."), field="amount")
+    reason = _reason(reason)
+    key = f"adjust:{idempotency_key}"
+    earlier = LedgerEntry.objects.filter(account=account, idempotency_key=key).first()
+    if earlier is not None and (earlier.amount_cents, earlier.reason) != (amount_cents, reason):
+        raise ServiceError(_("This form was already used for another adjustment. Open the page again."))
+    if earlier is None and amount_cents < 0 and -amount_cents > max(account.balance_cents, 0):
+        # Taking off more than is owed would leave the clinic owing the patient: that is a refund
+        # of a payment, with its own page and the gateway, not a credit.
+        raise ServiceError(
+            _("A credit can take off at most the balance, %(balance)s. To give money back, refund a payment.")
+            % {"balance": dollars(max(account.balance_cents, 0))},
+            field="amount",
+        )
     entry, created = entry_post(
         account=account,
         kind=LedgerEntry.Kind.ADJUSTMENT,
         amount_cents=amount_cents,
-        idempotency_key=f"adjust:{idempotency_key}",
-        reason=_reason(reason),
+        idempotency_key=key,
+        reason=reason,
         actor=actor,
     )
     if created:

@@ -17,4 +17,9 @@ urlpatterns: list[URLPattern] = [
     path(
         "patients/<uuid:patient_id>/accounts/<int:account_id>/coverage/", staff.coverage, name="billing_staff_coverage"
     ),
+    path(
+        "patients/<uuid:patient_id>/statements/<int:statement_id>/unlock/",
+        staff.guest_unlock,
+        name="billing_staff_guest_unlock",
+    ),
 ]

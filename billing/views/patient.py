@@ -20,6 +20,7 @@ from billing.models import Payment
 from billing.money import dollars
 from billing.selectors import patient
 from billing.services import payments, plans, preferences, questions
+from billing.services.guest import statement_left_cents
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
 from portal.services.errors import ServiceError
@@ -67,7 +68,7 @@ def _statement_label(statement: object) -> str:
     if statement is None:
         return ""
     return _("This statement: %(amount)s, due %(due)s") % {
-        "amount": dollars(statement.amount_due_cents),  # type: ignore[attr-defined]
+        "amount": dollars(statement_left_cents(statement)),  # type: ignore[arg-type]
         "due": date_text(statement.due_on),  # type: ignore[attr-defined]
     }
 
@@ -80,7 +81,7 @@ def pay(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
     if account is None:
         raise Http404
     latest = account.statements.order_by("-issued_on", "-pk").first()
-    label = _statement_label(latest if latest and latest.amount_due_cents > 0 else None)
+    label = _statement_label(latest if latest and statement_left_cents(latest) > 0 else None)
     if request.method == "POST":
         form = PayForm(request.POST, statement_label=label)
         if form.is_valid():
@@ -239,7 +240,8 @@ def receipt_download(request: HttpRequest, access: Access, payment_id: int) -> H
     found = patient.payment_detail(
         access=access, actor=_actor(request), payment_id=payment_id, action=AuditEvent.Action.DOWNLOAD
     )
-    if found is None:
+    # Only money that went through has a receipt; the payment's page says what became of the rest.
+    if found is None or found.status not in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
         raise Http404
     pdf = receipt_pdf.render(payment=found, patient=access.patient, now=timezone.now())
     response = HttpResponse(pdf, content_type="application/pdf")

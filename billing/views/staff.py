@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.forms.staff import AdjustmentForm, CoverageForm, PlanCancelForm, RefundForm
 from billing.selectors import staff as selectors
-from billing.services import payments, plans, staff
+from billing.services import guest, payments, plans, staff
 from portal.access import Access, Action
 from portal.models import StaffMember, User
 from portal.services.errors import ServiceError
@@ -203,6 +203,18 @@ def coverage(request: HttpRequest, access: Access, account_id: int) -> HttpRespo
             messages.success(request, _("The coverage on file is saved."))
             return redirect("billing_staff_patient", patient_id=access.patient.pk)
     return _patient_page(request, access, coverage=(account_id, form), status=400)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def guest_unlock(request: HttpRequest, access: Access, statement_id: int) -> HttpResponse:
+    """Open guest pay again for a statement locked by wrong dates of birth."""
+    try:
+        guest.statement_guest_unlock(access=access, actor=_actor(request), statement_id=statement_id)
+    except ServiceError as error:
+        return _refused(request, access, error)
+    messages.success(request, _("Guest pay is open again for this statement."))
+    return redirect("billing_staff_patient", patient_id=access.patient.pk)
 
 
 def _refused(request: HttpRequest, access: Access, error: ServiceError) -> HttpResponse:

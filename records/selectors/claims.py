@@ -11,7 +11,8 @@ from uuid import UUID
 
 from django.db.models import Q
 
-from records.models import SourceRecord
+from records import minor_consent
+from records.models import RecordItem, SourceRecord
 
 CLAIM_TYPES = ("Claim", "ExplanationOfBenefit")
 NAMED_TYPES = ("Practitioner", "Organization")
@@ -82,3 +83,23 @@ def provider_names(*, source_ids: Iterable[int], resource_ids: Iterable[str]) ->
         Q(source_id__in=list(source_ids)), resource_type__in=NAMED_TYPES, resource_id__in=wanted
     ).values_list("source_id", "resource_id", "raw")
     return {(source_id, rid): _name(raw) for source_id, rid, raw in rows}
+
+
+def confidential_visits(*, patient_id: UUID | str) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """The patient's visits marked confidential, and those the care team decided to show, each as
+    (source, encounter id): billing hides a teenager's charges for such visits from a caregiver.
+    One query."""
+    marked: set[tuple[int, str]] = set()
+    shown: set[tuple[int, str]] = set()
+    rows = RecordItem.objects.filter(patient_id=patient_id, kind=RecordItem.Kind.VISIT).filter(
+        Q(confidential=True) | Q(confidential_by=RecordItem.ConfidentialBy.STAFF)
+    )
+    for source_id, resource_id, confidential in rows.values_list("source_id", "record__resource_id", "confidential"):
+        (marked if confidential else shown).add((source_id, resource_id))
+    return marked, shown
+
+
+def sensitive_coding(system: str, code: str) -> bool:
+    """Whether a billed service's code is care a minor consents to alone (mental health, sexual
+    health...) under this installation's state rules."""
+    return bool(code) and any(category.matches_code(system, code) for category in minor_consent.categories_here())

@@ -219,6 +219,6 @@ class PharmaciesView(RefillsView):
         query.is_valid(raise_exception=True)
         data = {
             "preferred": selectors.preferred_pharmacy(access, actor=actor),
-            "results": list(selectors.pharmacies(query.validated_data["q"].strip())),
+            "results": list(selectors.pharmacies(access, query.validated_data["q"].strip())),
         }
         return Response(PharmacySearchSerializer(data).data)

@@ -17,10 +17,16 @@ class RequestForm(PortalForm):
         label=_("Medicines"),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose one or more."),
-        error_messages={"required": _("Choose at least one medicine.")},
+        error_messages={
+            "required": _("Choose at least one medicine."),
+            # Never the choice's key (a code system and code) in the patient's face.
+            "invalid_choice": _("A medicine you chose can no longer be requested here. Choose again."),
+        },
     )
     pharmacy = forms.TypedChoiceField(
-        label=_("Pharmacy"), coerce=int, error_messages={"required": _("Choose a pharmacy.")}
+        label=_("Pharmacy"),
+        coerce=int,
+        error_messages={"required": _("Choose a pharmacy."), "invalid_choice": _("Choose a pharmacy.")},
     )
     make_preferred = forms.BooleanField(label=_("Use this pharmacy from now on"), required=False)
     days_supply = forms.TypedChoiceField(
@@ -43,7 +49,11 @@ class RequestForm(PortalForm):
     def __init__(self, *args: Any, medicines: list[tuple[str, str]], pharmacies: list[Pharmacy], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["medicines"]).choices = medicines
-        cast(forms.ChoiceField, self.fields["pharmacy"]).choices = [(p.pk, str(p)) for p in pharmacies]
+        cast(forms.ChoiceField, self.fields["pharmacy"]).choices = [
+            # No pharmacy is chosen for the patient: without a preferred one they pick.
+            ("", _("Choose a pharmacy")),
+            *((p.pk, str(p)) for p in pharmacies),
+        ]
 
 
 class PharmacyForm(PortalForm):

@@ -17,6 +17,16 @@ class Pharmacy(models.Model):
     # The NCPDP id e-prescribing networks know a pharmacy by ("" for one added by a patient).
     ncpdp_id = models.CharField(_("NCPDP id"), max_length=7, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # A pharmacy a patient added is theirs alone (which pharmacy someone uses is theirs) until the
+    # clinic reviews it and clears this, making it one every patient can find.
+    added_for = models.ForeignKey(
+        "portal.Patient",
+        verbose_name=_("added by patient (private until reviewed)"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("pharmacy")
@@ -26,7 +36,16 @@ class Pharmacy(models.Model):
             models.UniqueConstraint(
                 fields=["ncpdp_id"], condition=~models.Q(ncpdp_id=""), name="pharmacy_ncpdp_unique"
             ),
-            models.UniqueConstraint(fields=["name", "address"], name="pharmacy_name_address_unique"),
+            models.UniqueConstraint(
+                fields=["name", "address"],
+                condition=models.Q(added_for__isnull=True),
+                name="pharmacy_name_address_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["name", "address", "added_for"],
+                condition=models.Q(added_for__isnull=False),
+                name="pharmacy_private_name_address_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -39,6 +58,8 @@ class PreferredPharmacy(models.Model):
     patient = models.OneToOneField("portal.Patient", on_delete=models.CASCADE, related_name="+")
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField()
+    # Chosen with a teenager's confidential request: her caregivers neither see nor change it.
+    confidential = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("preferred pharmacy")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from portal import audit
@@ -145,14 +145,22 @@ def request_detail(*, access: Access, actor: User, request_id: int) -> RequestPa
 def preferred_pharmacy(access: Access, *, actor: User) -> Pharmacy | None:
     """The patient's chosen pharmacy (audited: which pharmacy a patient uses is theirs)."""
     found = PreferredPharmacy.objects.select_related("pharmacy").filter(patient=access.patient).first()
+    if found is not None and found.confidential and access.hides_confidential:
+        found = None
     audit.record_access(
         access, actor=actor, action=AuditEvent.Action.VIEW, obj=found, object_type="refills.PreferredPharmacy"
     )
     return found.pharmacy if found else None
 
 
-def pharmacies(query: str = "", limit: int = 50) -> QuerySet[Pharmacy]:
-    found = Pharmacy.objects.filter(is_active=True)
+def pharmacies(access: Access, query: str = "", limit: int = 50) -> QuerySet[Pharmacy]:
+    """The clinic's pharmacies, and those this patient added (another patient's never show)."""
+    found = usable_pharmacies(access)
     if query:
         found = found.filter(name__icontains=query) | found.filter(address__icontains=query)
     return found.order_by("name", "pk")[:limit]
+
+
+def usable_pharmacies(access: Access) -> QuerySet[Pharmacy]:
+    """The pharmacies this patient may choose: the clinic's, and the ones they added themself."""
+    return Pharmacy.objects.filter(Q(added_for__isnull=True) | Q(added_for=access.patient), is_active=True)

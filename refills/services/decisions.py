@@ -80,6 +80,14 @@ def approval_refusal(roles: set[str], *, passed: bool, needs_prescriber: bool, c
     return None
 
 
+def why_not_approve(*, access: Access, actor: User, request: RefillRequest, passed: bool) -> str | None:
+    """Why this staff member may not approve the request as asked (None: they may), for the review
+    page to say instead of offering a button the service would refuse."""
+    return approval_refusal(
+        _roles(access, actor, request), passed=passed, needs_prescriber=request.needs_prescriber, changed=False
+    )
+
+
 def _step(request: RefillRequest, kind: str, actor: User, now: datetime, note: str = "") -> None:
     RefillEvent.objects.create(request=request, kind=kind, at=now, by=actor, note=note[:500])
 
@@ -210,10 +218,12 @@ def request_approve(
     if not 0 <= refills <= 11:
         raise ServiceError(_("Choose from 0 to 11 refills."), field="refills")
     change_note = change_note.strip()
-    changed = bool(change_note) or days != request.days_supply
+    # Refills multiply the supply: under protocol all of it (days x (1 + refills)) stays within
+    # the protocol's most, and refills the patient did not ask for are a change (the prescriber's).
+    changed = bool(change_note) or days != request.days_supply or refills > 0
     if changed and not change_note:
         raise ServiceError(_("Say what changed, for the patient and the pharmacy."), field="change_note")
-    checks, _history = checks_for(request, now=now, days_supply=days)
+    checks, _history = checks_for(request, now=now, days_supply=days * (1 + refills))
     refusal = approval_refusal(
         _roles(access, actor, request),
         passed=all_passed(checks),

@@ -28,7 +28,7 @@ from refills.actions import Action as MedicineAction
 from refills.actions import MedicineAction as Medicine
 from refills.actions import by_protocol
 from refills.models import TRANSITIONS, Pharmacy, PreferredPharmacy, RefillEvent, RefillRequest
-from refills.selectors.patient import actions_by_key, alignment_plan, visible_requests
+from refills.selectors.patient import actions_by_key, alignment_plan, usable_pharmacies, visible_requests
 
 Status = RefillRequest.Status
 NOTE_MAX = 2000
@@ -188,8 +188,16 @@ def _file(
     for r in requests:
         r.thread = thread
         audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=r, confidential=r.confidential)
-    if make_preferred:
-        pharmacy_prefer(access=access, actor=actor, pharmacy_id=pharmacy.pk, now=now)
+    # A caregiver's "use from now on" leaves alone a pharmacy the teenager chose in confidence
+    # (her caregiver never sees it), rather than refusing the whole request.
+    if make_preferred and not _preference_hidden(access):
+        pharmacy_prefer(
+            access=access,
+            actor=actor,
+            pharmacy_id=pharmacy.pk,
+            now=now,
+            confidential=any(r.confidential for r in requests),
+        )
     briefing_inputs.changed(access.patient.pk)
     return requests
 
@@ -204,7 +212,7 @@ def _existing_or_checked(
     existing = list(visible_requests(access).filter(idempotency_key=idempotency_key).order_by("pk"))
     if existing:
         return existing, None, "", []
-    pharmacy = Pharmacy.objects.filter(pk=pharmacy_id, is_active=True).first()
+    pharmacy = usable_pharmacies(access).filter(pk=pharmacy_id).first()
     if pharmacy is None:
         raise ServiceError(_("Choose a pharmacy."), field="pharmacy")
     note = note.strip()
@@ -301,16 +309,30 @@ def request_cancel(*, access: Access, actor: User, request_id: int, now: datetim
 
 
 @transaction.atomic
-def pharmacy_prefer(*, access: Access, actor: User, pharmacy_id: int, now: datetime | None = None) -> PreferredPharmacy:
+def pharmacy_prefer(
+    *, access: Access, actor: User, pharmacy_id: int, now: datetime | None = None, confidential: bool = False
+) -> PreferredPharmacy:
+    """`confidential`: chosen with a teenager's confidential request, so hidden from her caregivers."""
     access.require(Action.REFILLS, patient_side=True)
-    pharmacy = Pharmacy.objects.filter(pk=pharmacy_id, is_active=True).first()
+    pharmacy = usable_pharmacies(access).filter(pk=pharmacy_id).first()
     if pharmacy is None:
         raise ServiceError(_("Choose a pharmacy."), field="pharmacy")
+    if _preference_hidden(access):
+        raise ServiceError(_("Only the patient can change their pharmacy."), field="pharmacy")
     preferred, _created = PreferredPharmacy.objects.update_or_create(
-        patient=access.patient, defaults={"pharmacy": pharmacy, "updated_at": now or timezone.now()}
+        patient=access.patient,
+        defaults={"pharmacy": pharmacy, "updated_at": now or timezone.now(), "confidential": confidential},
     )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.UPDATE, obj=preferred)
     return preferred
+
+
+def _preference_hidden(access: Access) -> bool:
+    """Whether the patient's pharmacy was chosen in confidence, and this caregiver may not see it."""
+    return (
+        access.hides_confidential
+        and PreferredPharmacy.objects.filter(patient=access.patient, confidential=True).exists()
+    )
 
 
 @transaction.atomic
@@ -323,9 +345,13 @@ def pharmacy_add(*, access: Access, actor: User, name: str, address: str, phone:
         raise ServiceError(_("Give the pharmacy's name."), field="name")
     if not address:
         raise ServiceError(_("Give the pharmacy's address."), field="address")
-    pharmacy, _created = Pharmacy.objects.get_or_create(
-        name=name[:200], address=address[:300], defaults={"phone": phone[:32]}
-    )
+    name, address = name[:200], address[:300]
+    # One the clinic already lists is used as is; otherwise it is this patient's alone.
+    pharmacy = Pharmacy.objects.filter(name=name, address=address, added_for__isnull=True).first()
+    if pharmacy is None:
+        pharmacy, _created = Pharmacy.objects.get_or_create(
+            name=name, address=address, added_for=access.patient, defaults={"phone": phone[:32]}
+        )
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=pharmacy)
     return pharmacy
 

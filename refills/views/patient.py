@@ -70,7 +70,7 @@ def new_request(request: HttpRequest, access: Access) -> HttpResponse:
     medicines = [
         m for m in selectors.medicine_actions(access=access, actor=actor, today=timezone.localdate()) if m.requestable
     ]
-    pharmacies = list(selectors.pharmacies())
+    pharmacies = list(selectors.pharmacies(access))
     preferred = selectors.preferred_pharmacy(access, actor=actor)
     choices = [(m.key, f"{m.name} ({m.request_kind_label})") for m in medicines]
     initial: dict[str, Any] = {
@@ -192,7 +192,10 @@ def pharmacies(request: HttpRequest, access: Access) -> HttpResponse:
                 messages.success(request, _("Your pharmacy was changed."))
                 return redirect("refills_pharmacies", patient_id=access.patient.pk)
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            if form.is_bound:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:  # choosing one: the form to add one is not the place for the refusal
+                messages.error(request, error.message)
     return render(
         request,
         "refills/patient/pharmacies.html",
@@ -200,7 +203,7 @@ def pharmacies(request: HttpRequest, access: Access) -> HttpResponse:
             "access": access,
             "form": form,
             "query": query,
-            "found": list(selectors.pharmacies(query)),
+            "found": list(selectors.pharmacies(access, query)),
             "preferred": selectors.preferred_pharmacy(access, actor=actor),
         },
     )

@@ -78,6 +78,9 @@ def _page(request: HttpRequest, access: Access, request_id: int, *, status: int 
         "note_form": forms.get("note") or NoteForm(),
         "visit_form": forms.get("visit") or VisitForm(),
         "error": forms.get("error"),
+        "why_not_approve": decisions.why_not_approve(
+            access=access, actor=_actor(request), request=refill, passed=found.all_passed
+        ),
     }
     return render(request, "refills/staff/request.html", context, status=status)
 

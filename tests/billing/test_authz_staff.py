@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from portal.models import Scope
-from tests.authz import ACTORS, CARE_TEAM_STAFF, Endpoint, Url, World, check_endpoint, patient_url
+from portal.factories import CareTeamMembershipFactory, StaffMemberFactory
+from portal.models import Scope, StaffRole
+from tests.authz import ACTORS, CARE_TEAM_STAFF, CLINIC_STAFF, Endpoint, Url, World, check_endpoint, patient_url
 from tests.billing.test_authz_patient import _billing
 
 
@@ -18,8 +19,19 @@ def _page(name: str, **items: str) -> Url:
     return patient_url(name, **{key: (lambda world, item=item: world.items[item].pk) for key, item in items.items()})
 
 
+def _billing_desk(world: World) -> None:
+    """The bill, and the billing role for the staff near the patient (the world's clinic staff is a
+    nurse and its care-team member a physician: neither has the billing desk by their clinical role)."""
+    _billing(world)
+    near = world.users[CLINIC_STAFF].staff_roles.get()
+    StaffMemberFactory(user=near.user, organization=near.organization, role=StaffRole.BILLING)
+    far = world.users[CARE_TEAM_STAFF].staff_roles.get()
+    desk = StaffMemberFactory(user=far.user, organization=far.organization, role=StaffRole.BILLING)
+    CareTeamMembershipFactory(patient=world.patient, staff=desk)
+
+
 def _endpoint(name: str, url: Url, **kwargs: Any) -> Endpoint:
-    return Endpoint(name, "staff_only", url, scope=Scope.BILLING, arrange=_billing, **kwargs)
+    return Endpoint(name, "staff_only", url, scope=Scope.BILLING, arrange=_billing_desk, **kwargs)
 
 
 def _money(world: World) -> dict[str, str]:
@@ -51,6 +63,13 @@ ENDPOINTS = [
         _page("billing_staff_plan_cancel", plan_id="plan"),
         method="post",
         data=lambda world: {"reason": "The patient asked by phone"},
+        ok_status=302,
+        declined={CARE_TEAM_STAFF: 400},
+    ),
+    _endpoint(
+        "guest pay unlock",
+        _page("billing_staff_guest_unlock", statement_id="statement"),
+        method="post",
         ok_status=302,
         declined={CARE_TEAM_STAFF: 400},
     ),

@@ -9,9 +9,12 @@ from django.urls import reverse
 
 from billing.factories import account_owing
 from billing.models import Account, GatewayCharge, Payment, Statement
-from billing.services.guest import ATTEMPTS_PER_ADDRESS, GUEST_LOCK_AFTER
+from billing.services.guest import ATTEMPTS_PER_ADDRESS, GUEST_LOCK_AFTER, GUEST_LOCK_WINDOW
 from billing.services.statements import statement_issue
-from portal.models import AuditEvent
+from portal.factories import StaffMemberFactory
+from portal.models import AuditEvent, StaffRole
+from tests.clock import Clock
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -65,17 +68,46 @@ def test_the_guest_session_reaches_no_other_payment(statement: Statement) -> Non
     assert Client().get(reverse("billing_guest_pay")).status_code == 404
 
 
-def test_wrong_dates_of_birth_lock_the_statement(statement: Statement) -> None:
+def test_wrong_dates_of_birth_lock_the_statement_for_a_while_saying_only_no_match(
+    statement: Statement, clock: Clock
+) -> None:
     client = Client()
     for _ in range(GUEST_LOCK_AFTER):
         page = _open(client, statement, "1900-01-01")
         assert "No statement matches this code and date of birth." in page.content.decode()  # type: ignore[attr-defined]
 
     locked = _open(client, statement)
+    statement.refresh_from_db()
+    clock.shift(GUEST_LOCK_WINDOW)
+    opened = _open(Client(), statement)
+
+    assert statement.guest_locked
+    # The right date of birth while locked reads as a wrong one: nothing confirms the code exists.
+    assert "No statement matches this code and date of birth." in locked.content.decode()  # type: ignore[attr-defined]
+    assert "locked" not in locked.content.decode()  # type: ignore[attr-defined]
+    assert opened.status_code == 302  # type: ignore[attr-defined]
+    statement.refresh_from_db()
+    assert (statement.guest_failures, statement.guest_locked) == (0, False)
+
+
+def test_billing_staff_unlock_a_statement_audited(statement: Statement) -> None:
+    for _ in range(GUEST_LOCK_AFTER):
+        _open(Client(), statement, "1900-01-01")
+    patient = statement.account.patient
+    patient.home_organization = statement.account.organization
+    patient.save()
+    desk = StaffMemberFactory(organization=statement.account.organization, role=StaffRole.BILLING)
+    staff = sign_in(Client(), desk.user, second_factor=True)
+
+    page = staff.get(reverse("billing_staff_patient", args=[patient.pk])).content.decode()
+    done = staff.post(reverse("billing_staff_guest_unlock", args=[patient.pk, statement.pk]))
 
     statement.refresh_from_db()
-    assert statement.guest_locked
-    assert "locked after too many tries" in locked.content.decode()  # type: ignore[attr-defined]
+    assert "Unlock guest pay" in page
+    assert done.status_code == 302
+    assert (statement.guest_failures, statement.guest_locked) == (0, False)
+    assert AuditEvent.objects.filter(object_type="billing.GuestUnlock", actor=desk.user).count() == 1
+    assert _open(Client(), statement).status_code == 302  # type: ignore[attr-defined]
 
 
 def test_too_many_tries_from_one_address_are_refused(statement: Statement) -> None:

@@ -136,3 +136,66 @@ def test_paperless_is_an_explicit_choice_that_can_be_taken_back(me: Client, acco
     account.refresh_from_db()
     assert not account.paperless
     assert AuditEvent.objects.filter(object_type="billing.Account", action="update").count() == 2
+
+
+@pytest.mark.parametrize("card", ["4000000000000002", "4000002500003155"])
+def test_a_payment_that_did_not_go_through_has_no_receipt(me: Client, account: Account, card: str) -> None:
+    url = reverse("billing_pay", args=[account.patient.pk, account.pk])
+    me.post(url, {"purpose": "full", "card_number": card, "idempotency_key": "k" * 20})
+    payment = Payment.objects.get()
+
+    page = me.get(reverse("billing_receipt", args=[account.patient.pk, payment.pk])).content.decode()
+    pdf = me.get(reverse("billing_receipt_pdf", args=[account.patient.pk, payment.pk]))
+
+    assert "<title>Receipt" not in page
+    assert "Download the receipt" not in page
+    assert "Paid to" not in page
+    assert pdf.status_code == 404
+
+
+def test_a_statement_shows_what_changed_since_and_what_is_left_with_how_to_pay(me: Client, account: Account) -> None:
+    from billing.gateway import TestGateway
+    from billing.services.payments import payment_submit
+    from billing.services.staff import adjustment_post
+    from portal.access import Action, resolve
+    from portal.factories import StaffMemberFactory
+    from portal.models import StaffRole
+    from tests.records.test_minor_consent import pdf_text
+
+    statement = statement_issue(account_id=account.pk)
+    assert statement is not None
+    account.organization.phone = "555-0100"
+    account.organization.save()
+    account.patient.home_organization = account.organization
+    account.patient.save()
+    mine = resolve(account.patient.user, account.patient, Action.BILLING)
+    payment_submit(
+        access=mine,  # type: ignore[arg-type]
+        actor=account.patient.user,
+        account_id=account.pk,
+        purpose=Payment.Purpose.AMOUNT,
+        amount_cents=2_550,
+        idempotency_key="since-1",
+        card=TestGateway().tokenize("4242424242424242"),
+    )
+    desk = StaffMemberFactory(organization=account.organization, role=StaffRole.BILLING)
+    adjustment_post(
+        access=resolve(desk.user, account.patient, Action.BILLING),  # type: ignore[arg-type]
+        actor=desk.user,
+        account_id=account.pk,
+        amount_cents=-1_000,
+        reason="Prompt-pay discount",
+        idempotency_key="since-2",
+    )
+
+    page = me.get(reverse("billing_statement", args=[account.patient.pk, statement.pk])).content.decode()
+    pdf = pdf_text(me.get(reverse("billing_statement_pdf", args=[account.patient.pk, statement.pk])).content)
+    pay = me.get(reverse("billing_pay", args=[account.patient.pk, account.pk])).content.decode()
+
+    assert "Left to pay now" in page and "$90.00" in page
+    assert "Since this statement" in page and "-$25.50" in page and "-$10.00" in page
+    assert "Left to pay now: $90.00" in pdf
+    assert "-$25.50" in pdf and "-$10.00" in pdf
+    assert "/billing/guest/" in pdf
+    assert "555-0100" in pdf
+    assert "This statement: $90.00" in pay

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection
 from django.db.models import Sum
+from django.utils import translation
 
 from billing.factories import account_owing
 from billing.gateway import CardRefused, TestGateway
@@ -173,3 +174,26 @@ def test_twenty_concurrent_submits_of_one_payment_make_exactly_one_charge() -> N
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYMENT).count() == 1
     account.refresh_from_db()
     assert account.balance_cents == 6_000 == _ledger_total(account)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "cents"),
+    [
+        ("es", "1,20", 120),
+        ("es", "1.025,50", 102_550),
+        ("es", "$1,025.50", 102_550),  # as the portal itself shows amounts
+        ("es", "25", 2_500),
+        ("en", "1,200", 120_000),
+        ("en", "1,20", 120),
+        ("en", "$1,025.50", 102_550),
+    ],
+)
+def test_amounts_are_read_by_the_active_language(language: str, text: str, cents: int) -> None:
+    with translation.override(language):
+        assert parse_amount(text) == cents
+
+
+@pytest.mark.parametrize("text", ["١٠", "1_0", "1,2,3", "25.", "1.2.3,4,5"])
+def test_digits_python_would_take_but_people_do_not_type_are_refused(text: str) -> None:
+    with pytest.raises(AmountInvalid, match="as a number in dollars and cents"):
+        parse_amount(text)

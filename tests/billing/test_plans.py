@@ -395,3 +395,16 @@ def test_the_plan_page_reads_in_a_fixed_number_of_queries(client, django_assert_
         answer = client.get(url)
     assert answer.status_code == 200
     assert answer.content.decode().count("plan-instalment--scheduled") == 9
+
+
+@pytest.mark.django_db
+def test_the_billing_home_shows_the_active_plan_and_offers_no_second_one(client) -> None:
+    account = account_owing(50_000)
+    _plan(account, monthly=10_000, day=15)
+    sign_in(client, account.patient.user)
+
+    page = client.get(reverse("billing_home", args=[account.patient.pk])).content.decode()
+
+    assert "Your payment plan pays $100.00 on day 15 of each month." in page
+    assert "See your payment plan" in page
+    assert "Pay monthly: payment plan" not in page

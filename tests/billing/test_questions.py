@@ -44,3 +44,18 @@ def test_an_empty_question_comes_back_with_an_error() -> None:
     assert page.status_code == 400
     assert "This field is required." in page.content.decode()
     assert not Thread.objects.exists()
+
+
+def test_the_same_form_sent_again_with_another_question_is_refused_not_dropped() -> None:
+    patient = PatientFactory()
+    grace = StaffMemberFactory(organization=patient.home_organization, role=StaffRole.BILLING)
+    PoolFactory(organization=patient.home_organization, kind=Pool.Kind.BILLING, members=[grace])
+    client = sign_in(Client(), patient.user)
+    url = reverse("billing_ask", args=[patient.pk])
+    client.post(url, {"kind": "question", "text": "Why was I billed twice?", "idempotency_key": "form-1"})
+
+    again = client.post(url, {"kind": "question", "text": "Can I pay by check?", "idempotency_key": "form-1"})
+
+    assert again.status_code == 400
+    assert "This form was already sent with another question." in again.content.decode()
+    assert Thread.objects.count() == 1

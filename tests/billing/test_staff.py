@@ -159,3 +159,68 @@ def test_reconciliation_counts_the_days_payments_by_status_and_downloads_csv() -
     assert [row[3:5] for row in rows[1:]] == [["10.00", "succeeded"], ["20.00", "declined"]]
     balances = client.get(reverse("billing_staff_balances")).content.decode()
     assert "$90.00" in balances
+
+
+def test_a_nurse_or_physician_of_the_clinic_has_no_billing_desk() -> None:
+    account = account_owing(10_000)
+    account.patient.home_organization = account.organization
+    account.patient.save()
+    for role in (StaffRole.NURSE, StaffRole.PHYSICIAN):
+        member = StaffMemberFactory(organization=account.organization, role=role)
+        client = sign_in(Client(), member.user, second_factor=True)
+
+        page = client.get(reverse("billing_staff_patient", args=[account.patient.pk]))
+        adjusted = client.post(
+            reverse("billing_staff_adjust", args=[account.patient.pk, account.pk]),
+            {"direction": "credit", "amount": "50.00", "reason": "Courtesy", "idempotency_key": f"n-{role}"},
+        )
+        balances = client.get(reverse("billing_staff_balances"))
+
+        assert (page.status_code, adjusted.status_code, balances.status_code) == (404, 404, 404)
+    assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ADJUSTMENT).exists()
+
+
+def test_a_credit_cannot_take_off_more_than_the_balance() -> None:
+    account = account_owing(10_000)
+    access, user = _staff_access(account)
+
+    with pytest.raises(ServiceError, match=r"at most the balance, \$100\.00"):
+        adjustment_post(
+            access=access,
+            actor=user,
+            account_id=account.pk,
+            amount_cents=-10_001,
+            reason="Write-off",
+            idempotency_key="a",
+        )
+    adjustment_post(
+        access=access, actor=user, account_id=account.pk, amount_cents=-10_000, reason="Write-off", idempotency_key="b"
+    )
+
+    account.refresh_from_db()
+    assert account.balance_cents == 0
+
+
+def test_an_adjustment_key_used_again_with_another_amount_is_refused() -> None:
+    account = account_owing(10_000)
+    access, user = _staff_access(account)
+    adjustment_post(
+        access=access, actor=user, account_id=account.pk, amount_cents=-1_000, reason="Discount", idempotency_key="k"
+    )
+
+    with pytest.raises(ServiceError, match="already used for another adjustment"):
+        adjustment_post(
+            access=access,
+            actor=user,
+            account_id=account.pk,
+            amount_cents=-2_000,
+            reason="Discount",
+            idempotency_key="k",
+        )
+    again = adjustment_post(
+        access=access, actor=user, account_id=account.pk, amount_cents=-1_000, reason="Discount", idempotency_key="k"
+    )
+
+    account.refresh_from_db()
+    assert account.balance_cents == 9_000
+    assert again.amount_cents == -1_000

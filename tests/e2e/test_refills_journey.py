@@ -49,6 +49,13 @@ def test_two_refills_from_a_phone_one_by_protocol_one_by_the_physician(new_conte
     staff = desk.new_page()
     staff.goto("/staff/refills/")
     check(staff, "staff-queue", problems)
+    # The queue on a nurse's phone: each request a card of labelled lines, nothing cut at the edge.
+    pocket = new_context(MOBILE)
+    sign_in(pocket, live_server.url, clinic.nurse.user, second_factor=True)
+    queue = pocket.new_page()
+    queue.goto("/staff/refills/")
+    check(queue, "staff-queue-phone", problems)
+    assert queue.locator(".table-scroll").evaluate("el => el.scrollWidth <= el.clientWidth")
     staff.goto(f"/staff/refills/{lisinopril.pk}/")
     check(staff, "staff-review-passed", problems)
     go(

@@ -93,8 +93,8 @@ def test_unknown_or_malformed_patient_id_is_404(patient) -> None:
 @pytest.mark.parametrize(
     ("role", "actions"),
     [
-        (StaffRole.PHYSICIAN, {*Scope.values, Action.PROFILE, Action.SHARING}),
-        (StaffRole.NURSE, {*Scope.values, Action.PROFILE, Action.SHARING}),
+        (StaffRole.PHYSICIAN, {*Scope.values, Action.PROFILE, Action.SHARING} - {Scope.BILLING}),
+        (StaffRole.NURSE, {*Scope.values, Action.PROFILE, Action.SHARING} - {Scope.BILLING}),
         (
             StaffRole.MEDICAL_ASSISTANT,
             {Scope.RECORDS, Scope.MESSAGING, Scope.SCHEDULING, Scope.REFILLS, Action.PROFILE},

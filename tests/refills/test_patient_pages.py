@@ -105,3 +105,35 @@ def test_the_timeline_names_who_approved(clinic: Clinic) -> None:
 
     assert "<strong>Approved</strong>" in body
     assert "· Ana Lopez" in body
+
+
+def test_the_denial_reason_reads_in_the_patients_language_in_the_timeline(clinic: Clinic) -> None:
+    patient = patient_with_two(clinic)
+    client = sign_in(Client(), patient.user)
+    made = client.post(reverse("refills_new", kwargs={"patient_id": patient.pk}), _form(clinic, LISINOPRIL[0]))
+    request = RefillRequest.objects.get()
+    decisions.request_deny(
+        access=clinic.access(clinic.nurse.user, patient),
+        actor=clinic.nurse.user,
+        request_id=request.pk,
+        reason="too_soon",
+    )
+
+    patient.user.language = "es"
+    patient.user.save()
+    page = client.get(made["Location"]).content.decode()
+
+    assert "Es demasiado pronto" in page
+    assert "It is too soon" not in page
+
+
+def test_a_medicine_no_longer_offered_gets_words_not_its_key(clinic: Clinic) -> None:
+    patient = patient_with_two(clinic)
+    client = sign_in(Client(), patient.user)
+
+    page = client.post(
+        reverse("refills_new", kwargs={"patient_id": patient.pk}), _form(clinic, "999999")
+    ).content.decode()
+
+    assert "A medicine you chose can no longer be requested here. Choose again." in page
+    assert "999999" not in page

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from messaging import safety
@@ -19,6 +21,7 @@ from records.models import RecordItem
 from refills.models import PharmacyMessage, RefillEvent, RefillRequest
 from refills.services import decisions, pharmacy
 from refills.services.requests import request_cancel, request_submit
+from tests.conftest import sign_in
 from tests.refills.arrange import ATORVASTATIN, LISINOPRIL, patient_with_two
 from tests.refills.conftest import Clinic, form_key, key
 
@@ -260,3 +263,35 @@ def test_a_failed_send_is_retried_later_by_the_sweep(clinic: Clinic, settings, c
     clock.shift(timedelta(minutes=3))
     assert pharmacy.messages_sweep() == 1
     assert RefillRequest.objects.get(pk=made.pk).status == Status.SENT
+
+
+def test_refills_multiply_the_supply_so_a_nurse_cannot_approve_90_days_with_11_refills(clinic: Clinic) -> None:
+    patient = patient_with_two(clinic)
+    (made,) = _submit(clinic, patient, [LISINOPRIL[0]])
+    nurse_access = _staff_access(clinic, clinic.nurse, patient)
+
+    with pytest.raises(ServiceError, match="Say what changed"):
+        decisions.request_approve(access=nurse_access, actor=clinic.nurse.user, request_id=made.pk, refills=11)
+    with pytest.raises(ServiceError, match="prescriber's decision"):
+        decisions.request_approve(
+            access=nurse_access, actor=clinic.nurse.user, request_id=made.pk, refills=11, change_note="A year's supply"
+        )
+
+    assert RefillRequest.objects.get().status == Status.SUBMITTED
+    assert not PharmacyMessage.objects.exists()
+
+
+def test_the_nurse_review_page_says_why_not_instead_of_offering_approve_on_a_prescriber_only_request(
+    clinic: Clinic,
+) -> None:
+    patient = patient_with_two(clinic)
+    (made,) = _submit(clinic, patient, [LISINOPRIL[0]])
+    RefillRequest.objects.filter(pk=made.pk).update(needs_prescriber=True)
+    url = reverse("staff_refills_request", kwargs={"request_id": made.pk})
+
+    nurse_page = sign_in(Client(), clinic.nurse.user, second_factor=True).get(url).content.decode()
+    doctor_page = sign_in(Client(), clinic.doctor.user, second_factor=True).get(url).content.decode()
+
+    assert "This medicine goes to the prescriber. Pass it to the prescriber." in nurse_page
+    assert reverse("staff_refills_approve", args=[made.pk]) not in nurse_page
+    assert reverse("staff_refills_approve", args=[made.pk]) in doctor_page
