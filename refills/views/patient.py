@@ -132,7 +132,7 @@ def align(request: HttpRequest, access: Access) -> HttpResponse:
     form = AlignForm(
         request.POST if request.method == "POST" else None,
         initial={"idempotency_key": uuid.uuid4().hex, "pharmacy": preferred.pk if preferred else None},
-        pharmacies=list(selectors.pharmacies()),
+        pharmacies=list(selectors.pharmacies(access)),
     )
     if request.method == "POST" and plan.available and form.is_valid():
         try:
