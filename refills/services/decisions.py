@@ -220,10 +220,13 @@ def request_approve(
     change_note = change_note.strip()
     # Refills multiply the supply: under protocol all of it (days x (1 + refills)) stays within
     # the protocol's most, and refills the patient did not ask for are a change (the prescriber's).
-    changed = bool(change_note) or days != request.days_supply or refills > 0
+    # A renewal to the annual visit asked for the refills that reach the visit (its plan, from a
+    # protocol that allows aligning): those are not a change, and each fill is what the protocol caps.
+    changed = bool(change_note) or days != request.days_supply or refills > request.refills_asked
     if changed and not change_note:
         raise ServiceError(_("Say what changed, for the patient and the pharmacy."), field="change_note")
-    checks, _history = checks_for(request, now=now, days_supply=days * (1 + refills))
+    supply = days if request.align_to is not None else days * (1 + refills)
+    checks, _history = checks_for(request, now=now, days_supply=supply)
     refusal = approval_refusal(
         _roles(access, actor, request),
         passed=all_passed(checks),
