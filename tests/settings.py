@@ -28,7 +28,8 @@ def worker_redis_url(url: str, worker: int) -> str:
     if parts.scheme in {"unix", "redis+socket"}:
         query = dict(parse_qsl(parts.query))
         query["db"] = str((int(query.get("db", 0)) - worker) % REDIS_DATABASES)
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        # Not urlunsplit: it drops the empty host, and unix:/path is no socket URL to redis-py.
+        return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}"
     database = int(parts.path.strip("/") or 0)
     return urlunsplit(parts._replace(path=f"/{(database - worker) % REDIS_DATABASES}"))
 
