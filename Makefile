@@ -9,10 +9,10 @@ PORT ?= 8000
 # Tests use the machine's PostgreSQL and Redis unless told otherwise.
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/portal)
 TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
-# pytest-xdist workers, e.g. `make test PYTEST_WORKERS=2`: each has its own test database
+# The suite runs in pytest-xdist workers, one a core and at most 4: each has its own test database
 # (test_<name>_gw0, ...) and its own Redis database, counting down from TEST_REDIS_URL's (tests/settings.py).
-# 0 (for now the default) runs the suite in one process.
-PYTEST_WORKERS ?= 0
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
 PYTEST := $(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 .PHONY: help run test smoke test-clocks lint types pytest e2e-deps faketime-deps install install-dev messages otp
