@@ -9,6 +9,11 @@ PORT ?= 8000
 # Tests use the machine's PostgreSQL and Redis unless told otherwise.
 TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/portal)
 TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+# The suite runs in pytest-xdist workers, one a core and at most 4: each has its own test database
+# (test_<name>_gw0, ...) and its own Redis database, counting down from TEST_REDIS_URL's (tests/settings.py).
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
+PYTEST := $(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 .PHONY: help run test smoke test-clocks lint types pytest e2e-deps faketime-deps install install-dev messages otp
 
@@ -61,7 +66,7 @@ types: install-dev
 	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/mypy .
 
 pytest: install-dev e2e-deps
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PYTEST) $(PYTEST_ARGS)
 
 test: lint types pytest
 
@@ -85,6 +90,6 @@ test-clocks: install-dev e2e-deps faketime-deps
 	for moment in $(CLOCK_MOMENTS); do \
 	  echo "== the whole suite with the clock at $$moment ($$(TZ=America/Chicago date -d "$$moment" '+%a %H:%M') at the clinic)"; \
 	  TZ=UTC faketime "$$moment" env DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	    $(VENV)/bin/pytest $(PYTEST_ARGS) || failed="$$failed; $$moment"; \
+	    $(PYTEST) $(PYTEST_ARGS) || failed="$$failed; $$moment"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failed with the clock at:$${failed#;}"; exit 1; fi

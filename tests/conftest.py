@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -20,6 +24,16 @@ from portal.celery import app
 from portal.factories import PatientFactory, StaffMemberFactory, UserFactory
 from portal.models import User
 from tests.clock import PINNED, Clock
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A pytest-xdist worker runs on its own Redis database (tests/settings.py), or not at all."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("PORTAL_TEST_REDIS_WORKER") != worker:  # tests.settings.DONE
+        raise pytest.UsageError(
+            f"pytest-xdist worker {worker} would share Redis with the other workers: run the suite with"
+            f" DJANGO_SETTINGS_MODULE=tests.settings (pyproject.toml), not {django_settings.SETTINGS_MODULE}"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +56,11 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 - pytes
     `flush` between transactional tests runs as the owner (portal/management/commands/flush.py).
     """
     owner = connection.settings_dict
-    with django_db_blocker.unblock():
+    # The role is the cluster's, shared by every test database: pytest-xdist's workers (and other
+    # checkouts' runs) bring it up to date one at a time, or PostgreSQL may refuse one of two
+    # concurrent ALTER ROLEs ("tuple concurrently updated").
+    with django_db_blocker.unblock(), (Path(tempfile.gettempdir()) / "portal-test-db-roles.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         call_command("db_roles", app_url=f"postgres://{APP_ROLE}@{owner['HOST']}/{owner['NAME']}", stdout=io.StringIO())
     owner_url = f"postgres://{owner['USER']}:{owner['PASSWORD']}@{owner['HOST']}:{owner['PORT'] or 5432}/x"
     django_settings.DATABASE_OWNER_URL = owner_url

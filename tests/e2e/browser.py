@@ -6,7 +6,11 @@ collect tests/e2e and skip it with a clear reason.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -154,6 +158,28 @@ _PORTAL_CHECKS = """() => {
 # A page is its URL pattern's name; each browser test adds to this, so a title that two different
 # pages share is reported by whichever of them is checked second, in whatever order tests run.
 TITLES: dict[str, dict[str, str]] = {}
+# Under pytest-xdist the session's browser tests are spread over processes: then they keep TITLES in
+# this file, one for the whole run (tests/e2e/conftest.py names it), so a title one worker saw is
+# still reported when another worker's page has it too.
+TITLES_FILE: Path | None = None
+
+
+@contextmanager
+def seen_titles() -> Iterator[dict[str, dict[str, str]]]:
+    """TITLES to read and add to: this process' own, or the run's file, locked while in use."""
+    if TITLES_FILE is None:
+        yield TITLES
+        return
+    with TITLES_FILE.open("a+", encoding="utf-8") as stream:
+        fcntl.flock(stream, fcntl.LOCK_EX)  # released when the file closes
+        stream.seek(0)
+        text = stream.read()
+        titles: dict[str, dict[str, str]] = json.loads(text) if text else {}
+        yield titles
+        stream.seek(0)
+        stream.truncate()
+        json.dump(titles, stream)
+
 
 # URL names whose answer is another page shown again (a refused form, posted to its own URL).
 SAME_PAGE = {
@@ -181,9 +207,10 @@ def title_violations(page: Page) -> list[dict[str, Any]]:
     """The page's <title> says which page this is (more than the site's name), and no other page
     seen in this session has the same one. Violations in axe's shape."""
     title, key = page.title().strip(), page_key(page.url)
-    seen = TITLES.setdefault(title, {})
-    seen.setdefault(key, page.url)
-    problems = [f"also the title of {url}" for other, url in sorted(seen.items()) if other != key]
+    with seen_titles() as titles:
+        seen = titles.setdefault(title, {})
+        seen.setdefault(key, page.url)
+        problems = [f"also the title of {url}" for other, url in sorted(seen.items()) if other != key]
     if not title.removesuffix(SITE_NAME).strip(" -–·|"):
         problems.insert(0, "only the site's name")
     if not problems:

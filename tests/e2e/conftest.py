@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e import browser
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, MOBILE, missing_tools, screenshot
 
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
@@ -107,11 +108,18 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Chromium]:
-    """The one browser of the session (skips every browser test when the tools are missing)."""
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+    """The one browser of the session (skips every browser test when the tools are missing).
+
+    Under pytest-xdist each worker has its own browser (and live server, on a port of its own); the
+    page titles seen (browser.TITLES) go to one file for the run, in the folder that holds every
+    worker's temporary folder.
+    """
     reason = missing_tools()
     if reason:
         pytest.skip(f"browser tests skipped: {reason}")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        browser.TITLES_FILE = tmp_path_factory.getbasetemp().parent / "e2e-page-titles.json"
     yield _CHROMIUM
     _CHROMIUM.stop()
 

@@ -423,7 +423,9 @@ def test_axe_reports_what_it_should(new_context, live_server) -> None:
 def test_portal_checks_report_what_they_should(new_context, live_server, monkeypatch) -> None:
     """The checks axe does not make: ids that name nothing, an error summary that is missing, has a
     dead link or does not hold focus, and a title that another page already has."""
-    monkeypatch.setattr(browser, "TITLES", {})  # this test's made-up title must not reach the others
+    # This test's made-up title must not reach the others (nor theirs, this test).
+    monkeypatch.setattr(browser, "TITLES", {})
+    monkeypatch.setattr(browser, "TITLES_FILE", None)
     context = new_context()
     page = context.new_page()
     page.goto("/accounts/signup/")
