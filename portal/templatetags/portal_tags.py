@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,11 +52,15 @@ def device_label(user_agent: str) -> str:
 @register.filter
 def ago(moment: datetime | None) -> str:
     """ "just now", or "5 minutes ago": every date a person sees says how long ago it was."""
-    if moment is None:
+    # A plain date, or a moment without a zone, has no "how long ago" a person could trust.
+    if not isinstance(moment, datetime) or timezone.is_naive(moment):
         return ""
-    if timezone.now() - moment < timedelta(minutes=1):
+    now = timezone.now()
+    if moment > now + timedelta(minutes=1):  # a visit or a due time ahead
+        return _("in %(time)s") % {"time": timeuntil(moment, now)}
+    if now - moment < timedelta(minutes=1):
         return _("just now")
-    return _("%(time)s ago") % {"time": timesince(moment)}
+    return _("%(time)s ago") % {"time": timesince(moment, now)}
 
 
 @register.filter

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import get_text_list
 from django.utils.translation import get_language, gettext
@@ -42,7 +43,7 @@ class ShownLine:
     @property
     def when_past(self) -> bool:
         """Whether the line has a moment to say "how long ago" of (a date-time; a plain date has none)."""
-        return isinstance(self.when, datetime)
+        return isinstance(self.when, datetime) and self.when <= timezone.now()
 
     @property
     def sources_text(self) -> str:
@@ -81,7 +82,11 @@ def may_see(line: Line, access: Access) -> bool:
 def _when(value: str | None) -> date | datetime | None:
     if not value:
         return None
-    return parse_datetime(value) or parse_date(value)
+    # A plain date ("2026-12-07": a care gap's due day, a bill's) stays a date: Python reads it as
+    # a naive midnight date-time otherwise, which no "how long ago" can be said of.
+    if len(value) == len("YYYY-MM-DD"):
+        return parse_date(value)
+    return parse_datetime(value)
 
 
 def _params(line: Line, language: str) -> dict[str, Any]:
