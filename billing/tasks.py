@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from billing.services import estimates
 from billing.services.charges import charges_sync
 from billing.services.plans import instalments_sweep
+from billing.services.statements import accounts_due, statement_issue_due
 from records.selectors.claims import patients_with_claims
 
 
@@ -49,3 +51,16 @@ def estimates_sweep() -> dict[str, int]:
     """Bookings nobody told billing about, open promises retried, late ones flagged (idempotent)."""
     result = estimates.estimates_sweep()
     return {"promised": result.promised, "issued": result.issued, "flagged": result.flagged}
+
+
+@shared_task(name="billing.statements_cycle", acks_late=True, time_limit=1800, soft_time_limit=1700)
+def statements_cycle() -> int:
+    """The monthly statements: one for each account that owes and has had none for a cycle. Each
+    account is its own transaction and is checked again under its lock, so a rerun, a killed
+    worker's rerun or two runs at once issue each statement once."""
+    now = timezone.now()
+    issued = 0
+    for account_id in accounts_due(now=now):
+        if statement_issue_due(account_id=account_id, now=now) is not None:
+            issued += 1
+    return issued

@@ -239,6 +239,9 @@ SMS_FROM = env("SMS_FROM", "")
 # "test" (the embedded default: test card numbers, no money moves) or "stripe". README: "Taking card
 # payments". Stripe's keys come only from the environment.
 BILLING_GATEWAY = env("BILLING_GATEWAY", "test")
+# The billing office's phone, told to a guest whose statement code does not open (or is locked);
+# empty: the home clinic's phone on file.
+BILLING_OFFICE_PHONE = env("BILLING_OFFICE_PHONE", "")
 if BILLING_GATEWAY not in ("test", "stripe"):
     raise ImproperlyConfigured("BILLING_GATEWAY is 'test' or 'stripe'.")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "" if BILLING_GATEWAY == "test" else None)
@@ -378,6 +381,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 840},
     },
+    # The monthly statements, each account a cycle after its last (a rerun issues nothing twice).
+    "billing-statements-cycle": {"task": "billing.statements_cycle", "schedule": crontab(hour=14, minute=0)},
     # Good Faith Estimates: bookings nobody told billing about, open promises retried, late ones flagged.
     "billing-estimates-sweep": {"task": "billing.estimates_sweep", "schedule": 5 * 60},
     "proxy-grants-expire": {"task": "portal.sweep_proxy_grants", "schedule": 15 * 60},

@@ -170,7 +170,9 @@ class BillingPaymentSerializer(serializers.ModelSerializer[Payment]):
     organization = BillingOrganizationSerializer(source="account.organization")
     status_label = serializers.CharField(source="get_status_display")
     purpose_label = serializers.CharField(source="get_purpose_display")
-    receipt_pdf = serializers.SerializerMethodField(help_text="The receipt as a PDF (signed-in page).")
+    receipt_pdf = serializers.SerializerMethodField(
+        help_text="The receipt as a PDF (signed-in page); null unless the payment went through."
+    )
 
     class Meta:
         model = Payment
@@ -192,7 +194,9 @@ class BillingPaymentSerializer(serializers.ModelSerializer[Payment]):
             "receipt_pdf",
         )
 
-    def get_receipt_pdf(self, payment: Payment) -> str:
+    def get_receipt_pdf(self, payment: Payment) -> str | None:
+        if not payment.has_receipt:
+            return None
         return reverse(
             "billing_receipt_pdf", kwargs={"patient_id": payment.account.patient_id, "payment_id": payment.pk}
         )

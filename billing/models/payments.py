@@ -82,6 +82,11 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"Payment {self.pk} ({self.status})"
 
+    @property
+    def has_receipt(self) -> bool:
+        """Only money that went through has a receipt (kept when it is refunded later)."""
+        return self.status in (self.Status.SUCCEEDED, self.Status.REFUNDED)
+
 
 class GatewayCharge(models.Model):
     """The test gateway's own book of the charges it made, as a processor keeps one: unique by the

@@ -19,8 +19,10 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from billing.adjudication import ClaimReading, ClaimUnreadable, claim_of, read_claim
+from billing.clinic_day import clinic_date
 from billing.models import Account, Charge, ChargeLine, LedgerEntry
 from billing.services.ledger import account_lock, entry_post
+from portal.models import Organization
 from portal.queue import queue_task
 from records.fhir.projection import parse_when
 from records.selectors import claims as claims_selector
@@ -122,6 +124,17 @@ def _post_lines(account: Account, charge: Charge, lines: Iterable[ChargeLine]) -
         )
 
 
+def _service_date(value: str, organization: Organization, now: datetime) -> date:
+    """The day of the visit at the clinic: a FHIR date is that day as written; a dateTime is read
+    on the organization's clock (a 7 pm visit is that day's, not UTC's next)."""
+    when = parse_when(value)
+    if when is None:
+        return clinic_date(organization, now)
+    if "T" not in value:
+        return when.date()
+    return clinic_date(organization, when)
+
+
 @transaction.atomic
 def charges_sync(*, patient_id: UUID | str, now: datetime | None = None) -> SyncResult:
     """Build or bring up to date every charge from this patient's imported claims. Safe to run
@@ -140,6 +153,7 @@ def charges_sync(*, patient_id: UUID | str, now: datetime | None = None) -> Sync
     for source_id, source_claims in by_source.items():
         account, _ = Account.objects.get_or_create(patient_id=patient_id, organization_id=source_id)
         account = account_lock(account_id=account.pk)
+        organization = account.organization
         readings: list[tuple[ClaimReading, str]] = []
         for claim in source_claims:
             eob = eobs.get((source_id, claim.resource_id))
@@ -158,13 +172,12 @@ def charges_sync(*, patient_id: UUID | str, now: datetime | None = None) -> Sync
             if charge is not None and charge.source_hash == source_hash:
                 result.unchanged += 1
                 continue
-            when = parse_when(reading.service_start)
             values = {
                 "eob_id": reading.eob_id[:128],
                 "encounter_ref": reading.encounter_ref[:200],
                 "status": _status(reading),
                 "claim_type": reading.claim_type[:32],
-                "service_date": timezone.localdate(when) if when else now.date(),
+                "service_date": _service_date(reading.service_start, organization, now),
                 "provider_name": _provider(names, source_id, reading)[:200],
                 "insurer_name": reading.insurer_name[:200],
                 "source_hash": source_hash,

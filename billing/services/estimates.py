@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import notifications
+from billing.clinic_day import clinic_date
 from billing.models import (
     Account,
     BillingProfile,
@@ -277,7 +278,7 @@ def _issue(due: EstimateDue, *, actor: User | None, acting_as: str, now: datetim
         number=f"GFE-{due.pk}-{version}",
         version=version,
         supersedes=previous,
-        service_date=timezone.localdate(starts) if starts else None,
+        service_date=clinic_date(due.organization, starts) if starts else None,
         total_cents=content["total_cents"],
         content=content,
         issued_at=now,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
@@ -16,7 +17,7 @@ from billing.models import Payment, Statement
 from portal import audit
 from portal.access import Access, Action
 from portal.context import current_client
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, Organization, User
 from portal.services.errors import InvalidToken, ServiceError
 
 GUEST_LOCK_AFTER = 5
@@ -77,11 +78,38 @@ def _reset(statement: Statement) -> None:
         statement.guest_failures, statement.guest_locked, statement.guest_failed_at = 0, False, None
 
 
+def billing_office_phone() -> str:
+    """The number a guest can call: the configured billing line, else the home clinic's phone
+    (the same for every code, so it says nothing about whose statement a code is)."""
+    if settings.BILLING_OFFICE_PHONE:
+        return str(settings.BILLING_OFFICE_PHONE)
+    phones = set(
+        Organization.objects.filter(kind=Organization.Kind.HOME_CLINIC)
+        .exclude(phone="")
+        .values_list("phone", flat=True)[:2]
+    )
+    return phones.pop() if len(phones) == 1 else ""
+
+
+def no_match_message() -> str:
+    """One answer for a wrong code, a wrong date of birth and a locked statement, with where to
+    call: a locked statement opens only when the billing office unlocks it."""
+    phone = billing_office_phone()
+    if phone:
+        return _(
+            "No statement matches this code and date of birth. Check both and try again. If it still "
+            "does not open, call the billing office at %(phone)s."
+        ) % {"phone": phone}
+    return _(
+        "No statement matches this code and date of birth. Check both and try again. If it still "
+        "does not open, call the billing office at the number printed on your statement."
+    )
+
+
 def guest_open(*, code: str, birth_date: date, now: datetime | None = None) -> Statement:
     """The statement behind the code when the date of birth matches; audited as read by someone
     holding its code. A locked statement answers as no match does (never confirming the code)."""
     now = now or timezone.now()
-    no_match = _("No statement matches this code and date of birth. Check both and try again.")
     statement = (
         Statement.objects.select_related("account__patient", "account__organization")
         .filter(code=normalized(code))
@@ -89,14 +117,14 @@ def guest_open(*, code: str, birth_date: date, now: datetime | None = None) -> S
     )
     if statement is None:
         _count_failure()
-        raise InvalidToken(no_match)
+        raise InvalidToken(no_match_message())
     if locked_now(statement, now):
         _count_failure()
-        raise InvalidToken(no_match)
+        raise InvalidToken(no_match_message())
     if statement.account.patient.birth_date != birth_date:
         _count_failure()
         _fail(statement.pk, now)
-        raise InvalidToken(no_match)
+        raise InvalidToken(no_match_message())
     _reset(statement)
     audit.record_access(guest_access(statement), actor=None, action=AuditEvent.Action.VIEW, obj=statement)
     return statement

@@ -8,14 +8,16 @@ import re
 from datetime import datetime
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.gateway import GatewayUnavailable, gateway
-from billing.models import Account, LedgerEntry, Payment
+from billing.models import Account, LedgerEntry, Payment, Statement
 from billing.models.accounts import INSURANCE_ID
 from billing.money import dollars
 from billing.services.ledger import account_lock, entry_post
+from billing.services.statements import todays_statement
 from portal import audit
 from portal.access import Access, Action
 from portal.models import AuditEvent, User
@@ -75,6 +77,20 @@ def adjustment_post(
 
 
 @transaction.atomic
+def statement_issue_now(*, access: Access, actor: User, account_id: int, now: datetime | None = None) -> Statement:
+    """A statement today, out of the monthly cycle (the patient asked for one, a bill is to be
+    mailed), audited; a second press the same day finds the first."""
+    account = _account(access, account_id)
+    statement, created = todays_statement(account, now or timezone.now())
+    if statement is None:
+        raise ServiceError(_("This account owes nothing: there is no statement to issue."))
+    # Made now, or (a second press) today's shown again: either way the statement was handled.
+    action = AuditEvent.Action.CREATE if created else AuditEvent.Action.VIEW
+    audit.record_access(access, actor=actor, action=action, obj=statement)
+    return statement
+
+
+@transaction.atomic
 def payment_refund(
     *, access: Access, actor: User, payment_id: int, amount_cents: int, reason: str, idempotency_key: str
 ) -> LedgerEntry:
@@ -82,7 +98,8 @@ def payment_refund(
     the refund row. The same key twice refunds once."""
     payment = Payment.objects.select_for_update().filter(pk=payment_id, account__patient=access.patient).first()
     if payment is None:
-        raise ServiceError(_("This payment is not one of this patient's."))
+        # Another patient's payment (or none): not found, as any object outside the access is.
+        raise Http404
     account = _account(access, payment.account_id)
     key = f"refund:{idempotency_key}"
     existing = LedgerEntry.objects.filter(account=account, idempotency_key=key).first()

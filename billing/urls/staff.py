@@ -18,6 +18,11 @@ urlpatterns: list[URLPattern] = [
         "patients/<uuid:patient_id>/accounts/<int:account_id>/coverage/", staff.coverage, name="billing_staff_coverage"
     ),
     path(
+        "patients/<uuid:patient_id>/accounts/<int:account_id>/statement/",
+        staff.statement_issue,
+        name="billing_staff_statement_issue",
+    ),
+    path(
         "patients/<uuid:patient_id>/statements/<int:statement_id>/unlock/",
         staff.guest_unlock,
         name="billing_staff_guest_unlock",

@@ -241,7 +241,7 @@ def receipt_download(request: HttpRequest, access: Access, payment_id: int) -> H
         access=access, actor=_actor(request), payment_id=payment_id, action=AuditEvent.Action.DOWNLOAD
     )
     # Only money that went through has a receipt; the payment's page says what became of the rest.
-    if found is None or found.status not in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
+    if found is None or not found.has_receipt:
         raise Http404
     pdf = receipt_pdf.render(payment=found, patient=access.patient, now=timezone.now())
     response = HttpResponse(pdf, content_type="application/pdf")

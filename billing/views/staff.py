@@ -21,6 +21,7 @@ from billing.services import guest, payments, plans, staff
 from portal.access import Access, Action
 from portal.models import StaffMember, User
 from portal.services.errors import ServiceError
+from portal.templatetags.dates import date_text
 from portal.views.decorators import patient_view, staff_view
 
 billing_staff_page = patient_view(Action.BILLING, staff_side=True, clinic_time=True)
@@ -203,6 +204,21 @@ def coverage(request: HttpRequest, access: Access, account_id: int) -> HttpRespo
             messages.success(request, _("The coverage on file is saved."))
             return redirect("billing_staff_patient", patient_id=access.patient.pk)
     return _patient_page(request, access, coverage=(account_id, form), status=400)
+
+
+@billing_staff_page
+@require_http_methods(["POST"])
+def statement_issue(request: HttpRequest, access: Access, account_id: int) -> HttpResponse:
+    """Issue today's statement for one of the organization's accounts, out of the monthly cycle."""
+    try:
+        issued = staff.statement_issue_now(access=access, actor=_actor(request), account_id=account_id)
+    except ServiceError as error:
+        return _refused(request, access, error)
+    messages.success(
+        request,
+        _("Statement %(code)s is issued, due %(due)s.") % {"code": issued.code, "due": date_text(issued.due_on)},
+    )
+    return redirect("billing_staff_patient", patient_id=access.patient.pk)
 
 
 @billing_staff_page

@@ -206,6 +206,8 @@ def test_paying_a_statement_and_the_declined_card_and_the_receipt() -> None:
     receipt = client.get(_url("api_billing_payment", account.patient, payment_id=paid.json()["id"]))
 
     assert (declined.status_code, declined.json()["status"]) == (201, "declined")
+    # A declined card has nothing to print: no receipt link.
+    assert declined.json()["receipt_pdf"] is None
     assert (paid.status_code, paid.json()["status"], paid.json()["amount_cents"]) == (201, "succeeded", 12_550)
     assert receipt.status_code == 200
     assert receipt.json()["statement"] == statement.pk

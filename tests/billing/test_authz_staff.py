@@ -67,6 +67,13 @@ ENDPOINTS = [
         declined={CARE_TEAM_STAFF: 400},
     ),
     _endpoint(
+        "issue a statement now",
+        _page("billing_staff_statement_issue", account_id="account"),
+        method="post",
+        ok_status=302,
+        declined={CARE_TEAM_STAFF: 400},
+    ),
+    _endpoint(
         "guest pay unlock",
         _page("billing_staff_guest_unlock", statement_id="statement"),
         method="post",

@@ -12,7 +12,7 @@ from billing.models import Account, GatewayCharge, Payment, Statement
 from billing.services.guest import ATTEMPTS_PER_ADDRESS, GUEST_LOCK_AFTER, GUEST_LOCK_WINDOW
 from billing.services.statements import statement_issue
 from portal.factories import StaffMemberFactory
-from portal.models import AuditEvent, StaffRole
+from portal.models import AuditEvent, Organization, StaffRole
 from tests.clock import Clock
 from tests.conftest import sign_in
 
@@ -119,3 +119,30 @@ def test_too_many_tries_from_one_address_are_refused(statement: Statement) -> No
 
     assert refused.status_code == 429  # type: ignore[attr-defined]
     assert "Too many tries from this network" in refused.content.decode()  # type: ignore[attr-defined]
+
+
+def test_no_match_and_locked_read_the_same_and_say_whom_to_call(statement: Statement, settings: object) -> None:
+    settings.BILLING_OFFICE_PHONE = "(555) 010-2000"  # type: ignore[attr-defined]
+    for _ in range(GUEST_LOCK_AFTER):
+        _open(Client(), statement, "1900-01-01")
+
+    locked = _open(Client(), statement).content.decode()  # type: ignore[attr-defined]
+    no_such = Client().post(reverse("billing_guest"), {"code": "ZZZZZZZZZZ", "birth_date": "1980-01-01"})
+
+    expected = (
+        "No statement matches this code and date of birth. Check both and try again. If it still does not "
+        "open, call the billing office at (555) 010-2000."
+    )
+    assert expected in locked
+    assert expected in no_such.content.decode()
+
+
+def test_without_a_billing_line_the_home_clinics_phone_is_told(statement: Statement) -> None:
+    Organization.objects.update(phone="")
+    clinic = statement.account.patient.home_organization
+    clinic.phone = "(555) 010-3000"
+    clinic.save()
+
+    page = Client().post(reverse("billing_guest"), {"code": "ZZZZZZZZZZ", "birth_date": "1980-01-01"})
+
+    assert "call the billing office at (555) 010-3000." in page.content.decode()

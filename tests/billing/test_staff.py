@@ -224,3 +224,33 @@ def test_an_adjustment_key_used_again_with_another_amount_is_refused() -> None:
     account.refresh_from_db()
     assert account.balance_cents == 9_000
     assert again.amount_cents == -1_000
+
+
+def test_a_refund_of_another_patients_payment_is_not_found_and_changes_nothing() -> None:
+    account = account_owing(10_000)
+    _access, user = _staff_access(account)
+    neighbour = AccountFactory(organization=account.organization)
+    neighbour.patient.home_organization = account.organization
+    neighbour.patient.save()
+    theirs = _paid(account_owing(5_000, account=neighbour), 5_000, key="theirs")
+    client = sign_in(Client(), user, second_factor=True)
+
+    refused = client.post(
+        reverse("billing_staff_refund", args=[account.patient.pk, theirs.pk]),
+        {"amount": "5.00", "reason": "Double charge", "idempotency_key": "r-1"},
+    )
+
+    assert refused.status_code == 404
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.refunded_cents) == (Payment.Status.SUCCEEDED, 0)
+    assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).exists()
+
+
+def test_the_ledgers_reason_wraps_in_its_column_on_a_phone() -> None:
+    account = account_owing(10_000)
+    _access, user = _staff_access(account)
+    client = sign_in(Client(), user, second_factor=True)
+
+    page = client.get(reverse("billing_staff_patient", args=[account.patient.pk])).content.decode()
+
+    assert '<td class="bill-reason">' in page
