@@ -171,6 +171,20 @@ def business_minutes_between(calendar: ClinicCalendar, start: datetime, end: dat
     return total / timedelta(minutes=1)
 
 
+def business_day_minutes(hours: Iterable[tuple[int, time, time]]) -> int:
+    """How many minutes a full business day lasts on the clinic's clock: its longest weekday's
+    opening periods (wall time, so 08:00-17:00 is 540). "N business days" of a promise is N times
+    this, so a request at the opening of one day is due at the close of the Nth (0 without hours)."""
+    by_day: dict[int, list[Period]] = {}
+    for weekday, opens, closes in hours:
+        by_day.setdefault(weekday, []).append((opens, closes))
+    longest = 0
+    for periods in by_day.values():
+        seconds = sum(_seconds(closes, closing=True) - _seconds(opens) for opens, closes in _merge(periods))
+        longest = max(longest, seconds)
+    return longest // 60
+
+
 def is_open(calendar: ClinicCalendar, moment: datetime) -> bool:
     """Whether the clinic is within opening hours at `moment` (for "after hours" messages)."""
     opens, _closes = next(business_intervals(calendar, moment))

@@ -45,8 +45,9 @@ from portal.models import Organization, Patient, StaffMember, User
 URGENT_MINUTES = 120
 CLINICAL_MINUTES = 480
 ADMINISTRATIVE_MINUTES = 960
-# Refill requests: two business days (messaging/migrations/0009 gives existing clinics the same).
-REFILL_MINUTES = 960
+# Refill requests: two of the demo clinic's business days (08:00-17:00: 9 hours each;
+# messaging/migrations/0010 and 0011 give existing clinics the same from their own hours).
+REFILL_MINUTES = 2 * 9 * 60
 ADMINISTRATIVE = (Category.APPOINTMENT, Category.BILLING, Category.FORM_LETTER, Category.OTHER)
 
 # (name, kind, member emails, lead email)

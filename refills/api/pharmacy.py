@@ -7,14 +7,18 @@ its RxNorm code. The request lands in the clinic's refill queue.
 Answers: 201 with the request; 200 with the same request when the message id was seen before;
 400 with field errors for bad input, an unmatched patient or medicine, or a medicine that cannot be
 renewed this way (in plain words); 401 without a valid key; 429 (with Retry-After) past RATE
-requests for one key. Each request opens its conversation in the clinic's refill pool, so it has
-a named owner and an answer time like a patient's."""
+requests for one key, or once one client address has sent FAILURES wrong keys within
+FAILURE_WINDOW seconds (until the oldest of them is that old: keys cannot be guessed). Each
+request opens its conversation in the clinic's refill pool, so it has a named owner and an answer
+time like a patient's."""
 
 from __future__ import annotations
 
 from typing import Any, NoReturn, cast
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
@@ -26,11 +30,39 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from portal.client_address import client_address
 from refills.models import PharmacyClient, RefillRequest
 from refills.services import renewals
 
 # Requests a pharmacy's key may send (a batch of renewals after a morning's fills fits well within).
 RATE = "60/min"
+# Wrong keys one client address may send before it must wait (a pharmacy mistyping its key is
+# told at the first; a guesser gets a handful an hour).
+FAILURES = 10
+FAILURE_WINDOW = 3600
+
+
+class FailedKeyLimit:
+    """The wrong keys each client address sent lately (times, in the shared cache)."""
+
+    @staticmethod
+    def _key(request: Request) -> str:
+        return f"refills:pharmacy-key-failures:{client_address(request) or 'unknown'}"
+
+    @classmethod
+    def wait(cls, request: Request) -> float | None:
+        """Seconds until this address may try a key again, or None while it may."""
+        now = timezone.now().timestamp()
+        recent = [at for at in cache.get(cls._key(request), []) if at > now - FAILURE_WINDOW]
+        if len(recent) < FAILURES:
+            return None
+        return max(1.0, recent[-FAILURES] + FAILURE_WINDOW - now)
+
+    @classmethod
+    def failed(cls, request: Request) -> None:
+        now = timezone.now().timestamp()
+        recent = [at for at in cache.get(cls._key(request), []) if at > now - FAILURE_WINDOW]
+        cache.set(cls._key(request), [*recent, now][-FAILURES:], FAILURE_WINDOW)
 
 
 class PharmacyKeyAuthentication(BaseAuthentication):
@@ -40,10 +72,20 @@ class PharmacyKeyAuthentication(BaseAuthentication):
         header = get_authorization_header(request).split()
         if not header or header[0].lower() != b"bearer":
             return None
+        wait = FailedKeyLimit.wait(request)
+        if wait is not None:
+            seconds = max(int(wait), 1)
+            raise exceptions.Throttled(
+                wait,
+                detail=_("Too many wrong keys from this address. Send again in %(seconds)s seconds.")
+                % {"seconds": seconds},
+            )
         if len(header) != 2:
+            FailedKeyLimit.failed(request)
             raise exceptions.AuthenticationFailed(_("Send one key: Authorization: Bearer <key>."))
         client = renewals.client_for_key(header[1].decode(errors="replace"))
         if client is None:
+            FailedKeyLimit.failed(request)
             raise exceptions.AuthenticationFailed(_("This key is not valid."))
         return AnonymousUser(), client
 

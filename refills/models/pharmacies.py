@@ -27,6 +27,9 @@ class Pharmacy(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    # Whether a caregiver added it: a pharmacy a 12-17-year-old added herself stays hidden from a
+    # caregiver who may not see her confidential items (where she fills them is hers too).
+    added_by_caregiver = models.BooleanField(_("added by a caregiver"), default=False)
 
     class Meta:
         verbose_name = _("pharmacy")

@@ -145,12 +145,21 @@ def request_detail(*, access: Access, actor: User, request_id: int) -> RequestPa
 def preferred_pharmacy(access: Access, *, actor: User) -> Pharmacy | None:
     """The patient's chosen pharmacy (audited: which pharmacy a patient uses is theirs)."""
     found = PreferredPharmacy.objects.select_related("pharmacy").filter(patient=access.patient).first()
-    if found is not None and found.confidential and access.hides_confidential:
+    if found is not None and access.hides_confidential and (found.confidential or not shown(access, found.pharmacy)):
         found = None
     audit.record_access(
         access, actor=actor, action=AuditEvent.Action.VIEW, obj=found, object_type="refills.PreferredPharmacy"
     )
     return found.pharmacy if found else None
+
+
+def shown(access: Access, pharmacy: Pharmacy) -> bool:
+    """Whether this access may see a pharmacy of this patient's (as `usable_pharmacies` decides)."""
+    if pharmacy.added_for_id is None:
+        return True
+    if pharmacy.added_for_id != access.patient.pk:
+        return False
+    return pharmacy.added_by_caregiver or not access.hides_confidential
 
 
 def pharmacies(access: Access, query: str = "", limit: int = 50) -> QuerySet[Pharmacy]:
@@ -162,5 +171,10 @@ def pharmacies(access: Access, query: str = "", limit: int = 50) -> QuerySet[Pha
 
 
 def usable_pharmacies(access: Access) -> QuerySet[Pharmacy]:
-    """The pharmacies this patient may choose: the clinic's, and the ones they added themself."""
-    return Pharmacy.objects.filter(Q(added_for__isnull=True) | Q(added_for=access.patient), is_active=True)
+    """The pharmacies this patient may choose: the clinic's, and the ones they added themself. A
+    caregiver who may not see a teenager's confidential items sees only the ones a caregiver added
+    among hers (one she added may be where her confidential medicines are filled)."""
+    own = Q(added_for=access.patient)
+    if access.hides_confidential:
+        own &= Q(added_by_caregiver=True)
+    return Pharmacy.objects.filter(Q(added_for__isnull=True) | own, is_active=True)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -328,11 +329,12 @@ def pharmacy_prefer(
 
 
 def _preference_hidden(access: Access) -> bool:
-    """Whether the patient's pharmacy was chosen in confidence, and this caregiver may not see it."""
-    return (
-        access.hides_confidential
-        and PreferredPharmacy.objects.filter(patient=access.patient, confidential=True).exists()
-    )
+    """Whether the patient's pharmacy was chosen in confidence (or is one the teenager added
+    herself), and this caregiver may not see it."""
+    if not access.hides_confidential:
+        return False
+    secret = Q(confidential=True) | Q(pharmacy__added_for__isnull=False, pharmacy__added_by_caregiver=False)
+    return PreferredPharmacy.objects.filter(secret, patient=access.patient).exists()
 
 
 @transaction.atomic
@@ -352,6 +354,10 @@ def pharmacy_add(*, access: Access, actor: User, name: str, address: str, phone:
         pharmacy, _created = Pharmacy.objects.get_or_create(
             name=name, address=address, added_for=access.patient, defaults={"phone": phone[:32]}
         )
+        if access.acting_as == AuditEvent.ActingAs.PROXY and not pharmacy.added_by_caregiver:
+            # The caregiver typed it, so it is no secret from them (one the teenager added stays so).
+            pharmacy.added_by_caregiver = True
+            pharmacy.save(update_fields=["added_by_caregiver"])
     audit.record_access(access, actor=actor, action=AuditEvent.Action.CREATE, obj=pharmacy)
     return pharmacy
 

@@ -115,3 +115,63 @@ def test_a_parents_request_with_use_from_now_on_keeps_the_teens_confidential_pha
 
     assert made[0].pharmacy == other
     assert PreferredPharmacy.objects.get(patient=teen).pharmacy == clinic.pharmacy
+
+
+def test_a_pharmacy_a_teen_added_herself_is_never_shown_to_her_parent(clinic: Clinic) -> None:
+    teen = PatientFactory(home_organization=clinic.home, birth_date=born_years_ago(15))
+    prescription(teen, LISINOPRIL, confidential=True)
+    parent = ProxyGrantFactory(patient=teen, made_on_minor=True).grantee
+    teen_client = sign_in(Client(), teen.user)
+    response = teen_client.post(
+        reverse("refills_pharmacies", kwargs={"patient_id": teen.pk}),
+        {"add": "1", "name": "Corner Drugs", "address": "9 Elm St", "phone": "555-0177"},
+    )
+    assert response.status_code == 302
+    added = Pharmacy.objects.get(name="Corner Drugs")
+    services.request_submit(
+        access=clinic.access(teen.user, teen),
+        actor=teen.user,
+        medication_keys=[key(LISINOPRIL[0])],
+        pharmacy_id=added.pk,
+        days_supply=30,
+        note="",
+        idempotency_key=form_key(),
+        make_preferred=True,
+    )
+    client = sign_in(Client(), parent)
+
+    page = client.get(reverse("refills_pharmacies", kwargs={"patient_id": teen.pk})).content.decode()
+    found = client.get(reverse("refills_pharmacies", kwargs={"patient_id": teen.pk}), {"q": "Corner"})
+    form = client.get(reverse("refills_new", kwargs={"patient_id": teen.pk})).content.decode()
+    api = client.get(reverse("api_refills_pharmacies", kwargs={"patient_id": teen.pk})).json()
+    chosen = client.post(reverse("refills_pharmacies", kwargs={"patient_id": teen.pk}), {"pharmacy": added.pk})
+
+    for shown in (page, found.content.decode(), form, str(api)):
+        assert "Corner Drugs" not in shown
+        assert "9 Elm St" not in shown
+        assert "555-0177" not in shown
+    assert api["preferred"] is None
+    assert chosen.status_code == 200  # refused: not one the parent may choose
+    assert PreferredPharmacy.objects.get(patient=teen).pharmacy == added
+    assert (
+        "Corner Drugs"
+        in teen_client.get(reverse("refills_pharmacies", kwargs={"patient_id": teen.pk})).content.decode()
+    )
+
+
+def test_a_pharmacy_the_parent_added_for_her_teen_stays_the_parents_to_choose(clinic: Clinic) -> None:
+    teen = PatientFactory(home_organization=clinic.home, birth_date=born_years_ago(15))
+    prescription(teen, ("197361", "amlodipine 5 MG Oral Tablet"))
+    parent = ProxyGrantFactory(patient=teen, made_on_minor=True).grantee
+    client = sign_in(Client(), parent)
+    _add(client, teen.pk)
+    added = Pharmacy.objects.get(name="Corner Drugs")
+
+    form = client.get(reverse("refills_new", kwargs={"patient_id": teen.pk})).content.decode()
+    chosen = client.post(reverse("refills_pharmacies", kwargs={"patient_id": teen.pk}), {"pharmacy": added.pk})
+
+    assert added.added_for == teen
+    assert added.added_by_caregiver
+    assert "Corner Drugs" in form
+    assert chosen.status_code == 302
+    assert PreferredPharmacy.objects.get(patient=teen).pharmacy == added

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,11 +17,12 @@ from django.utils import timezone
 from messaging.models import Thread
 from portal.factories import OrganizationFactory, PatientFactory
 from portal.models import AuditEvent, Notice, Patient
-from refills.api.pharmacy import PharmacyKeyThrottle
+from refills.api.pharmacy import FAILURE_WINDOW, FAILURES, PharmacyKeyThrottle
 from refills.models import PharmacyClient, RefillRequest
 from refills.selectors.staff import queue
 from refills.services import decisions
 from refills.services.renewals import client_issue
+from tests.clock import Clock
 from tests.refills.arrange import ATORVASTATIN, LISINOPRIL, patient_with_two, prescription
 from tests.refills.conftest import Clinic, form_key, key
 
@@ -255,3 +257,31 @@ def test_one_key_past_its_rate_answers_429_and_writes_nothing(
     assert "Too many requests with this key" in blocked.json()["detail"]
     assert int(blocked["Retry-After"]) > 0
     assert other.status_code == 201  # another key has its own count
+
+
+def test_wrong_keys_from_one_address_soon_answer_429_whatever_the_key(
+    clinic: Clinic, issued: Any, clock: Clock
+) -> None:
+    client, secret = issued
+    patient = patient_with_two(clinic)
+
+    wrong = [_post(f"guess-{n}", _body(patient)).status_code for n in range(FAILURES)]
+    blocked = _post("guess-again", _body(patient))
+    right_key = _post(secret, _body(patient))
+    elsewhere = Client().post(
+        URL,
+        _body(patient),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        REMOTE_ADDR="192.0.2.77",
+    )
+    clock.shift(timedelta(seconds=FAILURE_WINDOW + 1))
+    later = _post(secret, _body(patient, code=ATORVASTATIN[0], message_id="RX-2002"))
+
+    assert wrong == [401] * FAILURES
+    assert blocked.status_code == 429
+    assert "Too many wrong keys from this address" in blocked.json()["detail"]
+    assert 0 < int(blocked["Retry-After"]) <= FAILURE_WINDOW
+    assert right_key.status_code == 429  # the address waits, whatever it sends
+    assert elsewhere.status_code == 201  # another address has its own count
+    assert later.status_code == 201
