@@ -29,6 +29,8 @@ class Source:
     kwargs: dict[str, Any] = field(default_factory=dict)
     staff_url: str = ""
     staff_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Where on the page the row is ("item-12": its line on a list page), or "".
+    anchor: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.access import Access, Action, is_staff_user
+from portal.models import AuditEvent
 from portal.selectors import patient as patient_selectors
 from portal.selectors.activity import page_lines
 from portal.views.decorators import patient_view
@@ -47,6 +48,28 @@ SECTIONS = {
     ),
 }
 
+# The same, for someone acting for the patient (a caregiver, staff): the patient's name, not "your".
+FOR_OTHERS = {
+    "record": _(
+        "%(name)s's results, problems, medications, allergies, immunizations, visits and documents "
+        "from every clinic, lab and hospital that holds a piece of their care, each with its source."
+    ),
+    "messages": _("Write to %(name)s's care team. Every message will show who is answering it and by when."),
+    "appointments": _(
+        "Book, change or cancel %(name)s's visits where the clinic allows it, or ask for one where it does not."
+    ),
+    "medications": _("%(name)s's medicines and refill requests, with each step of a refill shown as it happens."),
+    "billing": _("%(name)s's statements in plain words, payments, payment plans and receipts."),
+}
+
+
+def section_text(slug: str, access: Access) -> str:
+    """What a section holds, said to the reader: "Your results..." to the patient, "Ana's
+    results..." to anyone acting for her."""
+    if access.acting_as == AuditEvent.ActingAs.SELF:
+        return str(SECTIONS[slug][2])
+    return str(FOR_OTHERS[slug] % {"name": access.patient.preferred_name or access.patient.given_name})
+
 
 # Sections whose app has arrived under another path: the navigation's link goes there (by URL
 # name, so the portal imports no app), after the access check, so a stranger still gets 404.
@@ -72,13 +95,14 @@ def section(request: HttpRequest, patient_id: object, slug: str) -> HttpResponse
     """A section of the patient's navigation whose content arrives with its own app."""
     if slug not in SECTIONS:
         raise Http404
-    action, title, text = SECTIONS[slug]
+    action, title, _text = SECTIONS[slug]
 
     @patient_view(action)
     def show(request: HttpRequest, access: Access) -> HttpResponse:
         if slug in LIVE_PAGES:
             return redirect(LIVE_PAGES[slug], patient_id=access.patient.pk)
-        return render(request, "portal/section.html", {"access": access, "title": title, "text": text})
+        context = {"access": access, "title": title, "text": section_text(slug, access)}
+        return render(request, "portal/section.html", context)
 
     return show(request, patient_id)
 

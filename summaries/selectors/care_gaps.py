@@ -30,6 +30,7 @@ class BriefingGap:
     confidential: bool
     source: int | None  # the RecordItem that closed it, if any
     organization: Organization | None  # where that item comes from
+    source_kind: str = ""  # that item's kind (RecordItem.Kind), for its page
     # Both names, so a line stored by a worker reads in each reader's language.
     rule_name_en: str = ""
     rule_name_es: str = ""
@@ -66,6 +67,7 @@ def gaps_for_briefing_many(patient_ids: Collection[str], *, now: datetime) -> di
                 confidential=row.confidential or (evidence is not None and evidence.confidential),
                 source=evidence.pk if evidence is not None else None,
                 organization=evidence.source if evidence is not None else None,
+                source_kind=evidence.kind if evidence is not None else "",
             )
         )
     order = {CareGap.Status.OPEN: 0, CareGap.Status.COMING_DUE: 1, CareGap.Status.CLOSED: 2}

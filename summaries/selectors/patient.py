@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import get_text_list
 from django.utils.translation import get_language, gettext
@@ -98,16 +98,21 @@ def _params(line: Line, language: str) -> dict[str, Any]:
         params["rule"] = params["rule_es"]
     if "reading" in params:
         params["name"] = str(HomeReading.Kind(params["reading"]).label).lower()
+    if params.get("last_done"):
+        params["last_done"] = dates.format_date(parse_date(params["last_done"]), language=language)
     if params.get("due"):
         params["due"] = dates.format_datetime(parse_datetime(params["due"]), language=language)
     return params
 
 
 def _url(line: Line, patient_id: object) -> str:
+    """The line's page, at the row's line where the page lists several (a list page's #item-<id>)."""
+    anchor = line.source.get("anchor", "")
     try:
-        return reverse(line.source["url"], kwargs={"patient_id": patient_id, **line.source.get("kwargs", {})})
+        url = reverse(line.source["url"], kwargs={"patient_id": patient_id, **line.source.get("kwargs", {})})
     except NoReverseMatch:  # a page renamed since the line was built: the record's overview
         return reverse("record_overview", kwargs={"patient_id": patient_id})
+    return f"{url}#{anchor}" if anchor else url
 
 
 def _meaning(line: Line, language: str) -> str:
@@ -118,6 +123,13 @@ def _meaning(line: Line, language: str) -> str:
     return explanation.text(line.explain["direction"], language) if explanation else ""
 
 
+def _said(line: Line, language: str, patient: str) -> str:
+    """The line's sentence in the reader's language: its words, and the record's plain names of what
+    it names (records' plain names are chosen by the active language)."""
+    with translation.override(language):
+        return say(line.key, _params(line, language), patient=patient)
+
+
 def shown(line: Line, *, patient_id: object, language: str, last_read: datetime | None, patient: str = "") -> ShownLine:
     when = _when(line.date)
     is_new = bool(last_read is not None and line.section == CHANGED and isinstance(when, datetime) and when > last_read)
@@ -125,7 +137,7 @@ def shown(line: Line, *, patient_id: object, language: str, last_read: datetime 
     return ShownLine(
         section=line.section,
         kind=line.kind,
-        text=say(line.key, _params(line, language), patient=patient),
+        text=_said(line, language, patient),
         url=_url(line, patient_id),
         organizations=line.organizations,
         when=when,

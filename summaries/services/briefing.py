@@ -21,7 +21,7 @@ from records.models import HomeReading, RecordItem
 from records.selectors import briefing as record_inputs
 from scheduling.selectors import briefing as scheduling_inputs
 from summaries.services.build_memo import once, one_build
-from summaries.services.lines import CHANGED, NEXT, Line, from_need, iso, source
+from summaries.services.lines import CHANGED, NEXT, Line, from_need, iso, item_source, source
 
 Kind = RecordItem.Kind
 PatientId = UUID | str
@@ -38,8 +38,6 @@ NEW_ITEMS: dict[str, tuple[str, str, int]] = {
     Kind.VISIT: ("visit", "visit_new", 40),
     Kind.DOCUMENT: ("document", "document_new", 40),
 }
-# The record's list page of a kind (records/views/patient.py LIST_PAGES).
-LIST_PAGE: dict[str, str] = {Kind.PROBLEM: "problems", Kind.VISIT: "visits"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +64,16 @@ def value_text(item: RecordItem) -> str:
         text = f"{number:f}" if isinstance(number, Decimal) else str(number)
         return f"{text} {item.unit}".strip()
     return item.value_text
+
+
+def _measured(item: RecordItem) -> dict[str, Any]:
+    """A result's code, number and unit as the source sent them: the reader's page names the test
+    and its unit as the record pages do (summaries/services/phrases.py shown_name, shown_value)."""
+    measured: dict[str, Any] = {"code": item.code} if item.code else {}
+    if item.value_number is not None:
+        measured["number"] = str(item.value_number)
+        measured["unit"] = item.unit
+    return measured
 
 
 def _group_key(item: RecordItem) -> tuple[Any, ...]:
@@ -106,7 +114,12 @@ def _record_line(item: RecordItem, organizations: list[str], confidential: bool,
         return Line(
             kind="result",
             key="result_out_of_range" if direction else "result",
-            params={"name": name, "value": value_text(item), **({"direction": direction} if direction else {})},
+            params={
+                "name": name,
+                "value": value_text(item),
+                **_measured(item),
+                **({"direction": direction} if direction else {}),
+            },
             source=url,
             rank=0 if direction else 10,
             explain={"code": item.code, "direction": direction} if item.code else None,
@@ -120,18 +133,14 @@ def _record_line(item: RecordItem, organizations: list[str], confidential: bool,
             kind="medication",
             key="medication_stopped" if stopped else "medication_started",
             params={"name": name},
-            source=source("records.RecordItem", item.pk, "record_list", page="medications"),
+            source=item_source(item.kind, item.pk),
             rank=20,
             **common,
         )
     if item.kind in NEW_ITEMS:
         kind, key, rank = NEW_ITEMS[item.kind]
-        # A note opens on its own page; a diagnosis or a visit on its list.
-        page = (
-            source("records.RecordItem", item.pk, "record_document", item_id=item.pk)
-            if item.kind == Kind.DOCUMENT
-            else source("records.RecordItem", item.pk, "record_list", page=LIST_PAGE[item.kind])
-        )
+        # A note opens on its own page; a diagnosis or a visit on its list, at its line.
+        page = item_source(item.kind, item.pk)
         # A visit keeps its code: the reader's page names its kind in their language (records' visit_name).
         params = {"name": name, "code": item.code} if item.kind == Kind.VISIT and item.code else {"name": name}
         return Line(kind=kind, key=key, params=params, source=page, rank=rank, **common)
@@ -239,8 +248,8 @@ def next_lines(
                 section=NEXT,
                 kind="care_gap",
                 key="screening_coming_due",
-                params={"rule": gap.rule_name_en or gap.rule_name, "rule_es": gap.rule_name_es},
-                source=_gap_source(gap),
+                params=gap_params(gap),
+                source=gap_source(gap),
                 scope=RECORDS,
                 organizations=gap_organizations(gap),
                 date=iso(gap.due_on),
@@ -250,15 +259,27 @@ def next_lines(
     return sorted(lines, key=lambda line: line.date or "9999")
 
 
-def _gap_source(gap: Any) -> dict[str, Any]:
-    """A care gap opens the record's overview (every kind of record, from every source; a gap has
-    no page of its own), naming the item that last met the rule when there is one."""
-    return source("records.RecordItem", gap.source, "record_overview")
+def gap_source(gap: Any) -> dict[str, Any]:
+    """A care gap opens the page of the record item that last met the rule (a result's trend, a
+    vaccine or a procedure at its line on its list); the record's overview when none did (a gap
+    has no page of its own)."""
+    if gap.source is None:
+        return source("records.RecordItem", None, "record_overview")
+    return item_source(getattr(gap, "source_kind", ""), gap.source)
 
 
 def gap_organizations(gap: Any) -> list[str]:
     """The organization whose record last met the rule, when one did."""
     return [gap.organization.name] if gap.organization is not None else []
+
+
+def gap_params(gap: Any) -> dict[str, Any]:
+    """A gap's rule in both languages, and when and where it was last done, or that the record
+    shows it never was (the reader's sentence says which: summaries/services/phrases.py)."""
+    params: dict[str, Any] = {"rule": gap.rule_name_en or gap.rule_name, "rule_es": gap.rule_name_es}
+    if gap.source is not None and gap.organization is not None:
+        return params | {"last_done": iso(gap.as_of), "organization": gap.organization.name}
+    return params | {"never": True}
 
 
 def compose(patient_id: PatientId, *, now: datetime) -> Built:

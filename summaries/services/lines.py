@@ -61,6 +61,36 @@ def source(model: str, pk: object, url: str, **kwargs: Any) -> dict[str, Any]:
     return {"model": model, "id": pk, "url": url, "kwargs": kwargs}
 
 
+# The record's list page of each kind (records/views/patient.py LIST_PAGES); results open their trend
+# and documents their own page (item_source).
+LIST_PAGES: dict[str, str] = {
+    "problem": "problems",
+    "medication": "medications",
+    "allergy": "allergies",
+    "immunization": "immunizations",
+    "visit": "visits",
+    "procedure": "procedures",
+    "care_plan": "care-plans",
+    "goal": "goals",
+    "imaging": "imaging",
+    "device": "devices",
+}
+TREND_KINDS = ("result", "vital", "observation")
+DOCUMENT_KINDS = ("document", "report")
+
+
+def item_source(kind: str, pk: object) -> dict[str, Any]:
+    """A record item's own page where it has one (a result's trend, a document), else its kind's list
+    anchored at its line (#item-<id>), else the record's overview."""
+    if kind in TREND_KINDS:
+        return source("records.RecordItem", pk, "record_result_trend", item_id=pk)
+    if kind in DOCUMENT_KINDS:
+        return source("records.RecordItem", pk, "record_document", item_id=pk)
+    if kind in LIST_PAGES:
+        return {**source("records.RecordItem", pk, "record_list", page=LIST_PAGES[kind]), "anchor": f"item-{pk}"}
+    return source("records.RecordItem", pk, "record_overview")
+
+
 def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -68,6 +98,8 @@ def iso(value: date | datetime | None) -> str | None:
 def _need_source(need: Need) -> dict[str, Any]:
     """The need's source row and patient page, and its staff page when it has one."""
     found = source(need.source.model, need.source.id, need.source.url, **need.source.kwargs)
+    if need.source.anchor:
+        found["anchor"] = need.source.anchor
     if need.source.staff_url:
         found["staff"] = {"url": need.source.staff_url, "kwargs": dict(need.source.staff_kwargs)}
     return found

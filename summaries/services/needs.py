@@ -17,6 +17,7 @@ from portal.briefing_needs import BatchNeedProvider, Need, Source, register
 from records.selectors import briefing as record_inputs
 from scheduling.selectors import briefing as scheduling_inputs
 from summaries.selectors.care_gaps import gaps_for_briefing_many
+from summaries.services.briefing import gap_params, gap_source
 from summaries.services.build_memo import once
 
 PatientId = UUID | str
@@ -58,7 +59,11 @@ def _follow_ups(items: list[Any]) -> list[Need]:
         needs.append(
             Need(
                 key="result_no_follow_up",
-                params={"name": item.display, "direction": record_inputs.is_out_of_range(item) or "abnormal"},
+                params={
+                    "name": item.display,
+                    "direction": record_inputs.is_out_of_range(item) or "abnormal",
+                    **({"code": item.code} if item.code else {}),
+                },
                 source=Source("records.RecordItem", item.pk, "record_result_trend", {"item_id": item.pk}),
                 scope="records",
                 organizations=(item.source.name,),
@@ -137,9 +142,8 @@ def open_care_gaps_many(patient_ids: Sequence[str], *, now: datetime) -> dict[st
         patient_id: [
             Need(
                 key="care_gap_open",
-                params={"rule": gap.rule_name_en or gap.rule_name, "rule_es": gap.rule_name_es},
-                # A gap opens the record's overview (it has no page of its own).
-                source=Source("records.RecordItem", gap.source, "record_overview"),
+                params=gap_params(gap),
+                source=_as_source(gap_source(gap)),
                 scope="records",
                 organizations=(gap.organization.name,) if gap.organization is not None else (),
                 on=gap.due_on,
@@ -151,6 +155,10 @@ def open_care_gaps_many(patient_ids: Sequence[str], *, now: datetime) -> dict[st
         ]
         for patient_id, gaps in care_gaps_many(patient_ids, now=now).items()
     }
+
+
+def _as_source(found: dict[str, Any]) -> Source:
+    return Source(found["model"], found["id"], found["url"], dict(found["kwargs"]), anchor=found.get("anchor", ""))
 
 
 def register_builtin() -> None:

@@ -6,6 +6,7 @@ reader's language (English and Spanish shipped)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +14,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from records.templatetags.records_tags import plain_term, visit_name
+from portal.templatetags.portal_tags import measure, unit_label
+from records.templatetags.records_tags import plain_name, plain_term, visit_name
 
 # key -> the sentence (python-format, named blanks; a plural one chooses its form by `count`).
 PHRASES: dict[str, Promise] = {
@@ -44,6 +46,8 @@ PHRASES: dict[str, Promise] = {
         "count",
     ),
     "care_gap_open": _("Due now: %(rule)s"),
+    "care_gap_open_last": _("Due now: %(rule)s. Last done on %(last_done)s at %(organization)s."),
+    "care_gap_open_never": _("Due now: %(rule)s. No record of it being done."),
     "refill_running_out": ngettext_lazy(
         "%(name)s runs out in %(count)s day. Request a refill.",
         "%(name)s runs out in %(count)s days. Request a refill.",
@@ -63,6 +67,8 @@ PHRASES: dict[str, Promise] = {
     "request_open": _("Your message “%(subject)s”: %(owner)s answers by %(due)s"),
     "request_open_pool": _("Your message “%(subject)s”: the care team answers by %(due)s"),
     "screening_coming_due": _("Coming due: %(rule)s"),
+    "screening_coming_due_last": _("Coming due: %(rule)s. Last done on %(last_done)s at %(organization)s."),
+    "screening_coming_due_never": _("Coming due: %(rule)s. No record of it being done."),
     "balance_due": _("A bill to pay: %(amount)s to %(organization)s"),
 }
 
@@ -106,6 +112,13 @@ FLAGS: dict[str, Promise] = {
     "critical": pgettext_lazy("result flag", "critical"),
 }
 
+# The lines that name a test result: named as the record pages name it, by its code.
+RESULT_KEYS = ("result", "result_out_of_range", "result_no_follow_up")
+
+# The care gap lines, each with a sentence for a gap last met on a date at an organization
+# ("_last") and one for a gap the record never met ("_never").
+GAP_KEYS = ("care_gap_open", "screening_coming_due")
+
 # Param values that are words of the portal's own, translated at reading time.
 DIRECTIONS: dict[str, Promise] = {
     "high": pgettext_lazy("result", "high"),
@@ -123,21 +136,47 @@ CHECK_IN: dict[str, Promise] = {
 def say(key: str, params: Mapping[str, Any], *, patient: str = "") -> str:
     """The sentence of `key` in the active language with its blanks filled; with `patient` (a
     caregiver reading), the sentence that names the patient where it would say "you"."""
+    key = _variant(key, params)
     phrase = FOR_CAREGIVER.get(key, PHRASES[key]) if patient else PHRASES[key]
     values = {**dict(params), **({"patient": patient} if patient else {})}
     if "name" in values:
         values["name"] = shown_name(key, values)
+    if "value" in values:
+        values["value"] = shown_value(values)
     if "direction" in values:
         values["direction"] = str(DIRECTIONS.get(values["direction"], values["direction"]))
     return str(phrase % values)
 
 
+def _variant(key: str, params: Mapping[str, Any]) -> str:
+    """A care gap's sentence says when and where it was last done, or that it never was; a line
+    stored before it knew either reads as it did."""
+    if key in GAP_KEYS:
+        if params.get("last_done") and params.get("organization"):
+            return f"{key}_last"
+        if params.get("never"):
+            return f"{key}_never"
+    return key
+
+
 def shown_name(key: str, values: Mapping[str, Any]) -> str:
     """A record row's name as the record pages show it: a visit by its kind in the reader's language,
-    any coded name without SNOMED CT's semantic tag ("(procedure)" is not for patients)."""
+    a test by its plain name ("Thyroid test (TSH)") where records explains its code, any coded name
+    without SNOMED CT's semantic tag ("(procedure)" is not for patients)."""
     if key == "visit_new":
         return visit_name(SimpleNamespace(code=values.get("code", ""), display=values["name"]))
+    if key in RESULT_KEYS and values.get("code"):
+        return plain_term(plain_name(SimpleNamespace(code=values["code"], display=values["name"])))
     return plain_term(values["name"])
+
+
+def shown_value(values: Mapping[str, Any]) -> str:
+    """A result's value as the record pages show it: the number to the precision a person reads, the
+    unit in the words they read ("thousand/µL" for "10*3/uL"). A line built before it kept the
+    number and the unit apart reads as it was stored."""
+    if values.get("number") is None:
+        return str(values["value"])
+    return f"{measure(Decimal(str(values['number'])))} {unit_label(values.get('unit', ''))}".strip()
 
 
 def say_result_to_clinician(params: Mapping[str, Any]) -> str | None:

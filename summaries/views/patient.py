@@ -18,7 +18,7 @@ from portal import home_cards
 from portal.access import Access, Action
 from portal.selectors import patient as patient_selectors
 from portal.views.decorators import patient_view
-from portal.views.patient import SECTIONS
+from portal.views.patient import SECTIONS, section_text
 from summaries.selectors import patient as briefing_selectors
 from summaries.selectors import welcome as welcome_selectors
 from summaries.services import pdf, reading, welcome
@@ -50,8 +50,14 @@ def patient_home(request: HttpRequest, access: Access) -> HttpResponse:
     briefing = reading.open_briefing(access=access, actor=request.user, page="home", via=_via(request, access))  # type: ignore[arg-type]
     content = home_cards.cards_for(access=access, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
     cards = [
-        {"slug": slug, "title": title, "text": text, "live": home_cards.is_live(slug), "content": content.get(slug)}
-        for slug, (action, title, text) in SECTIONS.items()
+        {
+            "slug": slug,
+            "title": title,
+            "text": section_text(slug, access),
+            "live": home_cards.is_live(slug),
+            "content": content.get(slug),
+        }
+        for slug, (action, title, _text) in SECTIONS.items()
         if action in access.scopes
     ]
     context = {

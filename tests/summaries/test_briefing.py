@@ -135,7 +135,8 @@ def test_the_home_reads_the_briefing_and_every_line_opens_its_source(client: Cli
     assert text.index("What changed") < text.index("What needs you") < text.index("What is next")
     assert "Medicine started: Metformin 500 mg" in text
     assert "From Lakeside Primary Care and St Mary's Hospital" in text
-    assert "Hemoglobin A1c/Hemoglobin.total in Blood: 8.4 %, high" in text
+    # Named as the record pages name the test (records' plain name of its code).
+    assert "Hemoglobin A1c (average blood sugar): 8.4 %, high" in text
     assert "Follow-up visit with Grace Kim, MD at Lakeside main clinic" in text
     # The cards follow the briefing.
     page = response.content.decode()

@@ -1,6 +1,6 @@
 """How the briefing reads to each reader: a caregiver reads the patient's name where the patient
 reads "you"; several unread answers read as one line; closing or reopening a conversation marks
-the briefing stale; care-gap lines open the record's overview."""
+the briefing stale; care-gap lines say when and where the rule was last met and open that item."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from django.test import Client
 
 from messaging.factories import StaffReplyFactory, ThreadFactory
 from messaging.services import threads
+from portal import dates
 from portal.access import Action, resolve
 from portal.factories import PatientFactory, ProxyGrantFactory
 from portal.models import Scope
-from summaries.models import Briefing
+from summaries.models import Briefing, CareGap
 from summaries.selectors.patient import briefing_for
 from summaries.services import refresh
 from tests.conftest import sign_in
@@ -119,7 +120,7 @@ def test_closing_and_reopening_a_conversation_marks_the_briefing_stale(
     assert reopened.stale_since is not None and reopened.changes == 2
 
 
-def test_care_gap_lines_open_the_record_overview_and_name_the_source() -> None:
+def test_care_gap_lines_open_the_item_that_last_met_the_rule_and_say_when_and_where() -> None:
     from tests.summaries.care_gaps import starter
     from tests.summaries.test_care_gaps import LOINC, SNOMED, Kind, _item
 
@@ -131,9 +132,9 @@ def test_care_gap_lines_open_the_record_overview_and_name_the_source() -> None:
     refresh.rebuild(open_gap.pk)
     refresh.rebuild(coming.pk)
 
-    def gap_lines(patient: Any) -> list[tuple[str, str, list[str]]]:
+    def gap_lines(patient: Any, language: str = "en") -> list[tuple[str, str, list[str]]]:
         access = resolve(patient.user, patient, Action.PROFILE)
-        shown = briefing_for(access=access, actor=patient.user)  # type: ignore[arg-type]
+        shown = briefing_for(access=access, actor=patient.user, language=language)  # type: ignore[arg-type]
         return [
             (line.text, line.url, line.organizations)
             for line in shown.needs + shown.next
@@ -142,6 +143,27 @@ def test_care_gap_lines_open_the_record_overview_and_name_the_source() -> None:
 
     [(due_now, due_url, due_from)] = gap_lines(open_gap)
     [(soon, soon_url, soon_from)] = gap_lines(coming)
-    assert due_now.startswith("Due now:") and due_url == f"/p/{open_gap.pk}/record/" and due_from == []
-    assert soon.startswith("Coming due:") and soon_url == f"/p/{coming.pk}/record/"
+    # Never done: the sentence says so, and the line opens the record's overview (no item to open).
+    assert due_now.startswith("Due now:") and due_now.endswith("No record of it being done.")
+    assert due_url == f"/p/{open_gap.pk}/record/" and due_from == []
+    # Last met by a result: when and where, and the line opens that result.
+    gap = CareGap.objects.get(patient=coming)
+    assert gap.evidence_id == checked.pk  # as_of is its date
+    when = dates.format_date(gap.as_of, language="en")
+    assert soon.startswith("Coming due:")
+    assert soon.endswith(f"Last done on {when} at {checked.source.name}.")
+    assert soon_url == f"/p/{coming.pk}/record/results/trend/{checked.pk}/"
     assert soon_from == [checked.source.name]
+    [(soon_es, _url, _from)] = gap_lines(coming, "es")
+    assert dates.format_date(gap.as_of, language="es") in soon_es
+
+
+def test_a_gap_met_by_a_vaccine_opens_the_vaccine_at_its_line() -> None:
+    from types import SimpleNamespace
+
+    from summaries.services.briefing import gap_source
+
+    gap = SimpleNamespace(source=41, source_kind="immunization")
+    found = gap_source(gap)
+
+    assert (found["url"], found["kwargs"], found["anchor"]) == ("record_list", {"page": "immunizations"}, "item-41")
