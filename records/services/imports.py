@@ -673,7 +673,8 @@ def _import_file(run: ImportRun, location: Path, importer: Importer, beat: Heart
         # One change per patient whose record this file touched, however many resources.
         briefing_inputs.changed_many(patient_id for patient_id in importer.touched if patient_id is not None)
         run.status = ImportRun.Status.DONE
-        importer.tally.issues += not_shown_issues(run, importer.tally.counts)
+        # First: one row per kind, read before the rows of single resources.
+        importer.tally.issues[:0] = not_shown_issues(run, importer.tally.counts)
         _finish(run, importer)
 
 

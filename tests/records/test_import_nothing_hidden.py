@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from portal.factories import UserFactory
+from portal.factories import StaffMemberFactory, UserFactory
+from portal.models import StaffRole
 from records.models import ImportRun, RecordItem, SourceRecord
 from records.services.imports import SHOWN_TYPES, import_run_create, import_run_execute
 from tests.conftest import sign_in
@@ -86,6 +87,17 @@ def test_no_us_core_example_is_both_unshown_and_unreported(us_core_run) -> None:
     assert reported["Coverage"] == "1 Coverage resource kept, not shown in the portal yet."
     assert set(KEPT_RAW) <= set(reported)
     assert us_core_run.outcome_label == "Done with issues"
+
+
+def test_the_run_page_says_what_is_kept_but_not_shown(client, source, us_core_run) -> None:
+    registrar = StaffMemberFactory(organization=source, role=StaffRole.FRONT_DESK).user
+    sign_in(client, registrar, second_factor=True)
+
+    page = " ".join(client.get(f"/staff/records/imports/{us_core_run.pk}/").content.decode().split())
+
+    assert "Done with issues" in page
+    assert "What could not be imported or is not shown yet, and why" in page
+    assert "· CareTeam</p><p>2 CareTeam resources kept, not shown in the portal yet.</p>" in page
 
 
 def test_a_run_whose_every_resource_is_shown_reports_nothing(source, tmp_path) -> None:
