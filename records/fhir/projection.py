@@ -43,6 +43,35 @@ SUBJECT_ELEMENT = {
     "Device": "patient",
     "Media": "subject",
 }
+# Kept raw (no record line yet) but about one patient, named by this element: attached to them, so
+# they are theirs in downloads and whenever a page shows them. Unresolved, the resource is still kept.
+ABOUT_PATIENT_ELEMENT = {
+    "ServiceRequest": "subject",
+    "QuestionnaireResponse": "subject",
+    "Specimen": "subject",
+    "CareTeam": "subject",
+    "Coverage": "beneficiary",
+    "FamilyMemberHistory": "patient",
+    "MedicationDispense": "subject",
+    "MedicationAdministration": "subject",
+    "RelatedPerson": "patient",
+    "DeviceRequest": "subject",
+    "DeviceUseStatement": "subject",
+    "NutritionOrder": "patient",
+    "RiskAssessment": "subject",
+    "ClinicalImpression": "subject",
+    "Communication": "subject",
+    "CommunicationRequest": "subject",
+    "Consent": "patient",
+    "EpisodeOfCare": "patient",
+    "Flag": "subject",
+    "AdverseEvent": "subject",
+    "BodyStructure": "patient",
+    "DetectedIssue": "patient",
+    "Account": "subject",
+    "Composition": "subject",
+    "List": "subject",
+}
 # Kept raw for other apps (billing reads claims) and counted; not shown as record lines.
 RAW_ONLY = {"Claim", "ExplanationOfBenefit", "Organization", "Practitioner", "PractitionerRole", "Location"}
 
@@ -148,10 +177,19 @@ def _measured(value: Any, notes: list[str]) -> tuple[Decimal | None, str]:
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             number = Decimal(str(value))
             if number.is_finite():
-                notes.append(f"The value {value} is too large to chart (10^10 or more); it is kept and shown as sent.")
-                plain = f"{number:f}"
-                return None, plain if len(plain) <= 40 else f"{number:E}"
+                plain = as_sent(number)
+                notes.append(f"The value {plain} is too large to chart (10^10 or more); it is kept and shown as sent.")
+                return None, plain
         raise
+
+
+def as_sent(number: Decimal | float | int) -> str:
+    """A number's digits as the source meant them: 1e11 or 100000000000.0 (JSON reads both as a
+    float) is "100000000000", 2.5e10 "25000000000", 12345678901.5 stays so; very long ones in
+    scientific notation ("1E+45")."""
+    value = Decimal(str(number)).normalize()  # 1E+11, 1.23456789015E+10: no trailing zeros
+    plain = f"{value:f}"  # positional: "100000000000", "12345678901.5"
+    return plain if len(plain) <= 40 else f"{value:E}"
 
 
 def _category(resource: dict[str, Any]) -> str:
@@ -188,7 +226,7 @@ def _observation(resource: dict[str, Any]) -> Projection:
         fields["reference_low"], low_text = _measured(low, notes)
         fields["reference_high"], high_text = _measured(high, notes)
         # A bound too large to chart is said in words, as sent.
-        shown = [str(bound) if bound is not None else "?" for bound in (low, high)]
+        shown = [as_sent(bound) if isinstance(bound, int | float) else "?" for bound in (low, high)]
         said = str(reference.get("text", "")) or (" - ".join(shown) if low_text or high_text else "")
         fields["reference_text"] = said[:200]
     interpretation = _coding(_first(resource, "interpretation"))[1]

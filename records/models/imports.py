@@ -74,9 +74,16 @@ class ImportRun(models.Model):
     @property
     def outcome_label(self) -> str:
         """The status as staff read it: a run ends done, done with issues, or failed."""
-        if self.status == self.Status.DONE and self.total("failed"):
+        if self.status == self.Status.DONE and (self.total("failed") or self.reported_issues):
             return str(_("Done with issues"))
         return str(self.get_status_display())
+
+    @property
+    def reported_issues(self) -> bool:
+        """Whether the run reported anything (a resource not imported, one kept differently or
+        not shown yet): `has_issues` when the selector annotated it, else one query."""
+        annotated = getattr(self, "has_issues", None)
+        return bool(annotated) if annotated is not None else self.issues.exists()
 
     def total(self, outcome: str) -> int:
         return sum(by_outcome.get(outcome, 0) for by_outcome in self.counts.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from portal import audit
 from portal.access import Action, patients_for
@@ -57,12 +57,15 @@ def open_care_task_count(actor: User) -> int:
 
 def recent_import_runs() -> list[ImportRun]:
     """The latest import runs, newest first, with their source and who started them."""
-    return list(ImportRun.objects.select_related("source", "started_by")[:RECENT_RUNS])
+    issues = ImportIssue.objects.filter(run=OuterRef("pk"))
+    runs = ImportRun.objects.select_related("source", "started_by").annotate(has_issues=Exists(issues))
+    return list(runs[:RECENT_RUNS])
 
 
 def import_run_detail(run_id: int) -> tuple[ImportRun, QuerySet[ImportIssue]] | None:
     """One import run and the first of its issues; None if there is no such run."""
-    run = ImportRun.objects.select_related("source").filter(pk=run_id).first()
+    issues = ImportIssue.objects.filter(run=OuterRef("pk"))
+    run = ImportRun.objects.select_related("source").annotate(has_issues=Exists(issues)).filter(pk=run_id).first()
     if run is None:
         return None
     return run, run.issues.all()[:RUN_ISSUES_SHOWN]

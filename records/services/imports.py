@@ -30,10 +30,18 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal import briefing_inputs
 from portal.models import Organization, Patient
-from records.fhir.projection import RAW_ONLY, SUBJECT_ELEMENT, ProjectionError, project
+from records.fhir.projection import (
+    ABOUT_PATIENT_ELEMENT,
+    PROJECTORS,
+    RAW_ONLY,
+    SUBJECT_ELEMENT,
+    ProjectionError,
+    project,
+)
 from records.fhir.reading import Entry, FileRefused, Problem, read_path
 from records.fhir.resolve_references import References
 from records.models import (
@@ -282,6 +290,11 @@ class Importer:
                     entry.location, "The resource does not say which patient it is about.", resource_type, source_id
                 )
             subject_id = target[1]
+        elif resource_type in ABOUT_PATIENT_ELEMENT:
+            # Kept raw: attached to its patient when the file says who (the same fullUrl map as
+            # for the others); if not, it is still kept, and reported as not shown (not_shown_issues).
+            target = self.references.resolve(resource.get(ABOUT_PATIENT_ELEMENT[resource_type]))
+            subject_id = target[1] if target is not None and target[0] == "Patient" else ""
         elif resource_type == "Patient":
             subject_id = source_id
         return Prepared(entry, resource_type, source_id, subject_id, content_hash(resource))
@@ -660,7 +673,38 @@ def _import_file(run: ImportRun, location: Path, importer: Importer, beat: Heart
         # One change per patient whose record this file touched, however many resources.
         briefing_inputs.changed_many(patient_id for patient_id in importer.touched if patient_id is not None)
         run.status = ImportRun.Status.DONE
+        # First: one row per kind, read before the rows of single resources.
+        importer.tally.issues[:0] = not_shown_issues(run, importer.tally.counts)
         _finish(run, importer)
+
+
+# Shown on the patient's pages: as record lines (PROJECTORS), the patient themself, claims on the
+# billing pages, and the places and medicines through the visits and medicines that name them.
+SHOWN_TYPES = frozenset(PROJECTORS) | {
+    "Patient",
+    "Claim",
+    "ExplanationOfBenefit",
+    "Organization",
+    "Location",
+    "Medication",
+}
+
+
+def not_shown_issues(run: ImportRun, counts: dict[str, Counter[str]]) -> list[ImportIssue]:
+    """One issue row per kind of resource the file holds that the portal keeps but shows on no
+    page yet (a care team, a coverage, a questionnaire's answers): the run says so, never a silent "Done"."""
+    issues = []
+    for kind, outcomes in sorted(counts.items()):
+        kept = sum(n for outcome, n in outcomes.items() if outcome != FAILED)
+        if kind in SHOWN_TYPES or not kept:
+            continue
+        message = ngettext(
+            "%(count)d %(kind)s resource kept, not shown in the portal yet.",
+            "%(count)d %(kind)s resources kept, not shown in the portal yet.",
+            kept,
+        ) % {"count": kept, "kind": kind}
+        issues.append(ImportIssue(run=run, location=run.filename[:255], resource_type=kind[:64], message=message[:500]))
+    return issues
 
 
 def _finish(run: ImportRun, importer: Importer) -> None:
