@@ -461,7 +461,8 @@ def _record(visit: Tour) -> None:
     for slug in [*slugs, "care-plans", "goals", "imaging", "devices"]:
         visit.open(f"{base}{slug}/")
         if slug in ("problems", "medications", "allergies", "immunizations"):
-            expect(visit.page.get_by_text("From 2 places:").first).to_be_visible()
+            # Several sources are named on demand: the line says how many, the list opens to name them.
+            expect(visit.page.locator("details.places summary", has_text="From 2 places").first).to_be_visible()
         visit.check(f"list-{slug}")
 
     visit.visit("document", f"{base}documents/{mine.discharge.pk}/")
